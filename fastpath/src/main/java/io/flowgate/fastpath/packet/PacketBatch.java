@@ -1,0 +1,178 @@
+package io.flowgate.fastpath.packet;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Up to {@value #MAX_BURST} packets received together from one port, described by parallel
+ * primitive arrays: where each packet's first byte is, its length, its capture time, and the DPDK
+ * mbuf that holds it (0 when the packet sits in one of this batch's own buffers).
+ *
+ * <p>A batch either owns {@value #MAX_BURST} off-heap slots (pcap and ring ports copy packets into
+ * them) or borrows mbufs (DPDK ports hand over the NIC's buffers, nothing is copied). Each slot
+ * keeps {@value #HEADROOM} bytes of headroom in front of the packet, as an mbuf does, so pushing a
+ * VLAN tag moves the start back instead of copying the frame.
+ *
+ * <p>Owned by one thread at a time (the PMD that polls the port). Allocates nothing after
+ * construction.
+ */
+public final class PacketBatch implements AutoCloseable {
+    public static final int MAX_BURST = 32;
+    public static final int HEADROOM = 128;
+    /** Default room for one frame in an owned slot: the largest snap length capture tools use. */
+    public static final int DEFAULT_DATA_ROOM = 262_144;
+
+    private final Arena arena;
+    private final MemorySegment slots;
+    private final int slotSize;
+    private final int dataRoom;
+
+    private final long[] address = new long[MAX_BURST];
+    private final int[] length = new int[MAX_BURST];
+    private final long[] timestamp = new long[MAX_BURST];
+    private final long[] mbuf = new long[MAX_BURST];
+    private final int[] l3 = new int[MAX_BURST];
+    private final int[] l4 = new int[MAX_BURST];
+    private int count;
+    private int inPort;
+
+    /** A batch with its own slots of {@code dataRoom} bytes each (plus headroom). */
+    public static PacketBatch owning(final int dataRoom) {
+        return new PacketBatch(dataRoom);
+    }
+
+    public static PacketBatch owning() {
+        return new PacketBatch(DEFAULT_DATA_ROOM);
+    }
+
+    /** A batch that only points at buffers owned by someone else (DPDK mbufs). */
+    public static PacketBatch borrowing() {
+        return new PacketBatch(0);
+    }
+
+    private PacketBatch(final int dataRoom) {
+        this.dataRoom = dataRoom;
+        if (dataRoom > 0) {
+            // Slot stride is deliberately not a power of two, so that the slots' headers do not
+            // all fall into the same cache sets.
+            this.slotSize = ((HEADROOM + dataRoom + 63) & ~63) + 64;
+            this.arena = Arena.ofShared();
+            this.slots = arena.allocate((long) slotSize * MAX_BURST, 64);
+        } else {
+            this.slotSize = 0;
+            this.arena = null;
+            this.slots = null;
+        }
+    }
+
+    /** True if this batch has its own packet slots. */
+    public boolean ownsBuffers() {
+        return slots != null;
+    }
+
+    /** Bytes a packet may occupy in an owned slot. */
+    public int dataRoom() {
+        return dataRoom;
+    }
+
+    /** Address of slot {@code i}'s packet start (after the headroom). Owning batches only. */
+    public long slotAddress(final int i) {
+        return slots.address() + (long) slotSize * i + HEADROOM;
+    }
+
+    /** Lowest address slot {@code i}'s packet may start at (the headroom's start). */
+    public long slotStart(final int i) {
+        return slots.address() + (long) slotSize * i;
+    }
+
+    /** The slot memory as a segment, for copying into slot {@code i} with bounds checks. */
+    public MemorySegment slotSegment(final int i) {
+        return slots.asSlice((long) slotSize * i, slotSize);
+    }
+
+    public int count() {
+        return count;
+    }
+
+    public boolean isEmpty() {
+        return count == 0;
+    }
+
+    public boolean isFull() {
+        return count == MAX_BURST;
+    }
+
+    /** The port every packet of this batch arrived on. */
+    public int inPort() {
+        return inPort;
+    }
+
+    public void inPort(final int port) {
+        this.inPort = port;
+    }
+
+    public long address(final int i) {
+        return address[i];
+    }
+
+    public int length(final int i) {
+        return length[i];
+    }
+
+    public long timestamp(final int i) {
+        return timestamp[i];
+    }
+
+    public long mbuf(final int i) {
+        return mbuf[i];
+    }
+
+    public int l3Offset(final int i) {
+        return l3[i];
+    }
+
+    public int l4Offset(final int i) {
+        return l4[i];
+    }
+
+    public void headerOffsets(final int i, final int l3Offset, final int l4Offset) {
+        l3[i] = l3Offset;
+        l4[i] = l4Offset;
+    }
+
+    /** Moves packet {@code i}'s start (after a push or pop at the front) and sets its length. */
+    public void reframe(final int i, final long newAddress, final int newLength) {
+        address[i] = newAddress;
+        length[i] = newLength;
+    }
+
+    /** Appends a packet that has been copied into slot {@link #count()}. Owning batches only. */
+    public void addOwned(final int len, final long timestampNanos) {
+        final int i = count++;
+        address[i] = slotAddress(i);
+        length[i] = len;
+        timestamp[i] = timestampNanos;
+        mbuf[i] = 0;
+    }
+
+    /** Appends a packet held by someone else's buffer (an mbuf). */
+    public void addBorrowed(final long packetAddress, final int len, final long mbufAddress, final long timestampNanos) {
+        final int i = count++;
+        address[i] = packetAddress;
+        length[i] = len;
+        timestamp[i] = timestampNanos;
+        mbuf[i] = mbufAddress;
+    }
+
+    /** Forgets all packets (owned slots are reused, mbufs must have been handed on already). */
+    public void clear() {
+        count = 0;
+    }
+
+    @Override
+    public void close() {
+        if (arena != null) {
+            arena.close();
+        }
+    }
+}

@@ -1,0 +1,432 @@
+package io.flowgate.fastpath.parse;
+
+import static io.flowgate.fastpath.flow.FlowKey.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Parses a frame into one {@link io.flowgate.fastpath.flow.FlowKey} row: Open vSwitch's
+ * {@code miniflow_extract}, field for field.
+ *
+ * <p>Never throws and never reads outside {@code [base, base + length)}: every read is preceded by
+ * a length check. What cannot be read stays zero and the reason is counted in
+ * {@link ParseCounters}; the packet is then classified the way OVS classifies it (a broken IPv4
+ * header still has dl_type 0x0800 but zero addresses, a later fragment has no L4 fields, and so
+ * on). Allocates nothing.
+ *
+ * <p>The return value packs the header offsets that datapath actions need: the L3 offset in bits
+ * 0–15 and the L4 offset in bits 16–31, {@link #NO_OFFSET} where that header was not parsed in full;
+ * or {@link #DROP} for a frame too short to forward.
+ *
+ * <p>Owned by one thread (a PMD, or a handler for its own use) because of the counters.
+ */
+public final class FlowExtractor {
+    /** Returned for frames shorter than an Ethernet header: OVS drops these on receive. */
+    public static final long DROP = -1L;
+    /** Offset value meaning "this header was not parsed". */
+    public static final int NO_OFFSET = 0xFFFF;
+    /** OVS's default vlan-limit: only the outer tag is parsed. */
+    public static final int DEFAULT_VLAN_LIMIT = 1;
+    /** The most tags the key can hold. */
+    public static final int MAX_VLAN_LIMIT = 2;
+
+    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private static final int ETH_HEADER_LEN = 14;
+    private static final int ETH_TYPE_MIN = 0x600;
+    private static final int IPV4_HEADER_LEN = 20;
+    private static final int IPV6_HEADER_LEN = 40;
+    private static final int ARP_ETH_HEADER_LEN = 28;
+    private static final int TCP_HEADER_LEN = 20;
+    private static final int UDP_HEADER_LEN = 8;
+    private static final int SCTP_HEADER_LEN = 12;
+    private static final int ICMP_HEADER_LEN = 8;
+    private static final int IGMP_HEADER_LEN = 8;
+    private static final int ICMP6_DATA_HEADER_LEN = 8;
+    private static final int ND_NEIGHBOR_SOLICIT = 135;
+    private static final int ND_NEIGHBOR_ADVERT = 136;
+    private static final int ND_OPT_SOURCE_LINKADDR = 1;
+    private static final int ND_OPT_TARGET_LINKADDR = 2;
+
+    private final ParseCounters counters;
+    private final int vlanLimit;
+
+    public FlowExtractor(final ParseCounters counters) {
+        this(counters, DEFAULT_VLAN_LIMIT);
+    }
+
+    /**
+     * @param vlanLimit how many VLAN tags to parse (OVS's {@code vlan-limit}): 1 or 2; with 1, a
+     *                  double-tagged frame has dl_type 0x8100 or 0x88a8 and only the outer tag
+     */
+    public FlowExtractor(final ParseCounters counters, final int vlanLimit) {
+        if (vlanLimit < 0 || vlanLimit > MAX_VLAN_LIMIT) {
+            throw new IllegalArgumentException("vlan-limit must be 0.." + MAX_VLAN_LIMIT + ", not " + vlanLimit);
+        }
+        this.counters = counters;
+        this.vlanLimit = vlanLimit == 0 ? MAX_VLAN_LIMIT : vlanLimit;
+    }
+
+    public ParseCounters counters() {
+        return counters;
+    }
+
+    public static int l3Offset(final long offsets) {
+        return (int) offsets & 0xFFFF;
+    }
+
+    public static int l4Offset(final long offsets) {
+        return (int) (offsets >>> 16) & 0xFFFF;
+    }
+
+    static long offsets(final int l3, final int l4) {
+        return (l3 & 0xFFFFL) | ((l4 & 0xFFFFL) << 16);
+    }
+
+    /**
+     * Parses the frame at {@code seg[base, base + length)} received on {@code inPort} into the key
+     * row {@code k[o, o + WORDS)}.
+     *
+     * @return packed L3/L4 offsets, or {@link #DROP}
+     */
+    public long extract(final MemorySegment seg, final long base, final int length, final int inPort,
+                        final long[] k, final int o) {
+        k[o + W_IN_PORT] = inPort & 0xFFFF_FFFFL;
+        for (int i = 1; i < WORDS; i++) {
+            k[o + i] = 0;
+        }
+        if (length < ETH_HEADER_LEN) {
+            counters.increment(ParseAnomaly.RUNT_FRAME);
+            return DROP;
+        }
+        final long ethDst = seg.get(BE64, base) >>> 16;
+        final long ethSrc = seg.get(BE64, base + 6) >>> 16;
+
+        // VLAN tags, up to the vlan limit. Each needs its 4 bytes plus the next ethertype.
+        int pos = 12;
+        int type = u16(seg, base + pos);
+        long vlans = 0;
+        for (int n = 0; n < vlanLimit && isVlanTpid(type); n++) {
+            if (length - pos < 6) {
+                counters.increment(ParseAnomaly.VLAN_TRUNCATED);
+                break;
+            }
+            final long tag = ((long) type << 16) | (u16(seg, base + pos + 2) | VLAN_CFI);
+            vlans |= n == 0 ? tag << VLAN0_TCI_SHIFT : tag << VLAN1_TCI_SHIFT;
+            pos += 4;
+            type = u16(seg, base + pos);
+        }
+        pos += 2;
+        if (type < ETH_TYPE_MIN) {
+            type = llcSnapType(seg, base, pos, length);
+            if (type != DL_TYPE_NONE) {
+                pos += 8;
+            }
+        }
+        k[o + W_ETH_DST] = ethDst | ((long) type << DL_TYPE_SHIFT);
+        k[o + W_ETH_SRC] = ethSrc;
+        k[o + W_VLAN] = vlans;
+
+        if (type == ETH_TYPE_IP) {
+            return ipv4(seg, base, pos, length, k, o);
+        } else if (type == ETH_TYPE_IPV6) {
+            return ipv6(seg, base, pos, length, k, o);
+        } else if (type == ETH_TYPE_ARP || type == ETH_TYPE_RARP) {
+            arp(seg, base, pos, length, k, o);
+        }
+        return offsets(pos, NO_OFFSET);
+    }
+
+    /** The ethertype of an 802.2 LLC/SNAP frame with OUI 0, else {@link FlowKey#DL_TYPE_NONE}. */
+    private static int llcSnapType(final MemorySegment seg, final long base, final int pos, final int length) {
+        if (length - pos < 8) {
+            return DL_TYPE_NONE;
+        }
+        // dsap 0xaa, ssap 0xaa, control 0x03, OUI 00:00:00, then the ethertype.
+        final long llc = seg.get(BE64, base + pos);
+        if ((llc >>> 16) != 0xAAAA_0300_0000L) {
+            return DL_TYPE_NONE;
+        }
+        final int snapType = (int) llc & 0xFFFF;
+        return snapType >= ETH_TYPE_MIN ? snapType : DL_TYPE_NONE;
+    }
+
+    private void arp(final MemorySegment seg, final long base, final int pos, final int length,
+                     final long[] k, final int o) {
+        if (length - pos < ARP_ETH_HEADER_LEN) {
+            counters.increment(ParseAnomaly.ARP_MALFORMED);
+            return;
+        }
+        final long a = base + pos;
+        // hardware type 1 (Ethernet), protocol 0x0800, hardware length 6, protocol length 4
+        if (seg.get(BE32, a) != 0x0001_0800 || u16(seg, a + 4) != 0x0604) {
+            counters.increment(ParseAnomaly.ARP_MALFORMED);
+            return;
+        }
+        final int op = u16(seg, a + 6);
+        final long sha = seg.get(BE64, a + 6) & MAC_MASK;
+        final long spa = u32(seg, a + 14);
+        final long tha = seg.get(BE64, a + 16) & MAC_MASK;
+        final long tpa = u32(seg, a + 24);
+        k[o + W_NW_ADDR] = (spa << NW_SRC_SHIFT) | tpa;
+        if (op <= 0xFF) {
+            // Only the low 8 bits of the opcode can be matched; larger opcodes read as 0.
+            k[o + W_NW] = (long) op << NW_PROTO_SHIFT;
+        }
+        k[o + W_ARP_SHA] = sha;
+        k[o + W_ARP_THA] = tha;
+    }
+
+    private long ipv4(final MemorySegment seg, final long base, final int pos, final int length,
+                      final long[] k, final int o) {
+        final int size = length - pos;
+        if (size < IPV4_HEADER_LEN) {
+            counters.increment(ParseAnomaly.IPV4_TRUNCATED);
+            return offsets(NO_OFFSET, NO_OFFSET);
+        }
+        final long h = base + pos;
+        final int verIhl = u8(seg, h);
+        final int ipLen = (verIhl & 0x0F) * 4;
+        if (ipLen < IPV4_HEADER_LEN || size < ipLen) {
+            counters.increment(ParseAnomaly.IPV4_BAD_IHL);
+            return offsets(NO_OFFSET, NO_OFFSET);
+        }
+        final int totLen = u16(seg, h + 2);
+        if (totLen > size || ipLen > totLen) {
+            counters.increment(ParseAnomaly.IPV4_BAD_TOTAL_LENGTH);
+            return offsets(NO_OFFSET, NO_OFFSET);
+        }
+        final int tos = u8(seg, h + 1);
+        final int fragOff = u16(seg, h + 6);
+        final int ttl = u8(seg, h + 8);
+        final int proto = u8(seg, h + 9);
+        k[o + W_NW_ADDR] = seg.get(BE64, h + 12);
+        int frag = 0;
+        if ((fragOff & 0x3FFF) != 0) {          // MF set or offset non-zero (DF alone is not a fragment)
+            frag = FRAG_ANY;
+            if ((fragOff & 0x1FFF) != 0) {
+                frag |= FRAG_LATER;
+            }
+        }
+        k[o + W_NW] = ((long) proto << NW_PROTO_SHIFT) | ((long) tos << NW_TOS_SHIFT)
+                | ((long) ttl << NW_TTL_SHIFT) | ((long) frag << NW_FRAG_SHIFT);
+        final int l4 = pos + ipLen;
+        if ((frag & FRAG_LATER) != 0) {
+            counters.increment(ParseAnomaly.IP_LATER_FRAGMENT);
+            return offsets(pos, NO_OFFSET);
+        }
+        // L2 padding beyond the IP total length is never parsed.
+        return offsets(pos, l4(seg, base, l4, pos + totLen, proto, k, o));
+    }
+
+    private long ipv6(final MemorySegment seg, final long base, final int pos, final int length,
+                      final long[] k, final int o) {
+        final int size = length - pos;
+        if (size < IPV6_HEADER_LEN) {
+            counters.increment(ParseAnomaly.IPV6_TRUNCATED);
+            return offsets(NO_OFFSET, NO_OFFSET);
+        }
+        final long h = base + pos;
+        final int plen = u16(seg, h + 4);
+        if (plen + IPV6_HEADER_LEN > size) {
+            counters.increment(ParseAnomaly.IPV6_TRUNCATED);
+            return offsets(NO_OFFSET, NO_OFFSET);
+        }
+        final int end = pos + IPV6_HEADER_LEN + plen;
+        final int tcFlow = seg.get(BE32, h);
+        k[o + W_IPV6_SRC] = seg.get(BE64, h + 8);
+        k[o + W_IPV6_SRC + 1] = seg.get(BE64, h + 16);
+        k[o + W_IPV6_DST] = seg.get(BE64, h + 24);
+        k[o + W_IPV6_DST + 1] = seg.get(BE64, h + 32);
+        final int tos = (tcFlow >>> 20) & 0xFF;
+        final int ttl = u8(seg, h + 7);
+        int proto = u8(seg, h + 6);
+        int frag = 0;
+        int p = pos + IPV6_HEADER_LEN;
+
+        // Walk the extension headers to the L4 protocol. Like OVS, a broken chain leaves the
+        // addresses set but label, tos, ttl, proto and frag at zero.
+        while (true) {
+            if (proto != IPPROTO_HOPOPTS && proto != IPPROTO_ROUTING && proto != IPPROTO_DSTOPTS
+                    && proto != IPPROTO_AH && proto != IPPROTO_FRAGMENT) {
+                break;
+            }
+            if (end - p < 8) {
+                counters.increment(ParseAnomaly.IPV6_BAD_EXTENSION_CHAIN);
+                return offsets(pos, NO_OFFSET);
+            }
+            final int next = u8(seg, base + p);
+            final int extLen;
+            if (proto == IPPROTO_FRAGMENT) {
+                final int offlg = u16(seg, base + p + 2);
+                proto = next;
+                p += 8;
+                if (offlg != 0) {
+                    frag = FRAG_ANY;
+                    if ((offlg & 0xFFF8) != 0) {
+                        frag |= FRAG_LATER;
+                        proto = IPPROTO_FRAGMENT;
+                        break;
+                    }
+                }
+                continue;
+            } else if (proto == IPPROTO_AH) {
+                extLen = (u8(seg, base + p + 1) + 2) * 4;
+            } else {
+                extLen = (u8(seg, base + p + 1) + 1) * 8;
+            }
+            proto = next;
+            if (end - p < extLen) {
+                counters.increment(ParseAnomaly.IPV6_BAD_EXTENSION_CHAIN);
+                return offsets(pos, NO_OFFSET);
+            }
+            p += extLen;
+        }
+        k[o + W_NW] = ((long) proto << NW_PROTO_SHIFT) | ((long) tos << NW_TOS_SHIFT)
+                | ((long) ttl << NW_TTL_SHIFT) | ((long) frag << NW_FRAG_SHIFT)
+                | ((long) (tcFlow & 0xFFFFF) << IPV6_LABEL_SHIFT);
+        if ((frag & FRAG_LATER) != 0) {
+            counters.increment(ParseAnomaly.IP_LATER_FRAGMENT);
+            return offsets(pos, NO_OFFSET);
+        }
+        return offsets(pos, l4(seg, base, p, end, proto, k, o));
+    }
+
+    /**
+     * Parses the L4 header at {@code p}, with the IP payload ending at {@code end}.
+     *
+     * @return the L4 offset if its header was read in full, else {@link #NO_OFFSET}
+     */
+    private int l4(final MemorySegment seg, final long base, final int p, final int end, final int proto,
+                   final long[] k, final int o) {
+        final int size = end - p;
+        final long h = base + p;
+        switch (proto) {
+            case IPPROTO_TCP -> {
+                if (size < TCP_HEADER_LEN) {
+                    counters.increment(ParseAnomaly.L4_TRUNCATED);
+                    return NO_OFFSET;
+                }
+                final int ctl = u16(seg, h + 12);
+                final int hdrLen = (ctl >>> 12) * 4;
+                if (hdrLen < TCP_HEADER_LEN || size < hdrLen) {
+                    counters.increment(ParseAnomaly.TCP_BAD_OFFSET);
+                    return NO_OFFSET;
+                }
+                k[o + W_L4] = ((seg.get(BE32, h) & 0xFFFF_FFFFL) << TP_DST_SHIFT) | (ctl & 0x0FFF);
+                return p;
+            }
+            case IPPROTO_UDP -> {
+                return ports(seg, h, size, UDP_HEADER_LEN, p, k, o);
+            }
+            case IPPROTO_SCTP -> {
+                return ports(seg, h, size, SCTP_HEADER_LEN, p, k, o);
+            }
+            case IPPROTO_ICMP -> {
+                return typeCode(seg, h, size, ICMP_HEADER_LEN, p, k, o);
+            }
+            case IPPROTO_IGMP -> {
+                return typeCode(seg, h, size, IGMP_HEADER_LEN, p, k, o);
+            }
+            case IPPROTO_ICMPV6 -> {
+                if (typeCode(seg, h, size, ICMP6_DATA_HEADER_LEN, p, k, o) == NO_OFFSET) {
+                    return NO_OFFSET;
+                }
+                final int type = u8(seg, h);
+                if (u8(seg, h + 1) == 0 && (type == ND_NEIGHBOR_SOLICIT || type == ND_NEIGHBOR_ADVERT)) {
+                    neighborDiscovery(seg, base, p + ICMP6_DATA_HEADER_LEN, end, k, o);
+                }
+                return p;
+            }
+            default -> {
+                return NO_OFFSET;
+            }
+        }
+    }
+
+    private int ports(final MemorySegment seg, final long h, final int size, final int need, final int p,
+                      final long[] k, final int o) {
+        if (size < need) {
+            counters.increment(ParseAnomaly.L4_TRUNCATED);
+            return NO_OFFSET;
+        }
+        k[o + W_L4] = (seg.get(BE32, h) & 0xFFFF_FFFFL) << TP_DST_SHIFT;
+        return p;
+    }
+
+    private int typeCode(final MemorySegment seg, final long h, final int size, final int need, final int p,
+                         final long[] k, final int o) {
+        if (size < need) {
+            counters.increment(ParseAnomaly.L4_TRUNCATED);
+            return NO_OFFSET;
+        }
+        k[o + W_L4] = ((long) u8(seg, h) << TP_SRC_SHIFT) | ((long) u8(seg, h + 1) << TP_DST_SHIFT);
+        return p;
+    }
+
+    /** ND target and the source/target link-layer address options of an NS or NA message. */
+    private void neighborDiscovery(final MemorySegment seg, final long base, int p, final int end,
+                                   final long[] k, final int o) {
+        if (end - p < 16) {
+            return;
+        }
+        final long targetHi = seg.get(BE64, base + p);
+        final long targetLo = seg.get(BE64, base + p + 8);
+        p += 16;
+        long sll = 0;
+        long tll = 0;
+        while (end - p >= 8) {
+            final int optType = u8(seg, base + p);
+            final int optLen = u8(seg, base + p + 1) * 8;
+            if (optLen == 0 || optLen > end - p) {
+                break;
+            }
+            if (optLen == 8 && (optType == ND_OPT_SOURCE_LINKADDR || optType == ND_OPT_TARGET_LINKADDR)) {
+                final long mac = seg.get(BE64, base + p) & MAC_MASK;
+                if (optType == ND_OPT_SOURCE_LINKADDR) {
+                    if (sll != 0) {
+                        ndInvalid(k, o);
+                        return;
+                    }
+                    sll = mac;
+                } else {
+                    if (tll != 0) {
+                        ndInvalid(k, o);
+                        return;
+                    }
+                    tll = mac;
+                }
+            }
+            p += optLen;
+        }
+        k[o + W_ND_TARGET] = targetHi;
+        k[o + W_ND_TARGET + 1] = targetLo;
+        k[o + W_ARP_SHA] = sll;
+        k[o + W_ARP_THA] = tll;
+    }
+
+    /** A repeated link-layer option makes OVS ignore the ND fields; type and code stay. */
+    private void ndInvalid(final long[] k, final int o) {
+        counters.increment(ParseAnomaly.ND_MALFORMED);
+        k[o + W_ND_TARGET] = 0;
+        k[o + W_ND_TARGET + 1] = 0;
+        k[o + W_ARP_SHA] = 0;
+        k[o + W_ARP_THA] = 0;
+    }
+
+    private static int u8(final MemorySegment seg, final long at) {
+        return seg.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
+    }
+
+    private static int u16(final MemorySegment seg, final long at) {
+        return seg.get(BE16, at) & 0xFFFF;
+    }
+
+    private static long u32(final MemorySegment seg, final long at) {
+        return seg.get(BE32, at) & 0xFFFF_FFFFL;
+    }
+}
