@@ -31,7 +31,7 @@ public enum FlowField {
     ND_TARGET_LO(FlowKey.W_ND_TARGET + 1, 0, 64),
     TP_SRC(FlowKey.W_L4, FlowKey.TP_SRC_SHIFT, 16),
     TP_DST(FlowKey.W_L4, FlowKey.TP_DST_SHIFT, 16),
-    TCP_FLAGS(FlowKey.W_L4, FlowKey.TCP_FLAGS_SHIFT, 16);
+    TCP_FLAGS(FlowKey.W_ARP_SHA, FlowKey.TCP_FLAGS_SHIFT, 16);
 
     private final int word;
     private final int shift;

@@ -18,16 +18,17 @@ package io.flowgate.fastpath.flow;
  *  5-6  L3        ipv6_src (5 = high 64 bits)
  *  7-8  L3        ipv6_dst
  *  9    L3        [ 0 8 | nw_proto 8 | nw_tos 8 | nw_ttl 8 | nw_frag 8 | 0 4 | ipv6_label 20 ]
- * 10    L3        [ 0 16 | arp_sha / nd_sll 48                                      ]
+ * 10    L3        [ tcp_flags 16 | arp_sha / nd_sll 48                              ]
  * 11    L3        [ 0 16 | arp_tha / nd_tll 48                                      ]
  * 12-13 L3        nd_target
- * 14    L4        [ tp_src 16      | tp_dst 16      | 0 16          | tcp_flags 16  ]
+ * 14    L4        [ tp_src 16      | tp_dst 16      | 0 32                          ]
  * </pre>
  *
  * <p>Conventions follow OVS so that its flow syntax maps one to one: a VLAN tci has the CFI bit
  * ({@value #VLAN_CFI}) set when the tag is present; an ARP packet carries its opcode in nw_proto;
  * ICMP and ICMPv6 put type and code in tp_src and tp_dst; nw_frag holds {@link #FRAG_ANY} and
- * {@link #FRAG_LATER}; an 802.3 frame without SNAP has dl_type {@value #DL_TYPE_NONE}.
+ * {@link #FRAG_LATER}; an 802.3 frame without SNAP has dl_type {@value #DL_TYPE_NONE}. Like OVS,
+ * tcp_flags belong to the L3 stage, so that a rule on TCP flags does not force the L4 stage.
  */
 public final class FlowKey {
     /** Words in a key (and in a mask). */
@@ -66,7 +67,8 @@ public final class FlowKey {
     public static final int IPV6_LABEL_SHIFT = 0;
     public static final int TP_SRC_SHIFT = 48;
     public static final int TP_DST_SHIFT = 32;
-    public static final int TCP_FLAGS_SHIFT = 0;
+    /** tcp_flags sit in the top 16 bits of {@link #W_ARP_SHA}. */
+    public static final int TCP_FLAGS_SHIFT = 48;
 
     public static final long MAC_MASK = 0xFFFF_FFFF_FFFFL;
 
@@ -177,7 +179,7 @@ public final class FlowKey {
     }
 
     public static int tcpFlags(final long[] k, final int o) {
-        return (int) (k[o + W_L4] >>> TCP_FLAGS_SHIFT) & 0xFFFF;
+        return (int) (k[o + W_ARP_SHA] >>> TCP_FLAGS_SHIFT) & 0xFFFF;
     }
 
     /** A new zeroed key for the slow path and tests. */

@@ -317,7 +317,8 @@ public final class FlowExtractor {
                     counters.increment(ParseAnomaly.TCP_BAD_OFFSET);
                     return NO_OFFSET;
                 }
-                k[o + W_L4] = ((seg.get(BE32, h) & 0xFFFF_FFFFL) << TP_DST_SHIFT) | (ctl & 0x0FFF);
+                k[o + W_L4] = (seg.get(BE32, h) & 0xFFFF_FFFFL) << TP_DST_SHIFT;
+                k[o + W_ARP_SHA] = (long) (ctl & 0x0FFF) << TCP_FLAGS_SHIFT;
                 return p;
             }
             case IPPROTO_UDP -> {

@@ -27,8 +27,12 @@ class FlowExtractorTest {
                 | ((long) frag << NW_FRAG_SHIFT) | label;
     }
 
-    private static long l4(final int src, final int dst, final int flags) {
-        return ((long) src << TP_SRC_SHIFT) | ((long) dst << TP_DST_SHIFT) | flags;
+    private static long l4(final int src, final int dst) {
+        return ((long) src << TP_SRC_SHIFT) | ((long) dst << TP_DST_SHIFT);
+    }
+
+    private static long flags(final int tcpFlags) {
+        return (long) tcpFlags << TCP_FLAGS_SHIFT;
     }
 
     private static long addrs(final String src, final String dst) {
@@ -44,7 +48,7 @@ class FlowExtractorTest {
         final Parsed p = Parsed.parse(PacketBuilder.eth(B, A).ipv4("10.0.0.1", "10.1.2.3", 0x2e, 17, 0)
                 .udp(1234, 80).payload(10).build(), 7);
         assertArrayEquals(key(7, W1_IP, macValue(A), 0, addrs("10.0.0.1", "10.1.2.3"), 0, 0, 0, 0,
-                nw(IPPROTO_UDP, 0x2e, 17, 0, 0), 0, 0, 0, 0, l4(1234, 80, 0)), p.key());
+                nw(IPPROTO_UDP, 0x2e, 17, 0, 0), 0, 0, 0, 0, l4(1234, 80)), p.key());
         assertEquals(14, p.l3());
         assertEquals(34, p.l4());
     }
@@ -53,16 +57,18 @@ class FlowExtractorTest {
     void tcpOverIpv4CarriesItsTwelveFlagBits() {
         final Parsed p = Parsed.parse(PacketBuilder.eth(B, A).ipv4("192.168.1.1", "172.16.0.9")
                 .tcp(40000, 443, 0x012).build(), 1);
-        assertEquals(l4(40000, 443, 0x012), p.key()[W_L4]);
+        assertEquals(l4(40000, 443), p.key()[W_L4]);
+        assertEquals(flags(0x012), p.key()[W_ARP_SHA]);
+        assertEquals(0x012, tcpFlags(p.key(), 0));
         assertEquals(nw(IPPROTO_TCP, 0, 64, 0, 0), p.key()[W_NW]);
     }
 
     @Test
     void sctpAndIcmpPutPortsOrTypeAndCodeInTheTransportWord() {
-        assertEquals(l4(5000, 6000, 0), Parsed.parse(PacketBuilder.eth().ipv4("1.1.1.1", "2.2.2.2")
+        assertEquals(l4(5000, 6000), Parsed.parse(PacketBuilder.eth().ipv4("1.1.1.1", "2.2.2.2")
                 .sctp(5000, 6000).build(), 1).key()[W_L4]);
         final Parsed icmp = Parsed.parse(PacketBuilder.eth().ipv4("1.1.1.1", "2.2.2.2").icmp(3, 4).build(), 1);
-        assertEquals(l4(3, 4, 0), icmp.key()[W_L4]);
+        assertEquals(l4(3, 4), icmp.key()[W_L4]);
         assertEquals(IPPROTO_ICMP, nwProto(icmp.key(), 0));
     }
 
@@ -123,7 +129,7 @@ class FlowExtractorTest {
         assertArrayEquals(key(2, W1_IPV6, macValue(A), 0, 0,
                 ipv6Half("2001:db8::1", 0), ipv6Half("2001:db8::1", 1),
                 ipv6Half("2001:db8:1::2", 0), ipv6Half("2001:db8:1::2", 1),
-                nw(IPPROTO_UDP, 0x21, 9, 0, 0x12345), 0, 0, 0, 0, l4(53, 5353, 0)), p.key());
+                nw(IPPROTO_UDP, 0x21, 9, 0, 0x12345), 0, 0, 0, 0, l4(53, 5353)), p.key());
         assertEquals(14 + 40 + 24, p.l4());
     }
 
@@ -132,7 +138,8 @@ class FlowExtractorTest {
         final Parsed first = Parsed.parse(PacketBuilder.eth().ipv6("2001:db8::1", "2001:db8::2")
                 .ipv6Fragment(0, true).tcp(3, 4, 0x02).build(), 1);
         assertEquals(nw(IPPROTO_TCP, 0, 64, FRAG_ANY, 0), first.key()[W_NW]);
-        assertEquals(l4(3, 4, 0x02), first.key()[W_L4]);
+        assertEquals(l4(3, 4), first.key()[W_L4]);
+        assertEquals(0x02, tcpFlags(first.key(), 0));
 
         final Parsed later = Parsed.parse(PacketBuilder.eth().ipv6("2001:db8::1", "2001:db8::2")
                 .ipv6Fragment(185, false).tcp(3, 4, 0x02).build(), 1);
@@ -143,7 +150,7 @@ class FlowExtractorTest {
         final Parsed atomic = Parsed.parse(PacketBuilder.eth().ipv6("2001:db8::1", "2001:db8::2")
                 .ipv6Fragment(0, false).udp(5, 6).build(), 1);
         assertEquals(0, nwFrag(atomic.key(), 0));
-        assertEquals(l4(5, 6, 0), atomic.key()[W_L4]);
+        assertEquals(l4(5, 6), atomic.key()[W_L4]);
     }
 
     @Test
@@ -151,7 +158,7 @@ class FlowExtractorTest {
         final Parsed first = Parsed.parse(PacketBuilder.eth().ipv4("10.0.0.1", "10.0.0.2", 0, 64, 0x2000)
                 .udp(7, 8).payload(16).build(), 1);
         assertEquals(FRAG_ANY, nwFrag(first.key(), 0));
-        assertEquals(l4(7, 8, 0), first.key()[W_L4]);
+        assertEquals(l4(7, 8), first.key()[W_L4]);
 
         final Parsed later = Parsed.parse(PacketBuilder.eth().ipv4("10.0.0.1", "10.0.0.2", 0, 64, 100)
                 .udp(7, 8).payload(16).build(), 1);
@@ -167,7 +174,7 @@ class FlowExtractorTest {
     void neighborSolicitationCarriesTargetAndSourceLinkAddress() {
         final Parsed p = Parsed.parse(PacketBuilder.eth().ipv6("fe80::1", "ff02::1:ff00:5", 0, 0, 255)
                 .nd(135, "2001:db8::5", 1, "11:22:33:44:55:66").build(), 1);
-        assertEquals(l4(135, 0, 0), p.key()[W_L4]);
+        assertEquals(l4(135, 0), p.key()[W_L4]);
         assertEquals(ipv6Half("2001:db8::5", 0), p.key()[W_ND_TARGET]);
         assertEquals(ipv6Half("2001:db8::5", 1), p.key()[W_ND_TARGET + 1]);
         assertEquals(macValue("11:22:33:44:55:66"), p.key()[W_ARP_SHA]);
