@@ -18,17 +18,18 @@ package io.flowgate.fastpath.flow;
  *  5-6  L3        ipv6_src (5 = high 64 bits)
  *  7-8  L3        ipv6_dst
  *  9    L3        [ 0 8 | nw_proto 8 | nw_tos 8 | nw_ttl 8 | nw_frag 8 | 0 4 | ipv6_label 20 ]
- * 10    L3        [ tcp_flags 16 | arp_sha / nd_sll 48                              ]
- * 11    L3        [ 0 16 | arp_tha / nd_tll 48                                      ]
- * 12-13 L3        nd_target
+ * 10    L4        [ tcp_flags 16 | arp_sha / nd_sll 48                              ]
+ * 11    L4        [ 0 16 | arp_tha / nd_tll 48                                      ]
+ * 12-13 L4        nd_target
  * 14    L4        [ tp_src 16      | tp_dst 16      | 0 32                          ]
  * </pre>
  *
  * <p>Conventions follow OVS so that its flow syntax maps one to one: a VLAN tci has the CFI bit
  * ({@value #VLAN_CFI}) set when the tag is present; an ARP packet carries its opcode in nw_proto;
  * ICMP and ICMPv6 put type and code in tp_src and tp_dst; nw_frag holds {@link #FRAG_ANY} and
- * {@link #FRAG_LATER}; an 802.3 frame without SNAP has dl_type {@value #DL_TYPE_NONE}. Like OVS,
- * tcp_flags belong to the L3 stage, so that a rule on TCP flags does not force the L4 stage.
+ * {@link #FRAG_LATER}; an 802.3 frame without SNAP has dl_type {@value #DL_TYPE_NONE}. The stage
+ * boundaries are OVS's: its L4 segment starts at nd_target, so the ND/ARP hardware addresses and
+ * tcp_flags are looked up together with the transport ports.
  */
 public final class FlowKey {
     /** Words in a key (and in a mask). */
@@ -50,7 +51,7 @@ public final class FlowKey {
     /** First word after each lookup stage (staged lookup checks one stage at a time). */
     public static final int STAGE_METADATA_END = 1;
     public static final int STAGE_L2_END = 4;
-    public static final int STAGE_L3_END = 14;
+    public static final int STAGE_L3_END = 10;
     public static final int STAGE_L4_END = WORDS;
 
     public static final int DL_TYPE_SHIFT = 48;

@@ -1,0 +1,40 @@
+package io.flowgate.slowpath.ofproto;
+
+import java.util.List;
+
+/**
+ * An OpenFlow group: {@code all} (every bucket), {@code indirect} (its one bucket) or
+ * {@code select} (one bucket per flow, chosen by the selection method). Immutable.
+ *
+ * @param selectionMethod for select groups: {@code hash} (default), {@code hprio}, {@code wrr},
+ *                        {@code rr}; ignored for the other types
+ * @param hashFields      for {@code hash}: the fields hashed (empty = the 5-tuple)
+ */
+public record Group(int groupId, Type type, String selectionMethod, List<OfField> hashFields, List<Bucket> buckets) {
+    public enum Type { ALL, SELECT, INDIRECT }
+
+    public Group {
+        hashFields = List.copyOf(hashFields);
+        buckets = List.copyOf(buckets);
+    }
+
+    @Override
+    public String toString() {
+        final StringBuilder s = new StringBuilder("group_id=").append(groupId).append(",type=")
+                .append(type.name().toLowerCase(java.util.Locale.ROOT));
+        if (type == Type.SELECT && !"hash".equals(selectionMethod)) {
+            s.append(",selection_method=").append(selectionMethod);
+        }
+        if (!hashFields.isEmpty()) {
+            s.append(",fields(");
+            for (int i = 0; i < hashFields.size(); i++) {
+                s.append(i > 0 ? "," : "").append(hashFields.get(i).displayName());
+            }
+            s.append(')');
+        }
+        for (Bucket b : buckets) {
+            s.append(',').append(b);
+        }
+        return s.toString();
+    }
+}

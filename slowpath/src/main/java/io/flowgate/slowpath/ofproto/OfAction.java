@@ -1,0 +1,123 @@
+package io.flowgate.slowpath.ofproto;
+
+import io.flowgate.fastpath.flow.FlowFormat;
+
+/**
+ * One OpenFlow action of a rule or group bucket, as Open vSwitch holds it after an
+ * {@code ovs-ofctl -O OpenFlow13} round trip: {@code mod_nw_dst} becomes a set_field on ip_dst,
+ * {@code mod_vlan_vid} becomes push_vlan (when the match does not guarantee a tag) plus a set_field
+ * on vlan_vid, and so on. {@link #toString()} prints the action in ovs-ofctl syntax.
+ */
+public sealed interface OfAction {
+    /** {@code output:PORT}. */
+    record Output(int port) implements OfAction {
+        @Override
+        public String toString() {
+            return "output:" + port;
+        }
+    }
+
+    /** {@code in_port}: send back out of the input port. */
+    record OutputInPort() implements OfAction {
+        @Override
+        public String toString() {
+            return "in_port";
+        }
+    }
+
+    /** {@code mod_dl_src} / {@code mod_dl_dst}. */
+    record SetEth(boolean source, long mac) implements OfAction {
+        @Override
+        public String toString() {
+            return (source ? "mod_dl_src:" : "mod_dl_dst:") + FlowFormat.mac(mac);
+        }
+    }
+
+    /** {@code mod_nw_tos}: the DSCP bits of the TOS byte (a multiple of 4). */
+    record SetIpDscp(int tos) implements OfAction {
+        @Override
+        public String toString() {
+            return "mod_nw_tos:" + tos;
+        }
+    }
+
+    /** {@code mod_nw_ttl}. */
+    record SetIpTtl(int ttl) implements OfAction {
+        @Override
+        public String toString() {
+            return "mod_nw_ttl:" + ttl;
+        }
+    }
+
+    /** {@code mod_tp_src} / {@code mod_tp_dst}. */
+    record SetL4Port(boolean source, int port) implements OfAction {
+        @Override
+        public String toString() {
+            return (source ? "mod_tp_src:" : "mod_tp_dst:") + port;
+        }
+    }
+
+    /** {@code dec_ttl}. */
+    record DecTtl() implements OfAction {
+        @Override
+        public String toString() {
+            return "dec_ttl";
+        }
+    }
+
+    /** {@code strip_vlan} / {@code pop_vlan}. */
+    record PopVlan() implements OfAction {
+        @Override
+        public String toString() {
+            return "pop_vlan";
+        }
+    }
+
+    /** {@code push_vlan:ETHERTYPE}. */
+    record PushVlan(int tpid) implements OfAction {
+        @Override
+        public String toString() {
+            return "push_vlan:0x" + Integer.toHexString(tpid);
+        }
+    }
+
+    /** {@code set_field:VALUE[/MASK]->FIELD}. */
+    record SetField(OfField field, long hi, long lo, long maskHi, long maskLo) implements OfAction {
+        public boolean fullMask() {
+            return field.wide() ? maskHi == -1L && maskLo == -1L : maskLo == field.valueMask();
+        }
+
+        @Override
+        public String toString() {
+            final String v = field.formatValue(hi, lo);
+            return "set_field:" + (fullMask() ? v : v + "/" + field.formatValue(maskHi, maskLo)) + "->" + field.displayName();
+        }
+    }
+
+    /** {@code resubmit(PORT,TABLE)}; -1 means "the current one". */
+    record Resubmit(int inPort, int table) implements OfAction {
+        @Override
+        public String toString() {
+            if (table < 0) {
+                return "resubmit:" + inPort;
+            }
+            return "resubmit(" + (inPort < 0 ? "" : Integer.toString(inPort)) + "," + table + ")";
+        }
+    }
+
+    /** {@code goto_table:TABLE} (an instruction; always the last). */
+    record GotoTable(int table) implements OfAction {
+        @Override
+        public String toString() {
+            return "goto_table:" + table;
+        }
+    }
+
+    /** {@code group:GROUP}. */
+    record Group(int groupId) implements OfAction {
+        @Override
+        public String toString() {
+            return "group:" + groupId;
+        }
+    }
+}

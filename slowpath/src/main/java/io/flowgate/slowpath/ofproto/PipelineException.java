@@ -1,0 +1,8 @@
+package io.flowgate.slowpath.ofproto;
+
+/** A change to the rule pipeline was refused; nothing of it was applied. */
+public final class PipelineException extends Exception {
+    public PipelineException(final String message) {
+        super(message);
+    }
+}

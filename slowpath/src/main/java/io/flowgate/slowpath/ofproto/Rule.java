@@ -1,0 +1,125 @@
+package io.flowgate.slowpath.ofproto;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An OpenFlow rule: where it lives (table, priority), what it matches, what it does, its
+ * timeouts and cookie, and its statistics. Immutable except for {@link #stats()}; a rule carried
+ * unchanged into a new pipeline version is the same object, so its statistics carry over.
+ *
+ * <p>{@code createdMillis} is when the rule was added (for hard_timeout and dump-flows duration).
+ */
+public final class Rule {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final long id = IDS.incrementAndGet();
+    private final int table;
+    private final int priority;
+    private final long cookie;
+    private final int idleTimeout;
+    private final int hardTimeout;
+    private final Match match;
+    private final List<OfAction> actions;
+    private final long createdMillis;
+    private final RuleStats stats = new RuleStats();
+
+    public Rule(final int table, final int priority, final long cookie, final int idleTimeout, final int hardTimeout,
+                final Match match, final List<OfAction> actions, final long createdMillis) {
+        this.table = table;
+        this.priority = priority;
+        this.cookie = cookie;
+        this.idleTimeout = idleTimeout;
+        this.hardTimeout = hardTimeout;
+        this.match = match;
+        this.actions = List.copyOf(actions);
+        this.createdMillis = createdMillis;
+    }
+
+    /** A process-unique id (rules are compared by identity). */
+    public long id() {
+        return id;
+    }
+
+    public int table() {
+        return table;
+    }
+
+    public int priority() {
+        return priority;
+    }
+
+    public long cookie() {
+        return cookie;
+    }
+
+    /** Seconds without traffic after which the rule expires; 0 = never. */
+    public int idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** Seconds after creation at which the rule expires; 0 = never. */
+    public int hardTimeout() {
+        return hardTimeout;
+    }
+
+    public Match match() {
+        return match;
+    }
+
+    public List<OfAction> actions() {
+        return actions;
+    }
+
+    public long createdMillis() {
+        return createdMillis;
+    }
+
+    public RuleStats stats() {
+        return stats;
+    }
+
+    /** True if this rule replaces {@code other} when added: same table, priority and match. */
+    public boolean sameIdentity(final Rule other) {
+        return table == other.table && priority == other.priority && match.equals(other.match);
+    }
+
+    /** The rule in ovs-ofctl's flows-file syntax. */
+    @Override
+    public String toString() {
+        final StringBuilder s = new StringBuilder();
+        if (table != 0) {
+            s.append("table=").append(table).append(',');
+        }
+        s.append("priority=").append(priority);
+        if (cookie != 0) {
+            s.append(",cookie=0x").append(Long.toHexString(cookie));
+        }
+        if (idleTimeout != 0) {
+            s.append(",idle_timeout=").append(idleTimeout);
+        }
+        if (hardTimeout != 0) {
+            s.append(",hard_timeout=").append(hardTimeout);
+        }
+        final String m = match.toString();
+        if (!m.isEmpty()) {
+            s.append(',').append(m);
+        }
+        s.append(",actions=").append(formatActions(actions));
+        return s.toString();
+    }
+
+    public static String formatActions(final List<OfAction> actions) {
+        if (actions.isEmpty()) {
+            return "drop";
+        }
+        final StringBuilder s = new StringBuilder();
+        for (OfAction a : actions) {
+            if (!s.isEmpty()) {
+                s.append(',');
+            }
+            s.append(a);
+        }
+        return s.toString();
+    }
+}

@@ -1,0 +1,282 @@
+package io.flowgate.slowpath.ofproto;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongConsumer;
+
+/**
+ * The published rule pipeline: readers call {@link #current()} (one volatile read, never blocks)
+ * and use that version for a whole translation; writers describe a batch of changes on an
+ * {@link Editor}, which becomes visible all at once as the next version when the batch is valid
+ * and not at all when it is not (like an OpenFlow bundle). Writers are serialised among
+ * themselves.
+ */
+public final class RulePipeline {
+    private volatile Pipeline current;
+    private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+
+    public RulePipeline(final TrieField... trieFields) {
+        this.current = Pipeline.empty(trieFields);
+    }
+
+    public RulePipeline() {
+        this(TrieField.DEFAULT);
+    }
+
+    /** The latest published version. */
+    public Pipeline current() {
+        return current;
+    }
+
+    /** Called with the new version number after every publish (revalidators start a round). */
+    public void onChange(final LongConsumer listener) {
+        listeners.add(listener);
+    }
+
+    /** A batch of changes. */
+    @FunctionalInterface
+    public interface Change {
+        void apply(Editor editor) throws PipelineException;
+    }
+
+    /**
+     * Applies the batch and publishes the result as one new version.
+     *
+     * @return the published version, or the unchanged current one if the batch changed nothing
+     * @throws PipelineException if the batch is invalid; nothing is published then
+     */
+    public Pipeline apply(final Change change) throws PipelineException {
+        final Pipeline next;
+        synchronized (this) {
+            final Editor editor = new Editor(current);
+            change.apply(editor);
+            editor.validate();
+            if (!editor.changed()) {
+                return current;
+            }
+            next = editor.build();
+            current = next;
+        }
+        for (LongConsumer l : listeners) {
+            l.accept(next.version());
+        }
+        return next;
+    }
+
+    /** What a deletion selects. */
+    public record RuleFilter(int table, Match match, boolean strict, int priority, long cookie, long cookieMask) {
+        /** Every rule of every table. */
+        public static RuleFilter all() {
+            return new RuleFilter(-1, Match.any(), false, 0, 0, 0);
+        }
+
+        public boolean selects(final Rule r) {
+            if (table >= 0 && r.table() != table) {
+                return false;
+            }
+            if (((r.cookie() ^ cookie) & cookieMask) != 0) {
+                return false;
+            }
+            if (strict) {
+                return r.priority() == priority && r.match().equals(match);
+            }
+            return r.match().isWithin(match);
+        }
+    }
+
+    /**
+     * A working copy of one version. Tables and groups are copied on first change; rules keep
+     * their identity (and so their statistics) unless replaced.
+     */
+    public static final class Editor {
+        private final Pipeline base;
+        private final Map<Integer, Map<Long, Rule>> addedByTable = new HashMap<>();
+        private final Map<Integer, Map<Long, Rule>> removedByTable = new HashMap<>();
+        private Map<Integer, Group> groups;
+        private boolean changed;
+
+        Editor(final Pipeline base) {
+            this.base = base;
+        }
+
+        /** The version being edited (changes so far are not visible in it). */
+        public Pipeline base() {
+            return base;
+        }
+
+        private Rule existing(final Rule r) {
+            final Map<Long, Rule> added = addedByTable.get(r.table());
+            if (added != null) {
+                for (Rule a : added.values()) {
+                    if (a.sameIdentity(r)) {
+                        return a;
+                    }
+                }
+            }
+            final RuleTable t = base.table(r.table());
+            if (t == null) {
+                return null;
+            }
+            final Rule old = t.find(r.priority(), r.match());
+            final Map<Long, Rule> removed = removedByTable.get(r.table());
+            return old != null && (removed == null || !removed.containsKey(old.id())) ? old : null;
+        }
+
+        /** Adds a rule; one with the same table, priority and match is replaced. */
+        public void addRule(final Rule rule) {
+            final Rule old = existing(rule);
+            if (old != null) {
+                removeRule(old);
+            }
+            addedByTable.computeIfAbsent(rule.table(), k -> new LinkedHashMap<>()).put(rule.id(), rule);
+            changed = true;
+        }
+
+        private void removeRule(final Rule r) {
+            final Map<Long, Rule> added = addedByTable.get(r.table());
+            if (added != null && added.remove(r.id()) != null) {
+                return;
+            }
+            removedByTable.computeIfAbsent(r.table(), k -> new HashMap<>()).put(r.id(), r);
+            changed = true;
+        }
+
+        /** Every rule in the edited state (base minus removed plus added). */
+        public List<Rule> rules() {
+            final List<Rule> out = new ArrayList<>();
+            for (Rule r : base.rules()) {
+                final Map<Long, Rule> removed = removedByTable.get(r.table());
+                if (removed == null || !removed.containsKey(r.id())) {
+                    out.add(r);
+                }
+            }
+            for (Map<Long, Rule> added : addedByTable.values()) {
+                out.addAll(added.values());
+            }
+            return out;
+        }
+
+        /** Deletes the rules the filter selects; returns how many. */
+        public int deleteRules(final RuleFilter filter) {
+            int n = 0;
+            for (Rule r : rules()) {
+                if (filter.selects(r)) {
+                    removeRule(r);
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        /** Deletes every rule and group. */
+        public void clear() {
+            deleteRules(RuleFilter.all());
+            if (!groups().isEmpty()) {
+                groups().clear();
+                changed = true;
+            }
+        }
+
+        private Map<Integer, Group> groups() {
+            if (groups == null) {
+                groups = base.groupsCopy();
+            }
+            return groups;
+        }
+
+        public Group group(final int id) {
+            return groups().get(id);
+        }
+
+        /** Adds a group; it is an error if one with its id exists (OpenFlow's OFPGC_ADD). */
+        public void addGroup(final Group group) throws PipelineException {
+            if (groups().containsKey(group.groupId())) {
+                throw new PipelineException("group " + group.groupId() + " already exists");
+            }
+            groups().put(group.groupId(), group);
+            changed = true;
+        }
+
+        /** Adds or replaces a group (OFPGC_MODIFY with create). */
+        public void putGroup(final Group group) {
+            groups().put(group.groupId(), group);
+            changed = true;
+        }
+
+        /** Deletes a group and every rule that sends packets to it; false if there was none. */
+        public boolean deleteGroup(final int id) {
+            if (groups().remove(id) == null) {
+                return false;
+            }
+            changed = true;
+            for (Rule r : rules()) {
+                if (references(r.actions(), id)) {
+                    removeRule(r);
+                }
+            }
+            return true;
+        }
+
+        private static boolean references(final List<OfAction> actions, final int groupId) {
+            for (OfAction a : actions) {
+                if (a instanceof OfAction.Group g && g.groupId() == groupId) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        boolean changed() {
+            return changed;
+        }
+
+        /** Every group a rule or bucket refers to must exist. */
+        void validate() throws PipelineException {
+            final Set<Integer> known = new HashSet<>(groups == null ? base.groups().keySet() : groups.keySet());
+            for (Map<Long, Rule> added : addedByTable.values()) {
+                for (Rule r : added.values()) {
+                    for (OfAction a : r.actions()) {
+                        if (a instanceof OfAction.Group g && !known.contains(g.groupId())) {
+                            throw new PipelineException("rule \"" + r + "\" refers to group " + g.groupId()
+                                    + ", which does not exist");
+                        }
+                    }
+                }
+            }
+            if (groups != null) {
+                for (Group g : groups.values()) {
+                    for (Bucket b : g.buckets()) {
+                        for (OfAction a : b.actions()) {
+                            if (a instanceof OfAction.Group ref && !known.contains(ref.groupId())) {
+                                throw new PipelineException("group " + g.groupId() + " refers to group "
+                                        + ref.groupId() + ", which does not exist");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        Pipeline build() {
+            final RuleTable[] tables = base.tablesCopy();
+            final Set<Integer> touched = new HashSet<>(addedByTable.keySet());
+            touched.addAll(removedByTable.keySet());
+            for (int id : touched) {
+                RuleTable t = tables[id] != null ? tables[id] : RuleTable.empty(id, base.trieFields());
+                t = t.with(addedByTable.getOrDefault(id, Map.of()).values(),
+                        removedByTable.getOrDefault(id, Map.of()).values());
+                tables[id] = t.ruleCount() == 0 ? null : t;
+            }
+            return new Pipeline(base.version() + 1, base.trieFields(), tables,
+                    groups == null ? base.groupsCopy() : groups);
+        }
+    }
+
+}

@@ -1,0 +1,550 @@
+package io.flowgate.slowpath.xlate;
+
+import static io.flowgate.fastpath.flow.FlowKey.*;
+
+import io.flowgate.fastpath.action.DpActions;
+import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.fastpath.flow.FlowFormat;
+import io.flowgate.fastpath.flow.FlowHash;
+import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.slowpath.ofproto.Bucket;
+import io.flowgate.slowpath.ofproto.Group;
+import io.flowgate.slowpath.ofproto.OfAction;
+import io.flowgate.slowpath.ofproto.OfField;
+import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.Rule;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntPredicate;
+
+/**
+ * Translation ("xlate"): walks the rule pipeline for one packet and produces its megaflow — the
+ * datapath actions plus every key bit that decided them, including bits consulted only to rule
+ * out higher-priority rules — following Open vSwitch 3.1's ofproto-dpif-xlate:
+ *
+ * <ul>
+ * <li>in_port, dl_type and (for IP) nw_frag are always part of the megaflow;</li>
+ * <li>fragments are looked up with transport ports read as 0 (frag handling "normal");</li>
+ * <li>a field an action rewrites becomes exact, and rewrites of IP fields other than DSCP also
+ * make nw_proto exact;</li>
+ * <li>set actions are committed before each output, grouped per header (Ethernet, IPv4/IPv6,
+ * transport, then VLAN pops and pushes), carrying only the fields that changed;</li>
+ * <li>output to the input port is skipped unless the in_port action is used; dec_ttl at TTL 1
+ * or 0 sends the packet to the (absent) controller and stops the rule's actions; resubmits nest
+ * at most {@value #MAX_DEPTH} deep; a table miss does nothing;</li>
+ * <li>group buckets run as OpenFlow action sets on a copy of the flow.</li>
+ * </ul>
+ *
+ * Stateless and thread-safe: each call works on its own context and one pipeline version.
+ */
+public final class Xlate {
+    public static final int MAX_DEPTH = 64;
+    public static final int MAX_RESUBMITS = 4096;
+    private static final int CONTROLLER_MAX_LEN = 65535;
+
+    private final IntPredicate portExists;
+    private final GroupSelector selector;
+
+    /** @param portExists which output ports exist; others are skipped, as OVS skips them */
+    public Xlate(final IntPredicate portExists, final GroupSelector selector) {
+        this.portExists = portExists;
+        this.selector = selector;
+    }
+
+    /** Every port exists; select groups hash. */
+    public Xlate() {
+        this(p -> true, null);
+    }
+
+    public XlateResult translate(final Pipeline pipeline, final long[] key) {
+        return translate(pipeline, key, false);
+    }
+
+    public XlateResult translate(final Pipeline pipeline, final long[] key, final boolean trace) {
+        final Context ctx = new Context(pipeline, key, trace);
+        ctx.run();
+        return ctx.result();
+    }
+
+    private final class Context {
+        final Pipeline pipeline;
+        final long[] original;
+        final long[] flow;
+        final long[] base;
+        final long[] wc = new long[FlowKey.WORDS];
+        final DpActions.Builder out = DpActions.builder();
+        final List<Rule> rules = new ArrayList<>();
+        final List<Bucket> buckets = new ArrayList<>();
+        final StringBuilder trace;
+        int depth;
+        int resubmits;
+        int table;
+        long cookie;
+        boolean exit;
+        String error;
+
+        Context(final Pipeline pipeline, final long[] key, final boolean trace) {
+            this.pipeline = pipeline;
+            this.original = key.clone();
+            this.flow = key.clone();
+            this.base = key.clone();
+            this.trace = trace ? new StringBuilder() : null;
+        }
+
+        void run() {
+            FlowField.IN_PORT.or(wc, -1);
+            FlowField.DL_TYPE.or(wc, -1);
+            if (isIp(flow)) {
+                FlowField.NW_FRAG.or(wc, FRAG_MASK);
+            }
+            if (trace != null) {
+                trace.append("Flow: ").append(FlowFormat.flow(original)).append("\n\nbridge(\"flowgate\")\n")
+                        .append("------------------\n");
+            }
+            xlateTable(0, (int) FlowField.IN_PORT.get(flow));
+            finishWildcards();
+        }
+
+        XlateResult result() {
+            final DpActions actions = error != null ? DpActions.DROP : out.build();
+            String text = null;
+            if (trace != null) {
+                if (error != null) {
+                    trace.append("\nTranslation failed (").append(error).append("), packet is dropped.\n");
+                }
+                trace.append("\nFinal flow: ").append(java.util.Arrays.equals(flow, original) ? "unchanged"
+                        : FlowFormat.flow(flow)).append('\n');
+                final XlateResult r = new XlateResult(original, wc, actions, List.copyOf(rules), List.copyOf(buckets),
+                        pipeline.version(), error, null);
+                trace.append("Megaflow: ").append(r.megaflow()).append('\n');
+                trace.append("Datapath actions: ").append(actions).append('\n');
+                text = trace.toString();
+            }
+            return new XlateResult(original, wc, actions, List.copyOf(rules), List.copyOf(buckets),
+                    pipeline.version(), error, text);
+        }
+
+        private void note(final String line) {
+            if (trace != null) {
+                trace.append("    ".repeat(Math.max(1, depth))).append(line).append('\n');
+            }
+        }
+
+        // ---- tables ----
+
+        void xlateTable(final int tableId, final int inPort) {
+            if (depth >= MAX_DEPTH) {
+                error = "over max translation depth " + MAX_DEPTH;
+                note(">>>> " + error + " <<<<");
+                return;
+            }
+            if (++resubmits > MAX_RESUBMITS) {
+                error = "over " + MAX_RESUBMITS + " resubmit actions";
+                note(">>>> " + error + " <<<<");
+                return;
+            }
+            final long oldInPort = FlowField.IN_PORT.get(flow);
+            FlowField.IN_PORT.set(flow, inPort & 0xFFFF_FFFFL);
+            final Rule rule = lookup(tableId);
+            FlowField.IN_PORT.set(flow, oldInPort);
+            if (trace != null) {
+                trace.append("    ".repeat(depth)).append(String.format("%2d. ", tableId));
+                if (rule == null) {
+                    trace.append("No match.\n");
+                } else {
+                    final String m = rule.match().toString();
+                    trace.append(m.isEmpty() ? "" : m + ", ").append("priority ").append(rule.priority());
+                    if (rule.cookie() != 0) {
+                        trace.append(", cookie 0x").append(Long.toHexString(rule.cookie()));
+                    }
+                    trace.append('\n');
+                }
+            }
+            if (rule == null) {
+                if (trace != null) {
+                    trace.append("    ".repeat(depth + 1)).append("drop\n");
+                }
+                return;
+            }
+            rules.add(rule);
+            final int oldTable = table;
+            final long oldCookie = cookie;
+            table = tableId;
+            cookie = rule.cookie();
+            depth++;
+            doActions(rule.actions(), false);
+            depth--;
+            table = oldTable;
+            cookie = oldCookie;
+        }
+
+        /** Lookup with fragments' transport ports read as 0, as OVS's "normal" frag handling does. */
+        private Rule lookup(final int tableId) {
+            if ((FlowField.NW_FRAG.get(flow) & FRAG_ANY) == 0) {
+                return pipeline.lookup(tableId, flow, wc);
+            }
+            FlowField.NW_FRAG.or(wc, FRAG_MASK);
+            final long ports = flow[W_L4];
+            flow[W_L4] = 0;
+            final Rule r = pipeline.lookup(tableId, flow, wc);
+            flow[W_L4] = ports;
+            return r;
+        }
+
+        // ---- actions ----
+
+        void doActions(final List<OfAction> actions, final boolean inBucket) {
+            if (actions.isEmpty()) {
+                note("drop");
+                return;
+            }
+            for (OfAction a : actions) {
+                if (error != null || exit) {
+                    break;
+                }
+                note(a.toString());
+                switch (a) {
+                    case OfAction.Output o -> output(o.port(), false);
+                    case OfAction.OutputInPort o -> output((int) FlowField.IN_PORT.get(flow), true);
+                    case OfAction.SetEth s -> {
+                        final FlowField f = s.source() ? FlowField.ETH_SRC : FlowField.ETH_DST;
+                        f.or(wc, -1);
+                        f.set(flow, s.mac());
+                    }
+                    case OfAction.SetIpDscp s -> {
+                        if (isIp(flow)) {
+                            FlowField.NW_TOS.or(wc, 0xFC);
+                            FlowField.NW_TOS.set(flow, (FlowField.NW_TOS.get(flow) & 0x03) | s.tos());
+                        }
+                    }
+                    case OfAction.SetIpTtl s -> {
+                        if (isIp(flow)) {
+                            FlowField.NW_TTL.or(wc, 0xFF);
+                            FlowField.NW_PROTO.or(wc, 0xFF);
+                            FlowField.NW_TTL.set(flow, s.ttl());
+                        }
+                    }
+                    case OfAction.SetL4Port s -> {
+                        if (isIp(flow) && (FlowField.NW_FRAG.get(flow) & FRAG_LATER) == 0) {
+                            final FlowField f = s.source() ? FlowField.TP_SRC : FlowField.TP_DST;
+                            FlowField.NW_PROTO.or(wc, 0xFF);
+                            f.or(wc, 0xFFFF);
+                            f.set(flow, s.port());
+                        }
+                    }
+                    case OfAction.DecTtl d -> {
+                        FlowField.NW_TTL.or(wc, 0xFF);
+                        if (isIp(flow)) {
+                            FlowField.NW_PROTO.or(wc, 0xFF);
+                            final long ttl = FlowField.NW_TTL.get(flow);
+                            if (ttl > 1) {
+                                FlowField.NW_TTL.set(flow, ttl - 1);
+                            } else {
+                                commit();
+                                out.userspaceController(DpActions.REASON_INVALID_TTL, cookie, 0, CONTROLLER_MAX_LEN);
+                                note(" -> IPv" + (FlowKey.dlType(flow, 0) == ETH_TYPE_IP ? 4 : 6)
+                                        + " decrement TTL exception: sent to the controller (none: dropped)");
+                                return;
+                            }
+                        }
+                    }
+                    case OfAction.PopVlan p -> popVlan();
+                    case OfAction.PushVlan p -> pushVlan(p.tpid());
+                    case OfAction.SetField s -> setField(s);
+                    case OfAction.Resubmit r -> xlateTable(r.table() < 0 ? table : r.table(),
+                            r.inPort() < 0 ? (int) FlowField.IN_PORT.get(flow) : r.inPort());
+                    case OfAction.GotoTable g -> xlateTable(g.table(), (int) FlowField.IN_PORT.get(flow));
+                    case OfAction.Group g -> {
+                        final Group group = pipeline.group(g.groupId());
+                        if (group == null) {
+                            note(" -> group " + g.groupId() + " does not exist; action list ends here");
+                            return;
+                        }
+                        xlateGroup(group);
+                    }
+                }
+            }
+        }
+
+        private void output(final int port, final boolean toInPort) {
+            if (!toInPort && port == (int) FlowField.IN_PORT.get(flow)) {
+                note(" -> skipping output to input port");
+                return;
+            }
+            if (!portExists.test(port)) {
+                note(" -> nonexistent output port " + port);
+                return;
+            }
+            commit();
+            out.output(port);
+        }
+
+        private void setField(final OfAction.SetField s) {
+            final OfField f = s.field();
+            final boolean ok = f == OfField.NW_SRC || f == OfField.NW_DST
+                    ? FlowKey.dlType(flow, 0) == ETH_TYPE_IP
+                    : f.prerequisite().satisfiedBy(flow, wc);
+            if (!ok) {
+                note(" -> unmet prerequisites for " + f.displayName() + ", set_field ignored");
+                return;
+            }
+            f.orMask(wc, s.maskHi(), s.maskLo());
+            f.write(flow, s.hi(), s.lo(), s.maskHi(), s.maskLo());
+            if (f == OfField.VLAN_PCP || f == OfField.VLAN_VID) {
+                // Setting either part of a tag makes the tag present, in the packet and the mask.
+                FlowField.VLAN0_TCI.or(wc, VLAN_CFI);
+                FlowField.VLAN0_TCI.set(flow, FlowField.VLAN0_TCI.get(flow) | VLAN_CFI);
+                if (FlowField.VLAN0_TPID.get(flow) == 0) {
+                    FlowField.VLAN0_TPID.set(flow, ETH_TYPE_VLAN_8021Q);
+                }
+            }
+            if (f.writeConsultsNwProto() && isIp(flow)) {
+                FlowField.NW_PROTO.or(wc, 0xFF);
+            }
+        }
+
+        // ---- VLAN stack (two slots: outer 0, inner 1) ----
+
+        private static int tags(final long[] k) {
+            if ((FlowField.VLAN0_TCI.get(k) & VLAN_CFI) == 0) {
+                return 0;
+            }
+            return (FlowField.VLAN1_TCI.get(k) & VLAN_CFI) == 0 ? 1 : 2;
+        }
+
+        private static long qtag(final long[] k, final int i) {
+            return i == 0 ? (k[W_VLAN] >>> 32) : (k[W_VLAN] & 0xFFFF_FFFFL);
+        }
+
+        private static void setQtag(final long[] k, final int i, final long q) {
+            k[W_VLAN] = i == 0 ? (k[W_VLAN] & 0xFFFF_FFFFL) | (q << 32) : (k[W_VLAN] & ~0xFFFF_FFFFL) | q;
+        }
+
+        private void popVlan() {
+            final int n = tags(flow);
+            if (n > 1) {
+                setQtag(wc, 1, 0xFFFF_FFFFL);
+                setQtag(flow, 0, qtag(flow, 1));
+            }
+            if (n > 0) {
+                setQtag(flow, n - 1, 0);
+            }
+        }
+
+        private void pushVlan(final int tpid) {
+            final int n = tags(flow);
+            for (int i = 0; i < n; i++) {
+                setQtag(wc, i, 0xFFFF_FFFFL);
+            }
+            setQtag(flow, 1, qtag(flow, 0));
+            setQtag(flow, 0, ((long) tpid << 16) | VLAN_CFI);
+        }
+
+        // ---- groups ----
+
+        private void xlateGroup(final Group group) {
+            switch (group.type()) {
+                case ALL -> {
+                    for (Bucket b : group.buckets()) {
+                        bucket(b);
+                    }
+                }
+                case INDIRECT -> bucket(group.buckets().get(0));
+                case SELECT -> {
+                    final Bucket b = selector != null ? selector.select(group, flow, wc) : hashSelect(group);
+                    if (b == null) {
+                        note(" -> no usable bucket in group " + group.groupId() + ": dropped");
+                    } else {
+                        bucket(b);
+                    }
+                }
+            }
+        }
+
+        private void bucket(final Bucket b) {
+            buckets.add(b);
+            final long[] saved = flow.clone();
+            depth++;
+            doActions(ActionSet.order(b.actions()), true);
+            depth--;
+            System.arraycopy(saved, 0, flow, 0, FlowKey.WORDS);
+            exit = false;
+        }
+
+        /** Stateless select: weighted highest-random-weight over a hash of the group's fields. */
+        private Bucket hashSelect(final Group group) {
+            final long[] m = new long[FlowKey.WORDS];
+            final List<OfField> fields = group.hashFields().isEmpty() ? defaultHashFields(flow) : group.hashFields();
+            for (OfField f : fields) {
+                if (f.wide()) {
+                    f.orMask(m, -1L, -1L);
+                } else {
+                    f.orMask(m, -1L);
+                }
+            }
+            long h = 0;
+            for (int i = 0; i < FlowKey.WORDS; i++) {
+                wc[i] |= m[i];
+                h = FlowHash.step(h, flow[i] & m[i]);
+            }
+            h = FlowHash.finish(h);
+            Bucket best = null;
+            long bestScore = -1;
+            for (Bucket b : group.buckets()) {
+                if (b.weight() == 0) {
+                    continue;
+                }
+                final long score = (FlowHash.finish(h ^ (b.bucketId() * 0x9E37_79B9_7F4A_7C15L)) & 0xFFFF) * b.weight();
+                if (score > bestScore) {
+                    best = b;
+                    bestScore = score;
+                }
+            }
+            return best;
+        }
+
+        // ---- commit: datapath set actions for what changed since the last commit ----
+
+        private void commit() {
+            commitEth();
+            commitL3();
+            commitL4();
+            commitVlan();
+        }
+
+        private void commitEth() {
+            final long srcMask = FlowField.ETH_SRC.get(flow) != FlowField.ETH_SRC.get(base) ? FlowField.ETH_SRC.get(wc) : 0;
+            final long dstMask = FlowField.ETH_DST.get(flow) != FlowField.ETH_DST.get(base) ? FlowField.ETH_DST.get(wc) : 0;
+            if (srcMask != 0 || dstMask != 0) {
+                out.setEth(FlowField.ETH_SRC.get(flow), srcMask, FlowField.ETH_DST.get(flow), dstMask);
+                FlowField.ETH_SRC.set(base, FlowField.ETH_SRC.get(flow));
+                FlowField.ETH_DST.set(base, FlowField.ETH_DST.get(flow));
+            }
+        }
+
+        private void commitL3() {
+            if (FlowField.NW_PROTO.get(flow) == 0) {
+                return; // OVS: no IP header to write to
+            }
+            final int type = FlowKey.dlType(base, 0);
+            if (type == ETH_TYPE_IP) {
+                final int src = changedMask(FlowField.NW_SRC);
+                final int dst = changedMask(FlowField.NW_DST);
+                final int tos = changedMask(FlowField.NW_TOS);
+                final int ttl = changedMask(FlowField.NW_TTL);
+                if ((src | dst | tos | ttl) != 0) {
+                    out.setIpv4((int) FlowField.NW_SRC.get(flow), src, (int) FlowField.NW_DST.get(flow), dst,
+                            (int) FlowField.NW_TOS.get(flow), tos, (int) FlowField.NW_TTL.get(flow), ttl);
+                    base[W_NW_ADDR] = flow[W_NW_ADDR];
+                    copy(FlowField.NW_TOS);
+                    copy(FlowField.NW_TTL);
+                }
+            } else if (type == ETH_TYPE_IPV6) {
+                final boolean src = flow[W_IPV6_SRC] != base[W_IPV6_SRC] || flow[W_IPV6_SRC + 1] != base[W_IPV6_SRC + 1];
+                final boolean dst = flow[W_IPV6_DST] != base[W_IPV6_DST] || flow[W_IPV6_DST + 1] != base[W_IPV6_DST + 1];
+                final int label = changedMask(FlowField.IPV6_LABEL);
+                final int tclass = changedMask(FlowField.NW_TOS);
+                final int hlimit = changedMask(FlowField.NW_TTL);
+                if (src || dst || (label | tclass | hlimit) != 0) {
+                    out.setIpv6(flow[W_IPV6_SRC], flow[W_IPV6_SRC + 1], src ? wc[W_IPV6_SRC] : 0,
+                            src ? wc[W_IPV6_SRC + 1] : 0,
+                            flow[W_IPV6_DST], flow[W_IPV6_DST + 1], dst ? wc[W_IPV6_DST] : 0, dst ? wc[W_IPV6_DST + 1] : 0,
+                            (int) FlowField.IPV6_LABEL.get(flow), label, (int) FlowField.NW_TOS.get(flow), tclass,
+                            (int) FlowField.NW_TTL.get(flow), hlimit);
+                    for (int w = W_IPV6_SRC; w < W_IPV6_DST + 2; w++) {
+                        base[w] = flow[w];
+                    }
+                    copy(FlowField.IPV6_LABEL);
+                    copy(FlowField.NW_TOS);
+                    copy(FlowField.NW_TTL);
+                }
+            }
+        }
+
+        private void commitL4() {
+            final int proto = (int) FlowField.NW_PROTO.get(flow);
+            if (proto == 0 || !isIp(base) || (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)) {
+                return;
+            }
+            final int src = changedMask(FlowField.TP_SRC);
+            final int dst = changedMask(FlowField.TP_DST);
+            if ((src | dst) != 0) {
+                out.setL4(proto, (int) FlowField.TP_SRC.get(flow), src, (int) FlowField.TP_DST.get(flow), dst);
+                copy(FlowField.TP_SRC);
+                copy(FlowField.TP_DST);
+            }
+        }
+
+        private void commitVlan() {
+            int an = tags(base) - 1;
+            int bn = tags(flow) - 1;
+            while (an >= 0 && bn >= 0 && qtag(base, an) == qtag(flow, bn)) {
+                an--;
+                bn--;
+            }
+            for (; an >= 0; an--) {
+                out.popVlan();
+                setQtag(wc, an, 0xFFFF_FFFFL);
+            }
+            for (; bn >= 0; bn--) {
+                final long q = qtag(flow, bn);
+                out.pushVlan((int) (q >>> 16), (int) q & 0xFFFF);
+            }
+            base[W_VLAN] = flow[W_VLAN];
+        }
+
+        /** The wildcard mask of a field that differs between flow and base, else 0. */
+        private int changedMask(final FlowField f) {
+            return f.get(flow) != f.get(base) ? (int) f.get(wc) : 0;
+        }
+
+        private void copy(final FlowField f) {
+            f.set(base, f.get(flow));
+        }
+
+        // ---- finishing the wildcards (OVS's xlate_wc_finish) ----
+
+        private void finishWildcards() {
+            final int type = FlowKey.dlType(original, 0);
+            final int proto = (int) FlowField.NW_PROTO.get(original);
+            if ((type == ETH_TYPE_IP && proto == IPPROTO_ICMP) || (type == ETH_TYPE_IPV6 && proto == IPPROTO_ICMPV6)) {
+                final long keep = (0xFFL << TP_SRC_SHIFT) | (0xFFL << TP_DST_SHIFT);
+                wc[W_L4] &= keep;
+            }
+            if (FlowField.VLAN0_TCI.get(wc) != 0) {
+                FlowField.VLAN0_TCI.or(wc, VLAN_CFI);
+            }
+            if (FlowField.VLAN1_TCI.get(wc) != 0) {
+                FlowField.VLAN1_TCI.or(wc, VLAN_CFI);
+            }
+            if ((FlowField.NW_FRAG.get(original) & FRAG_LATER) != 0) {
+                wc[W_L4] = 0;
+            }
+            // Tags the packet does not have cannot be part of its megaflow.
+            if (!FlowKey.isVlanTpid((int) FlowField.VLAN0_TPID.get(original))) {
+                setQtag(wc, 0, 0);
+            }
+            if (!FlowKey.isVlanTpid((int) FlowField.VLAN1_TPID.get(original))) {
+                setQtag(wc, 1, 0);
+            }
+        }
+    }
+
+    static boolean isIp(final long[] k) {
+        final int t = FlowKey.dlType(k, 0);
+        return t == ETH_TYPE_IP || t == ETH_TYPE_IPV6;
+    }
+
+    /** The fields a select group hashes when none are configured: addresses, protocol, ports. */
+    static List<OfField> defaultHashFields(final long[] flow) {
+        final int type = FlowKey.dlType(flow, 0);
+        if (type == ETH_TYPE_IP) {
+            return List.of(OfField.NW_SRC, OfField.NW_DST, OfField.NW_PROTO, OfField.TP_SRC, OfField.TP_DST);
+        }
+        if (type == ETH_TYPE_IPV6) {
+            return List.of(OfField.IPV6_SRC, OfField.IPV6_DST, OfField.NW_PROTO, OfField.TP_SRC, OfField.TP_DST);
+        }
+        return List.of(OfField.ETH_SRC, OfField.ETH_DST);
+    }
+}

@@ -1,0 +1,56 @@
+package io.flowgate.slowpath.xlate;
+
+import io.flowgate.fastpath.action.DpActions;
+import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.fastpath.flow.FlowFormat;
+import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.slowpath.ofproto.Bucket;
+import io.flowgate.slowpath.ofproto.Rule;
+
+import java.util.List;
+
+/**
+ * What translating one packet produced: the megaflow (the packet's key under a wildcard mask) and
+ * its datapath actions, the rules and group buckets whose statistics the megaflow's traffic
+ * belongs to, and, when asked for, a readable trace.
+ *
+ * @param key      the packet's flow key
+ * @param wildcards the bits the decision depended on, as OVS prints them in a trace's
+ *                 "Megaflow:" line
+ * @param error    why translation failed (actions are then "drop"), or null
+ */
+public record XlateResult(long[] key, long[] wildcards, DpActions actions, List<Rule> rules, List<Bucket> buckets,
+                          long pipelineVersion, String error, String trace) {
+
+    /**
+     * The mask to install in the datapath: the wildcards plus what the datapath needs to tell a
+     * tagged packet from an untagged one (OVS's datapath key says so through its Ethertype
+     * nesting; Flowgate's key through the VLAN "present" bits).
+     */
+    public long[] datapathMask() {
+        final long[] m = wildcards.clone();
+        FlowField.VLAN0_TCI.or(m, FlowKey.VLAN_CFI);
+        if ((FlowField.VLAN0_TCI.get(key) & FlowKey.VLAN_CFI) != 0) {
+            FlowField.VLAN0_TPID.or(m, 0xFFFF);
+            FlowField.VLAN1_TCI.or(m, FlowKey.VLAN_CFI);
+            if ((FlowField.VLAN1_TCI.get(key) & FlowKey.VLAN_CFI) != 0) {
+                FlowField.VLAN1_TPID.or(m, 0xFFFF);
+            }
+        }
+        return m;
+    }
+
+    /** The key masked by the wildcards. */
+    public long[] maskedKey() {
+        final long[] out = new long[FlowKey.WORDS];
+        for (int i = 0; i < FlowKey.WORDS; i++) {
+            out[i] = key[i] & wildcards[i];
+        }
+        return out;
+    }
+
+    /** The "Megaflow:" text of an OVS trace. */
+    public String megaflow() {
+        return FlowFormat.match(maskedKey(), wildcards, true);
+    }
+}
