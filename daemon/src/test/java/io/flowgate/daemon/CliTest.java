@@ -67,4 +67,26 @@ class CliTest {
         assertEquals(1, missing.status());
         assertEquals("flowgate: /nonexistent/x.pcap: no such file", missing.err().strip());
     }
+
+    @Test
+    void traceShowsTheRuleHitTheMegaflowAndTheDatapathActionsAsOvsDoes() {
+        final String dir = "slowpath/src/test/resources/oracle/trace/scenarios/";
+        final Run r = run("trace", "--flows", TestResources.repo(dir + "01-l3-routing.flows").toString(),
+                "in_port=1,tcp,nw_src=172.16.0.1,nw_dst=10.1.8.9,nw_ttl=64,tp_src=1000,tp_dst=80");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains(" 0. ip,nw_dst=10.1.8.0/24, priority 300\n"), r.out());
+        assertTrue(r.out().contains("\nMegaflow: recirc_id=0,eth,tcp,in_port=1,dl_src=00:00:00:00:00:00,"
+                + "dl_dst=00:00:00:00:00:00,nw_dst=10.1.8.0/24,nw_ttl=64,nw_frag=no\n"), r.out());
+        assertTrue(r.out().endsWith("Datapath actions: set(eth(src=02:00:00:00:01:00,dst=02:00:00:00:00:03)),"
+                + "set(ipv4(ttl=63)),3\n"), r.out());
+    }
+
+    @Test
+    void traceReportsABadRuleFileWithItsPosition() throws Exception {
+        final java.nio.file.Path f = java.nio.file.Files.createTempFile("bad", ".flows");
+        java.nio.file.Files.writeString(f, "priority=1,ip,actions=drop\nip,nw_dstt=1.2.3.4,actions=drop\n");
+        final Run r = run("trace", "--flows", f.toString(), "in_port=1,ip");
+        assertEquals(1, r.status());
+        assertEquals("flowgate: " + f + ":2:4: unknown field \"nw_dstt\"", r.err().strip());
+    }
 }

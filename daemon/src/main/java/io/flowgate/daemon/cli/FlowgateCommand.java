@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             VersionCommand.class,
             ParsePcapCommand.class,
+            TraceCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class FlowgateCommand implements Runnable {

@@ -424,8 +424,16 @@ public final class Xlate {
         }
 
         private void commitL3() {
+            if (!l3Changed()) {
+                return;
+            }
+            // OVS writes no IP header when nw_proto is 0. Whether it writes one therefore depends
+            // on nw_proto, so nw_proto joins the megaflow here. (OVS 3.1 leaves it out when only
+            // the DSCP bits changed, and its megaflow then also covers packets with nw_proto 0,
+            // for which translation would write nothing; Flowgate keeps the megaflow exact.)
+            FlowField.NW_PROTO.or(wc, 0xFF);
             if (FlowField.NW_PROTO.get(flow) == 0) {
-                return; // OVS: no IP header to write to
+                return;
             }
             final int type = FlowKey.dlType(base, 0);
             if (type == ETH_TYPE_IP) {
@@ -460,6 +468,24 @@ public final class Xlate {
                     copy(FlowField.NW_TTL);
                 }
             }
+        }
+
+        private boolean l3Changed() {
+            final int type = FlowKey.dlType(base, 0);
+            if (type == ETH_TYPE_IP) {
+                return flow[W_NW_ADDR] != base[W_NW_ADDR] || changedMask(FlowField.NW_TOS) != 0
+                        || changedMask(FlowField.NW_TTL) != 0;
+            }
+            if (type == ETH_TYPE_IPV6) {
+                for (int w = W_IPV6_SRC; w < W_IPV6_DST + 2; w++) {
+                    if (flow[w] != base[w]) {
+                        return true;
+                    }
+                }
+                return changedMask(FlowField.IPV6_LABEL) != 0 || changedMask(FlowField.NW_TOS) != 0
+                        || changedMask(FlowField.NW_TTL) != 0;
+            }
+            return false;
         }
 
         private void commitL4() {
