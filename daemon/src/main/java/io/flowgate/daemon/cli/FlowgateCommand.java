@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             VersionCommand.class,
             ParsePcapCommand.class,
             TraceCommand.class,
+            ReplayCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class FlowgateCommand implements Runnable {

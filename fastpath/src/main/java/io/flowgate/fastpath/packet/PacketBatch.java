@@ -31,6 +31,8 @@ public final class PacketBatch implements AutoCloseable {
     private final int[] length = new int[MAX_BURST];
     private final long[] timestamp = new long[MAX_BURST];
     private final long[] mbuf = new long[MAX_BURST];
+    /** Lowest address each packet may grow to (start of its headroom). */
+    private final long[] bufferStart = new long[MAX_BURST];
     private final int[] l3 = new int[MAX_BURST];
     private final int[] l4 = new int[MAX_BURST];
     private int count;
@@ -123,6 +125,11 @@ public final class PacketBatch implements AutoCloseable {
         return timestamp[i];
     }
 
+    /** Lowest address packet {@code i} may start at (a VLAN push needs 4 bytes of headroom). */
+    public long bufferStart(final int i) {
+        return bufferStart[i];
+    }
+
     public long mbuf(final int i) {
         return mbuf[i];
     }
@@ -150,15 +157,18 @@ public final class PacketBatch implements AutoCloseable {
     public void addOwned(final int len, final long timestampNanos) {
         final int i = count++;
         address[i] = slotAddress(i);
+        bufferStart[i] = slotStart(i);
         length[i] = len;
         timestamp[i] = timestampNanos;
         mbuf[i] = 0;
     }
 
     /** Appends a packet held by someone else's buffer (an mbuf). */
-    public void addBorrowed(final long packetAddress, final int len, final long mbufAddress, final long timestampNanos) {
+    public void addBorrowed(final long packetAddress, final int len, final long mbufAddress, final long timestampNanos,
+                            final long headroomStart) {
         final int i = count++;
         address[i] = packetAddress;
+        bufferStart[i] = headroomStart;
         length[i] = len;
         timestamp[i] = timestampNanos;
         mbuf[i] = mbufAddress;

@@ -1,0 +1,200 @@
+package io.flowgate.daemon.cli;
+
+import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.datapath.DatapathConfig;
+import io.flowgate.daemon.datapath.Summary;
+import io.flowgate.fastpath.port.PcapPort;
+import io.flowgate.fastpath.port.Port;
+import io.flowgate.fastpath.port.PortException;
+import io.flowgate.fastpath.port.PortSpec;
+import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineException;
+import io.flowgate.slowpath.ofproto.RulePipeline;
+import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.syntax.SyntaxException;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code flowgate replay}: runs pcap captures through the whole datapath (parser, EMC, dpcls,
+ * upcalls, translation, actions) and writes what each port transmits to a pcap. Inputs are merged
+ * by capture time and every port's output keeps input order, so the output equals what Open
+ * vSwitch transmits when fed the same packets one at a time.
+ */
+@Command(name = "replay", description = "Replay pcap files through the datapath and write each port's output.")
+final class ReplayCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--flows", required = true, paramLabel = "FILE", description = "rules (ovs-ofctl flows-file syntax)")
+    Path flows;
+
+    @Option(names = "--groups", paramLabel = "FILE", description = "groups (ovs-ofctl add-groups syntax)")
+    Path groups;
+
+    @Option(names = "--in", paramLabel = "N=FILE", description = "replay FILE as traffic received on port N (repeatable)")
+    List<String> inputs = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "N=FILE", description = "write what port N transmits to FILE (repeatable)")
+    List<String> outputs = new ArrayList<>();
+
+    @Option(names = "--json", description = "print the summary as one JSON object")
+    boolean json;
+
+    @Option(names = "--emc-insert-inv-prob", defaultValue = "100", paramLabel = "N",
+            description = "insert into the EMC 1 in N times, 0 disables it (default: ${DEFAULT-VALUE})")
+    int emcInverse;
+
+    @Option(names = "--prefixes", paramLabel = "FIELDS", split = ",", defaultValue = "nw_dst,nw_src",
+            description = "prefix-trie fields (default: ${DEFAULT-VALUE})")
+    List<String> prefixes;
+
+    @Option(names = "--no-progress", description = "do not show progress on standard error")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        if (inputs.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "replay needs at least one --in N=FILE");
+        }
+        final Map<Integer, String[]> byPort = new TreeMap<>();
+        collect(inputs, 0, byPort);
+        collect(outputs, 1, byPort);
+        final List<PortSpec> specs = new ArrayList<>();
+        for (Map.Entry<Integer, String[]> e : byPort.entrySet()) {
+            final String[] io = e.getValue();
+            final StringBuilder s = new StringBuilder("pcap:");
+            if (io[0] != null) {
+                s.append("in=").append(io[0]);
+            }
+            if (io[1] != null) {
+                s.append(io[0] != null ? "," : "").append("out=").append(io[1]);
+            }
+            specs.add(PortSpec.parse(e.getKey(), s.toString()));
+        }
+        final TrieField[] tries = TraceCommand.tries(prefixes);
+        final RulePipeline pipeline = new RulePipeline(tries);
+        try {
+            final Pipeline loaded = TraceCommand.load(flows, groups, tries);
+            pipeline.apply(e -> {
+                for (var g : loaded.groups().values()) {
+                    e.addGroup(g);
+                }
+                loaded.rules().forEach(e::addRule);
+            });
+        } catch (SyntaxException | PipelineException | IOException e) {
+            err.println("flowgate: " + (e instanceof IOException io ? FlowgateCommand.describe(io) : e.getMessage()));
+            return 1;
+        }
+        final DatapathConfig config = DatapathConfig.of(specs, null, true).withEmcInsertInverse(emcInverse);
+        final Datapath dp;
+        try {
+            dp = new Datapath(config, pipeline);
+        } catch (PortException e) {
+            err.println("flowgate: " + e.getMessage());
+            return 1;
+        }
+        final long start = System.nanoTime();
+        int status = 0;
+        try {
+            dp.start();
+            final Progress progress = noProgress ? null : new Progress(dp, err);
+            while (!dp.awaitDrained(1, TimeUnit.SECONDS)) {
+                if (progress != null) {
+                    progress.show();
+                }
+            }
+            if (progress != null) {
+                progress.finish();
+            }
+        } finally {
+            dp.close();
+        }
+        final long elapsed = System.nanoTime() - start;
+        for (Port p : dp.ports()) {
+            if (p instanceof PcapPort pcap && pcap.failure() != null) {
+                err.println("flowgate: port " + p.number() + ": " + pcap.failure().getMessage());
+                status = 1;
+            }
+        }
+        final Summary summary = Summary.of(dp, elapsed);
+        out.print(json ? summary.json() + System.lineSeparator() : summary.text());
+        out.flush();
+        return status;
+    }
+
+    private void collect(final List<String> specs, final int slot, final Map<Integer, String[]> byPort) {
+        for (String s : specs) {
+            final int eq = s.indexOf('=');
+            if (eq <= 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        (slot == 0 ? "--in" : "--out") + " " + s + ": expected N=FILE");
+            }
+            final int port;
+            try {
+                port = Integer.parseInt(s.substring(0, eq));
+            } catch (NumberFormatException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        (slot == 0 ? "--in" : "--out") + " " + s + ": \"" + s.substring(0, eq) + "\" is not a port number");
+            }
+            final String[] io = byPort.computeIfAbsent(port, k -> new String[2]);
+            if (io[slot] != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        (slot == 0 ? "--in" : "--out") + " given twice for port " + port);
+            }
+            io[slot] = s.substring(eq + 1);
+        }
+    }
+
+    /** Progress on standard error: packets so far, share of the input read, rate. */
+    private static final class Progress {
+        private final Datapath dp;
+        private final PrintWriter err;
+        private final long start = System.nanoTime();
+        private final boolean terminal = System.console() != null;
+        private boolean shown;
+
+        Progress(final Datapath dp, final PrintWriter err) {
+            this.dp = dp;
+            this.err = err;
+        }
+
+        void show() {
+            long size = 0;
+            long pos = 0;
+            for (Port p : dp.ports()) {
+                if (p instanceof PcapPort pcap) {
+                    size += pcap.inputSize();
+                    pos += pcap.exhausted() ? pcap.inputSize() : pcap.inputPosition();
+                }
+            }
+            final long packets = dp.totals().get(io.flowgate.fastpath.pmd.PmdCounter.RX_PACKETS);
+            final double secs = (System.nanoTime() - start) / 1e9;
+            final String line = String.format("replay: %,d packets, %.0f%% of input, %.0f kpps", packets,
+                    size > 0 ? 100.0 * pos / size : 0.0, packets / secs / 1000);
+            err.print(terminal ? "\r" + line : line + System.lineSeparator());
+            err.flush();
+            shown = true;
+        }
+
+        void finish() {
+            if (shown && terminal) {
+                err.println();
+            }
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package io.flowgate.daemon.datapath;
+
+import io.flowgate.fastpath.action.DropReason;
+import io.flowgate.fastpath.megaflow.FlowRegistry;
+import io.flowgate.fastpath.parse.ParseCounters;
+import io.flowgate.fastpath.pmd.Pmd;
+import io.flowgate.fastpath.pmd.PmdCounter;
+import io.flowgate.fastpath.pmd.PmdStats;
+import io.flowgate.fastpath.port.PcapPort;
+import io.flowgate.fastpath.port.Port;
+import io.flowgate.fastpath.port.PortException;
+import io.flowgate.fastpath.port.PortSpec;
+import io.flowgate.fastpath.port.ReplayClock;
+import io.flowgate.fastpath.port.RingPort;
+import io.flowgate.fastpath.upcall.UpcallRing;
+import io.flowgate.slowpath.ofproto.RulePipeline;
+import io.flowgate.slowpath.upcall.Handler;
+import io.flowgate.slowpath.xlate.Xlate;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * The running datapath: its ports, PMD threads, handler rings and handler threads, all built
+ * from a {@link DatapathConfig} around one {@link RulePipeline}. Receive ports are spread over the
+ * PMDs in turn; every PMD can send to every port.
+ */
+public final class Datapath implements AutoCloseable {
+    private final DatapathConfig config;
+    private final RulePipeline pipeline;
+    private final FlowRegistry registry = new FlowRegistry();
+    private final List<Port> ports;
+    private final UpcallRing[] rings;
+    private final Pmd[] pmds;
+    private final Handler[] handlers;
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private boolean closed;
+
+    public Datapath(final DatapathConfig config, final RulePipeline pipeline) throws PortException {
+        this.config = config;
+        this.pipeline = pipeline;
+        this.ports = openPorts(config);
+        final Set<Integer> numbers = new HashSet<>();
+        for (Port p : ports) {
+            numbers.add(p.number());
+        }
+        this.rings = new UpcallRing[config.handlers()];
+        for (int i = 0; i < rings.length; i++) {
+            rings[i] = new UpcallRing(config.upcallRingBytes());
+        }
+        this.pmds = new Pmd[config.pmds()];
+        for (int i = 0; i < pmds.length; i++) {
+            final List<Port> rx = new ArrayList<>();
+            for (int p = i; p < ports.size(); p += pmds.length) {
+                rx.add(ports.get(p));
+            }
+            pmds[i] = new Pmd(i, ports, rx, rings, config.emcInsertInverse(), config.vlanLimit(), config.ordered());
+        }
+        final Xlate xlate = new Xlate(numbers::contains, null);
+        this.handlers = new Handler[rings.length];
+        for (int i = 0; i < handlers.length; i++) {
+            handlers[i] = new Handler(i, rings[i], pipeline, xlate, registry, pmds);
+        }
+    }
+
+    private static List<Port> openPorts(final DatapathConfig config) throws PortException {
+        final List<Port> opened = new ArrayList<>();
+        final ReplayClock clock = config.ordered() ? new ReplayClock() : null;
+        final Set<Integer> seen = new HashSet<>();
+        try {
+            for (PortSpec spec : config.ports()) {
+                if (!seen.add(spec.number())) {
+                    throw new PortException("port " + spec.number() + " is defined twice");
+                }
+                opened.add(switch (spec.kind()) {
+                    case "pcap" -> new PcapPort(spec.number(), spec.path("in", config.base()),
+                            spec.path("out", config.base()), clock);
+                    case "ring" -> new RingPort(spec.number(), spec.value());
+                    default -> throw new PortException("port " + spec.number() + ": " + spec.kind()
+                            + " ports are not available in this build");
+                });
+            }
+            return opened;
+        } catch (PortException | RuntimeException e) {
+            for (Port p : opened) {
+                p.close();
+            }
+            throw e;
+        }
+    }
+
+    public RulePipeline pipeline() {
+        return pipeline;
+    }
+
+    public FlowRegistry registry() {
+        return registry;
+    }
+
+    public List<Port> ports() {
+        return ports;
+    }
+
+    public Pmd[] pmds() {
+        return pmds.clone();
+    }
+
+    public Handler[] handlers() {
+        return handlers.clone();
+    }
+
+    public DatapathConfig config() {
+        return config;
+    }
+
+    /** Starts the PMD and handler threads. */
+    public void start() {
+        for (Pmd pmd : pmds) {
+            final IdleStrategy idle = config.busyPoll() ? new BusySpinIdleStrategy()
+                    : new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(200));
+            start(new AgentRunner(idle, this::onError, null, pmd));
+        }
+        for (Handler h : handlers) {
+            start(new AgentRunner(new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1),
+                    TimeUnit.MICROSECONDS.toNanos(200)), this::onError, null, h));
+        }
+    }
+
+    private void start(final AgentRunner runner) {
+        runners.add(runner);
+        AgentRunner.startOnThread(runner, r -> {
+            final Thread t = new Thread(r, runner.agent().roleName());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private void onError(final Throwable t) {
+        System.err.println("flowgate: " + Thread.currentThread().getName() + ": " + t);
+        t.printStackTrace();
+    }
+
+    /** True once every PMD has drained its inputs and has nothing in flight. */
+    public boolean drained() {
+        for (Pmd p : pmds) {
+            if (!p.drained()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Waits until {@link #drained()}; false on timeout. */
+    public boolean awaitDrained(final long timeout, final TimeUnit unit) throws InterruptedException {
+        final long deadline = System.nanoTime() + unit.toNanos(timeout);
+        int confirmations = 0;
+        while (System.nanoTime() < deadline) {
+            // Two consecutive drained observations, so a PMD that just finished is not mistaken.
+            confirmations = drained() ? confirmations + 1 : 0;
+            if (confirmations >= 2) {
+                return true;
+            }
+            Thread.sleep(2);
+        }
+        return false;
+    }
+
+    /** Stops the threads and closes the ports (output files are flushed). Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (AgentRunner r : runners) {
+            r.close();
+        }
+        RuntimeException failure = null;
+        for (Port p : ports) {
+            try {
+                p.close();
+            } catch (RuntimeException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        for (UpcallRing r : rings) {
+            r.close();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Counters summed over the PMDs. */
+    public Totals totals() {
+        final long[] counts = new long[PmdCounter.values().length];
+        final long[] rx = new long[ports.size()];
+        final long[] tx = new long[ports.size()];
+        final ParseCounters parse = new ParseCounters();
+        for (Pmd p : pmds) {
+            final PmdStats.Snapshot s = p.stats().snapshot();
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] += s.counts()[i];
+            }
+            for (int i = 0; i < rx.length; i++) {
+                rx[i] += s.portRx()[i];
+                tx[i] += s.portTx()[i];
+            }
+            p.parseCounters().addTo(parse);
+        }
+        return new Totals(counts, rx, tx, parse);
+    }
+
+    /** Datapath-wide counters. */
+    public record Totals(long[] counts, long[] portRx, long[] portTx, ParseCounters parse) {
+        public long get(final PmdCounter c) {
+            return counts[c.ordinal()];
+        }
+
+        public long drops(final DropReason r) {
+            return switch (r) {
+                case ACTION -> get(PmdCounter.DROP_ACTION);
+                case CONTROLLER -> get(PmdCounter.DROP_CONTROLLER);
+                case RX_INVALID -> get(PmdCounter.DROP_RX_INVALID);
+                case UPCALL_LOST -> get(PmdCounter.DROP_UPCALL_LOST);
+                case INVALID_PORT -> get(PmdCounter.DROP_INVALID_PORT);
+                case TX_FAILED -> get(PmdCounter.DROP_TX_FAILED);
+            };
+        }
+
+        public long drops() {
+            long d = 0;
+            for (DropReason r : DropReason.values()) {
+                d += drops(r);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package io.flowgate.fastpath.action;
+
+import io.flowgate.fastpath.packet.PacketBatch;
+
+/** Where {@link ActionExecutor} sends packets: the PMD's transmit side, per port. */
+public interface Outputs {
+    /**
+     * Queues packet {@code i} of {@code batch} for transmission on {@code port}.
+     *
+     * @param last true if no action follows this output, so the packet may be handed over
+     *             instead of copied
+     */
+    void output(int port, PacketBatch batch, int i, boolean last);
+
+    /** Counts packet {@code i} as dropped for {@code reason}. */
+    void drop(PacketBatch batch, int i, DropReason reason);
+}

@@ -1,0 +1,138 @@
+package io.flowgate.fastpath.emc;
+
+import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.fastpath.megaflow.DpFlow;
+
+/**
+ * The exact-match cache of one PMD: {@value #ENTRIES} entries, each holding a whole flow key and
+ * the megaflow it belongs to. A key has two candidate slots (two slices of its hash); lookups
+ * compare the full key. Entries are inserted with probability 1 in {@code insertInverse} (OVS's
+ * emc-insert-inv-prob, default 100; 0 disables the EMC), so that a burst of new flows does not
+ * thrash it. Owned by the PMD thread; no other thread touches it.
+ */
+public final class Emc {
+    public static final int ENTRIES = 8192;
+    public static final int DEFAULT_INSERT_INVERSE = 100;
+    private static final int MASK = ENTRIES - 1;
+    private static final int SECOND_SHIFT = 13;
+    private static final int W = FlowKey.WORDS;
+
+    private final long[] keys = new long[ENTRIES * W];
+    private final long[] hashes = new long[ENTRIES];
+    private final DpFlow[] flows = new DpFlow[ENTRIES];
+    private final long insertThreshold;
+    private final boolean enabled;
+    private long random;
+
+    /** @param insertInverse insert 1 in this many misses; 0 disables the cache, 1 always inserts */
+    public Emc(final int insertInverse, final long seed) {
+        if (insertInverse < 0) {
+            throw new IllegalArgumentException("emc insertion inverse probability must be >= 0, not " + insertInverse);
+        }
+        this.enabled = insertInverse > 0;
+        this.insertThreshold = insertInverse <= 1 ? -1L : Long.divideUnsigned(-1L, insertInverse);
+        this.random = seed | 1;
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** The live megaflow cached for this exact key, or null. */
+    public DpFlow lookup(final long[] k, final int o, final long hash) {
+        if (!enabled) {
+            return null;
+        }
+        DpFlow f = probe((int) hash & MASK, k, o, hash);
+        if (f == null) {
+            f = probe((int) (hash >>> SECOND_SHIFT) & MASK, k, o, hash);
+        }
+        return f;
+    }
+
+    private DpFlow probe(final int slot, final long[] k, final int o, final long hash) {
+        final DpFlow f = flows[slot];
+        if (f == null || hashes[slot] != hash) {
+            return null;
+        }
+        final int base = slot * W;
+        for (int i = 0; i < W; i++) {
+            if (keys[base + i] != k[o + i]) {
+                return null;
+            }
+        }
+        if (f.isDead()) {
+            flows[slot] = null;
+            return null;
+        }
+        return f;
+    }
+
+    /** Caches the key after a megaflow hit, with the configured probability. */
+    public void maybeInsert(final long[] k, final int o, final long hash, final DpFlow flow) {
+        if (!enabled) {
+            return;
+        }
+        if (insertThreshold != -1L) {
+            long x = random;
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            random = x;
+            if (Long.compareUnsigned(x, insertThreshold) > 0) {
+                return;
+            }
+        }
+        insert(k, o, hash, flow);
+    }
+
+    /** Puts the key in one of its two slots: its own, a free or dead one, else the lower-hashed. */
+    void insert(final long[] k, final int o, final long hash, final DpFlow flow) {
+        final int a = (int) hash & MASK;
+        final int b = (int) (hash >>> SECOND_SHIFT) & MASK;
+        int slot;
+        if (sameKey(a, k, o, hash)) {
+            slot = a;
+        } else if (sameKey(b, k, o, hash)) {
+            slot = b;
+        } else if (flows[a] == null || flows[a].isDead()) {
+            slot = a;
+        } else if (flows[b] == null || flows[b].isDead()) {
+            slot = b;
+        } else {
+            slot = Long.compareUnsigned(hashes[a], hashes[b]) <= 0 ? a : b;
+        }
+        System.arraycopy(k, o, keys, slot * W, W);
+        hashes[slot] = hash;
+        flows[slot] = flow;
+    }
+
+    private boolean sameKey(final int slot, final long[] k, final int o, final long hash) {
+        if (flows[slot] == null || hashes[slot] != hash) {
+            return false;
+        }
+        final int base = slot * W;
+        for (int i = 0; i < W; i++) {
+            if (keys[base + i] != k[o + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Forgets every entry (e.g. after moving flows away from this PMD). */
+    public void clear() {
+        java.util.Arrays.fill(flows, null);
+    }
+
+    /** Entries that hold a live flow (for statistics). */
+    public int liveEntries() {
+        int n = 0;
+        for (DpFlow f : flows) {
+            if (f != null && !f.isDead()) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,182 @@
+package io.flowgate.fastpath.megaflow;
+
+import io.flowgate.fastpath.action.DpActions;
+import io.flowgate.fastpath.flow.FlowFormat;
+import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.fastpath.flow.FlowMask;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A datapath flow (megaflow) installed in one PMD: a masked match, its actions, and statistics.
+ *
+ * <p>Who touches what:
+ * <ul>
+ * <li>match, mask, ufid, pmd and in_port are fixed at creation;</li>
+ * <li>actions are an immutable {@link DpActions} swapped atomically by a revalidator
+ * ({@link #actions(DpActions)}), read by the PMD with an acquire load;</li>
+ * <li>statistics are written only by the owning PMD, with plain arithmetic and one release store
+ * of {@code used} per batch; other threads read {@code used} with an acquire load first and
+ * accept slightly stale counters;</li>
+ * <li>{@code dead} is set (release) before the remove command is sent, so a PMD that still finds
+ * the flow in its EMC stops using it at once.</li>
+ * </ul>
+ */
+public final class DpFlow {
+    private static final VarHandle ACTIONS;
+    private static final VarHandle USED;
+    private static final VarHandle DEAD;
+    private static final VarHandle PACKETS;
+    private static final VarHandle BYTES;
+    private static final VarHandle TCP_FLAGS;
+
+    static {
+        try {
+            final MethodHandles.Lookup l = MethodHandles.lookup();
+            ACTIONS = l.findVarHandle(DpFlow.class, "actions", DpActions.class);
+            USED = l.findVarHandle(DpFlow.class, "usedMillis", long.class);
+            DEAD = l.findVarHandle(DpFlow.class, "dead", boolean.class);
+            PACKETS = l.findVarHandle(DpFlow.class, "packets", long.class);
+            BYTES = l.findVarHandle(DpFlow.class, "bytes", long.class);
+            TCP_FLAGS = l.findVarHandle(DpFlow.class, "tcpFlags", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final long[] match;
+    private final FlowMask mask;
+    private final long hash;
+    private final long ufidHi;
+    private final long ufidLo;
+    private final int pmdId;
+    private final int inPort;
+    private final long createdMillis;
+
+    @SuppressWarnings("unused") // through ACTIONS
+    private DpActions actions;
+    @SuppressWarnings("unused") // through DEAD
+    private boolean dead;
+    private long packets;
+    private long bytes;
+    private int tcpFlags;
+    @SuppressWarnings("unused") // through USED
+    private long usedMillis;
+
+    /**
+     * @param key  any key the megaflow matches (it is masked here)
+     * @param mask the megaflow's mask; in_port must be exact
+     */
+    public DpFlow(final long[] key, final FlowMask mask, final DpActions actions, final int pmdId, final long nowMillis) {
+        this.mask = mask;
+        this.match = new long[FlowKey.WORDS];
+        mask.apply(key, 0, match);
+        this.hash = mask.hash(match, 0);
+        this.ufidHi = Ufid.hi(match, mask);
+        this.ufidLo = Ufid.lo(match, mask);
+        this.pmdId = pmdId;
+        this.inPort = FlowKey.inPort(match, 0);
+        this.createdMillis = nowMillis;
+        ACTIONS.setRelease(this, actions);
+    }
+
+    /** The masked match; do not modify. */
+    public long[] match() {
+        return match;
+    }
+
+    public FlowMask mask() {
+        return mask;
+    }
+
+    /** Hash of the match under the mask (what the dpcls subtable files it under). */
+    public long hash() {
+        return hash;
+    }
+
+    public long ufidHi() {
+        return ufidHi;
+    }
+
+    public long ufidLo() {
+        return ufidLo;
+    }
+
+    /** The flow id OVS prints: 32 hex digits in 8-4-4-4-12 groups. */
+    public String ufidString() {
+        return Ufid.format(ufidHi, ufidLo);
+    }
+
+    public int pmdId() {
+        return pmdId;
+    }
+
+    public int inPort() {
+        return inPort;
+    }
+
+    public long createdMillis() {
+        return createdMillis;
+    }
+
+    /** True if {@code key} matches this megaflow. */
+    public boolean matches(final long[] key, final int offset) {
+        return mask.matches(key, offset, match);
+    }
+
+    /** The current actions (acquire). */
+    public DpActions actions() {
+        return (DpActions) ACTIONS.getAcquire(this);
+    }
+
+    /** Replaces the actions atomically (revalidator). */
+    public void actions(final DpActions newActions) {
+        ACTIONS.setRelease(this, newActions);
+    }
+
+    public boolean isDead() {
+        return (boolean) DEAD.getAcquire(this);
+    }
+
+    /** Marks the flow dead; PMDs stop using it from their next lookup on. */
+    public void markDead() {
+        DEAD.setRelease(this, true);
+    }
+
+    /**
+     * Adds a batch's worth of traffic (owning PMD only). Plain arithmetic on the PMD's own
+     * fields, published by the release store of the last-used time.
+     */
+    public void hit(final int packetCount, final long byteCount, final int flags, final long nowMillis) {
+        PACKETS.setOpaque(this, packets + packetCount);
+        BYTES.setOpaque(this, bytes + byteCount);
+        if (flags != 0) {
+            TCP_FLAGS.setOpaque(this, tcpFlags | flags);
+        }
+        USED.setRelease(this, nowMillis);
+    }
+
+    /** Wall-clock milliseconds of the last packet, or 0 (acquire; read it before the counters). */
+    public long usedMillis() {
+        return (long) USED.getAcquire(this);
+    }
+
+    public long packets() {
+        return (long) PACKETS.getOpaque(this);
+    }
+
+    public long bytes() {
+        return (long) BYTES.getOpaque(this);
+    }
+
+    /** TCP flags seen on the flow's packets (OR of them). */
+    public int tcpFlags() {
+        return (int) TCP_FLAGS.getOpaque(this);
+    }
+
+    @Override
+    public String toString() {
+        return "ufid:" + ufidString() + " " + FlowFormat.match(match, mask.words(), true) + " actions:" + actions();
+    }
+}

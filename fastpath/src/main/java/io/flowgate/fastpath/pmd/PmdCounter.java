@@ -1,0 +1,36 @@
+package io.flowgate.fastpath.pmd;
+
+/** The per-PMD counters. */
+public enum PmdCounter {
+    RX_PACKETS("packets received"),
+    TX_PACKETS("packets sent"),
+    EMC_HITS("emc hits"),
+    MEGAFLOW_HITS("megaflow hits"),
+    MISSES("miss with success upcall"),
+    LOST_UPCALLS("miss with failed upcall"),
+    PACKET_OUTS("packets sent by the slow path"),
+    FLOWS_INSTALLED("flows installed"),
+    FLOWS_REMOVED("flows removed"),
+    DUPLICATE_INSTALLS("installs of an existing flow ignored"),
+    SUBTABLE_LOOKUPS("subtable lookups (for lookups per hit)"),
+    BUSY_ITERATIONS("busy iterations"),
+    IDLE_ITERATIONS("idle iterations"),
+    BUSY_NANOS("nanoseconds in busy iterations"),
+    IDLE_NANOS("nanoseconds in idle iterations"),
+    DROP_ACTION("dropped: drop action"),
+    DROP_CONTROLLER("dropped: to controller (none)"),
+    DROP_RX_INVALID("dropped: invalid on receive"),
+    DROP_UPCALL_LOST("dropped: upcall lost"),
+    DROP_INVALID_PORT("dropped: nonexistent output port"),
+    DROP_TX_FAILED("dropped: transmit failed");
+
+    private final String description;
+
+    PmdCounter(final String description) {
+        this.description = description;
+    }
+
+    public String description() {
+        return description;
+    }
+}

@@ -1,0 +1,106 @@
+package io.flowgate.fastpath.pmd;
+
+import io.flowgate.fastpath.action.DropReason;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+
+/**
+ * A PMD's counters: plain {@code long}s written only by the PMD thread, made visible to readers
+ * by one release store per loop iteration ({@link #publish}). Readers take a {@link #snapshot()}
+ * (acquire) and accept values that are slightly stale. Per-port received/sent counts sit beside
+ * the PMD counters, indexed by the PMD's port slot.
+ */
+public final class PmdStats {
+    private static final VarHandle EPOCH;
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final PmdCounter[] COUNTERS = PmdCounter.values();
+
+    static {
+        try {
+            EPOCH = MethodHandles.lookup().findVarHandle(PmdStats.class, "epoch", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final long[] counts = new long[COUNTERS.length];
+    long[] portRx;
+    long[] portTx;
+    private long[] baseline = new long[COUNTERS.length];
+    @SuppressWarnings("unused") // through EPOCH
+    private long epoch;
+
+    PmdStats(final int ports) {
+        portRx = new long[ports];
+        portTx = new long[ports];
+    }
+
+    static int index(final DropReason reason) {
+        return switch (reason) {
+            case ACTION -> PmdCounter.DROP_ACTION.ordinal();
+            case CONTROLLER -> PmdCounter.DROP_CONTROLLER.ordinal();
+            case RX_INVALID -> PmdCounter.DROP_RX_INVALID.ordinal();
+            case UPCALL_LOST -> PmdCounter.DROP_UPCALL_LOST.ordinal();
+            case INVALID_PORT -> PmdCounter.DROP_INVALID_PORT.ordinal();
+            case TX_FAILED -> PmdCounter.DROP_TX_FAILED.ordinal();
+        };
+    }
+
+    /** Publishes everything written so far (PMD thread, once per iteration). */
+    void publish() {
+        EPOCH.setRelease(this, (long) EPOCH.getOpaque(this) + 1);
+    }
+
+    /** A consistent-enough copy of the counters, relative to the last {@link #clear} (any thread). */
+    public Snapshot snapshot() {
+        EPOCH.getAcquire(this);
+        final long[] c = new long[counts.length];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = (long) LONGS.getOpaque(counts, i) - baseline[i];
+        }
+        final long[] rx = portRx;
+        final long[] tx = portTx;
+        final long[] prx = new long[rx.length];
+        final long[] ptx = new long[tx.length];
+        for (int i = 0; i < rx.length; i++) {
+            prx[i] = (long) LONGS.getOpaque(rx, i);
+            ptx[i] = (long) LONGS.getOpaque(tx, i);
+        }
+        return new Snapshot(c, prx, ptx);
+    }
+
+    /** Starts counting afresh (pmd-stats-clear): later snapshots are relative to now (any thread). */
+    public synchronized void clear() {
+        final long[] b = new long[counts.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (long) LONGS.getOpaque(counts, i);
+        }
+        baseline = b;
+    }
+
+    /** An immutable copy of a PMD's counters. */
+    public record Snapshot(long[] counts, long[] portRx, long[] portTx) {
+        public long get(final PmdCounter c) {
+            return counts[c.ordinal()];
+        }
+
+        public long drops() {
+            long d = 0;
+            for (DropReason r : DropReason.values()) {
+                d += counts[index(r)];
+            }
+            return d;
+        }
+
+        public long drops(final DropReason r) {
+            return counts[index(r)];
+        }
+
+        @Override
+        public String toString() {
+            return "PmdStats" + Arrays.toString(counts);
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.flowgate.fastpath.port;
+
+import io.flowgate.fastpath.packet.PacketBatch;
+import io.flowgate.fastpath.pcap.PacketReader;
+import io.flowgate.fastpath.pcap.PcapFormatException;
+import io.flowgate.fastpath.pcap.PcapHeader;
+import io.flowgate.fastpath.pcap.PcapWriter;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * {@code pcap:in=FILE[,out=FILE]}: replays a capture once as received traffic and writes what is
+ * transmitted to another capture (with the time of the packet that caused it). Without
+ * {@code in=}, nothing is received; without {@code out=}, transmitted packets are counted and
+ * discarded.
+ *
+ * <p>Sending writes through a buffered file writer. When several PMDs send to the same pcap port
+ * they take turns under a lock held for one packet; pcap ports are test and replay devices, and a
+ * real NIC has one transmit queue per PMD instead.
+ */
+public final class PcapPort implements Port {
+    private final int number;
+    private final String spec;
+    private final Path inPath;
+    private final PacketReader reader;
+    private final PcapWriter writer;
+    private final ReentrantLock txLock = new ReentrantLock();
+    private final ReplayClock clock;
+    private final int clockIndex;
+    private boolean pending;
+    private boolean exhausted;
+    private long received;
+    private volatile IOException failure;
+
+    public PcapPort(final int number, final Path in, final Path out, final ReplayClock clock) throws PortException {
+        this.number = number;
+        this.inPath = in;
+        this.spec = "pcap:" + (in != null ? "in=" + in : "") + (in != null && out != null ? "," : "")
+                + (out != null ? "out=" + out : "");
+        try {
+            this.reader = in == null ? null : PacketReader.open(in);
+        } catch (IOException e) {
+            throw new PortException("port " + number + ": cannot read " + in + ": " + describe(e), e);
+        }
+        try {
+            this.writer = out == null ? null : PcapWriter.create(out);
+        } catch (IOException e) {
+            closeReader();
+            throw new PortException("port " + number + ": cannot write " + out + ": " + describe(e), e);
+        }
+        this.exhausted = reader == null;
+        this.clock = reader == null ? null : clock;
+        this.clockIndex = this.clock == null ? -1 : this.clock.register();
+        if (this.clock != null) {
+            advance();
+        }
+    }
+
+    private static String describe(final IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage();
+    }
+
+    @Override
+    public int number() {
+        return number;
+    }
+
+    @Override
+    public String spec() {
+        return spec;
+    }
+
+    @Override
+    public String type() {
+        return "pcap";
+    }
+
+    @Override
+    public boolean receives() {
+        return reader != null;
+    }
+
+    @Override
+    public boolean exhausted() {
+        return exhausted;
+    }
+
+    /** Packets delivered so far. */
+    public long received() {
+        return received;
+    }
+
+    /** Bytes of the input file (for progress displays), or 0. */
+    public long inputSize() {
+        try {
+            return inPath == null ? 0 : java.nio.file.Files.size(inPath);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Byte offset reached in the input file (for progress displays). */
+    public long inputPosition() {
+        return reader == null ? 0 : Math.max(0, reader.recordOffset());
+    }
+
+    /** The damage that ended the input early, if any (packets before it were delivered). */
+    public IOException failure() {
+        return failure;
+    }
+
+    /** Moves to the next record, so its timestamp is known; false at the end. */
+    private boolean advance() {
+        try {
+            pending = reader.next();
+        } catch (PcapFormatException e) {
+            failure = e;
+            pending = false;
+        } catch (IOException e) {
+            failure = e;
+            pending = false;
+        }
+        if (!pending) {
+            exhausted = true;
+        }
+        if (clock != null) {
+            clock.head(clockIndex, pending ? reader.timestampNanos() : Long.MAX_VALUE);
+        }
+        return pending;
+    }
+
+    @Override
+    public int rxBurst(final PacketBatch batch) {
+        if (exhausted) {
+            return 0;
+        }
+        batch.inPort(number);
+        int n = 0;
+        if (!pending && !advance()) {
+            return 0;
+        }
+        while (n < PacketBatch.MAX_BURST && pending) {
+            if (clock != null && !clock.mayDeliver(clockIndex, reader.timestampNanos())) {
+                break;
+            }
+            final int len = Math.min(reader.capturedLength(), batch.dataRoom());
+            reader.copyTo(batch.slotSegment(n), PacketBatch.HEADROOM);
+            batch.addOwned(len, reader.timestampNanos());
+            n++;
+            received++;
+            advance();
+        }
+        return n;
+    }
+
+    @Override
+    public boolean send(final MemorySegment memory, final long address, final int length, final long timestampNanos) {
+        if (writer == null) {
+            return true;
+        }
+        txLock.lock();
+        try {
+            writer.write(timestampNanos, memory, address, length, length);
+            return true;
+        } catch (IOException e) {
+            failure = e;
+            return false;
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    @Override
+    public void flush() {
+        if (writer == null) {
+            return;
+        }
+        txLock.lock();
+        try {
+            writer.flush();
+        } catch (IOException e) {
+            failure = e;
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        closeReader();
+        if (writer != null) {
+            txLock.lock();
+            try {
+                writer.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("port " + number + ": cannot finish " + writer.path(), e);
+            } finally {
+                txLock.unlock();
+            }
+        }
+    }
+
+    private void closeReader() {
+        if (reader != null) {
+            try {
+                reader.close();
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+    }
+}

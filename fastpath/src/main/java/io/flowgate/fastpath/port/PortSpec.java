@@ -1,0 +1,97 @@
+package io.flowgate.fastpath.port;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A port specification as written on the command line or in a configuration file:
+ * {@code pcap:in=FILE[,out=FILE]}, {@code ring:NAME}, {@code dpdk:DEVARGS}.
+ *
+ * @param kind    pcap, ring or dpdk
+ * @param options the comma-separated key=value options (pcap), or the single value (ring name,
+ *                DPDK device arguments, under the key "")
+ */
+public record PortSpec(int number, String kind, Map<String, String> options, String text) {
+    /** Parses {@code N=SPEC} (the --port form). */
+    public static PortSpec parseNumbered(final String text) throws PortException {
+        final int eq = text.indexOf('=');
+        if (eq <= 0) {
+            throw new PortException("port \"" + text + "\": expected N=SPEC, as in 1=pcap:in=a.pcap");
+        }
+        final int number;
+        try {
+            number = Integer.parseInt(text.substring(0, eq).strip());
+        } catch (NumberFormatException e) {
+            throw new PortException("port \"" + text + "\": \"" + text.substring(0, eq) + "\" is not a port number");
+        }
+        return parse(number, text.substring(eq + 1).strip());
+    }
+
+    /** Parses a spec for port {@code number}. */
+    public static PortSpec parse(final int number, final String spec) throws PortException {
+        if (number < 1 || Integer.toUnsignedLong(number) > 0xFFFF_FF00L) {
+            throw new PortException("port " + number + ": port numbers go from 1 to 4294967040");
+        }
+        final int colon = spec.indexOf(':');
+        if (colon <= 0) {
+            throw new PortException("port " + number + ": \"" + spec + "\" has no kind (pcap:, ring: or dpdk:)");
+        }
+        final String kind = spec.substring(0, colon).toLowerCase(Locale.ROOT);
+        final String rest = spec.substring(colon + 1);
+        final Map<String, String> options = new LinkedHashMap<>();
+        switch (kind) {
+            case "pcap" -> {
+                for (String part : rest.split(",")) {
+                    if (part.isBlank()) {
+                        continue;
+                    }
+                    final int eq = part.indexOf('=');
+                    if (eq <= 0) {
+                        throw new PortException("port " + number + ": pcap option \"" + part + "\" is not KEY=VALUE");
+                    }
+                    final String key = part.substring(0, eq).strip();
+                    if (!key.equals("in") && !key.equals("out")) {
+                        throw new PortException("port " + number + ": unknown pcap option \"" + key + "\" (in, out)");
+                    }
+                    if (options.put(key, part.substring(eq + 1).strip()) != null) {
+                        throw new PortException("port " + number + ": pcap option \"" + key + "\" given twice");
+                    }
+                }
+                if (options.isEmpty()) {
+                    throw new PortException("port " + number + ": pcap port needs in=FILE and/or out=FILE");
+                }
+            }
+            case "ring" -> {
+                if (rest.isBlank()) {
+                    throw new PortException("port " + number + ": ring port needs a name, as in ring:a");
+                }
+                options.put("", rest.strip());
+            }
+            case "dpdk" -> {
+                if (rest.isBlank()) {
+                    throw new PortException("port " + number + ": dpdk port needs device arguments, as in "
+                            + "dpdk:0000:01:00.0 or dpdk:net_tap0");
+                }
+                options.put("", rest.strip());
+            }
+            default -> throw new PortException("port " + number + ": unknown port kind \"" + kind
+                    + "\" (pcap, ring, dpdk)");
+        }
+        return new PortSpec(number, kind, Map.copyOf(options), spec);
+    }
+
+    public Path path(final String option, final Path base) {
+        final String v = options.get(option);
+        if (v == null) {
+            return null;
+        }
+        final Path p = Path.of(v);
+        return base == null || p.isAbsolute() ? p : base.resolve(p);
+    }
+
+    public String value() {
+        return options.get("");
+    }
+}

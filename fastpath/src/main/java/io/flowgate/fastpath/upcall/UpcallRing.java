@@ -1,0 +1,122 @@
+package io.flowgate.fastpath.upcall;
+
+import io.flowgate.fastpath.flow.FlowKey;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * The queue from PMDs to one handler thread: a bounded Agrona many-to-one ring buffer in off-heap
+ * memory. A PMD writes an upcall (its id, the input port, the flow key and a copy of the packet)
+ * with {@link #offer}, which never blocks and allocates nothing: when the ring is full the upcall
+ * is refused and the PMD counts it as lost. The handler reads upcalls in batches with
+ * {@link #poll}.
+ *
+ * <p>Message layout: pmd id (int), in_port (int), frame length (int), pad, sequence (long),
+ * timestamp (long), hash (long), key ({@value FlowKey#WORDS} longs), frame bytes.
+ */
+public final class UpcallRing implements AutoCloseable {
+    private static final int MSG = 1;
+    private static final int PMD = 0;
+    private static final int IN_PORT = 4;
+    private static final int LENGTH = 8;
+    private static final int SEQ = 16;
+    private static final int TIMESTAMP = 24;
+    private static final int HASH = 32;
+    private static final int KEY = 40;
+    static final int HEADER = KEY + FlowKey.WORDS * 8;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment memory;
+    private final ManyToOneRingBuffer ring;
+    private final Reader reader = new Reader();
+
+    /** @param capacityBytes ring capacity (rounded up to a power of two) */
+    public UpcallRing(final int capacityBytes) {
+        final int cap = Integer.highestOneBit(Math.max(capacityBytes, 1 << 16) - 1) << 1;
+        this.memory = arena.allocate(cap + RingBufferDescriptor.TRAILER_LENGTH, 64);
+        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(memory.address(), (int) memory.byteSize()));
+    }
+
+    /**
+     * Enqueues an upcall (PMD side).
+     *
+     * @return false if the ring is full (the upcall is lost)
+     */
+    public boolean offer(final int pmdId, final int inPort, final long seq, final long timestampNanos, final long hash,
+                         final long[] keys, final int keyOffset, final MemorySegment packetMemory, final long address,
+                         final int length) {
+        final int index = ring.tryClaim(MSG, HEADER + length);
+        if (index <= 0) {
+            return false;
+        }
+        final MemorySegment m = memory;
+        m.set(INT, index + PMD, pmdId);
+        m.set(INT, index + IN_PORT, inPort);
+        m.set(INT, index + LENGTH, length);
+        m.set(LONG, index + SEQ, seq);
+        m.set(LONG, index + TIMESTAMP, timestampNanos);
+        m.set(LONG, index + HASH, hash);
+        for (int i = 0; i < FlowKey.WORDS; i++) {
+            m.set(LONG, index + KEY + i * 8L, keys[keyOffset + i]);
+        }
+        MemorySegment.copy(packetMemory, address, m, index + HEADER, length);
+        ring.commit(index);
+        return true;
+    }
+
+    /** What a handler receives for each upcall. */
+    @FunctionalInterface
+    public interface Consumer {
+        void upcall(Upcall upcall);
+    }
+
+    /** One upcall, copied out of the ring (the handler may keep it). */
+    public record Upcall(int pmdId, int inPort, long seq, long timestampNanos, long hash, long[] key, byte[] frame) {
+    }
+
+    private final class Reader implements org.agrona.concurrent.MessageHandler {
+        Consumer consumer;
+
+        @Override
+        public void onMessage(final int type, final org.agrona.MutableDirectBuffer buffer, final int index,
+                              final int length) {
+            final MemorySegment m = memory;
+            final long[] key = new long[FlowKey.WORDS];
+            for (int i = 0; i < FlowKey.WORDS; i++) {
+                key[i] = m.get(LONG, index + KEY + i * 8L);
+            }
+            final int frameLength = m.get(INT, index + LENGTH);
+            final byte[] frame = m.asSlice(index + HEADER, frameLength).toArray(ValueLayout.JAVA_BYTE);
+            consumer.upcall(new Upcall(m.get(INT, index + PMD), m.get(INT, index + IN_PORT), m.get(LONG, index + SEQ),
+                    m.get(LONG, index + TIMESTAMP), m.get(LONG, index + HASH), key, frame));
+        }
+    }
+
+    /** Reads up to {@code limit} upcalls (handler side, one thread). */
+    public int poll(final Consumer consumer, final int limit) {
+        reader.consumer = consumer;
+        return ring.read(reader, limit);
+    }
+
+    /** Bytes queued (an approximation of the backlog). */
+    public int backlogBytes() {
+        return ring.size();
+    }
+
+    public int capacity() {
+        return ring.capacity();
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
