@@ -64,6 +64,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "do not show progress on standard error")
     boolean noProgress;
 
+    @Option(names = "--progress-interval", paramLabel = "MS",
+            description = "milliseconds between progress updates (default: 250 on a terminal, 1000 otherwise)")
+    Integer progressInterval;
+
     @Override
     public Integer call() throws Exception {
         final PrintWriter out = spec.commandLine().getOut();
@@ -113,7 +117,9 @@ final class ReplayCommand implements Callable<Integer> {
         try {
             dp.start();
             final Progress progress = noProgress ? null : new Progress(dp, err);
-            while (!dp.awaitDrained(1, TimeUnit.SECONDS)) {
+            final long interval = progressInterval != null ? Math.max(10, progressInterval)
+                    : progress != null && progress.terminal ? 250 : 1000;
+            while (!dp.awaitDrained(interval, TimeUnit.MILLISECONDS)) {
                 if (progress != null) {
                     progress.show();
                 }
@@ -160,13 +166,16 @@ final class ReplayCommand implements Callable<Integer> {
         }
     }
 
-    /** Progress on standard error: packets so far, share of the input read, rate. */
+    /**
+     * Progress on standard error: packets so far, share of the input read, rate. On a terminal one
+     * line is redrawn four times a second; otherwise (a log) a line is added every second. Either
+     * way the last line shows the finished state.
+     */
     private static final class Progress {
         private final Datapath dp;
         private final PrintWriter err;
         private final long start = System.nanoTime();
-        private final boolean terminal = System.console() != null;
-        private boolean shown;
+        final boolean terminal = System.console() != null;
 
         Progress(final Datapath dp, final PrintWriter err) {
             this.dp = dp;
@@ -188,11 +197,11 @@ final class ReplayCommand implements Callable<Integer> {
                     size > 0 ? 100.0 * pos / size : 0.0, packets / secs / 1000);
             err.print(terminal ? "\r" + line : line + System.lineSeparator());
             err.flush();
-            shown = true;
         }
 
         void finish() {
-            if (shown && terminal) {
+            show();
+            if (terminal) {
                 err.println();
             }
         }

@@ -34,6 +34,7 @@ import org.agrona.concurrent.IdleStrategy;
  * PMDs in turn; every PMD can send to every port.
  */
 public final class Datapath implements AutoCloseable {
+    private static final int RING_BYTES = 4 << 20;
     private final DatapathConfig config;
     private final RulePipeline pipeline;
     private final FlowRegistry registry = new FlowRegistry();
@@ -82,8 +83,8 @@ public final class Datapath implements AutoCloseable {
                 }
                 opened.add(switch (spec.kind()) {
                     case "pcap" -> new PcapPort(spec.number(), spec.path("in", config.base()),
-                            spec.path("out", config.base()), clock);
-                    case "ring" -> new RingPort(spec.number(), spec.value());
+                            spec.path("out", config.base()), clock, config.pmds());
+                    case "ring" -> new RingPort(spec.number(), spec.value(), RING_BYTES, config.pmds());
                     default -> throw new PortException("port " + spec.number() + ": " + spec.kind()
                             + " ports are not available in this build");
                 });

@@ -4,11 +4,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Incremental Internet checksum updates (RFC 1624), computed exactly as Open vSwitch computes them
- * on x86: on 16-bit words read in the host's little-endian order, with OVS's single end-around
- * fold. (Ones'-complement sums do not depend on byte order, but OVS's one fold can leave a carry
- * in rare cases, and matching it keeps output byte-identical.) Checksums are never recomputed: a
- * wrong checksum stays wrong by the same amount, a zero UDP checksum stays zero.
+ * Incremental Internet checksum updates (RFC 1624), computed as Open vSwitch computes them on
+ * x86: on 16-bit words read in the host's little-endian order, a 32-bit sum folded until no carry
+ * is left. (Ones'-complement sums do not depend on byte order; following OVS's order of steps
+ * keeps the choice between the two representations of zero, and so the output bytes, identical.)
+ * Checksums are never recomputed: a wrong checksum stays wrong by the same amount, a zero UDP
+ * checksum stays zero.
  */
 final class Checksums {
     static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -18,8 +19,11 @@ final class Checksums {
 
     /** OVS's recalc_csum16 on little-endian 16-bit values. */
     static int csum16(final int oldCsum, final int oldWord, final int newWord) {
-        final int sum = (~oldCsum & 0xFFFF) + (~oldWord & 0xFFFF) + (newWord & 0xFFFF);
-        return ~(sum + (sum >>> 16)) & 0xFFFF;
+        int sum = (~oldCsum & 0xFFFF) + (~oldWord & 0xFFFF) + (newWord & 0xFFFF);
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return ~sum & 0xFFFF;
     }
 
     /** recalc_csum32: the 4 bytes at {@code oldAt} replaced by the 4 bytes {@code newBytes} (big-endian). */

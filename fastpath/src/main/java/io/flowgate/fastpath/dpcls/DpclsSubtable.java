@@ -6,10 +6,18 @@ import io.flowgate.fastpath.megaflow.DpFlow;
 /**
  * The megaflows of one classifier that share a mask: an open-addressing table (linear probing,
  * backward-shift deletion) keyed by the hash of the masked key. Owned by the PMD.
+ *
+ * <p>Each slot keeps, beside the flow, its hash and the words of its match that the mask uses,
+ * in flat arrays: a probe compares them without touching the flow object, so a lookup costs one
+ * or two cache lines of this table until it hits.
  */
 final class DpclsSubtable {
     final FlowMask mask;
+    private final int[] used;
+    private final long[] maskWords;
+    private final int stride;
     private long[] hashes;
+    private long[] matches;
     private DpFlow[] flows;
     private int size;
     /** Hits since the last re-ranking. */
@@ -17,14 +25,26 @@ final class DpclsSubtable {
 
     DpclsSubtable(final FlowMask mask) {
         this.mask = mask;
-        this.hashes = new long[16];
-        this.flows = new DpFlow[16];
+        this.used = mask.usedWords().clone();
+        this.stride = used.length;
+        this.maskWords = new long[stride];
+        for (int j = 0; j < stride; j++) {
+            maskWords[j] = mask.word(used[j]);
+        }
+        allocate(16);
+    }
+
+    private void allocate(final int capacity) {
+        hashes = new long[capacity];
+        matches = new long[capacity * stride];
+        flows = new DpFlow[capacity];
     }
 
     int size() {
         return size;
     }
 
+    /** The live flow matching the key row at {@code keys[o]}, whose masked hash is {@code hash}. */
     DpFlow lookup(final long[] keys, final int o, final long hash) {
         final DpFlow[] f = flows;
         final long[] h = hashes;
@@ -32,12 +52,25 @@ final class DpclsSubtable {
         int i = (int) hash & m;
         DpFlow d;
         while ((d = f[i]) != null) {
-            if (h[i] == hash && d.matches(keys, o) && !d.isDead()) {
+            if (h[i] == hash && sameMatch(i, keys, o) && !d.isDead()) {
                 return d;
             }
             i = (i + 1) & m;
         }
         return null;
+    }
+
+    private boolean sameMatch(final int slot, final long[] keys, final int o) {
+        final long[] mw = maskWords;
+        final long[] mt = matches;
+        final int[] u = used;
+        final int base = slot * stride;
+        for (int j = 0; j < u.length; j++) {
+            if ((keys[o + u[j]] & mw[j]) != mt[base + j]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The flow with exactly this match, dead or alive, or null. */
@@ -68,14 +101,21 @@ final class DpclsSubtable {
         while (flows[i] != null) {
             i = (i + 1) & m;
         }
-        flows[i] = flow;
-        hashes[i] = flow.hash();
+        set(i, flow);
+    }
+
+    private void set(final int slot, final DpFlow flow) {
+        flows[slot] = flow;
+        hashes[slot] = flow.hash();
+        final long[] match = flow.match();
+        for (int j = 0; j < stride; j++) {
+            matches[slot * stride + j] = match[used[j]];
+        }
     }
 
     private void grow() {
         final DpFlow[] old = flows;
-        flows = new DpFlow[old.length * 2];
-        hashes = new long[old.length * 2];
+        allocate(old.length * 2);
         for (DpFlow f : old) {
             if (f != null) {
                 put(f);
@@ -98,8 +138,7 @@ final class DpclsSubtable {
         while (flows[j] != null) {
             final int home = (int) hashes[j] & m;
             if (((j - home) & m) >= ((j - hole) & m)) {
-                flows[hole] = flows[j];
-                hashes[hole] = hashes[j];
+                set(hole, flows[j]);
                 hole = j;
             }
             j = (j + 1) & m;

@@ -5,56 +5,54 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
- * Writes a classic pcap file through an off-heap buffer; nothing is allocated per packet. Records
- * are written with the header's byte order and timestamp precision, so a file read by
- * {@link PcapReader} and written back with its header is byte-identical. Not thread-safe.
+ * Writes pcap records through an off-heap buffer; nothing is allocated per packet. Records are
+ * written with the file header's byte order and timestamp precision, so a file read by
+ * {@link PcapReader} and written back with its header is byte-identical. One writer belongs to
+ * one thread; several threads write one file through a writer each ({@link PcapFile#writer()}).
  */
 public final class PcapWriter implements AutoCloseable {
     private static final int BUFFER = 1 << 20;
 
-    private final Path path;
-    private final FileChannel channel;
+    private final PcapFile file;
+    private final boolean ownsFile;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment buf;
     private final ByteBuffer view;
-    private final PcapHeader header;
+    private final boolean nanos;
     private final ValueLayout.OfInt u32;
-    private final ValueLayout.OfShort u16;
     private int fill;
     private long packets;
     private long bytes;
+    private boolean released;
 
-    public PcapWriter(final Path path, final PcapHeader header) throws IOException {
-        this.path = path;
-        this.header = header;
-        this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+    PcapWriter(final PcapFile file, final boolean ownsFile) {
+        this.file = file;
+        this.ownsFile = ownsFile;
         this.buf = arena.allocate(BUFFER, 64);
         this.view = buf.asByteBuffer();
-        this.u32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(header.order());
-        this.u16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(header.order());
-        buf.set(u32, 0, header.nanos() ? PcapHeader.MAGIC_NANOS : PcapHeader.MAGIC_MICROS);
-        buf.set(u16, 4, (short) header.versionMajor());
-        buf.set(u16, 6, (short) header.versionMinor());
-        buf.set(u32, 8, header.thisZone());
-        buf.set(u32, 12, header.sigFigs());
-        buf.set(u32, 16, header.snapLength());
-        buf.set(u32, 20, header.linkType());
-        fill = PcapHeader.SIZE;
+        this.nanos = file.header().nanos();
+        this.u32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(file.order());
     }
 
-    /** An Ethernet, microsecond, little-endian file (what OVS's tx_pcap writes). */
+    /** A file with a single writer; closing the writer closes the file. */
+    public PcapWriter(final Path path, final PcapHeader header) throws IOException {
+        this(PcapFile.create(path, header));
+    }
+
+    private PcapWriter(final PcapFile file) {
+        this(file, true);
+    }
+
+    /** An Ethernet, microsecond, little-endian file (what OVS's tx_pcap writes) with one writer. */
     public static PcapWriter create(final Path path) throws IOException {
-        return new PcapWriter(path, PcapHeader.ethernet());
+        return PcapFile.create(path).soleWriter();
     }
 
     public Path path() {
-        return path;
+        return file.path();
     }
 
     /**
@@ -84,25 +82,24 @@ public final class PcapWriter implements AutoCloseable {
 
     private void putRecordHeader(final int at, final long timestampNanos, final int captured, final int original) {
         final long seconds = Math.floorDiv(timestampNanos, 1_000_000_000L);
-        final long nanos = Math.floorMod(timestampNanos, 1_000_000_000L);
+        final long fraction = Math.floorMod(timestampNanos, 1_000_000_000L);
         buf.set(u32, at, (int) seconds);
-        buf.set(u32, at + 4, (int) (header.nanos() ? nanos : nanos / 1_000L));
+        buf.set(u32, at + 4, (int) (nanos ? fraction : fraction / 1_000L));
         buf.set(u32, at + 8, captured);
         buf.set(u32, at + 12, original);
     }
 
+    /** A record larger than the buffer: header and data go to one reserved stretch of the file. */
     private void writeDirect(final long ts, final MemorySegment src, final long offset, final int captured,
                              final int original) throws IOException {
         putRecordHeader(0, ts, captured, original);
-        fill = 16;
-        flush();
+        final long at = file.reserve(16 + captured);
+        view.limit(16).position(0);
+        file.write(view, at);
         try (Arena tmp = Arena.ofConfined()) {
             final MemorySegment copy = tmp.allocate(captured);
             MemorySegment.copy(src, offset, copy, 0, captured);
-            final ByteBuffer bb = copy.asByteBuffer();
-            while (bb.hasRemaining()) {
-                channel.write(bb);
-            }
+            file.write(copy.asByteBuffer(), at + 16);
         }
         packets++;
         bytes += captured;
@@ -118,23 +115,36 @@ public final class PcapWriter implements AutoCloseable {
 
     /** Writes buffered records to the file. */
     public void flush() throws IOException {
-        view.limit(fill).position(0);
-        while (view.hasRemaining()) {
-            channel.write(view);
+        if (fill == 0) {
+            return;
         }
+        final long at = file.reserve(fill);
+        view.limit(fill).position(0);
+        file.write(view, at);
         fill = 0;
     }
 
+    /** Flushes and frees the buffer (the file closes it; idempotent). */
+    void release() throws IOException {
+        if (released) {
+            return;
+        }
+        released = true;
+        try {
+            flush();
+        } finally {
+            arena.close();
+        }
+    }
+
+    /** Flushes; a writer made by {@link #create} or the public constructor also closes its file. */
     @Override
     public void close() throws IOException {
         try {
-            flush();
-            channel.force(false);
+            release();
         } finally {
-            try {
-                channel.close();
-            } finally {
-                arena.close();
+            if (ownsFile) {
+                file.close();
             }
         }
     }

@@ -94,6 +94,10 @@ public final class Pmd implements Agent, Outputs {
         this.ports = ports.toArray(new Port[0]);
         for (int i = 0; i < this.ports.length; i++) {
             portIndex.put(this.ports[i].number(), i);
+            if (this.ports[i].txQueues() <= id) {
+                throw new IllegalArgumentException("port " + this.ports[i].number() + " has "
+                        + this.ports[i].txQueues() + " transmit queues, PMD " + id + " needs queue " + id);
+            }
         }
         this.rxPorts = rxPorts.toArray(new Port[0]);
         this.handlers = handlers.clone();
@@ -452,7 +456,7 @@ public final class Pmd implements Agent, Outputs {
             drop(b, i, DropReason.INVALID_PORT);
             return;
         }
-        if (ports[slot].send(Memory.ALL, b.address(i), b.length(i), b.timestamp(i))) {
+        if (ports[slot].send(id, Memory.ALL, b.address(i), b.length(i), b.timestamp(i))) {
             stats.counts[PmdCounter.TX_PACKETS.ordinal()]++;
             stats.portTx[slot]++;
             txUsed[slot] = true;
@@ -471,7 +475,7 @@ public final class Pmd implements Agent, Outputs {
         for (int s = 0; s < used.length; s++) {
             if (used[s]) {
                 used[s] = false;
-                ports[s].flush();
+                ports[s].flush(id);
             }
         }
     }

@@ -3,6 +3,7 @@ package io.flowgate.fastpath.port;
 import io.flowgate.fastpath.packet.PacketBatch;
 import io.flowgate.fastpath.pcap.PacketReader;
 import io.flowgate.fastpath.pcap.PcapFormatException;
+import io.flowgate.fastpath.pcap.PcapFile;
 import io.flowgate.fastpath.pcap.PcapHeader;
 import io.flowgate.fastpath.pcap.PcapWriter;
 
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@code pcap:in=FILE[,out=FILE]}: replays a capture once as received traffic and writes what is
@@ -18,17 +18,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code in=}, nothing is received; without {@code out=}, transmitted packets are counted and
  * discarded.
  *
- * <p>Sending writes through a buffered file writer. When several PMDs send to the same pcap port
- * they take turns under a lock held for one packet; pcap ports are test and replay devices, and a
- * real NIC has one transmit queue per PMD instead.
+ * <p>Each transmit queue (PMD) writes records through its own buffered {@link PcapWriter}; at
+ * the end of a batch it appends its buffer to the file at a reserved position, so PMDs never wait
+ * for each other. With one PMD the file keeps transmit order exactly.
  */
 public final class PcapPort implements Port {
     private final int number;
     private final String spec;
     private final Path inPath;
     private final PacketReader reader;
-    private final PcapWriter writer;
-    private final ReentrantLock txLock = new ReentrantLock();
+    private final PcapFile outFile;
+    private final PcapWriter[] writers;
     private final ReplayClock clock;
     private final int clockIndex;
     private boolean pending;
@@ -36,7 +36,9 @@ public final class PcapPort implements Port {
     private long received;
     private volatile IOException failure;
 
-    public PcapPort(final int number, final Path in, final Path out, final ReplayClock clock) throws PortException {
+    /** @param txQueues how many PMDs may send to this port */
+    public PcapPort(final int number, final Path in, final Path out, final ReplayClock clock, final int txQueues)
+            throws PortException {
         this.number = number;
         this.inPath = in;
         this.spec = "pcap:" + (in != null ? "in=" + in : "") + (in != null && out != null ? "," : "")
@@ -47,10 +49,14 @@ public final class PcapPort implements Port {
             throw new PortException("port " + number + ": cannot read " + in + ": " + describe(e), e);
         }
         try {
-            this.writer = out == null ? null : PcapWriter.create(out);
+            this.outFile = out == null ? null : PcapFile.create(out);
         } catch (IOException e) {
             closeReader();
             throw new PortException("port " + number + ": cannot write " + out + ": " + describe(e), e);
+        }
+        this.writers = new PcapWriter[txQueues];
+        for (int q = 0; outFile != null && q < txQueues; q++) {
+            writers[q] = outFile.writer();
         }
         this.exhausted = reader == null;
         this.clock = reader == null ? null : clock;
@@ -164,48 +170,48 @@ public final class PcapPort implements Port {
     }
 
     @Override
-    public boolean send(final MemorySegment memory, final long address, final int length, final long timestampNanos) {
-        if (writer == null) {
+    public int txQueues() {
+        return writers.length;
+    }
+
+    @Override
+    public boolean send(final int txq, final MemorySegment memory, final long address, final int length,
+                        final long timestampNanos) {
+        final PcapWriter w = writers[txq];
+        if (w == null) {
             return true;
         }
-        txLock.lock();
         try {
-            writer.write(timestampNanos, memory, address, length, length);
+            w.write(timestampNanos, memory, address, length, length);
             return true;
         } catch (IOException e) {
             failure = e;
             return false;
-        } finally {
-            txLock.unlock();
         }
     }
 
     @Override
-    public void flush() {
-        if (writer == null) {
+    public void flush(final int txq) {
+        final PcapWriter w = writers[txq];
+        if (w == null) {
             return;
         }
-        txLock.lock();
         try {
-            writer.flush();
+            w.flush();
         } catch (IOException e) {
             failure = e;
-        } finally {
-            txLock.unlock();
         }
     }
 
+    /** Closes the input and writes out every queue's buffered packets (call once the PMDs stopped). */
     @Override
     public void close() {
         closeReader();
-        if (writer != null) {
-            txLock.lock();
+        if (outFile != null) {
             try {
-                writer.close();
+                outFile.close();
             } catch (IOException e) {
-                throw new UncheckedIOException("port " + number + ": cannot finish " + writer.path(), e);
-            } finally {
-                txLock.unlock();
+                throw new UncheckedIOException("port " + number + ": cannot finish " + outFile.path(), e);
             }
         }
     }

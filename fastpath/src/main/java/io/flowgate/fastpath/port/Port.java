@@ -7,9 +7,10 @@ import java.lang.foreign.MemorySegment;
 /**
  * A datapath port: where packets come in ({@link #rxBurst}) and go out ({@link #send}).
  *
- * <p>Exactly one PMD polls a port for input. Any PMD may send to it; ports whose sending is not
- * naturally safe for several threads say how they cope. Counting is done by the PMDs, per PMD,
- * not here, so that no counter is shared.
+ * <p>Exactly one PMD polls a port for input. Any PMD may send to it, each through its own
+ * transmit queue (the PMD's id, below {@link #txQueues()}), as each PMD has its own transmit
+ * queue on a DPDK device: no two threads ever share a queue, so sending takes no lock. Counting
+ * is done by the PMDs, per PMD, not here, so that no counter is shared.
  */
 public interface Port extends AutoCloseable {
     /** The OpenFlow (and datapath) port number. */
@@ -44,15 +45,19 @@ public interface Port extends AutoCloseable {
         return true;
     }
 
+    /** How many transmit queues the port has: PMDs 0 to {@code txQueues() - 1} may send. */
+    int txQueues();
+
     /**
-     * Transmits a copy of the {@code length} bytes at {@code address} of {@code memory}.
+     * Transmits a copy of the {@code length} bytes at {@code address} of {@code memory} on
+     * transmit queue {@code txq} (only ever used by one thread).
      *
      * @return false if the port could not take the packet (counted as a drop by the caller)
      */
-    boolean send(MemorySegment memory, long address, int length, long timestampNanos);
+    boolean send(int txq, MemorySegment memory, long address, int length, long timestampNanos);
 
-    /** Pushes queued output to the device (end of a batch). */
-    default void flush() {
+    /** Pushes what {@code txq} has queued to the device (end of a batch). */
+    default void flush(final int txq) {
     }
 
     @Override

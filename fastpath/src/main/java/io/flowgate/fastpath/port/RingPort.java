@@ -8,14 +8,15 @@ import java.lang.foreign.ValueLayout;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
  * {@code ring:NAME}: an in-memory port for tests and benchmarks. Frames offered with
  * {@link #inject} (by any thread) are received by the PMD; frames the datapath sends are queued
- * for {@link #drainTransmitted}. Both directions are Agrona many-to-one ring buffers in off-heap
- * memory: lock-free, no allocation per frame.
+ * for {@link #drainTransmitted}. Reception is an Agrona many-to-one ring buffer; each transmit
+ * queue is a one-to-one ring buffer (its PMD is the only producer, so sending makes no atomic
+ * read-modify-write). All in off-heap memory, nothing allocated per frame.
  */
 public final class RingPort implements Port {
     private static final int MSG = 1;
@@ -24,23 +25,29 @@ public final class RingPort implements Port {
     private final String name;
     private final Arena arena = Arena.ofShared();
     private final ManyToOneRingBuffer rx;
-    private final ManyToOneRingBuffer tx;
+    private final OneToOneRingBuffer[] tx;
     private final Reader reader = new Reader();
     private final MemorySegment rxMemory;
-    private final MemorySegment txMemory;
+    private final MemorySegment[] txMemory;
 
-    public RingPort(final int number, final String name, final int capacityBytes) {
+    /** @param capacityBytes capacity of the receive ring and of each transmit queue's ring */
+    public RingPort(final int number, final String name, final int capacityBytes, final int txQueues) {
         this.number = number;
         this.name = name;
         final int cap = Integer.highestOneBit(Math.max(capacityBytes, 1 << 16) - 1) << 1;
         this.rxMemory = arena.allocate(cap + RingBufferDescriptor.TRAILER_LENGTH, 64);
-        this.txMemory = arena.allocate(cap + RingBufferDescriptor.TRAILER_LENGTH, 64);
         this.rx = new ManyToOneRingBuffer(new UnsafeBuffer(rxMemory.address(), (int) rxMemory.byteSize()));
-        this.tx = new ManyToOneRingBuffer(new UnsafeBuffer(txMemory.address(), (int) txMemory.byteSize()));
+        this.tx = new OneToOneRingBuffer[txQueues];
+        this.txMemory = new MemorySegment[txQueues];
+        for (int q = 0; q < txQueues; q++) {
+            txMemory[q] = arena.allocate(cap + RingBufferDescriptor.TRAILER_LENGTH, 64);
+            tx[q] = new OneToOneRingBuffer(new UnsafeBuffer(txMemory[q].address(), (int) txMemory[q].byteSize()));
+        }
     }
 
+    /** 4 MB rings and one transmit queue (a single PMD). */
     public RingPort(final int number, final String name) {
-        this(number, name, 4 << 20);
+        this(number, name, 4 << 20, 1);
     }
 
     @Override
@@ -110,13 +117,20 @@ public final class RingPort implements Port {
     }
 
     @Override
-    public boolean send(final MemorySegment memory, final long address, final int length, final long timestampNanos) {
-        final int index = tx.tryClaim(MSG, length);
+    public int txQueues() {
+        return tx.length;
+    }
+
+    @Override
+    public boolean send(final int txq, final MemorySegment memory, final long address, final int length,
+                        final long timestampNanos) {
+        final OneToOneRingBuffer ring = tx[txq];
+        final int index = ring.tryClaim(MSG, length);
         if (index <= 0) {
             return false;
         }
-        MemorySegment.copy(memory, address, txMemory, index, length);
-        tx.commit(index);
+        MemorySegment.copy(memory, address, txMemory[txq], index, length);
+        ring.commit(index);
         return true;
     }
 
@@ -127,15 +141,16 @@ public final class RingPort implements Port {
     }
 
     /**
-     * Hands every frame the datapath transmitted so far to {@code consumer} (as a segment valid
-     * only during the call); returns how many.
+     * Hands frames the datapath transmitted so far to {@code consumer} (as a segment valid only
+     * during the call), queue by queue; returns how many. One thread at a time.
      */
     public int drainTransmitted(final FrameConsumer consumer, final int limit) {
-        return tx.read((type, buffer, index, length) -> consumer.accept(txMemory.asSlice(index, length)), limit);
-    }
-
-    public RingBuffer txRing() {
-        return tx;
+        int n = 0;
+        for (int q = 0; q < tx.length && n < limit; q++) {
+            final MemorySegment m = txMemory[q];
+            n += tx[q].read((type, buffer, index, length) -> consumer.accept(m.asSlice(index, length)), limit - n);
+        }
+        return n;
     }
 
     @Override

@@ -247,4 +247,52 @@ class PcapTest {
     private static int le32(final byte[] b, final int at) {
         return ByteBuffer.wrap(b, at, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
     }
+
+    @Test
+    void severalThreadsWriteOneFileThroughTheirOwnWritersWithoutMixingRecords() throws Exception {
+        final Path file = tmp.resolve("shared.pcap");
+        final int threads = 4;
+        final int perThread = 20_000;
+        try (PcapFile pcap = PcapFile.create(file)) {
+            final List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                final PcapWriter w = pcap.writer();
+                final int id = t;
+                workers.add(Thread.ofPlatform().start(() -> {
+                    try (Arena arena = Arena.ofConfined()) {
+                        final MemorySegment frame = arena.allocate(100);
+                        for (int i = 0; i < perThread; i++) {
+                            // Frame length and contents encode the writer and the sequence number.
+                            final int len = 20 + (i % 80);
+                            frame.fill((byte) id);
+                            frame.set(ValueLayout.JAVA_INT_UNALIGNED, 0, i);
+                            w.write(i, frame, 0, len, len);
+                            if (i % 7 == 0) {
+                                w.flush();
+                            }
+                        }
+                        w.flush();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }));
+            }
+            for (Thread t : workers) {
+                t.join();
+            }
+        }
+        final int[] next = new int[threads];
+        try (PacketReader r = PacketReader.open(file); Arena arena = Arena.ofConfined()) {
+            final MemorySegment buf = arena.allocate(256);
+            while (r.next()) {
+                r.copyTo(buf, 0);
+                final int id = buf.get(ValueLayout.JAVA_BYTE, r.capturedLength() - 1);
+                final int seq = buf.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+                assertEquals(next[id], seq, "writer " + id + "'s records stay whole and in order");
+                assertEquals(20 + seq % 80, r.capturedLength());
+                next[id]++;
+            }
+        }
+        assertArrayEquals(new int[] {perThread, perThread, perThread, perThread}, next);
+    }
 }

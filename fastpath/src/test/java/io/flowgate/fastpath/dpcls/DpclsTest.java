@@ -1,0 +1,128 @@
+package io.flowgate.fastpath.dpcls;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flowgate.fastpath.action.DpActions;
+import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.fastpath.flow.FlowMask;
+import io.flowgate.fastpath.megaflow.DpFlow;
+import io.flowgate.fastpath.testing.PacketBuilder;
+import io.flowgate.fastpath.testing.Parsed;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class DpclsTest {
+    private static final int W = FlowKey.WORDS;
+
+    private static long[] key(final String dst, final int dport) {
+        return Parsed.parse(PacketBuilder.eth().ipv4("10.0.0.1", dst).udp(1000, dport).build(), 1).key();
+    }
+
+    /** in_port, dl_type and the top {@code prefix} bits of nw_dst. */
+    private static FlowMask dstPrefix(final int prefix) {
+        final long[] m = new long[W];
+        FlowField.IN_PORT.or(m, -1L);
+        FlowField.DL_TYPE.or(m, -1L);
+        FlowField.NW_DST.or(m, prefix == 0 ? 0 : -1L << (32 - prefix));
+        return FlowMask.of(m);
+    }
+
+    private static DpFlow flow(final long[] key, final FlowMask mask, final int port) {
+        return new DpFlow(key, mask, DpActions.builder().output(port).build(), 0, 0);
+    }
+
+    private static long[] batch(final long[]... keys) {
+        final long[] out = new long[keys.length * W];
+        for (int i = 0; i < keys.length; i++) {
+            System.arraycopy(keys[i], 0, out, i * W, W);
+        }
+        return out;
+    }
+
+    @Test
+    void aBatchLookupFindsEachKeysMegaflowAcrossSubtablesAndReportsMisses() {
+        final Dpcls cls = new Dpcls();
+        final DpFlow net24 = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
+        final DpFlow net16 = flow(key("10.9.0.0", 0), dstPrefix(16), 3);
+        cls.insert(net24);
+        cls.insert(net16);
+        final long[] keys = batch(key("10.1.2.77", 53), key("10.9.200.1", 80), key("192.168.0.1", 53));
+        final DpFlow[] out = new DpFlow[32];
+        final int found = cls.lookup(keys, 0b111, out);
+        assertEquals(0b011, found);
+        assertSame(net24, out[0]);
+        assertSame(net16, out[1]);
+        assertEquals(2, cls.subtableCount());
+        // Only the keys asked for are looked up.
+        assertEquals(0, cls.lookup(keys, 0b100, new DpFlow[32]));
+    }
+
+    @Test
+    void subtablesAreSearchedMostHitFirstAfterRanking() {
+        final Dpcls cls = new Dpcls();
+        cls.insert(flow(key("10.1.2.0", 0), dstPrefix(24), 2));
+        cls.insert(flow(key("10.9.0.0", 0), dstPrefix(16), 3));
+        final long[] keys = batch(key("10.9.0.1", 1));
+        final DpFlow[] out = new DpFlow[32];
+        for (int i = 0; i < 10; i++) {
+            cls.lookup(keys, 1, out);
+        }
+        assertEquals(20, cls.subtableLookups(), "the /16 subtable was second: two visits per hit");
+        cls.rank();
+        assertEquals(dstPrefix(16), cls.masks()[0]);
+        cls.lookup(keys, 1, out);
+        assertEquals(21, cls.subtableLookups(), "now it is first");
+    }
+
+    @Test
+    void removingFlowsKeepsTheOthersReachableAndDropsEmptySubtables() {
+        final Dpcls cls = new Dpcls();
+        final FlowMask mask = dstPrefix(32);
+        final List<DpFlow> flows = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            final DpFlow f = flow(key("10." + (i >>> 8) + "." + (i & 255) + ".1", 0), mask, 2);
+            flows.add(f);
+            cls.insert(f);
+        }
+        for (int i = 0; i < flows.size(); i += 2) {
+            assertTrue(cls.remove(flows.get(i)));
+        }
+        assertFalse(cls.remove(flows.get(0)), "already gone");
+        final DpFlow[] out = new DpFlow[32];
+        for (int i = 0; i < flows.size(); i++) {
+            final int found = cls.lookup(flows.get(i).match(), 1, out);
+            if (i % 2 == 0) {
+                assertEquals(0, found, "flow " + i + " was removed");
+            } else {
+                assertEquals(1, found, "flow " + i + " must survive the removals around it");
+                assertSame(flows.get(i), out[0]);
+            }
+        }
+        assertEquals(1500, cls.flowCount());
+        for (int i = 1; i < flows.size(); i += 2) {
+            cls.remove(flows.get(i));
+        }
+        assertEquals(0, cls.subtableCount());
+    }
+
+    @Test
+    void deadFlowsDoNotMatchButCanBeFoundForReplacement() {
+        final Dpcls cls = new Dpcls();
+        final DpFlow f = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
+        cls.insert(f);
+        f.markDead();
+        assertEquals(0, cls.lookup(batch(key("10.1.2.3", 1)), 1, new DpFlow[32]));
+        assertSame(f, cls.find(f.mask(), f.match()));
+        assertNull(cls.find(dstPrefix(16), f.match()));
+        assertArrayEquals(new FlowMask[] {dstPrefix(24)}, cls.masks());
+    }
+}
