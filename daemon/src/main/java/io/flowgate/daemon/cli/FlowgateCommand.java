@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             ParsePcapCommand.class,
             TraceCommand.class,
             ReplayCommand.class,
+            RunCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class FlowgateCommand implements Runnable {

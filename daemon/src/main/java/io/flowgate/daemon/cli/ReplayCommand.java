@@ -7,10 +7,8 @@ import io.flowgate.fastpath.port.PcapPort;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortSpec;
-import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
 import io.flowgate.slowpath.syntax.SyntaxException;
 
 import java.io.IOException;
@@ -90,16 +88,9 @@ final class ReplayCommand implements Callable<Integer> {
             }
             specs.add(PortSpec.parse(e.getKey(), s.toString()));
         }
-        final TrieField[] tries = TraceCommand.tries(prefixes);
-        final RulePipeline pipeline = new RulePipeline(tries);
+        final RulePipeline pipeline;
         try {
-            final Pipeline loaded = TraceCommand.load(flows, groups, tries);
-            pipeline.apply(e -> {
-                for (var g : loaded.groups().values()) {
-                    e.addGroup(g);
-                }
-                loaded.rules().forEach(e::addRule);
-            });
+            pipeline = RuleFiles.load(flows, groups, RuleFiles.tries(prefixes));
         } catch (SyntaxException | PipelineException | IOException e) {
             err.println("flowgate: " + (e instanceof IOException io ? FlowgateCommand.describe(io) : e.getMessage()));
             return 1;

@@ -1,20 +1,15 @@
 package io.flowgate.daemon.cli;
 
-import io.flowgate.slowpath.ofproto.Group;
 import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.PipelineException;
-import io.flowgate.slowpath.ofproto.Rule;
-import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.ofproto.TrieField;
 import io.flowgate.slowpath.syntax.FlowSyntax;
-import io.flowgate.slowpath.syntax.GroupSyntax;
 import io.flowgate.slowpath.syntax.SyntaxException;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -50,11 +45,11 @@ final class TraceCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         final var out = spec.commandLine().getOut();
         final var err = spec.commandLine().getErr();
-        final TrieField[] tries = tries(prefixes);
+        final TrieField[] tries = RuleFiles.tries(prefixes);
         final Pipeline pipeline;
         final long[] key;
         try {
-            pipeline = load(flows, groups, tries);
+            pipeline = RuleFiles.load(flows, groups, tries).current();
             key = FlowSyntax.parseFlow(flow);
         } catch (SyntaxException | PipelineException e) {
             err.println("flowgate: " + e.getMessage());
@@ -64,40 +59,5 @@ final class TraceCommand implements Callable<Integer> {
         out.print(r.trace());
         out.flush();
         return 0;
-    }
-
-    static TrieField[] tries(final List<String> names) {
-        final List<TrieField> out = new ArrayList<>();
-        for (String n : names) {
-            if (n.isBlank()) {
-                continue;
-            }
-            final TrieField t = TrieField.byName(n.strip());
-            if (t == null) {
-                throw new CommandLine.ParameterException(new CommandLine(new FlowgateCommand()),
-                        "--prefixes: unknown field \"" + n + "\" (nw_dst, nw_src, ipv6_dst, ipv6_src)");
-            }
-            if (!out.contains(t)) {
-                out.add(t);
-            }
-        }
-        return out.toArray(new TrieField[0]);
-    }
-
-    /** Loads a flows file and an optional groups file into a new pipeline (groups first). */
-    static Pipeline load(final Path flowsFile, final Path groupsFile, final TrieField[] tries)
-            throws IOException, SyntaxException, PipelineException {
-        final List<Group> gs = groupsFile == null ? List.of() : GroupSyntax.parseGroupsFile(groupsFile);
-        final List<Rule> rules = FlowSyntax.parseFlowsFile(flowsFile, System.currentTimeMillis());
-        final RulePipeline p = new RulePipeline(tries);
-        p.apply(e -> {
-            for (Group g : gs) {
-                e.addGroup(g);
-            }
-            for (Rule r : rules) {
-                e.addRule(r);
-            }
-        });
-        return p.current();
     }
 }

@@ -4,19 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.daemon.cli.FlowgateCommand;
-import io.flowgate.fastpath.pcap.PacketReader;
+import io.flowgate.daemon.testing.Pcaps;
 import io.flowgate.fastpath.testing.TestResources;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 import org.junit.jupiter.api.io.TempDir;
@@ -30,18 +26,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OvsReplayAgreementTest {
     @TempDir
     Path tmp;
-
-    static List<String> packets(final Path pcap) throws IOException {
-        final List<String> out = new ArrayList<>();
-        try (PacketReader r = PacketReader.open(pcap); Arena arena = Arena.ofConfined()) {
-            final MemorySegment buf = arena.allocate(65536);
-            while (r.next()) {
-                r.copyTo(buf, 0);
-                out.add(HexFormat.of().formatHex(buf.asSlice(0, r.capturedLength()).toArray(ValueLayout.JAVA_BYTE)));
-            }
-        }
-        return out;
-    }
 
     static String[] replay(final List<String> args) {
         final StringWriter out = new StringWriter();
@@ -75,8 +59,8 @@ class OvsReplayAgreementTest {
         assertEquals("0", r[0], r[2]);
         int compared = 0;
         for (int port = 1; port <= 9; port++) {
-            final List<String> expected = packets(dir.resolve("expected-" + port + ".pcap"));
-            final List<String> actual = packets(tmp.resolve("out-" + port + ".pcap"));
+            final List<String> expected = Pcaps.packets(dir.resolve("expected-" + port + ".pcap"));
+            final List<String> actual = Pcaps.packets(tmp.resolve("out-" + port + ".pcap"));
             assertEquals(expected, actual, "port " + port + " of " + scenario + "\n" + r[1]);
             compared += expected.size();
         }

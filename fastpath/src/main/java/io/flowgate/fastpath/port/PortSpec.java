@@ -91,6 +91,24 @@ public record PortSpec(int number, String kind, Map<String, String> options, Str
         return base == null || p.isAbsolute() ? p : base.resolve(p);
     }
 
+    /**
+     * This spec with relative file names made absolute against {@code base} (for specs read from
+     * a configuration file, whose names are relative to the file).
+     */
+    public PortSpec resolve(final Path base) {
+        if (!kind.equals("pcap") || base == null) {
+            return this;
+        }
+        final Map<String, String> resolved = new LinkedHashMap<>();
+        final StringBuilder text = new StringBuilder("pcap:");
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(options).entrySet()) {
+            final String abs = path(e.getKey(), base).toString();
+            resolved.put(e.getKey(), abs);
+            text.append(text.length() > 5 ? "," : "").append(e.getKey()).append('=').append(abs);
+        }
+        return new PortSpec(number, kind, Map.copyOf(resolved), text.toString());
+    }
+
     public String value() {
         return options.get("");
     }

@@ -1,0 +1,59 @@
+package io.flowgate.daemon.cli;
+
+import io.flowgate.slowpath.ofproto.Group;
+import io.flowgate.slowpath.ofproto.PipelineException;
+import io.flowgate.slowpath.ofproto.Rule;
+import io.flowgate.slowpath.ofproto.RulePipeline;
+import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.syntax.FlowSyntax;
+import io.flowgate.slowpath.syntax.GroupSyntax;
+import io.flowgate.slowpath.syntax.SyntaxException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import picocli.CommandLine;
+
+/** Loading rule and group files and the prefix-trie option, shared by the commands. */
+final class RuleFiles {
+    private RuleFiles() {
+    }
+
+    /** Loads a flows file and an optional groups file into a new pipeline (groups first). */
+    static RulePipeline load(final Path flowsFile, final Path groupsFile, final TrieField[] tries)
+            throws IOException, SyntaxException, PipelineException {
+        final List<Group> gs = groupsFile == null ? List.of() : GroupSyntax.parseGroupsFile(groupsFile);
+        final List<Rule> rules = FlowSyntax.parseFlowsFile(flowsFile, System.currentTimeMillis());
+        final RulePipeline p = new RulePipeline(tries);
+        p.apply(e -> {
+            for (Group g : gs) {
+                e.addGroup(g);
+            }
+            for (Rule r : rules) {
+                e.addRule(r);
+            }
+        });
+        return p;
+    }
+
+    /** Parses the --prefixes list (nw_dst, nw_src, ipv6_dst, ipv6_src), keeping the first of repeats. */
+    static TrieField[] tries(final List<String> names) {
+        final List<TrieField> out = new ArrayList<>();
+        for (String n : names) {
+            if (n.isBlank()) {
+                continue;
+            }
+            final TrieField t = TrieField.byName(n.strip());
+            if (t == null) {
+                throw new CommandLine.ParameterException(new CommandLine(new FlowgateCommand()),
+                        "--prefixes: unknown field \"" + n + "\" (nw_dst, nw_src, ipv6_dst, ipv6_src)");
+            }
+            if (!out.contains(t)) {
+                out.add(t);
+            }
+        }
+        return out.toArray(new TrieField[0]);
+    }
+}

@@ -1,0 +1,254 @@
+package io.flowgate.daemon.cli;
+
+import io.flowgate.daemon.config.ConfigException;
+import io.flowgate.daemon.config.ConfigFile;
+import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.datapath.DatapathConfig;
+import io.flowgate.daemon.datapath.Summary;
+import io.flowgate.fastpath.emc.Emc;
+import io.flowgate.fastpath.parse.FlowExtractor;
+import io.flowgate.fastpath.pmd.PmdCounter;
+import io.flowgate.fastpath.port.PcapPort;
+import io.flowgate.fastpath.port.Port;
+import io.flowgate.fastpath.port.PortException;
+import io.flowgate.fastpath.port.PortSpec;
+import io.flowgate.slowpath.ofproto.PipelineException;
+import io.flowgate.slowpath.ofproto.RulePipeline;
+import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.syntax.SyntaxException;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code flowgate run}: the long-running datapath. It forwards until SIGTERM or SIGINT, then
+ * stops the PMDs, writes out every output file and exits 0. Pcap inputs are replayed once, at full
+ * speed; the daemon stays up after they end. Settings come from the command line, a configuration
+ * file ({@code --config}), or both, the command line winning.
+ */
+@Command(name = "run", description = "Run the datapath until SIGTERM or SIGINT.")
+final class RunCommand implements Callable<Integer> {
+    static final Set<String> CONFIG_KEYS = Set.of("flows", "groups", "rundir", "pmds", "handlers",
+            "emc-insert-inv-prob", "prefixes", "vlan-limit", "pmd-idle");
+    static final Path DEFAULT_RUNDIR = Path.of("/var/run/flowgate");
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "settings file: KEY = VALUE lines, port.N = SPEC")
+    Path config;
+
+    @Option(names = "--port", paramLabel = "N=SPEC",
+            description = "port N: pcap:in=FILE[,out=FILE] or ring:NAME (repeatable; replaces port.N of the config)")
+    List<String> ports = new ArrayList<>();
+
+    @Option(names = "--flows", paramLabel = "FILE", description = "rules (ovs-ofctl flows-file syntax)")
+    Path flows;
+
+    @Option(names = "--groups", paramLabel = "FILE", description = "groups (ovs-ofctl add-groups syntax)")
+    Path groups;
+
+    @Option(names = "--rundir", paramLabel = "DIR", description = "directory for the pid file (default: /var/run/flowgate)")
+    Path rundir;
+
+    @Option(names = "--pmds", paramLabel = "N", description = "PMD threads (default: 1)")
+    Integer pmds;
+
+    @Option(names = "--handlers", paramLabel = "N", description = "upcall handler threads (default: 1)")
+    Integer handlers;
+
+    @Option(names = "--emc-insert-inv-prob", paramLabel = "N",
+            description = "insert into the EMC 1 in N times, 0 disables it (default: 100)")
+    Integer emcInverse;
+
+    @Option(names = "--prefixes", paramLabel = "FIELDS", description = "prefix-trie fields (default: nw_dst,nw_src)")
+    String prefixes;
+
+    @Option(names = "--vlan-limit", paramLabel = "N", description = "VLAN headers to parse, 1 or 2 (default: 1)")
+    Integer vlanLimit;
+
+    @Option(names = "--pmd-idle", paramLabel = "MODE",
+            description = "what an idle PMD does: spin (lowest latency, a full core) or backoff "
+                    + "(default: spin with DPDK ports, backoff otherwise)")
+    String pmdIdle;
+
+    /** The settings after merging the command line over the configuration file. */
+    private record Settings(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, int pmds, int handlers,
+                            int emcInverse, TrieField[] prefixes, int vlanLimit, boolean spin) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        final Settings s;
+        final RulePipeline pipeline;
+        try {
+            s = settings();
+            pipeline = RuleFiles.load(s.flows(), s.groups(), s.prefixes());
+        } catch (ConfigException | PortException | SyntaxException | PipelineException e) {
+            err.println("flowgate: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            err.println("flowgate: " + FlowgateCommand.describe(e));
+            return 1;
+        }
+        final PidFile pid;
+        try {
+            pid = PidFile.acquire(s.rundir());
+        } catch (IOException e) {
+            err.println("flowgate: " + e.getMessage());
+            return 1;
+        }
+        try (pid) {
+            final DatapathConfig dc = new DatapathConfig(List.copyOf(s.ports().values()), null, s.pmds(), s.handlers(),
+                    s.emcInverse(), s.vlanLimit(), false, s.spin(), DatapathConfig.DEFAULT_UPCALL_RING_BYTES,
+                    s.prefixes());
+            final Datapath dp;
+            try {
+                dp = new Datapath(dc, pipeline);
+            } catch (PortException e) {
+                err.println("flowgate: " + e.getMessage());
+                return 1;
+            }
+            return serve(dp, s, out, err);
+        }
+    }
+
+    private int serve(final Datapath dp, final Settings s, final PrintWriter out, final PrintWriter err)
+            throws InterruptedException {
+        final StopSignals signals = StopSignals.install();
+        final long start = System.nanoTime();
+        int status = 0;
+        try {
+            dp.start();
+            err.printf("flowgate: running as pid %d with %d port(s), %d PMD(s), %d handler(s); rundir %s;"
+                            + " SIGTERM or SIGINT stops it%n", ProcessHandle.current().pid(), dp.ports().size(),
+                    s.pmds(), s.handlers(), s.rundir());
+            err.flush();
+            boolean announced = !hasPcapInput(dp);
+            while (!signals.await(200, TimeUnit.MILLISECONDS)) {
+                if (!announced && pcapInputsDone(dp)) {
+                    announced = true;
+                    err.printf("flowgate: pcap inputs replayed (%d packets received); still running%n",
+                            dp.totals().get(PmdCounter.RX_PACKETS));
+                    err.flush();
+                }
+            }
+            err.println("flowgate: " + signals.received() + ": stopping");
+            err.flush();
+        } finally {
+            dp.close();
+        }
+        for (Port p : dp.ports()) {
+            if (p instanceof PcapPort pcap && pcap.failure() != null) {
+                err.println("flowgate: port " + p.number() + ": " + pcap.failure().getMessage());
+                status = 1;
+            }
+        }
+        out.print(Summary.of(dp, System.nanoTime() - start).text());
+        out.flush();
+        return status;
+    }
+
+    private static boolean hasPcapInput(final Datapath dp) {
+        return dp.ports().stream().anyMatch(p -> p instanceof PcapPort && p.receives());
+    }
+
+    /** Every pcap input has been read and every PMD has finished with what it received. */
+    private static boolean pcapInputsDone(final Datapath dp) {
+        for (Port p : dp.ports()) {
+            if (p instanceof PcapPort && p.receives() && !p.exhausted()) {
+                return false;
+            }
+        }
+        final Datapath.Totals t = dp.totals();
+        return t.get(PmdCounter.MISSES) == t.get(PmdCounter.PACKET_OUTS);
+    }
+
+    private Settings settings() throws IOException, ConfigException, PortException {
+        final ConfigFile file = config == null ? null : ConfigFile.read(config, CONFIG_KEYS);
+        final Map<Integer, PortSpec> specs = new TreeMap<>();
+        if (file != null) {
+            for (Map.Entry<Integer, String> e : file.ports().entrySet()) {
+                try {
+                    specs.put(e.getKey(), PortSpec.parse(e.getKey(), e.getValue()).resolve(file.base()));
+                } catch (PortException ex) {
+                    throw new ConfigException(file.where("port." + Integer.toUnsignedString(e.getKey())) + ": "
+                            + ex.getMessage());
+                }
+            }
+        }
+        for (String p : ports) {
+            final PortSpec ps = PortSpec.parseNumbered(p);
+            specs.put(ps.number(), ps.resolve(Path.of("").toAbsolutePath()));
+        }
+        if (specs.isEmpty()) {
+            throw new ConfigException("no ports: give --port N=SPEC" + (file == null ? "" : " or port.N = SPEC in " + config));
+        }
+        final Path flowsFile = flows != null ? flows : file == null ? null : file.path("flows");
+        if (flowsFile == null) {
+            throw new ConfigException("no rules: give --flows FILE" + (file == null ? "" : " or flows = FILE in " + config));
+        }
+        final Path groupsFile = groups != null ? groups : file == null ? null : file.path("groups");
+        final Path dir = rundir != null ? rundir : file != null && file.get("rundir") != null ? file.path("rundir")
+                : DEFAULT_RUNDIR;
+        final int pmdCount = number("pmds", pmds, file, 1, 1, 64);
+        final int handlerCount = number("handlers", handlers, file, 1, 1, 64);
+        final int emc = number("emc-insert-inv-prob", emcInverse, file, Emc.DEFAULT_INSERT_INVERSE, 0, Integer.MAX_VALUE);
+        final int vlans = number("vlan-limit", vlanLimit, file, FlowExtractor.DEFAULT_VLAN_LIMIT, 1,
+                FlowExtractor.MAX_VLAN_LIMIT);
+        final String prefixText = prefixes != null ? prefixes : file != null && file.get("prefixes") != null
+                ? file.get("prefixes") : "nw_dst,nw_src";
+        final TrieField[] tries = RuleFiles.tries(Arrays.asList(prefixText.split(",")));
+        final boolean anyDpdk = specs.values().stream().anyMatch(p -> p.kind().equals("dpdk"));
+        final String idle = pmdIdle != null ? pmdIdle : file != null && file.get("pmd-idle") != null
+                ? file.get("pmd-idle") : anyDpdk ? "spin" : "backoff";
+        if (!idle.equals("spin") && !idle.equals("backoff")) {
+            throw new ConfigException(origin("pmd-idle", pmdIdle, file) + "pmd-idle must be spin or backoff, not \""
+                    + idle + "\"");
+        }
+        return new Settings(specs, flowsFile, groupsFile, dir, pmdCount, handlerCount, emc, tries, vlans,
+                idle.equals("spin"));
+    }
+
+    /** A whole-number setting from the command line, else the file, else the default, within bounds. */
+    private static int number(final String key, final Integer cli, final ConfigFile file, final int dflt,
+                              final int min, final int max) throws ConfigException {
+        final int value;
+        if (cli != null) {
+            value = cli;
+        } else if (file != null && file.get(key) != null) {
+            try {
+                value = Integer.parseInt(file.get(key));
+            } catch (NumberFormatException e) {
+                throw new ConfigException(file.where(key) + ": " + key + " must be a whole number, not \""
+                        + file.get(key) + "\"");
+            }
+        } else {
+            value = dflt;
+        }
+        if (value < min || value > max) {
+            throw new ConfigException(origin(key, cli, file) + key + " must be between " + min + " and " + max
+                    + ", not " + value);
+        }
+        return value;
+    }
+
+    private static String origin(final String key, final Object cli, final ConfigFile file) {
+        return cli == null && file != null && file.get(key) != null ? file.where(key) + ": " : "--" + key + ": ";
+    }
+}
