@@ -48,13 +48,12 @@ public final class Dpcls {
         final DpclsSubtable[] st = subtables;
         for (int s = 0; s < st.length && remaining != 0; s++) {
             final DpclsSubtable sub = st[s];
-            final FlowMask mask = sub.mask;
             int bits = remaining;
             while (bits != 0) {
                 final int i = Integer.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
                 final int o = i * W;
-                final DpFlow f = sub.lookup(keys, o, mask.hash(keys, o));
+                final DpFlow f = sub.lookup(keys, o, sub.hash(keys, o));
                 if (f != null) {
                     out[i] = f;
                     remaining &= ~(1 << i);

@@ -1,5 +1,6 @@
 package io.flowgate.fastpath.dpcls;
 
+import io.flowgate.fastpath.flow.FlowHash;
 import io.flowgate.fastpath.flow.FlowMask;
 import io.flowgate.fastpath.megaflow.DpFlow;
 
@@ -58,6 +59,17 @@ final class DpclsSubtable {
             i = (i + 1) & m;
         }
         return null;
+    }
+
+    /** Hash of the key row under this subtable's mask; equals {@code mask.hash(keys, o)}. */
+    long hash(final long[] keys, final int o) {
+        final long[] mw = maskWords;
+        final int[] u = used;
+        long h = 0;
+        for (int j = 0; j < u.length; j++) {
+            h = FlowHash.step(h, keys[o + u[j]] & mw[j]);
+        }
+        return FlowHash.finish(h);
     }
 
     private boolean sameMatch(final int slot, final long[] keys, final int o) {
