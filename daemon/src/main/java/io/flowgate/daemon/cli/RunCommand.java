@@ -12,10 +12,12 @@ import io.flowgate.fastpath.port.PcapPort;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortSpec;
+import io.flowgate.revalidator.RevalidatorSettings;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.ofproto.TrieField;
 import io.flowgate.slowpath.syntax.SyntaxException;
+import io.flowgate.slowpath.upcall.FlowLimit;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -41,8 +43,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "run", description = "Run the datapath until SIGTERM or SIGINT.")
 final class RunCommand implements Callable<Integer> {
-    static final Set<String> CONFIG_KEYS = Set.of("flows", "groups", "rundir", "pmds", "handlers",
-            "emc-insert-inv-prob", "prefixes", "vlan-limit", "pmd-idle");
+    static final Set<String> CONFIG_KEYS = Set.of("flows", "groups", "rundir", "pmds", "handlers", "revalidators",
+            "max-idle", "flow-limit", "emc-insert-inv-prob", "prefixes", "vlan-limit", "pmd-idle");
     static final Path DEFAULT_RUNDIR = Path.of("/var/run/flowgate");
 
     @CommandLine.Spec
@@ -70,6 +72,15 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--handlers", paramLabel = "N", description = "upcall handler threads (default: 1)")
     Integer handlers;
 
+    @Option(names = "--revalidators", paramLabel = "N", description = "revalidator threads (default: 1)")
+    Integer revalidators;
+
+    @Option(names = "--max-idle", paramLabel = "MS", description = "delete flows idle this long (default: 10000)")
+    Integer maxIdle;
+
+    @Option(names = "--flow-limit", paramLabel = "N", description = "most datapath flows (default: 200000)")
+    Integer flowLimit;
+
     @Option(names = "--emc-insert-inv-prob", paramLabel = "N",
             description = "insert into the EMC 1 in N times, 0 disables it (default: 100)")
     Integer emcInverse;
@@ -87,7 +98,8 @@ final class RunCommand implements Callable<Integer> {
 
     /** The settings after merging the command line over the configuration file. */
     private record Settings(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, int pmds, int handlers,
-                            int emcInverse, TrieField[] prefixes, int vlanLimit, boolean spin) {
+                            int revalidators, int maxIdle, int flowLimit, int emcInverse, TrieField[] prefixes,
+                            int vlanLimit, boolean spin) {
     }
 
     @Override
@@ -114,9 +126,12 @@ final class RunCommand implements Callable<Integer> {
             return 1;
         }
         try (pid) {
-            final DatapathConfig dc = new DatapathConfig(List.copyOf(s.ports().values()), null, s.pmds(), s.handlers(),
-                    s.emcInverse(), s.vlanLimit(), false, s.spin(), DatapathConfig.DEFAULT_UPCALL_RING_BYTES,
-                    s.prefixes());
+            final DatapathConfig dc = DatapathConfig.of(List.copyOf(s.ports().values()), null, false)
+                    .withPmds(s.pmds()).withHandlers(s.handlers()).withEmcInsertInverse(s.emcInverse())
+                    .withVlanLimit(s.vlanLimit()).withBusyPoll(s.spin())
+                    .withRevalidation(new RevalidatorSettings(s.revalidators(), s.maxIdle(),
+                            RevalidatorSettings.DEFAULTS.minRevalidatePps()))
+                    .withFlowLimit(s.flowLimit());
             final Datapath dp;
             try {
                 dp = new Datapath(dc, pipeline);
@@ -208,6 +223,10 @@ final class RunCommand implements Callable<Integer> {
                 : DEFAULT_RUNDIR;
         final int pmdCount = number("pmds", pmds, file, 1, 1, 64);
         final int handlerCount = number("handlers", handlers, file, 1, 1, 64);
+        final int revalidatorCount = number("revalidators", revalidators, file, 1, 1, 64);
+        final int idle = number("max-idle", maxIdle, file, (int) RevalidatorSettings.DEFAULTS.maxIdleMillis(), 1,
+                Integer.MAX_VALUE);
+        final int limit = number("flow-limit", flowLimit, file, FlowLimit.DEFAULT_CEILING, 1, Integer.MAX_VALUE);
         final int emc = number("emc-insert-inv-prob", emcInverse, file, Emc.DEFAULT_INSERT_INVERSE, 0, Integer.MAX_VALUE);
         final int vlans = number("vlan-limit", vlanLimit, file, FlowExtractor.DEFAULT_VLAN_LIMIT, 1,
                 FlowExtractor.MAX_VLAN_LIMIT);
@@ -215,14 +234,14 @@ final class RunCommand implements Callable<Integer> {
                 ? file.get("prefixes") : "nw_dst,nw_src";
         final TrieField[] tries = RuleFiles.tries(Arrays.asList(prefixText.split(",")));
         final boolean anyDpdk = specs.values().stream().anyMatch(p -> p.kind().equals("dpdk"));
-        final String idle = pmdIdle != null ? pmdIdle : file != null && file.get("pmd-idle") != null
+        final String pmdIdleMode = pmdIdle != null ? pmdIdle : file != null && file.get("pmd-idle") != null
                 ? file.get("pmd-idle") : anyDpdk ? "spin" : "backoff";
-        if (!idle.equals("spin") && !idle.equals("backoff")) {
+        if (!pmdIdleMode.equals("spin") && !pmdIdleMode.equals("backoff")) {
             throw new ConfigException(origin("pmd-idle", pmdIdle, file) + "pmd-idle must be spin or backoff, not \""
-                    + idle + "\"");
+                    + pmdIdleMode + "\"");
         }
-        return new Settings(specs, flowsFile, groupsFile, dir, pmdCount, handlerCount, emc, tries, vlans,
-                idle.equals("spin"));
+        return new Settings(specs, flowsFile, groupsFile, dir, pmdCount, handlerCount, revalidatorCount, idle, limit,
+                emc, tries, vlans, pmdIdleMode.equals("spin"));
     }
 
     /** A whole-number setting from the command line, else the file, else the default, within bounds. */

@@ -13,8 +13,13 @@ import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.fastpath.port.ReplayClock;
 import io.flowgate.fastpath.port.RingPort;
 import io.flowgate.fastpath.upcall.UpcallRing;
+import io.flowgate.revalidator.Revalidator;
+import io.flowgate.revalidator.Revalidators;
 import io.flowgate.slowpath.ofproto.RulePipeline;
+import io.flowgate.slowpath.ukey.UkeyMap;
+import io.flowgate.slowpath.upcall.FlowLimit;
 import io.flowgate.slowpath.upcall.Handler;
+import io.flowgate.slowpath.upcall.UpcallCounters;
 import io.flowgate.slowpath.xlate.Xlate;
 
 import java.util.ArrayList;
@@ -29,9 +34,9 @@ import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
- * The running datapath: its ports, PMD threads, handler rings and handler threads, all built
- * from a {@link DatapathConfig} around one {@link RulePipeline}. Receive ports are spread over the
- * PMDs in turn; every PMD can send to every port.
+ * The running datapath: its ports, PMD threads, handler rings and handler threads, the ukey map
+ * and the revalidators, all built from a {@link DatapathConfig} around one {@link RulePipeline}.
+ * Receive ports are spread over the PMDs in turn; every PMD can send to every port.
  */
 public final class Datapath implements AutoCloseable {
     private static final int RING_BYTES = 4 << 20;
@@ -42,6 +47,10 @@ public final class Datapath implements AutoCloseable {
     private final UpcallRing[] rings;
     private final Pmd[] pmds;
     private final Handler[] handlers;
+    private final UkeyMap ukeys = new UkeyMap();
+    private final FlowLimit flowLimit;
+    private final UpcallCounters upcalls = new UpcallCounters();
+    private final Revalidators revalidators;
     private final List<AgentRunner> runners = new ArrayList<>();
     private boolean closed;
 
@@ -66,10 +75,23 @@ public final class Datapath implements AutoCloseable {
             pmds[i] = new Pmd(i, ports, rx, rings, config.emcInsertInverse(), config.vlanLimit(), config.ordered());
         }
         final Xlate xlate = new Xlate(numbers::contains, null);
+        this.flowLimit = new FlowLimit(config.flowLimit());
         this.handlers = new Handler[rings.length];
         for (int i = 0; i < handlers.length; i++) {
-            handlers[i] = new Handler(i, rings[i], pipeline, xlate, registry, pmds);
+            handlers[i] = new Handler(i, rings[i], pipeline, xlate, registry, ukeys, flowLimit, upcalls, pmds);
         }
+        this.revalidators = new Revalidators(config.revalidation(), ukeys, registry, pipeline, xlate, flowLimit,
+                this::pmd);
+    }
+
+    /** The PMD with this id, or null. */
+    public Pmd pmd(final int id) {
+        for (Pmd p : pmds) {
+            if (p.id() == id) {
+                return p;
+            }
+        }
+        return null;
     }
 
     private static List<Port> openPorts(final DatapathConfig config) throws PortException {
@@ -122,6 +144,22 @@ public final class Datapath implements AutoCloseable {
         return config;
     }
 
+    public UkeyMap ukeys() {
+        return ukeys;
+    }
+
+    public FlowLimit flowLimit() {
+        return flowLimit;
+    }
+
+    public UpcallCounters upcalls() {
+        return upcalls;
+    }
+
+    public Revalidators revalidators() {
+        return revalidators;
+    }
+
     /** Starts the PMD and handler threads. */
     public void start() {
         for (Pmd pmd : pmds) {
@@ -132,6 +170,10 @@ public final class Datapath implements AutoCloseable {
         for (Handler h : handlers) {
             start(new AgentRunner(new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1),
                     TimeUnit.MICROSECONDS.toNanos(200)), this::onError, null, h));
+        }
+        for (Revalidator r : revalidators.agents()) {
+            start(new AgentRunner(new BackoffIdleStrategy(10, 10, TimeUnit.MICROSECONDS.toNanos(10),
+                    TimeUnit.MILLISECONDS.toNanos(5)), this::onError, null, r));
         }
     }
 
@@ -181,6 +223,8 @@ public final class Datapath implements AutoCloseable {
             return;
         }
         closed = true;
+        // Revalidators first: one may be waiting for a PMD to acknowledge a removal.
+        revalidators.close();
         for (AgentRunner r : runners) {
             r.close();
         }

@@ -3,7 +3,8 @@ package io.flowgate.daemon.datapath;
 import io.flowgate.fastpath.emc.Emc;
 import io.flowgate.fastpath.parse.FlowExtractor;
 import io.flowgate.fastpath.port.PortSpec;
-import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.revalidator.RevalidatorSettings;
+import io.flowgate.slowpath.upcall.FlowLimit;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -11,13 +12,16 @@ import java.util.List;
 /**
  * How to build a datapath.
  *
- * @param base           directory that relative file names in port specs are resolved against
- * @param ordered        keep every port's output in input order (replay); see {@code Pmd}
- * @param busyPoll       PMDs spin when idle (production); otherwise they back off (tests, replay)
+ * @param base            directory that relative file names in port specs are resolved against
+ * @param handlers        upcall handler threads (n-handler-threads)
+ * @param ordered         keep every port's output in input order (replay); see {@code Pmd}
+ * @param busyPoll        PMDs spin when idle (production); otherwise they back off (tests, replay)
+ * @param revalidation    revalidator threads, max-idle, min-revalidate-pps
+ * @param flowLimit       the ceiling of the dynamic flow limit (flow-limit)
  */
 public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int handlers, int emcInsertInverse,
                              int vlanLimit, boolean ordered, boolean busyPoll, int upcallRingBytes,
-                             TrieField[] prefixes) {
+                             RevalidatorSettings revalidation, int flowLimit) {
     public static final int DEFAULT_UPCALL_RING_BYTES = 8 << 20;
 
     public DatapathConfig {
@@ -30,29 +34,49 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
         }
     }
 
-    /** One PMD, one handler, OVS's EMC probability and vlan-limit, backing off when idle. */
+    /** One PMD, one handler, one revalidator, OVS's defaults otherwise, backing off when idle. */
     public static DatapathConfig of(final List<PortSpec> ports, final Path base, final boolean ordered) {
         return new DatapathConfig(ports, base, 1, 1, Emc.DEFAULT_INSERT_INVERSE, FlowExtractor.DEFAULT_VLAN_LIMIT,
-                ordered, false, DEFAULT_UPCALL_RING_BYTES, TrieField.DEFAULT);
+                ordered, false, DEFAULT_UPCALL_RING_BYTES, RevalidatorSettings.DEFAULTS, FlowLimit.DEFAULT_CEILING);
     }
 
     public DatapathConfig withPmds(final int n) {
         return new DatapathConfig(ports, base, n, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, prefixes);
+                upcallRingBytes, revalidation, flowLimit);
     }
 
     public DatapathConfig withHandlers(final int n) {
         return new DatapathConfig(ports, base, pmds, n, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, prefixes);
+                upcallRingBytes, revalidation, flowLimit);
     }
 
     public DatapathConfig withEmcInsertInverse(final int inverse) {
         return new DatapathConfig(ports, base, pmds, handlers, inverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, prefixes);
+                upcallRingBytes, revalidation, flowLimit);
+    }
+
+    public DatapathConfig withVlanLimit(final int limit) {
+        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, limit, ordered, busyPoll,
+                upcallRingBytes, revalidation, flowLimit);
     }
 
     public DatapathConfig withBusyPoll(final boolean busy) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busy,
-                upcallRingBytes, prefixes);
+                upcallRingBytes, revalidation, flowLimit);
+    }
+
+    public DatapathConfig withUpcallRingBytes(final int bytes) {
+        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
+                bytes, revalidation, flowLimit);
+    }
+
+    public DatapathConfig withRevalidation(final RevalidatorSettings settings) {
+        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
+                upcallRingBytes, settings, flowLimit);
+    }
+
+    public DatapathConfig withFlowLimit(final int ceiling) {
+        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
+                upcallRingBytes, revalidation, ceiling);
     }
 }

@@ -20,7 +20,11 @@ import java.lang.invoke.VarHandle;
  * of {@code used} per batch; other threads read {@code used} with an acquire load first and
  * accept slightly stale counters;</li>
  * <li>{@code dead} is set (release) before the remove command is sent, so a PMD that still finds
- * the flow in its EMC stops using it at once.</li>
+ * the flow in its EMC stops using it at once;</li>
+ * <li>{@code removed} is set (release) by the owning PMD when it has taken the flow out of its
+ * classifier: from then on its statistics no longer change, so they are final;</li>
+ * <li>{@code owner} is the slow path's record of the flow (its ukey), set once before the flow
+ * is installed.</li>
  * </ul>
  */
 public final class DpFlow {
@@ -30,6 +34,8 @@ public final class DpFlow {
     private static final VarHandle PACKETS;
     private static final VarHandle BYTES;
     private static final VarHandle TCP_FLAGS;
+    private static final VarHandle REMOVED;
+    private static final VarHandle OWNER;
 
     static {
         try {
@@ -40,6 +46,8 @@ public final class DpFlow {
             PACKETS = l.findVarHandle(DpFlow.class, "packets", long.class);
             BYTES = l.findVarHandle(DpFlow.class, "bytes", long.class);
             TCP_FLAGS = l.findVarHandle(DpFlow.class, "tcpFlags", int.class);
+            REMOVED = l.findVarHandle(DpFlow.class, "removed", boolean.class);
+            OWNER = l.findVarHandle(DpFlow.class, "owner", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -58,6 +66,10 @@ public final class DpFlow {
     private DpActions actions;
     @SuppressWarnings("unused") // through DEAD
     private boolean dead;
+    @SuppressWarnings("unused") // through REMOVED
+    private boolean removed;
+    @SuppressWarnings("unused") // through OWNER
+    private Object owner;
     private long packets;
     private long bytes;
     private int tcpFlags;
@@ -142,6 +154,26 @@ public final class DpFlow {
     /** Marks the flow dead; PMDs stop using it from their next lookup on. */
     public void markDead() {
         DEAD.setRelease(this, true);
+    }
+
+    /** Called by the owning PMD once the flow is out of its classifier: its stats are final. */
+    public void markRemoved() {
+        REMOVED.setRelease(this, true);
+    }
+
+    /** True once the owning PMD has removed the flow (acquire: the stats read after are final). */
+    public boolean isRemoved() {
+        return (boolean) REMOVED.getAcquire(this);
+    }
+
+    /** The slow path's record of this flow, or null. */
+    public Object owner() {
+        return OWNER.getAcquire(this);
+    }
+
+    /** Sets the slow path's record (once, before installing). */
+    public void owner(final Object record) {
+        OWNER.setRelease(this, record);
     }
 
     /**

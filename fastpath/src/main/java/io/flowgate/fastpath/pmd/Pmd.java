@@ -423,6 +423,8 @@ public final class Pmd implements Agent, Outputs {
         if (cls != null && cls.remove(flow)) {
             stats.counts[PmdCounter.FLOWS_REMOVED.ordinal()]++;
         }
+        // Batches run between commands, so no packet of this PMD touches the flow any more.
+        flow.markRemoved();
     }
 
     private void packetOut(final PmdCommand.PacketOut out) {

@@ -12,7 +12,7 @@ public sealed interface PmdCommand {
     record Install(DpFlow flow) implements PmdCommand {
     }
 
-    /** Remove a megaflow (already marked dead) from the PMD's classifier. */
+    /** Remove a megaflow (already marked dead) from the PMD's classifier; the PMD answers with {@link DpFlow#markRemoved()}. */
     record Remove(DpFlow flow) implements PmdCommand {
     }
 

@@ -139,6 +139,17 @@ public final class RulePipeline {
             changed = true;
         }
 
+        /** Removes this very rule (by identity) if it is in the edited state; false if it is not. */
+        public boolean deleteRule(final Rule rule) {
+            for (Rule r : rules()) {
+                if (r == rule) {
+                    removeRule(r);
+                    return true;
+                }
+            }
+            return false;
+        }
+
         private void removeRule(final Rule r) {
             final Map<Long, Rule> added = addedByTable.get(r.table());
             if (added != null && added.remove(r.id()) != null) {

@@ -7,23 +7,32 @@ import io.flowgate.fastpath.megaflow.FlowRegistry;
 import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.pmd.PmdCommand;
 import io.flowgate.fastpath.upcall.UpcallRing;
-import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.RulePipeline;
+import io.flowgate.slowpath.ukey.Ukey;
+import io.flowgate.slowpath.ukey.UkeyMap;
+import io.flowgate.slowpath.ukey.UkeyState;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;
 
 import java.util.Arrays;
 
 import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
- * An upcall handler thread: takes missed packets from its ring in batches, translates each
- * against the current rule pipeline, installs the resulting megaflow into the PMD that missed
- * (through the PMD's command queue) and sends the packet back through that PMD with the
- * translated actions (packet-out). A handler may wait for room in a PMD's queue; a PMD never
- * waits for a handler.
+ * An upcall handler thread. It takes missed packets from its ring in batches and for each one:
+ * translates it against the current rule pipeline (the packet's own statistics go to the rules it
+ * hit), creates the ukey (CREATED, locked) and inserts it into the ukey map, sends the install
+ * command to the PMD that missed, marks the ukey INSTALLED, and sends the packet back through that
+ * PMD with the translated actions (packet-out).
+ *
+ * <p>A duplicate miss (another packet of a megaflow that is being or has been set up) finds the
+ * ukey by ufid: locked → skip; CREATED or INSTALLED → skip and count; REMOVED (flow deleted,
+ * not yet swept) → replace it with a new ukey that inherits its dump round and install at once;
+ * DELETED → insert a new one. Above the flow limit the packet is forwarded but no flow installed.
+ * Whatever happens, the missed packet is forwarded. A handler may wait for room in a PMD's command
+ * queue; a PMD never waits for a handler.
  */
 public class Handler implements Agent {
     /** Upcalls read per iteration (OVS's upcall batch). */
@@ -34,19 +43,25 @@ public class Handler implements Agent {
     protected final RulePipeline pipeline;
     protected final Xlate xlate;
     protected final FlowRegistry registry;
+    protected final UkeyMap ukeys;
+    protected final FlowLimit flowLimit;
+    protected final UpcallCounters counters;
     private volatile Pmd[] pmds;
     private final IdleStrategy queueFull = new BackoffIdleStrategy(1, 10, 1_000, 100_000);
     private final UpcallRing.Consumer consumer = this::handle;
     private volatile boolean megaflows = true;
-    private long handled;
 
     public Handler(final int id, final UpcallRing ring, final RulePipeline pipeline, final Xlate xlate,
-                   final FlowRegistry registry, final Pmd[] pmds) {
+                   final FlowRegistry registry, final UkeyMap ukeys, final FlowLimit flowLimit,
+                   final UpcallCounters counters, final Pmd[] pmds) {
         this.id = id;
         this.ring = ring;
         this.pipeline = pipeline;
         this.xlate = xlate;
         this.registry = registry;
+        this.ukeys = ukeys;
+        this.flowLimit = flowLimit;
+        this.counters = counters;
         this.pmds = pmds.clone();
     }
 
@@ -69,36 +84,55 @@ public class Handler implements Agent {
         this.megaflows = enabled;
     }
 
-    public long handled() {
-        return handled;
-    }
-
     @Override
     public int doWork() {
         return ring.poll(consumer, BATCH);
     }
 
-    /** Translates one upcall and answers the PMD with an install and a packet-out. */
-    protected void handle(final UpcallRing.Upcall upcall) {
-        handled++;
+    /** Handles one upcall: translate, set up the megaflow if allowed, forward the packet. */
+    public void handle(final UpcallRing.Upcall upcall) {
+        counters.handled.increment();
         final Pmd pmd = pmd(upcall.pmdId());
         if (pmd == null) {
+            counters.noPmd.increment();
             return;
         }
-        final Pipeline version = pipeline.current();
-        final XlateResult result = xlate.translate(version, upcall.key());
-        final DpFlow flow = new DpFlow(upcall.key(), mask(result), result.actions(), upcall.pmdId(),
-                System.currentTimeMillis());
-        install(pmd, upcall, result, flow);
+        final XlateResult result = xlate.translate(pipeline.current(), upcall.key());
+        final long now = System.currentTimeMillis();
+        // The missed packet's statistics go to the rules now; the datapath flow counts only the
+        // packets that hit it (as in OVS).
+        Ukey.pushToRules(result.rules(), 1, upcall.frame().length, now);
+        if (registry.size() >= flowLimit.limit()) {
+            counters.flowLimitHit.increment();
+        } else {
+            final DpFlow flow = new DpFlow(upcall.key(), mask(result), result.actions(), upcall.pmdId(), now);
+            setUp(pmd, flow, upcall.key(), result);
+        }
         send(pmd, new PmdCommand.PacketOut(upcall.frame(), upcall.inPort(), result.actions(), upcall.seq(),
                 upcall.timestampNanos()));
     }
 
-    /** Installs the megaflow unless the same one is already registered (issue of duplicate misses). */
-    protected void install(final Pmd pmd, final UpcallRing.Upcall upcall, final XlateResult result, final DpFlow flow) {
-        if (registry.putIfAbsent(flow) == flow) {
-            send(pmd, new PmdCommand.Install(flow));
+    /** Creates or replaces the ukey for {@code flow} and installs the flow, unless a duplicate says not to. */
+    private void setUp(final Pmd pmd, final DpFlow flow, final long[] key, final XlateResult result) {
+        final Ukey ukey = new Ukey(flow, key, result, ukeys.counters());
+        switch (ukeys.claim(ukey)) {
+            case INSERTED -> install(pmd, ukey);
+            case REPLACED -> {
+                counters.replaced.increment();
+                install(pmd, ukey);
+            }
+            case DUPLICATE_LOCKED -> counters.duplicateLocked.increment();
+            case DUPLICATE_EXISTING -> counters.duplicateExisting.increment();
         }
+    }
+
+    private void install(final Pmd pmd, final Ukey ukey) {
+        final DpFlow flow = ukey.flow();
+        registry.putIfAbsent(flow);
+        send(pmd, new PmdCommand.Install(flow));
+        ukey.transition(UkeyState.INSTALLED);
+        counters.installed.increment();
+        ukey.unlock();
     }
 
     protected FlowMask mask(final XlateResult result) {

@@ -1,0 +1,49 @@
+package io.flowgate.slowpath.upcall;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** What the handlers did with upcalls, summed over all handlers (for upcall/show and tests). */
+public final class UpcallCounters {
+    final LongAdder handled = new LongAdder();
+    final LongAdder installed = new LongAdder();
+    final LongAdder duplicateLocked = new LongAdder();
+    final LongAdder duplicateExisting = new LongAdder();
+    final LongAdder replaced = new LongAdder();
+    final LongAdder flowLimitHit = new LongAdder();
+    final LongAdder noPmd = new LongAdder();
+
+    /** Upcalls translated. */
+    public long handled() {
+        return handled.sum();
+    }
+
+    /** Megaflows installed. */
+    public long installed() {
+        return installed.sum();
+    }
+
+    /** Duplicate misses whose ukey was locked by someone else (installing or removing it). */
+    public long duplicateLocked() {
+        return duplicateLocked.sum();
+    }
+
+    /** Duplicate misses whose ukey was already created or installed. */
+    public long duplicateExisting() {
+        return duplicateExisting.sum();
+    }
+
+    /** Misses that replaced a removed-but-not-swept ukey and reinstalled its flow. */
+    public long replaced() {
+        return replaced.sum();
+    }
+
+    /** Misses forwarded without installing a flow because the flow limit was reached. */
+    public long flowLimitHit() {
+        return flowLimitHit.sum();
+    }
+
+    /** Upcalls from a PMD that no longer exists (dropped). */
+    public long noPmd() {
+        return noPmd.sum();
+    }
+}
