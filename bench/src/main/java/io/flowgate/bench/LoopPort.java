@@ -56,7 +56,7 @@ final class LoopPort implements Port {
 
     @Override
     public int txQueues() {
-        return 1;
+        return SinkPort.QUEUES;
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.flowgate.slowpath.ukey.Ukey;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.ukey.UkeyState;
 import io.flowgate.slowpath.upcall.FlowLimit;
+import io.flowgate.slowpath.upcall.Udpif;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;
 
@@ -77,15 +78,13 @@ public final class Revalidators implements AutoCloseable {
     final LongAdder rulesExpired = new LongAdder();
     final LongAdder errors = new LongAdder();
 
-    public Revalidators(final RevalidatorSettings settings, final UkeyMap ukeys, final FlowRegistry registry,
-                        final RulePipeline pipeline, final Xlate xlate, final FlowLimit flowLimit,
-                        final IntFunction<Pmd> pmds) {
+    public Revalidators(final RevalidatorSettings settings, final Udpif udpif, final IntFunction<Pmd> pmds) {
         this.settings = settings;
-        this.ukeys = ukeys;
-        this.registry = registry;
-        this.pipeline = pipeline;
-        this.xlate = xlate;
-        this.flowLimit = flowLimit;
+        this.ukeys = udpif.ukeys();
+        this.registry = udpif.registry();
+        this.pipeline = udpif.pipeline();
+        this.xlate = udpif.xlate();
+        this.flowLimit = udpif.flowLimit();
         this.pmds = pmds;
         this.agents = new Revalidator[settings.revalidators()];
         for (int i = 0; i < agents.length; i++) {
@@ -195,8 +194,11 @@ public final class Revalidators implements AutoCloseable {
         if (flow.isRemoved()) {
             return;
         }
-        final Ukey ukey = flow.owner() instanceof Ukey u && ukeys.get(u.id()) == u ? u : null;
-        if (ukey == null) {
+        // A registered flow's ukey is INSTALLED (or locked by whoever is changing that); one whose
+        // ukey has moved on, or that has none, is an orphan and goes. (No map lookup: the flow
+        // links to its ukey, which saves the dump a cache miss or two per flow.)
+        final Ukey ukey = flow.owner() instanceof Ukey u ? u : null;
+        if (ukey == null || ukey.state().compareTo(UkeyState.INSTALLED) > 0) {
             deletedOrphans.increment();
             removal.addOrphan(flow);
             return;
@@ -245,17 +247,18 @@ public final class Revalidators implements AutoCloseable {
      */
     private boolean retranslate(final Round r, final Ukey ukey, final long packets, final long now) {
         final DpFlow flow = ukey.flow();
-        if (!r.fullRevalidate()) {
-            final long used = flow.usedMillis();
-            final long since = Math.max(1, now - (used != 0 ? used : flow.createdMillis()));
-            if (packets == 0 || since / packets >= 1000 / Math.max(1, settings.minRevalidatePps())) {
+        final long used = flow.usedMillis();
+        // As OVS: a flow never used is always translated again; otherwise, when rounds are slow,
+        // one slower than min-revalidate-pps since its last use is cheaper to delete.
+        if (!r.fullRevalidate() && used != 0) {
+            final long since = Math.max(0, now - used);
+            if (since / Math.max(1, packets) >= 1000 / Math.max(1, settings.minRevalidatePps())) {
                 deletedChanged.increment();
                 return false;
             }
         }
         final XlateResult result = xlate.translate(r.pipeline(), ukey.key());
-        final FlowMask needed = FlowMask.of(result.datapathMask());
-        if (!needed.isSubsetOf(flow.mask())) {
+        if (!within(result.datapathMask(), flow.mask())) {
             deletedChanged.increment();
             return false;
         }
@@ -264,6 +267,16 @@ public final class Revalidators implements AutoCloseable {
             modified.increment();
         }
         ukey.xlate(result);
+        return true;
+    }
+
+    /** True if every bit of {@code needed} is in {@code installed}. */
+    private static boolean within(final long[] needed, final FlowMask installed) {
+        for (int i = 0; i < needed.length; i++) {
+            if ((needed[i] & ~installed.word(i)) != 0) {
+                return false;
+            }
+        }
         return true;
     }
 
@@ -319,6 +332,11 @@ public final class Revalidators implements AutoCloseable {
      * {@link #apply} does the rest without it (so a handler may replace the ukey in between).
      */
     public SweepAction inspect(final Ukey ukey, final Round r) {
+        // Most ukeys were seen by this round's dump: nothing to do, and no need for the lock to
+        // know it (a stale read only sends us the careful way).
+        if (!r.deleteAll() && ukey.dumpSeq() == r.seq() && ukey.state() == UkeyState.INSTALLED) {
+            return SweepAction.NONE;
+        }
         if (!ukey.tryLock()) {
             return SweepAction.NONE;
         }

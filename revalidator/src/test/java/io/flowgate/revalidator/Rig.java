@@ -14,6 +14,7 @@ import io.flowgate.slowpath.ukey.Ukey;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.upcall.FlowLimit;
 import io.flowgate.slowpath.upcall.Handler;
+import io.flowgate.slowpath.upcall.Udpif;
 import io.flowgate.slowpath.upcall.UpcallCounters;
 import io.flowgate.slowpath.xlate.Xlate;
 
@@ -37,7 +38,8 @@ final class Rig implements AutoCloseable {
     final FlowRegistry registry = new FlowRegistry();
     final UkeyMap ukeys = new UkeyMap(16);
     final FlowLimit flowLimit = new FlowLimit();
-    final UpcallCounters upcalls = new UpcallCounters();
+    final Udpif udpif;
+    final UpcallCounters upcalls;
     final Handler handler;
     final Revalidators revalidators;
     final FlowRemoval.Waiter stepPmd;
@@ -51,9 +53,10 @@ final class Rig implements AutoCloseable {
         final List<Port> ports = List.of(in, out2, out3);
         pmd = new Pmd(0, ports, List.of(in), new UpcallRing[] {ring}, 1, 1, false);
         final Xlate xlate = new Xlate(p -> p >= 1 && p <= 3, null);
-        handler = new Handler(0, ring, pipeline, xlate, registry, ukeys, flowLimit, upcalls, new Pmd[] {pmd});
-        revalidators = new Revalidators(settings, ukeys, registry, pipeline, xlate, flowLimit,
-                id -> id == 0 ? pmd : null);
+        udpif = new Udpif(pipeline, xlate, registry, ukeys, flowLimit);
+        upcalls = udpif.counters();
+        handler = new Handler(0, ring, udpif, new Pmd[] {pmd});
+        revalidators = new Revalidators(settings, udpif, id -> id == 0 ? pmd : null);
         ukeys.onFinish(u -> finishes.merge(u, 1, Integer::sum));
         stepPmd = () -> {
             pmd.doWork();

@@ -19,6 +19,7 @@ import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.upcall.FlowLimit;
 import io.flowgate.slowpath.upcall.Handler;
+import io.flowgate.slowpath.upcall.Udpif;
 import io.flowgate.slowpath.upcall.UpcallCounters;
 import io.flowgate.slowpath.xlate.Xlate;
 
@@ -47,9 +48,7 @@ public final class Datapath implements AutoCloseable {
     private final UpcallRing[] rings;
     private final Pmd[] pmds;
     private final Handler[] handlers;
-    private final UkeyMap ukeys = new UkeyMap();
-    private final FlowLimit flowLimit;
-    private final UpcallCounters upcalls = new UpcallCounters();
+    private final Udpif udpif;
     private final Revalidators revalidators;
     private final List<AgentRunner> runners = new ArrayList<>();
     private boolean closed;
@@ -75,13 +74,12 @@ public final class Datapath implements AutoCloseable {
             pmds[i] = new Pmd(i, ports, rx, rings, config.emcInsertInverse(), config.vlanLimit(), config.ordered());
         }
         final Xlate xlate = new Xlate(numbers::contains, null);
-        this.flowLimit = new FlowLimit(config.flowLimit());
+        this.udpif = new Udpif(pipeline, xlate, registry, new UkeyMap(), new FlowLimit(config.flowLimit()));
         this.handlers = new Handler[rings.length];
         for (int i = 0; i < handlers.length; i++) {
-            handlers[i] = new Handler(i, rings[i], pipeline, xlate, registry, ukeys, flowLimit, upcalls, pmds);
+            handlers[i] = new Handler(i, rings[i], udpif, pmds);
         }
-        this.revalidators = new Revalidators(config.revalidation(), ukeys, registry, pipeline, xlate, flowLimit,
-                this::pmd);
+        this.revalidators = new Revalidators(config.revalidation(), udpif, this::pmd);
     }
 
     /** The PMD with this id, or null. */
@@ -144,16 +142,20 @@ public final class Datapath implements AutoCloseable {
         return config;
     }
 
+    public Udpif udpif() {
+        return udpif;
+    }
+
     public UkeyMap ukeys() {
-        return ukeys;
+        return udpif.ukeys();
     }
 
     public FlowLimit flowLimit() {
-        return flowLimit;
+        return udpif.flowLimit();
     }
 
     public UpcallCounters upcalls() {
-        return upcalls;
+        return udpif.counters();
     }
 
     public Revalidators revalidators() {

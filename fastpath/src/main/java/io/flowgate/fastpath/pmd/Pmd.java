@@ -80,6 +80,7 @@ public final class Pmd implements Agent, Outputs {
     private long upcallSeq;
     private long lastRankNanos;
     private volatile boolean drained;
+    private volatile java.util.BitSet cpus;
 
     /**
      * @param ports         every port of the datapath (for transmission)
@@ -507,6 +508,19 @@ public final class Pmd implements Agent, Outputs {
 
     public Emc emc() {
         return emc;
+    }
+
+    /** Pins this PMD's thread to these CPUs when it starts (OVS's pmd-cpu-mask); null: no pinning. */
+    public void cpus(final java.util.BitSet set) {
+        this.cpus = set == null ? null : (java.util.BitSet) set.clone();
+    }
+
+    @Override
+    public void onStart() {
+        final java.util.BitSet set = cpus;
+        if (set != null) {
+            io.flowgate.bindings.CpuAffinity.pinCurrentThread(set);
+        }
     }
 
     @Override

@@ -23,7 +23,8 @@ public final class Ukey {
     private static final VarHandle STATE;
     private static final VarHandle OWNER;
     private static final UkeyState[] STATES = UkeyState.values();
-    private static final StackWalker WALKER = StackWalker.getInstance();
+    /** Walks only as deep as the transition's caller. */
+    private static final StackWalker WALKER = StackWalker.getInstance(java.util.Set.of(), 4);
 
     static {
         try {
@@ -44,13 +45,16 @@ public final class Ukey {
     private volatile int state;
     @SuppressWarnings("unused") // through OWNER
     private volatile Thread owner;
-    private volatile String lastTransition = "CREATED";
+    // The last transition, kept unformatted (formatting costs more than the walk).
+    private volatile UkeyState lastState = UkeyState.CREATED;
+    private volatile Thread lastThread = Thread.currentThread();
+    private volatile StackWalker.StackFrame lastSite;
 
-    // Under the lock.
+    // Under the lock (dumpSeq is also read without it by the sweep, as a hint).
     private XlateResult xlate;
     private long pushedPackets;
     private long pushedBytes;
-    private long dumpSeq;
+    private volatile long dumpSeq;
     private int missedDumps;
 
     /**
@@ -127,10 +131,12 @@ public final class Ukey {
             if (cur > to.ordinal()) {
                 counters.backward.increment();
                 throw new IllegalStateException("ukey " + id + ": backward transition " + STATES[cur] + " -> " + to
-                        + " by " + Thread.currentThread().getName() + " at " + callSite() + "; last: " + lastTransition);
+                        + " by " + Thread.currentThread().getName() + " at " + callSite() + "; last: " + lastTransition());
             }
             if (STATE.compareAndSet(this, cur, to.ordinal())) {
-                lastTransition = to + " by " + Thread.currentThread().getName() + " at " + callSite();
+                lastSite = callSite();
+                lastThread = Thread.currentThread();
+                lastState = to;
                 if (to == UkeyState.DELETED) {
                     counters.finished.increment();
                 }
@@ -139,13 +145,14 @@ public final class Ukey {
         }
     }
 
-    private static String callSite() {
-        return WALKER.walk(frames -> frames.skip(2).findFirst().map(StackWalker.StackFrame::toString).orElse("?"));
+    private static StackWalker.StackFrame callSite() {
+        return WALKER.walk(frames -> frames.skip(2).findFirst().orElse(null));
     }
 
     /** The last transition: state, thread and call site, e.g. "REMOVED by revalidator0 at ...". */
     public String lastTransition() {
-        return lastTransition;
+        final StackWalker.StackFrame site = lastSite;
+        return lastState + " by " + lastThread.getName() + (site == null ? "" : " at " + site);
     }
 
     // ---- translation and statistics (under the lock) ----
@@ -210,6 +217,6 @@ public final class Ukey {
 
     @Override
     public String toString() {
-        return "ukey " + flow.ufidString() + " pmd " + id.pmdId() + " " + state() + " (" + lastTransition + ")";
+        return "ukey " + flow.ufidString() + " pmd " + id.pmdId() + " " + state() + " (" + lastTransition() + ")";
     }
 }

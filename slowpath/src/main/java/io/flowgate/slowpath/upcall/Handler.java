@@ -40,28 +40,28 @@ public class Handler implements Agent {
 
     protected final int id;
     protected final UpcallRing ring;
-    protected final RulePipeline pipeline;
-    protected final Xlate xlate;
-    protected final FlowRegistry registry;
-    protected final UkeyMap ukeys;
-    protected final FlowLimit flowLimit;
-    protected final UpcallCounters counters;
+    protected final Udpif udpif;
+    private final RulePipeline pipeline;
+    private final Xlate xlate;
+    private final FlowRegistry registry;
+    private final UkeyMap ukeys;
+    private final FlowLimit flowLimit;
+    private final UpcallCounters counters;
     private volatile Pmd[] pmds;
     private final IdleStrategy queueFull = new BackoffIdleStrategy(1, 10, 1_000, 100_000);
     private final UpcallRing.Consumer consumer = this::handle;
     private volatile boolean megaflows = true;
 
-    public Handler(final int id, final UpcallRing ring, final RulePipeline pipeline, final Xlate xlate,
-                   final FlowRegistry registry, final UkeyMap ukeys, final FlowLimit flowLimit,
-                   final UpcallCounters counters, final Pmd[] pmds) {
+    public Handler(final int id, final UpcallRing ring, final Udpif udpif, final Pmd[] pmds) {
         this.id = id;
         this.ring = ring;
-        this.pipeline = pipeline;
-        this.xlate = xlate;
-        this.registry = registry;
-        this.ukeys = ukeys;
-        this.flowLimit = flowLimit;
-        this.counters = counters;
+        this.udpif = udpif;
+        this.pipeline = udpif.pipeline();
+        this.xlate = udpif.xlate();
+        this.registry = udpif.registry();
+        this.ukeys = udpif.ukeys();
+        this.flowLimit = udpif.flowLimit();
+        this.counters = udpif.counters();
         this.pmds = pmds.clone();
     }
 
@@ -139,9 +139,9 @@ public class Handler implements Agent {
         if (!megaflows) {
             final long[] exact = new long[FlowKey.WORDS];
             Arrays.fill(exact, -1L);
-            return FlowMask.of(exact);
+            return udpif.intern(FlowMask.of(exact));
         }
-        return FlowMask.of(result.datapathMask());
+        return udpif.intern(FlowMask.of(result.datapathMask()));
     }
 
     protected Pmd pmd(final int pmdId) {

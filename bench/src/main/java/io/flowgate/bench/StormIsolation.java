@@ -1,0 +1,140 @@
+package io.flowgate.bench;
+
+import io.flowgate.fastpath.megaflow.FlowRegistry;
+import io.flowgate.fastpath.pmd.Pmd;
+import io.flowgate.fastpath.pmd.PmdStats;
+import io.flowgate.fastpath.port.Port;
+import io.flowgate.fastpath.upcall.UpcallRing;
+import io.flowgate.revalidator.Revalidator;
+import io.flowgate.revalidator.RevalidatorSettings;
+import io.flowgate.revalidator.Revalidators;
+import io.flowgate.slowpath.ofproto.RulePipeline;
+import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.syntax.FlowSyntax;
+import io.flowgate.slowpath.ukey.UkeyMap;
+import io.flowgate.slowpath.upcall.FlowLimit;
+import io.flowgate.slowpath.upcall.Handler;
+import io.flowgate.slowpath.upcall.Udpif;
+import io.flowgate.slowpath.xlate.Xlate;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+
+/**
+ * PMD isolation during a flow-setup storm. One busy-polling PMD forwards established traffic
+ * (1,000 installed flows on a zero-copy loop port) while a second port on the same PMD offers
+ * packets of new flows at {@code rate} per second (default 100,000), each an upcall that a real
+ * handler thread translates and answers with an install and a packet-out, with a revalidator
+ * running. Established throughput is measured in alternating windows without and with the storm,
+ * side by side in one run, and compared.
+ *
+ * <pre>taskset -c 0 ci/bench --main StormIsolation [rate] [handlers]</pre>
+ * (the PMD takes the highest online CPU; the JVM's other threads stay on the taskset CPUs)
+ */
+public final class StormIsolation {
+    private static final int WINDOWS = 4;
+    private static final long WINDOW_MILLIS = 3_000;
+
+    private StormIsolation() {
+    }
+
+    public static void main(final String[] args) throws Exception {
+        final long rate = args.length > 0 ? Long.parseLong(args[0]) : 100_000;
+        final int handlerCount = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        // As on a production box: the PMD has the last CPU to itself, every other thread made from
+        // here on (handlers, revalidator) runs on the rest. Start the JVM under "taskset -c" of
+        // the other CPUs to keep the JVM's own threads (GC, compiler) off the PMD's CPU as well.
+        final java.util.BitSet online = io.flowgate.bindings.CpuAffinity.parseList(
+                java.nio.file.Files.readString(java.nio.file.Path.of("/sys/devices/system/cpu/online")).strip());
+        final int pmdCpu = online.length() - 1;
+        final java.util.BitSet rest = io.flowgate.bindings.CpuAffinity.currentThread();
+        rest.clear(pmdCpu);
+        if (!rest.isEmpty()) {
+            io.flowgate.bindings.CpuAffinity.pinCurrentThread(rest);
+        }
+        System.out.printf("PMD on CPU %d, other threads on CPUs %s%n", pmdCpu, rest);
+        final RulePipeline pipeline = new RulePipeline(TrieField.DEFAULT);
+        final var rules = FlowSyntax.parseFlows("storm", "priority=1,udp,actions=output:2\n", 0);
+        pipeline.apply(e -> rules.forEach(e::addRule));
+        final Udpif udpif = new Udpif(pipeline, new Xlate(p -> p >= 1 && p <= 3, null), new FlowRegistry(),
+                new UkeyMap(), new FlowLimit());
+        final Traffic established = new Traffic(Traffic.distinctUdp(1_000, 1));
+        final LoopPort steady = new LoopPort(1, established);
+        final StormPort storm = new StormPort(3);
+        final SinkPort sink = new SinkPort(2);
+        final UpcallRing[] rings = new UpcallRing[handlerCount];
+        for (int i = 0; i < rings.length; i++) {
+            rings[i] = new UpcallRing(8 << 20);
+        }
+        final Pmd pmd = new Pmd(0, List.<Port>of(steady, sink, storm), List.of(steady, storm), rings, 100, 1, false);
+        PipelineBenchmark.installMegaflows(pmd, established, "priority=1,udp,actions=output:2\n");
+        final List<AgentRunner> runners = new ArrayList<>();
+        final Handler[] handlers = new Handler[handlerCount];
+        for (int i = 0; i < handlerCount; i++) {
+            handlers[i] = new Handler(i, rings[i], udpif, new Pmd[] {pmd});
+            handlers[i].megaflows(false); // every storm packet is a flow of its own
+            runners.add(start(new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 200_000), Throwable::printStackTrace,
+                    null, handlers[i])));
+        }
+        final Revalidators revalidators = new Revalidators(RevalidatorSettings.DEFAULTS, udpif, id -> pmd);
+        for (Revalidator r : revalidators.agents()) {
+            runners.add(start(new AgentRunner(new BackoffIdleStrategy(10, 10, 10_000, 5_000_000),
+                    Throwable::printStackTrace, null, r)));
+        }
+        final java.util.BitSet pmdSet = new java.util.BitSet();
+        pmdSet.set(pmdCpu);
+        pmd.cpus(pmdSet);
+        runners.add(start(new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, pmd)));
+        try {
+            // Warm-up: the storm path (misses, upcalls, packet-outs) gets compiled too.
+            storm.rate(rate);
+            Thread.sleep(5_000);
+            storm.rate(0);
+            Thread.sleep(2_000);
+            double off = 0;
+            double on = 0;
+            for (int w = 0; w < 2 * WINDOWS; w++) {
+                final boolean stormy = (w & 1) == 1;
+                storm.rate(stormy ? rate : 0);
+                Thread.sleep(300); // settle into the new regime
+                final long rx0 = steadyRx(pmd);
+                final long installed0 = udpif.counters().installed();
+                final long upcalls0 = udpif.counters().handled();
+                final long t0 = System.nanoTime();
+                Thread.sleep(WINDOW_MILLIS);
+                final double secs = (System.nanoTime() - t0) / 1e9;
+                final double mpps = (steadyRx(pmd) - rx0) / secs / 1e6;
+                System.out.printf("window %d, storm %s: established %.2f Mpps; upcalls %.0f/s, flows installed %.0f/s%n",
+                        w, stormy ? "on " : "off", mpps, (udpif.counters().handled() - upcalls0) / secs,
+                        (udpif.counters().installed() - installed0) / secs);
+                if (stormy) {
+                    on += mpps;
+                } else {
+                    off += mpps;
+                }
+            }
+            System.out.printf("storm of %,d new flows/s, %d handler(s): established throughput %.2f Mpps with the storm,"
+                    + " %.2f without: %.1f %%%n", rate, handlerCount, on / WINDOWS, off / WINDOWS, 100 * on / off);
+        } finally {
+            storm.rate(0);
+            revalidators.close();
+            for (AgentRunner r : runners) {
+                r.close();
+            }
+        }
+    }
+
+    private static long steadyRx(final Pmd pmd) {
+        final PmdStats.Snapshot s = pmd.stats().snapshot();
+        return s.portRx()[0];
+    }
+
+    private static AgentRunner start(final AgentRunner r) {
+        AgentRunner.startOnThread(r);
+        return r;
+    }
+}
