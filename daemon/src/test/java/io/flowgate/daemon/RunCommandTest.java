@@ -160,6 +160,7 @@ class RunCommandTest {
             {"flows = " + flows + "\nport.1 = ring:a\npmd-idle = sometimes\n",
                 "bad.conf:3: pmd-idle must be spin or backoff, not \"sometimes\""},
             {"flows = /nonexistent/acl.flows\nport.1 = ring:a\n", "/nonexistent/acl.flows: no such file"},
+            {"flows = " + flows + "\nport.1 = ring:a\npmd-cpus = 3-1\n", "bad.conf:3: pmd-cpus: CPU range \"3-1\" is not valid"},
         };
         for (String[] c : cases) {
             Files.writeString(conf, c[0]);

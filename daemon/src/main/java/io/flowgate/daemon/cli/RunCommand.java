@@ -1,5 +1,6 @@
 package io.flowgate.daemon.cli;
 
+import io.flowgate.bindings.CpuAffinity;
 import io.flowgate.daemon.config.ConfigException;
 import io.flowgate.daemon.config.ConfigFile;
 import io.flowgate.daemon.datapath.Datapath;
@@ -44,7 +45,7 @@ import picocli.CommandLine.Option;
 @Command(name = "run", description = "Run the datapath until SIGTERM or SIGINT.")
 final class RunCommand implements Callable<Integer> {
     static final Set<String> CONFIG_KEYS = Set.of("flows", "groups", "rundir", "pmds", "handlers", "revalidators",
-            "max-idle", "flow-limit", "emc-insert-inv-prob", "prefixes", "vlan-limit", "pmd-idle");
+            "max-idle", "flow-limit", "emc-insert-inv-prob", "prefixes", "vlan-limit", "pmd-idle", "pmd-cpus");
     static final Path DEFAULT_RUNDIR = Path.of("/var/run/flowgate");
 
     @CommandLine.Spec
@@ -91,6 +92,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--vlan-limit", paramLabel = "N", description = "VLAN headers to parse, 1 or 2 (default: 1)")
     Integer vlanLimit;
 
+    @Option(names = "--pmd-cpus", paramLabel = "LIST",
+            description = "pin PMD threads to these CPUs, one each in turn (e.g. 2,3 or 2-3; default: not pinned)")
+    String pmdCpus;
+
     @Option(names = "--pmd-idle", paramLabel = "MODE",
             description = "what an idle PMD does: spin (lowest latency, a full core) or backoff "
                     + "(default: spin with DPDK ports, backoff otherwise)")
@@ -99,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
     /** The settings after merging the command line over the configuration file. */
     private record Settings(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, int pmds, int handlers,
                             int revalidators, int maxIdle, int flowLimit, int emcInverse, TrieField[] prefixes,
-                            int vlanLimit, boolean spin) {
+                            int vlanLimit, boolean spin, List<Integer> pmdCpus) {
     }
 
     @Override
@@ -131,7 +136,7 @@ final class RunCommand implements Callable<Integer> {
                     .withVlanLimit(s.vlanLimit()).withBusyPoll(s.spin())
                     .withRevalidation(new RevalidatorSettings(s.revalidators(), s.maxIdle(),
                             RevalidatorSettings.DEFAULTS.minRevalidatePps()))
-                    .withFlowLimit(s.flowLimit());
+                    .withFlowLimit(s.flowLimit()).withPmdCpus(s.pmdCpus());
             final Datapath dp;
             try {
                 dp = new Datapath(dc, pipeline);
@@ -240,8 +245,17 @@ final class RunCommand implements Callable<Integer> {
             throw new ConfigException(origin("pmd-idle", pmdIdle, file) + "pmd-idle must be spin or backoff, not \""
                     + pmdIdleMode + "\"");
         }
+        final String cpuText = pmdCpus != null ? pmdCpus : file != null ? file.get("pmd-cpus") : null;
+        final List<Integer> cpus = new ArrayList<>();
+        if (cpuText != null) {
+            try {
+                CpuAffinity.parseList(cpuText).stream().forEach(cpus::add);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(origin("pmd-cpus", pmdCpus, file) + "pmd-cpus: " + e.getMessage());
+            }
+        }
         return new Settings(specs, flowsFile, groupsFile, dir, pmdCount, handlerCount, revalidatorCount, idle, limit,
-                emc, tries, vlans, pmdIdleMode.equals("spin"));
+                emc, tries, vlans, pmdIdleMode.equals("spin"), cpus);
     }
 
     /** A whole-number setting from the command line, else the file, else the default, within bounds. */

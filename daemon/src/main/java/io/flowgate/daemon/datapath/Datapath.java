@@ -72,6 +72,11 @@ public final class Datapath implements AutoCloseable {
                 rx.add(ports.get(p));
             }
             pmds[i] = new Pmd(i, ports, rx, rings, config.emcInsertInverse(), config.vlanLimit(), config.ordered());
+            if (!config.pmdCpus().isEmpty()) {
+                final java.util.BitSet cpu = new java.util.BitSet();
+                cpu.set(config.pmdCpus().get(i % config.pmdCpus().size()));
+                pmds[i].cpus(cpu);
+            }
         }
         final Xlate xlate = new Xlate(numbers::contains, null);
         this.udpif = new Udpif(pipeline, xlate, registry, new UkeyMap(), new FlowLimit(config.flowLimit()));

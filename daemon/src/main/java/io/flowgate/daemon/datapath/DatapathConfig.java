@@ -18,14 +18,16 @@ import java.util.List;
  * @param busyPoll        PMDs spin when idle (production); otherwise they back off (tests, replay)
  * @param revalidation    revalidator threads, max-idle, min-revalidate-pps
  * @param flowLimit       the ceiling of the dynamic flow limit (flow-limit)
+ * @param pmdCpus         CPUs for the PMD threads, one each in turn (pmd-cpu-mask); empty: not pinned
  */
 public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int handlers, int emcInsertInverse,
                              int vlanLimit, boolean ordered, boolean busyPoll, int upcallRingBytes,
-                             RevalidatorSettings revalidation, int flowLimit) {
+                             RevalidatorSettings revalidation, int flowLimit, List<Integer> pmdCpus) {
     public static final int DEFAULT_UPCALL_RING_BYTES = 8 << 20;
 
     public DatapathConfig {
         ports = List.copyOf(ports);
+        pmdCpus = List.copyOf(pmdCpus);
         if (pmds < 1) {
             throw new IllegalArgumentException("pmds must be at least 1, not " + pmds);
         }
@@ -37,46 +39,51 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
     /** One PMD, one handler, one revalidator, OVS's defaults otherwise, backing off when idle. */
     public static DatapathConfig of(final List<PortSpec> ports, final Path base, final boolean ordered) {
         return new DatapathConfig(ports, base, 1, 1, Emc.DEFAULT_INSERT_INVERSE, FlowExtractor.DEFAULT_VLAN_LIMIT,
-                ordered, false, DEFAULT_UPCALL_RING_BYTES, RevalidatorSettings.DEFAULTS, FlowLimit.DEFAULT_CEILING);
+                ordered, false, DEFAULT_UPCALL_RING_BYTES, RevalidatorSettings.DEFAULTS, FlowLimit.DEFAULT_CEILING, List.of());
     }
 
     public DatapathConfig withPmds(final int n) {
         return new DatapathConfig(ports, base, n, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus);
     }
 
     public DatapathConfig withHandlers(final int n) {
         return new DatapathConfig(ports, base, pmds, n, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus);
     }
 
     public DatapathConfig withEmcInsertInverse(final int inverse) {
         return new DatapathConfig(ports, base, pmds, handlers, inverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus);
     }
 
     public DatapathConfig withVlanLimit(final int limit) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, limit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus);
     }
 
     public DatapathConfig withBusyPoll(final boolean busy) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busy,
-                upcallRingBytes, revalidation, flowLimit);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus);
     }
 
     public DatapathConfig withUpcallRingBytes(final int bytes) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                bytes, revalidation, flowLimit);
+                bytes, revalidation, flowLimit, pmdCpus);
     }
 
     public DatapathConfig withRevalidation(final RevalidatorSettings settings) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, settings, flowLimit);
+                upcallRingBytes, settings, flowLimit, pmdCpus);
     }
 
     public DatapathConfig withFlowLimit(final int ceiling) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, ceiling);
+                upcallRingBytes, revalidation, ceiling, pmdCpus);
+    }
+
+    public DatapathConfig withPmdCpus(final List<Integer> cpus) {
+        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
+                upcallRingBytes, revalidation, flowLimit, cpus);
     }
 }
