@@ -32,12 +32,18 @@ import org.agrona.concurrent.BusySpinIdleStrategy;
  * running. Established throughput is measured in alternating windows without and with the storm,
  * side by side in one run, and compared.
  *
- * <pre>taskset -c 0 ci/bench --main StormIsolation [rate] [handlers]</pre>
+ * <pre>taskset -c 0 ci/bench --main StormIsolation [rate] [handlers] [busy-baseline]</pre>
+ * With 0 handlers nobody serves the upcall ring: what is left is the PMD's own share of a storm.
+ * With {@code busy-baseline}, storm-free windows run a spinning thread on the other CPUs (the
+ * control for CPUs that slow each other down, as vCPUs of one physical core do).
  * (the PMD takes the highest online CPU; the JVM's other threads stay on the taskset CPUs)
  */
 public final class StormIsolation {
-    private static final int WINDOWS = 4;
-    private static final long WINDOW_MILLIS = 3_000;
+    private static final int WINDOWS = 8;
+    private static final long WINDOW_MILLIS = 2_000;
+
+    private static final java.lang.invoke.VarHandle SPIN =
+            java.lang.invoke.MethodHandles.arrayElementVarHandle(boolean[].class);
 
     private StormIsolation() {
     }
@@ -45,6 +51,7 @@ public final class StormIsolation {
     public static void main(final String[] args) throws Exception {
         final long rate = args.length > 0 ? Long.parseLong(args[0]) : 100_000;
         final int handlerCount = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        final boolean busyBaseline = args.length > 2 && args[2].equals("busy-baseline");
         // As on a production box: the PMD has the last CPU to itself, every other thread made from
         // here on (handlers, revalidator) runs on the rest. Start the JVM under "taskset -c" of
         // the other CPUs to keep the JVM's own threads (GC, compiler) off the PMD's CPU as well.
@@ -66,7 +73,8 @@ public final class StormIsolation {
         final LoopPort steady = new LoopPort(1, established);
         final StormPort storm = new StormPort(3);
         final SinkPort sink = new SinkPort(2);
-        final UpcallRing[] rings = new UpcallRing[handlerCount];
+        // 0 handlers: the upcall ring is there but nobody serves it (the PMD's own share of a storm).
+        final UpcallRing[] rings = new UpcallRing[Math.max(1, handlerCount)];
         for (int i = 0; i < rings.length; i++) {
             rings[i] = new UpcallRing(8 << 20);
         }
@@ -89,6 +97,31 @@ public final class StormIsolation {
         pmdSet.set(pmdCpu);
         pmd.cpus(pmdSet);
         runners.add(start(new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, pmd)));
+        // The control for machines whose CPUs slow each other down (shared cores or clocks under a
+        // hypervisor): during storm-free windows a thread keeps the other CPU as busy as the
+        // handler keeps it during the storm, so only the storm itself differs between windows.
+        final boolean[] spin = new boolean[1];
+        final Thread spinner = Thread.ofPlatform().daemon().start(() -> {
+            long x = 1;
+            while (true) {
+                if (((boolean) SPIN.getVolatile(spin, 0))) {
+                    for (int i = 0; i < 10_000; i++) { // real work, not a pause: a loaded CPU
+                        x ^= x << 13;
+                        x ^= x >>> 7;
+                        x ^= x << 17;
+                    }
+                    if (x == 0) {
+                        System.out.print("");
+                    }
+                } else {
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        });
         try {
             // Warm-up: the storm path (misses, upcalls, packet-outs) gets compiled too.
             storm.rate(rate);
@@ -97,9 +130,12 @@ public final class StormIsolation {
             Thread.sleep(2_000);
             double off = 0;
             double on = 0;
+            final double[] ratios = new double[WINDOWS];
+            double lastOff = 0;
             for (int w = 0; w < 2 * WINDOWS; w++) {
                 final boolean stormy = (w & 1) == 1;
                 storm.rate(stormy ? rate : 0);
+                SPIN.setVolatile(spin, 0, busyBaseline && !stormy);
                 Thread.sleep(300); // settle into the new regime
                 final long rx0 = steadyRx(pmd);
                 final long installed0 = udpif.counters().installed();
@@ -113,13 +149,18 @@ public final class StormIsolation {
                         (udpif.counters().installed() - installed0) / secs);
                 if (stormy) {
                     on += mpps;
+                    ratios[w / 2] = mpps / lastOff;
                 } else {
                     off += mpps;
+                    lastOff = mpps;
                 }
             }
+            java.util.Arrays.sort(ratios);
             System.out.printf("storm of %,d new flows/s, %d handler(s): established throughput %.2f Mpps with the storm,"
-                    + " %.2f without: %.1f %%%n", rate, handlerCount, on / WINDOWS, off / WINDOWS, 100 * on / off);
+                            + " %.2f without: %.1f %% (median of the %d window pairs: %.1f %%)%n", rate, handlerCount,
+                    on / WINDOWS, off / WINDOWS, 100 * on / off, WINDOWS, 100 * (ratios[WINDOWS / 2 - 1] + ratios[WINDOWS / 2]) / 2);
         } finally {
+            spinner.interrupt();
             storm.rate(0);
             revalidators.close();
             for (AgentRunner r : runners) {

@@ -327,6 +327,13 @@ public final class DpActions {
             return size;
         }
 
+        /** Forgets every instruction, keeping the buffer (for reuse). */
+        public Builder clear() {
+            size = 0;
+            outputs = 0;
+            return this;
+        }
+
         public DpActions build() {
             return size == 0 ? DROP : new DpActions(Arrays.copyOf(code, size), outputs);
         }

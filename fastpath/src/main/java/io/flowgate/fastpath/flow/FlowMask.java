@@ -56,6 +56,11 @@ public final class FlowMask {
         return words.clone();
     }
 
+    /** True if this mask's words are exactly {@code other} (no copy made). */
+    public boolean hasWords(final long[] other) {
+        return Arrays.equals(words, other);
+    }
+
     /** Indexes of the words that have at least one bit set, ascending. Do not modify. */
     public int[] usedWords() {
         return used;

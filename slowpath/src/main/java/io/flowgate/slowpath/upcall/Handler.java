@@ -51,6 +51,9 @@ public class Handler implements Agent {
     private final IdleStrategy queueFull = new BackoffIdleStrategy(1, 10, 1_000, 100_000);
     private final UpcallRing.Consumer consumer = this::handle;
     private volatile boolean megaflows = true;
+    /** The mask of the last upcall: consecutive upcalls usually share it, so no lookup is needed. */
+    private FlowMask lastMask;
+    private final long[] maskScratch = new long[FlowKey.WORDS];
 
     public Handler(final int id, final UpcallRing ring, final Udpif udpif, final Pmd[] pmds) {
         this.id = id;
@@ -136,12 +139,18 @@ public class Handler implements Agent {
     }
 
     protected FlowMask mask(final XlateResult result) {
-        if (!megaflows) {
-            final long[] exact = new long[FlowKey.WORDS];
-            Arrays.fill(exact, -1L);
-            return udpif.intern(FlowMask.of(exact));
+        final long[] words = maskScratch;
+        if (megaflows) {
+            result.datapathMask(words);
+        } else {
+            Arrays.fill(words, -1L);
         }
-        return udpif.intern(FlowMask.of(result.datapathMask()));
+        final FlowMask last = lastMask;
+        if (last != null && last.hasWords(words)) {
+            return last;
+        }
+        lastMask = udpif.intern(FlowMask.of(words));
+        return lastMask;
     }
 
     protected Pmd pmd(final int pmdId) {

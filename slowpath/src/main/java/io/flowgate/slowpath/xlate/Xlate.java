@@ -62,21 +62,30 @@ public final class Xlate {
     }
 
     public XlateResult translate(final Pipeline pipeline, final long[] key, final boolean trace) {
-        final Context ctx = new Context(pipeline, key, trace);
-        ctx.run();
-        return ctx.result();
+        // A translating thread reuses its context: handlers and revalidators translate all day,
+        // and the garbage would land on the PMDs as collection pauses.
+        final Context ctx = trace ? new Context() : contexts.get();
+        ctx.reset(pipeline, key, trace);
+        try {
+            ctx.run();
+            return ctx.result();
+        } finally {
+            ctx.pipeline = null;
+        }
     }
 
+    private final ThreadLocal<Context> contexts = ThreadLocal.withInitial(Context::new);
+
     private final class Context {
-        final Pipeline pipeline;
-        final long[] original;
-        final long[] flow;
-        final long[] base;
+        Pipeline pipeline;
+        final long[] original = new long[FlowKey.WORDS];
+        final long[] flow = new long[FlowKey.WORDS];
+        final long[] base = new long[FlowKey.WORDS];
         final long[] wc = new long[FlowKey.WORDS];
         final DpActions.Builder out = DpActions.builder();
         final List<Rule> rules = new ArrayList<>();
         final List<Bucket> buckets = new ArrayList<>();
-        final StringBuilder trace;
+        StringBuilder trace;
         int depth;
         int resubmits;
         int table;
@@ -84,12 +93,25 @@ public final class Xlate {
         boolean exit;
         String error;
 
-        Context(final Pipeline pipeline, final long[] key, final boolean trace) {
-            this.pipeline = pipeline;
-            this.original = key.clone();
-            this.flow = key.clone();
-            this.base = key.clone();
-            this.trace = trace ? new StringBuilder() : null;
+        void reset(final Pipeline p, final long[] key, final boolean tracing) {
+            if (pipeline != null) {
+                throw new IllegalStateException("translation re-entered on " + Thread.currentThread().getName());
+            }
+            pipeline = p;
+            System.arraycopy(key, 0, original, 0, FlowKey.WORDS);
+            System.arraycopy(key, 0, flow, 0, FlowKey.WORDS);
+            System.arraycopy(key, 0, base, 0, FlowKey.WORDS);
+            java.util.Arrays.fill(wc, 0);
+            out.clear();
+            rules.clear();
+            buckets.clear();
+            trace = tracing ? new StringBuilder() : null;
+            depth = 0;
+            resubmits = 0;
+            table = 0;
+            cookie = 0;
+            exit = false;
+            error = null;
         }
 
         void run() {
@@ -115,13 +137,13 @@ public final class Xlate {
                 }
                 trace.append("\nFinal flow: ").append(java.util.Arrays.equals(flow, original) ? "unchanged"
                         : FlowFormat.flow(flow)).append('\n');
-                final XlateResult r = new XlateResult(original, wc, actions, List.copyOf(rules), List.copyOf(buckets),
-                        pipeline.version(), error, null);
+                final XlateResult r = new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules),
+                        List.copyOf(buckets), pipeline.version(), error, null);
                 trace.append("Megaflow: ").append(r.megaflow()).append('\n');
                 trace.append("Datapath actions: ").append(actions).append('\n');
                 text = trace.toString();
             }
-            return new XlateResult(original, wc, actions, List.copyOf(rules), List.copyOf(buckets),
+            return new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules), List.copyOf(buckets),
                     pipeline.version(), error, text);
         }
 

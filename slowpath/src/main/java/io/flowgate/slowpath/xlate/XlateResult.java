@@ -28,7 +28,12 @@ public record XlateResult(long[] key, long[] wildcards, DpActions actions, List<
      * nesting; Flowgate's key through the VLAN "present" bits).
      */
     public long[] datapathMask() {
-        final long[] m = wildcards.clone();
+        return datapathMask(new long[FlowKey.WORDS]);
+    }
+
+    /** {@link #datapathMask()} written into {@code m} (which is returned). */
+    public long[] datapathMask(final long[] m) {
+        System.arraycopy(wildcards, 0, m, 0, FlowKey.WORDS);
         FlowField.VLAN0_TCI.or(m, FlowKey.VLAN_CFI);
         if ((FlowField.VLAN0_TCI.get(key) & FlowKey.VLAN_CFI) != 0) {
             FlowField.VLAN0_TPID.or(m, 0xFFFF);
