@@ -16,6 +16,7 @@ Run as root from this directory with Debian's python3-scapy and openvswitch-swit
 """
 import os
 import random
+import re
 import subprocess
 import tempfile
 
@@ -144,6 +145,48 @@ def acl10k_packets():
     return stamp(pkts, 1700000000, 0.00001)
 
 
+def of_ports(show):
+    """Datapath port number -> OpenFlow port number, from dpctl/show (ports are named pN)."""
+    mapping = {}
+    for line in show.splitlines():
+        m = re.match(r"\s+port (\d+): p(\d+) ", line)
+        if m:
+            mapping[m.group(1)] = m.group(2)
+    return mapping
+
+
+def split_top(text):
+    """Splits at commas outside parentheses."""
+    parts, depth, cur = [], 0, ""
+    for c in text:
+        if c == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+            continue
+        depth += (c == "(") - (c == ")")
+        cur += c
+    parts.append(cur)
+    return parts
+
+
+def write_dump(d, show, dump):
+    """dump-flows.txt: OVS's megaflows with OpenFlow port numbers and without the 'used' time."""
+    ports = of_ports(show)
+    lines = []
+    for line in dump.splitlines():
+        if not line.startswith("recirc_id"):
+            continue
+        line = re.sub(r"in_port\((\d+)\)", lambda m: "in_port(%s)" % ports[m.group(1)], line)
+        line = re.sub(r", used:[^,]+", "", line)
+        key, actions = line.split(", actions:")
+        actions = ",".join(ports.get(a, a) for a in split_top(actions))
+        lines.append(key + ", actions:" + actions)
+    with open(os.path.join(d, "dump-flows.txt"), "w") as f:
+        f.write("# ovs-appctl dpctl/dump-flows after the replay, in OpenFlow port numbers, without 'used'\n")
+        for l in sorted(lines):
+            f.write(l + "\n")
+
+
 def main():
     scratch = tempfile.mkdtemp(prefix="fg-ovs-replay-")
     subprocess.run([SANDBOX, "start", scratch], check=True)
@@ -184,6 +227,7 @@ def main():
             for _, port, frame in merged:
                 ovs("ovs-appctl", "netdev-dummy/receive", "p%d" % port, frame.hex())
                 ovs("ovs-appctl", "version")
+            write_dump(d, ovs("ovs-appctl", "dpctl/show"), ovs("ovs-appctl", "dpctl/dump-flows"))
             ovs("ovs-vsctl", "del-br", "br0")  # closes the tx_pcap files
             print(name, len(merged), "packets")
         # Megaflow count for 10k UDP 5-tuples through the seven-rule ACL.

@@ -44,6 +44,7 @@ import org.agrona.concurrent.IdleStrategy;
  * <p>The phases are public so tests can run them one step at a time on one thread.
  */
 public final class Revalidators implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("revalidator");
     private final RevalidatorSettings settings;
     private final UkeyMap ukeys;
     private final FlowRegistry registry;
@@ -61,6 +62,7 @@ public final class Revalidators implements AutoCloseable {
     private long lastVersion = -1;
     private long nextRoundMillis;
     private volatile boolean purgeRequested;
+    private volatile boolean paused;
     private final List<CompletableFuture<Long>> waiters = new ArrayList<>();
 
     // Statistics for upcall/show.
@@ -115,6 +117,9 @@ public final class Revalidators implements AutoCloseable {
 
     /** Leader: starts a round if one is due; returns it, or null. */
     Round maybeStartRound(final long now) {
+        if (paused) {
+            return null;
+        }
         final boolean purge = purgeRequested;
         final boolean waiting;
         synchronized (waiters) {
@@ -181,7 +186,7 @@ public final class Revalidators implements AutoCloseable {
                     revalidate(r, r.flows()[i], now, removal);
                 } catch (RuntimeException e) {
                     errors.increment();
-                    System.err.println("flowgate: revalidator" + revalidator + ": flow " + r.flows()[i] + ": " + e);
+                    LOG.log(System.Logger.Level.ERROR, "revalidator" + revalidator + ": flow " + r.flows()[i], e);
                 }
             }
             if (!removal.isEmpty()) {
@@ -304,7 +309,7 @@ public final class Revalidators implements AutoCloseable {
                     }
                 } catch (RuntimeException e) {
                     errors.increment();
-                    System.err.println("flowgate: revalidator" + revalidator + ": sweeping " + ukey + ": " + e);
+                    LOG.log(System.Logger.Level.ERROR, "revalidator" + revalidator + ": sweeping " + ukey, e);
                 }
             });
             if (removal.size() >= RevalidatorSettings.DUMP_BATCH) {
@@ -421,11 +426,25 @@ public final class Revalidators implements AutoCloseable {
         } catch (PipelineException e) {
             // Deleting rules cannot make the pipeline invalid; report rather than lose the thread.
             errors.increment();
-            System.err.println("flowgate: expiring rules: " + e.getMessage());
+            LOG.log(System.Logger.Level.ERROR, "expiring rules: " + e.getMessage());
         }
     }
 
     // ---- requests from the control socket ----
+
+    /** Stops starting rounds (revalidator/pause); a round under way finishes. */
+    public void pause() {
+        paused = true;
+    }
+
+    /** Starts rounds again (revalidator/resume). */
+    public void resume() {
+        paused = false;
+    }
+
+    public boolean paused() {
+        return paused;
+    }
 
     /** Deletes every flow in the next round (revalidator/purge); returns at once. */
     public void purge() {

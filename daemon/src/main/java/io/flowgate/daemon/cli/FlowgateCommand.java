@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             TraceCommand.class,
             ReplayCommand.class,
             RunCommand.class,
+            AppctlCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class FlowgateCommand implements Runnable {
@@ -26,6 +27,8 @@ public final class FlowgateCommand implements Runnable {
     public static CommandLine commandLine() {
         final CommandLine cl = new CommandLine(new FlowgateCommand());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // appctl passes everything after the command through, options included (dump-flows -m).
+        cl.getSubcommands().get("appctl").setStopAtPositional(true);
         cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
             line.getErr().println("flowgate: " + describe(ex));
             return 1;

@@ -3,6 +3,8 @@ package io.flowgate.daemon.cli;
 import io.flowgate.bindings.CpuAffinity;
 import io.flowgate.daemon.config.ConfigException;
 import io.flowgate.daemon.config.ConfigFile;
+import io.flowgate.daemon.control.ControlSocket;
+import io.flowgate.daemon.log.Vlog;
 import io.flowgate.daemon.datapath.Datapath;
 import io.flowgate.daemon.datapath.DatapathConfig;
 import io.flowgate.daemon.datapath.Summary;
@@ -45,7 +47,8 @@ import picocli.CommandLine.Option;
 @Command(name = "run", description = "Run the datapath until SIGTERM or SIGINT.")
 final class RunCommand implements Callable<Integer> {
     static final Set<String> CONFIG_KEYS = Set.of("flows", "groups", "rundir", "pmds", "handlers", "revalidators",
-            "max-idle", "flow-limit", "emc-insert-inv-prob", "prefixes", "vlan-limit", "pmd-idle", "pmd-cpus");
+            "max-idle", "flow-limit", "emc-insert-inv-prob", "prefixes", "vlan-limit", "pmd-idle", "pmd-cpus",
+            "control-group", "log-file");
     static final Path DEFAULT_RUNDIR = Path.of("/var/run/flowgate");
 
     @CommandLine.Spec
@@ -92,6 +95,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--vlan-limit", paramLabel = "N", description = "VLAN headers to parse, 1 or 2 (default: 1)")
     Integer vlanLimit;
 
+    @Option(names = "--control-group", paramLabel = "GROUP",
+            description = "also let this group use the control socket (default: the daemon's user and root only)")
+    String controlGroup;
+
+    @Option(names = "--log-file", paramLabel = "FILE", description = "also log to FILE (vlog/set file:LEVEL changes it)")
+    Path logFile;
+
     @Option(names = "--pmd-cpus", paramLabel = "LIST",
             description = "pin PMD threads to these CPUs, one each in turn (e.g. 2,3 or 2-3; default: not pinned)")
     String pmdCpus;
@@ -104,7 +114,7 @@ final class RunCommand implements Callable<Integer> {
     /** The settings after merging the command line over the configuration file. */
     private record Settings(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, int pmds, int handlers,
                             int revalidators, int maxIdle, int flowLimit, int emcInverse, TrieField[] prefixes,
-                            int vlanLimit, boolean spin, List<Integer> pmdCpus) {
+                            int vlanLimit, boolean spin, List<Integer> pmdCpus, String controlGroup, Path logFile) {
     }
 
     @Override
@@ -153,11 +163,17 @@ final class RunCommand implements Callable<Integer> {
         final StopSignals signals = StopSignals.install();
         final long start = System.nanoTime();
         int status = 0;
+        ControlSocket control = null;
         try {
+            if (s.logFile() != null) {
+                Vlog.get().logFile(s.logFile());
+            }
             dp.start();
-            err.printf("flowgate: running as pid %d with %d port(s), %d PMD(s), %d handler(s); rundir %s;"
+            control = new ControlSocket(s.rundir(), dp, () -> signals.request("exit command"), s.controlGroup());
+            control.start();
+            err.printf("flowgate: running as pid %d with %d port(s), %d PMD(s), %d handler(s); control socket %s;"
                             + " SIGTERM or SIGINT stops it%n", ProcessHandle.current().pid(), dp.ports().size(),
-                    s.pmds(), s.handlers(), s.rundir());
+                    s.pmds(), s.handlers(), control.path());
             err.flush();
             boolean announced = !hasPcapInput(dp);
             while (!signals.await(200, TimeUnit.MILLISECONDS)) {
@@ -170,7 +186,13 @@ final class RunCommand implements Callable<Integer> {
             }
             err.println("flowgate: " + signals.received() + ": stopping");
             err.flush();
+        } catch (IOException e) {
+            err.println("flowgate: " + FlowgateCommand.describe(e));
+            status = 1;
         } finally {
+            if (control != null) {
+                control.close();
+            }
             dp.close();
         }
         for (Port p : dp.ports()) {
@@ -254,8 +276,10 @@ final class RunCommand implements Callable<Integer> {
                 throw new ConfigException(origin("pmd-cpus", pmdCpus, file) + "pmd-cpus: " + e.getMessage());
             }
         }
+        final String group = controlGroup != null ? controlGroup : file == null ? null : file.get("control-group");
+        final Path log = logFile != null ? logFile : file == null ? null : file.path("log-file");
         return new Settings(specs, flowsFile, groupsFile, dir, pmdCount, handlerCount, revalidatorCount, idle, limit,
-                emc, tries, vlans, pmdIdleMode.equals("spin"), cpus);
+                emc, tries, vlans, pmdIdleMode.equals("spin"), cpus, group, log);
     }
 
     /** A whole-number setting from the command line, else the file, else the default, within bounds. */

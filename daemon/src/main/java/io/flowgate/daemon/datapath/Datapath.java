@@ -40,6 +40,7 @@ import org.agrona.concurrent.IdleStrategy;
  * Receive ports are spread over the PMDs in turn; every PMD can send to every port.
  */
 public final class Datapath implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("datapath");
     private static final int RING_BYTES = 4 << 20;
     private final DatapathConfig config;
     private final RulePipeline pipeline;
@@ -87,6 +88,16 @@ public final class Datapath implements AutoCloseable {
         this.revalidators = new Revalidators(config.revalidation(), udpif, this::pmd);
     }
 
+    /** True if the datapath has a port with this number. */
+    public boolean hasPort(final int number) {
+        for (Port p : ports) {
+            if (p.number() == number) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The PMD with this id, or null. */
     public Pmd pmd(final int id) {
         for (Pmd p : pmds) {
@@ -108,7 +119,8 @@ public final class Datapath implements AutoCloseable {
                 }
                 opened.add(switch (spec.kind()) {
                     case "pcap" -> new PcapPort(spec.number(), spec.path("in", config.base()),
-                            spec.path("out", config.base()), clock, config.pmds());
+                            spec.path("out", config.base()), clock, config.pmds(),
+                            Boolean.parseBoolean(spec.option("loop", "false")), Long.parseLong(spec.option("pps", "0")));
                     case "ring" -> new RingPort(spec.number(), spec.value(), RING_BYTES, config.pmds());
                     default -> throw new PortException("port " + spec.number() + ": " + spec.kind()
                             + " ports are not available in this build");
@@ -194,8 +206,7 @@ public final class Datapath implements AutoCloseable {
     }
 
     private void onError(final Throwable t) {
-        System.err.println("flowgate: " + Thread.currentThread().getName() + ": " + t);
-        t.printStackTrace();
+        LOG.log(System.Logger.Level.ERROR, Thread.currentThread().getName() + " failed", t);
     }
 
     /** True once every PMD has drained its inputs and has nothing in flight. */
@@ -256,6 +267,8 @@ public final class Datapath implements AutoCloseable {
         final long[] counts = new long[PmdCounter.values().length];
         final long[] rx = new long[ports.size()];
         final long[] tx = new long[ports.size()];
+        final long[] rxBytes = new long[ports.size()];
+        final long[] txBytes = new long[ports.size()];
         final ParseCounters parse = new ParseCounters();
         for (Pmd p : pmds) {
             final PmdStats.Snapshot s = p.stats().snapshot();
@@ -265,14 +278,45 @@ public final class Datapath implements AutoCloseable {
             for (int i = 0; i < rx.length; i++) {
                 rx[i] += s.portRx()[i];
                 tx[i] += s.portTx()[i];
+                rxBytes[i] += s.portRxBytes()[i];
+                txBytes[i] += s.portTxBytes()[i];
             }
             p.parseCounters().addTo(parse);
         }
-        return new Totals(counts, rx, tx, parse);
+        return new Totals(counts, rx, tx, rxBytes, txBytes, parse);
+    }
+
+    /**
+     * Runs {@code task} on the PMD's own thread (between batches) and returns its result: how the
+     * control plane reads what only the PMD may touch, such as its classifier.
+     */
+    public <T> T onPmd(final Pmd pmd, final java.util.function.Supplier<T> task, final long timeoutMillis)
+            throws InterruptedException, java.util.concurrent.TimeoutException {
+        final java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+        final io.flowgate.fastpath.pmd.PmdCommand.Run run = new io.flowgate.fastpath.pmd.PmdCommand.Run(() -> {
+            try {
+                result.complete(task.get());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (!pmd.offer(run)) {
+            if (System.nanoTime() > deadline) {
+                throw new java.util.concurrent.TimeoutException("PMD " + pmd.id() + " command queue is full");
+            }
+            Thread.sleep(1);
+        }
+        try {
+            return result.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** Datapath-wide counters. */
-    public record Totals(long[] counts, long[] portRx, long[] portTx, ParseCounters parse) {
+    public record Totals(long[] counts, long[] portRx, long[] portTx, long[] portRxBytes, long[] portTxBytes,
+                         ParseCounters parse) {
         public long get(final PmdCounter c) {
             return counts[c.ordinal()];
         }

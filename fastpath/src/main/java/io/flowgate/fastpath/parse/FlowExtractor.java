@@ -380,6 +380,7 @@ public final class FlowExtractor {
         p += 16;
         long sll = 0;
         long tll = 0;
+        int firstOption = 0;
         while (end - p >= 8) {
             final int optType = u8(seg, base + p);
             final int optLen = u8(seg, base + p + 1) * 8;
@@ -388,6 +389,9 @@ public final class FlowExtractor {
             }
             if (optLen == 8 && (optType == ND_OPT_SOURCE_LINKADDR || optType == ND_OPT_TARGET_LINKADDR)) {
                 final long mac = seg.get(BE64, base + p) & MAC_MASK;
+                if (firstOption == 0) {
+                    firstOption = optType;
+                }
                 if (optType == ND_OPT_SOURCE_LINKADDR) {
                     if (sll != 0) {
                         ndInvalid(k, o);
@@ -406,7 +410,9 @@ public final class FlowExtractor {
         }
         k[o + W_ND_TARGET] = targetHi;
         k[o + W_ND_TARGET + 1] = targetLo;
-        k[o + W_ARP_SHA] = sll;
+        // As OVS, the type of the first link-layer option rides in the tcp_flags field
+        // (nd_options_type), so it shows in a flow's "flags" the way OVS shows it.
+        k[o + W_ARP_SHA] = sll | ((long) firstOption << TCP_FLAGS_SHIFT);
         k[o + W_ARP_THA] = tll;
     }
 

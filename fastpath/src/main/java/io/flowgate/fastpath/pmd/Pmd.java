@@ -223,6 +223,11 @@ public final class Pmd implements Agent, Outputs {
                 stats.counts[PmdCounter.RX_PACKETS.ordinal()] += n;
                 if (slot >= 0) {
                     stats.portRx[slot] += n;
+                    long bytes = 0;
+                    for (int i = 0; i < n; i++) {
+                        bytes += batch.length(i);
+                    }
+                    stats.portRxBytes[slot] += bytes;
                 }
                 process();
                 work += n;
@@ -462,6 +467,7 @@ public final class Pmd implements Agent, Outputs {
         if (ports[slot].send(id, Memory.ALL, b.address(i), b.length(i), b.timestamp(i))) {
             stats.counts[PmdCounter.TX_PACKETS.ordinal()]++;
             stats.portTx[slot]++;
+            stats.portTxBytes[slot] += b.length(i);
             txUsed[slot] = true;
         } else {
             drop(b, i, DropReason.TX_FAILED);
@@ -508,6 +514,12 @@ public final class Pmd implements Agent, Outputs {
 
     public Emc emc() {
         return emc;
+    }
+
+    /** The CPUs this PMD is pinned to, or null. */
+    public java.util.BitSet cpus() {
+        final java.util.BitSet set = cpus;
+        return set == null ? null : (java.util.BitSet) set.clone();
     }
 
     /** Pins this PMD's thread to these CPUs when it starts (OVS's pmd-cpu-mask); null: no pinning. */

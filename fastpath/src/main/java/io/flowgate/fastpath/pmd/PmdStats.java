@@ -28,6 +28,8 @@ public final class PmdStats {
     final long[] counts = new long[COUNTERS.length];
     long[] portRx;
     long[] portTx;
+    long[] portRxBytes;
+    long[] portTxBytes;
     private long[] baseline = new long[COUNTERS.length];
     @SuppressWarnings("unused") // through EPOCH
     private long epoch;
@@ -35,6 +37,8 @@ public final class PmdStats {
     PmdStats(final int ports) {
         portRx = new long[ports];
         portTx = new long[ports];
+        portRxBytes = new long[ports];
+        portTxBytes = new long[ports];
     }
 
     static int index(final DropReason reason) {
@@ -64,11 +68,15 @@ public final class PmdStats {
         final long[] tx = portTx;
         final long[] prx = new long[rx.length];
         final long[] ptx = new long[tx.length];
+        final long[] brx = new long[rx.length];
+        final long[] btx = new long[tx.length];
         for (int i = 0; i < rx.length; i++) {
             prx[i] = (long) LONGS.getOpaque(rx, i);
             ptx[i] = (long) LONGS.getOpaque(tx, i);
+            brx[i] = (long) LONGS.getOpaque(portRxBytes, i);
+            btx[i] = (long) LONGS.getOpaque(portTxBytes, i);
         }
-        return new Snapshot(c, prx, ptx);
+        return new Snapshot(c, prx, ptx, brx, btx);
     }
 
     /** Starts counting afresh (pmd-stats-clear): later snapshots are relative to now (any thread). */
@@ -81,7 +89,7 @@ public final class PmdStats {
     }
 
     /** An immutable copy of a PMD's counters. */
-    public record Snapshot(long[] counts, long[] portRx, long[] portTx) {
+    public record Snapshot(long[] counts, long[] portRx, long[] portTx, long[] portRxBytes, long[] portTxBytes) {
         public long get(final PmdCounter c) {
             return counts[c.ordinal()];
         }

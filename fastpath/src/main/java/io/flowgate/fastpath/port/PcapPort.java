@@ -13,8 +13,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
- * {@code pcap:in=FILE[,out=FILE]}: replays a capture once as received traffic and writes what is
- * transmitted to another capture (with the time of the packet that caused it). Without
+ * {@code pcap:in=FILE[,out=FILE][,loop=true][,pps=N]}: replays a capture once (or over and over,
+ * at most N packets a second if asked) as received traffic and writes what is transmitted to
+ * another capture (with the time of the packet that caused it). Without
  * {@code in=}, nothing is received; without {@code out=}, transmitted packets are counted and
  * discarded.
  *
@@ -26,7 +27,11 @@ public final class PcapPort implements Port {
     private final int number;
     private final String spec;
     private final Path inPath;
-    private final PacketReader reader;
+    private PacketReader reader;
+    private final boolean loop;
+    private final long pps;
+    private long paceStart;
+    private long paced;
     private final PcapFile outFile;
     private final PcapWriter[] writers;
     private final ReplayClock clock;
@@ -39,10 +44,24 @@ public final class PcapPort implements Port {
     /** @param txQueues how many PMDs may send to this port */
     public PcapPort(final int number, final Path in, final Path out, final ReplayClock clock, final int txQueues)
             throws PortException {
+        this(number, in, out, clock, txQueues, false, 0);
+    }
+
+    /**
+     * @param loop start the input over when it ends (a soak-test source; not with a replay clock)
+     * @param pps  deliver at most this many packets per second (0: as fast as the PMD takes them)
+     */
+    public PcapPort(final int number, final Path in, final Path out, final ReplayClock clock, final int txQueues,
+                    final boolean loop, final long pps) throws PortException {
         this.number = number;
         this.inPath = in;
+        this.loop = loop && in != null;
+        this.pps = pps;
+        if (this.loop && clock != null) {
+            throw new PortException("port " + number + ": a looping input cannot be replayed in order");
+        }
         this.spec = "pcap:" + (in != null ? "in=" + in : "") + (in != null && out != null ? "," : "")
-                + (out != null ? "out=" + out : "");
+                + (out != null ? "out=" + out : "") + (this.loop ? ",loop=true" : "") + (pps > 0 ? ",pps=" + pps : "");
         try {
             this.reader = in == null ? null : PacketReader.open(in);
         } catch (IOException e) {
@@ -129,6 +148,12 @@ public final class PcapPort implements Port {
     private boolean advance() {
         try {
             pending = reader.next();
+            if (!pending && loop && received > 0) {
+                // Start over; a file without a single packet would spin, so it ends instead.
+                reader.close();
+                reader = PacketReader.open(inPath);
+                pending = reader.next();
+            }
         } catch (PcapFormatException e) {
             failure = e;
             pending = false;
@@ -155,7 +180,15 @@ public final class PcapPort implements Port {
         if (!pending && !advance()) {
             return 0;
         }
-        while (n < PacketBatch.MAX_BURST && pending) {
+        int budget = PacketBatch.MAX_BURST;
+        if (pps > 0) {
+            final long now = System.nanoTime();
+            if (paced == 0) {
+                paceStart = now;
+            }
+            budget = (int) Math.min(budget, (now - paceStart) * pps / 1_000_000_000L + 1 - paced);
+        }
+        while (n < budget && pending) {
             if (clock != null && !clock.mayDeliver(clockIndex, reader.timestampNanos())) {
                 break;
             }
@@ -166,6 +199,7 @@ public final class PcapPort implements Port {
             received++;
             advance();
         }
+        paced += n;
         return n;
     }
 

@@ -22,6 +22,11 @@ public interface Port extends AutoCloseable {
     /** The port type as dpctl/show prints it ("pcap", "ring", "dpdk"). */
     String type();
 
+    /** The port's name, as dpctl/show and dump-flows -m print it. */
+    default String name() {
+        return type() + number();
+    }
+
     /** True if received packets must be copied into the batch's own slots (not DPDK mbufs). */
     default boolean copiesIntoBatch() {
         return true;

@@ -52,14 +52,30 @@ public record PortSpec(int number, String kind, Map<String, String> options, Str
                         throw new PortException("port " + number + ": pcap option \"" + part + "\" is not KEY=VALUE");
                     }
                     final String key = part.substring(0, eq).strip();
-                    if (!key.equals("in") && !key.equals("out")) {
-                        throw new PortException("port " + number + ": unknown pcap option \"" + key + "\" (in, out)");
+                    final String value = part.substring(eq + 1).strip();
+                    switch (key) {
+                        case "in", "out" -> {
+                        }
+                        case "loop" -> {
+                            if (!value.equals("true") && !value.equals("false")) {
+                                throw new PortException("port " + number + ": loop must be true or false, not \""
+                                        + value + "\"");
+                            }
+                        }
+                        case "pps" -> {
+                            if (!value.matches("[1-9][0-9]{0,11}")) {
+                                throw new PortException("port " + number + ": pps must be a positive number of packets"
+                                        + " per second, not \"" + value + "\"");
+                            }
+                        }
+                        default -> throw new PortException("port " + number + ": unknown pcap option \"" + key
+                                + "\" (in, out, loop, pps)");
                     }
                     if (options.put(key, part.substring(eq + 1).strip()) != null) {
                         throw new PortException("port " + number + ": pcap option \"" + key + "\" given twice");
                     }
                 }
-                if (options.isEmpty()) {
+                if (!options.containsKey("in") && !options.containsKey("out")) {
                     throw new PortException("port " + number + ": pcap port needs in=FILE and/or out=FILE");
                 }
             }
@@ -102,11 +118,17 @@ public record PortSpec(int number, String kind, Map<String, String> options, Str
         final Map<String, String> resolved = new LinkedHashMap<>();
         final StringBuilder text = new StringBuilder("pcap:");
         for (Map.Entry<String, String> e : new java.util.TreeMap<>(options).entrySet()) {
-            final String abs = path(e.getKey(), base).toString();
-            resolved.put(e.getKey(), abs);
-            text.append(text.length() > 5 ? "," : "").append(e.getKey()).append('=').append(abs);
+            final boolean file = e.getKey().equals("in") || e.getKey().equals("out");
+            final String value = file ? path(e.getKey(), base).toString() : e.getValue();
+            resolved.put(e.getKey(), value);
+            text.append(text.length() > 5 ? "," : "").append(e.getKey()).append('=').append(value);
         }
         return new PortSpec(number, kind, Map.copyOf(resolved), text.toString());
+    }
+
+    /** An option's text, or {@code otherwise}. */
+    public String option(final String key, final String otherwise) {
+        return options.getOrDefault(key, otherwise);
     }
 
     public String value() {

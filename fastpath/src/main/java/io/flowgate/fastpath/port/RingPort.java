@@ -65,6 +65,7 @@ public final class RingPort implements Port {
         return "ring";
     }
 
+    @Override
     public String name() {
         return name;
     }

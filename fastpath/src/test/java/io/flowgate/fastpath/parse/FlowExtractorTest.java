@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.fastpath.testing.PacketBuilder;
+import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.fastpath.testing.Parsed;
 
 import java.util.Arrays;
@@ -177,12 +179,14 @@ class FlowExtractorTest {
         assertEquals(l4(135, 0), p.key()[W_L4]);
         assertEquals(ipv6Half("2001:db8::5", 0), p.key()[W_ND_TARGET]);
         assertEquals(ipv6Half("2001:db8::5", 1), p.key()[W_ND_TARGET + 1]);
-        assertEquals(macValue("11:22:33:44:55:66"), p.key()[W_ARP_SHA]);
+        assertEquals(macValue("11:22:33:44:55:66"), FlowField.ARP_SHA.get(p.key()));
         assertEquals(0, p.key()[W_ARP_THA]);
+        assertEquals(1, FlowKey.tcpFlags(p.key(), 0), "the first option's type, in tcp_flags as OVS keeps it");
 
         final Parsed na = Parsed.parse(PacketBuilder.eth().ipv6("fe80::2", "fe80::1", 0, 0, 255)
                 .nd(136, "2001:db8::6", 2, "66:55:44:33:22:11").build(), 1);
         assertEquals(macValue("66:55:44:33:22:11"), na.key()[W_ARP_THA]);
+        assertEquals(2, FlowKey.tcpFlags(na.key(), 0));
     }
 
     @Test

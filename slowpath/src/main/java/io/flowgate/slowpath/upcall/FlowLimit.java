@@ -11,7 +11,7 @@ public final class FlowLimit {
     public static final int INITIAL = 10_000;
     public static final int FLOOR = 1_000;
 
-    private final int ceiling;
+    private volatile int ceiling;
     private volatile int limit;
 
     public FlowLimit(final int ceiling) {
@@ -55,6 +55,17 @@ public final class FlowLimit {
         next = Math.min(ceiling, Math.max(next, Math.min(FLOOR, ceiling)));
         limit = (int) next;
         return limit;
+    }
+
+    /** Changes the ceiling (upcall/set-flow-limit); the limit comes down to it if above. */
+    public void ceiling(final int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException("flow-limit must be at least 1, not " + value);
+        }
+        ceiling = value;
+        if (limit > value) {
+            limit = value;
+        }
     }
 
     /** Sets the limit directly (tests, and the control socket's flow-limit changes). */

@@ -50,7 +50,6 @@ public class Handler implements Agent {
     private volatile Pmd[] pmds;
     private final IdleStrategy queueFull = new BackoffIdleStrategy(1, 10, 1_000, 100_000);
     private final UpcallRing.Consumer consumer = this::handle;
-    private volatile boolean megaflows = true;
     /** The mask of the last upcall: consecutive upcalls usually share it, so no lookup is needed. */
     private FlowMask lastMask;
     private final long[] maskScratch = new long[FlowKey.WORDS];
@@ -84,7 +83,7 @@ public class Handler implements Agent {
 
     /** With megaflows disabled, every installed flow matches the whole key exactly (upcall/disable-megaflows). */
     public void megaflows(final boolean enabled) {
-        this.megaflows = enabled;
+        udpif.megaflows(enabled);
     }
 
     @Override
@@ -140,7 +139,7 @@ public class Handler implements Agent {
 
     protected FlowMask mask(final XlateResult result) {
         final long[] words = maskScratch;
-        if (megaflows) {
+        if (udpif.megaflows()) {
             result.datapathMask(words);
         } else {
             Arrays.fill(words, -1L);

@@ -22,6 +22,7 @@ public final class Udpif {
     private final FlowLimit flowLimit;
     private final UpcallCounters counters = new UpcallCounters();
     private final ConcurrentHashMap<FlowMask, FlowMask> masks = new ConcurrentHashMap<>();
+    private volatile boolean megaflows = true;
 
     public Udpif(final RulePipeline pipeline, final Xlate xlate, final FlowRegistry registry, final UkeyMap ukeys,
                  final FlowLimit flowLimit) {
@@ -54,6 +55,15 @@ public final class Udpif {
 
     public UpcallCounters counters() {
         return counters;
+    }
+
+    /** False when every new flow must match the whole key exactly (upcall/disable-megaflows). */
+    public boolean megaflows() {
+        return megaflows;
+    }
+
+    public void megaflows(final boolean enabled) {
+        this.megaflows = enabled;
     }
 
     /** The shared instance of a mask. */

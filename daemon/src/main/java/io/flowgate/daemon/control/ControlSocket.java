@@ -1,0 +1,59 @@
+package io.flowgate.daemon.control;
+
+import io.flowgate.daemon.datapath.Datapath;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The daemon's control socket with every command registered: what {@code flowgate run} starts
+ * beside its datapath. The socket is {@code RUNDIR/flowgate.PID.ctl}, next to the pid file, so
+ * {@code ovs-appctl -t flowgate} finds it through {@code OVS_RUNDIR}.
+ */
+public final class ControlSocket implements AutoCloseable {
+    private final UnixctlServer server;
+    private final Coverage coverage = new Coverage();
+    private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+        final Thread t = new Thread(r, "coverage");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * @param exit what the "exit" command does (stop the daemon as SIGTERM would)
+     * @param group a group allowed to connect besides the daemon's user and root, or null
+     */
+    public ControlSocket(final Path rundir, final Datapath dp, final Runnable exit, final String group)
+            throws IOException {
+        final Unixctl commands = new Unixctl();
+        DaemonCommands.register(commands, dp, coverage, exit);
+        DatapathCommands.register(commands, dp);
+        UpcallCommands.register(commands, dp);
+        OfctlCommands.register(commands, dp);
+        server = new UnixctlServer(rundir.resolve("flowgate." + ProcessHandle.current().pid() + ".ctl"), commands, group);
+        coverage.add("unixctl_received", server::served);
+        coverage.add("unixctl_refused", server::refused);
+    }
+
+    public Path path() {
+        return server.path();
+    }
+
+    public UnixctlServer server() {
+        return server;
+    }
+
+    public void start() {
+        server.start();
+        sampler.scheduleAtFixedRate(coverage::sample, 0, Coverage.PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        sampler.shutdownNow();
+        server.close();
+    }
+}

@@ -1,0 +1,77 @@
+package io.flowgate.daemon.control;
+
+import io.flowgate.daemon.Version;
+import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.log.Vlog;
+import io.flowgate.fastpath.action.DropReason;
+import io.flowgate.fastpath.pmd.PmdCounter;
+import io.flowgate.revalidator.RevalidatorCounters;
+
+import java.util.List;
+
+/** version, exit, coverage/show, vlog/list, vlog/set and memory/show. */
+final class DaemonCommands {
+    private DaemonCommands() {
+    }
+
+    static void register(final Unixctl u, final Datapath dp, final Coverage coverage, final Runnable exit) {
+        u.register("version", "", 0, 0, args -> "flowgate " + Version.get());
+        u.register("exit", "[--cleanup]", 0, 1, args -> {
+            if (!args.isEmpty() && !args.getFirst().equals("--cleanup")) {
+                throw new CommandException("exit: unknown option \"" + args.getFirst() + "\"");
+            }
+            exit.run();
+            return "";
+        });
+        u.register("coverage/show", "", 0, 0, args -> coverage.show());
+        u.register("vlog/list", "", 0, 0, args -> Vlog.get().list());
+        u.register("vlog/set", "{spec}", 0, Integer.MAX_VALUE, DaemonCommands::vlogSet);
+        u.register("memory/show", "", 0, 0, args -> memory(dp));
+        counters(coverage, dp);
+    }
+
+    private static String vlogSet(final List<String> args) throws CommandException {
+        for (String spec : args.isEmpty() ? List.of("any:any:dbg") : args) {
+            final String error = Vlog.get().set(spec);
+            if (error != null) {
+                throw new CommandException(error);
+            }
+        }
+        return "";
+    }
+
+    private static String memory(final Datapath dp) {
+        final Runtime rt = Runtime.getRuntime();
+        return "handlers:" + dp.handlers().length + " heap-used-kB:" + (rt.totalMemory() - rt.freeMemory()) / 1024
+                + " megaflows:" + dp.registry().size() + " ports:" + dp.ports().size() + " revalidators:"
+                + dp.revalidators().agents().length + " rules:" + dp.pipeline().current().rules().size()
+                + " udpif keys:" + dp.ukeys().size();
+    }
+
+    /** The counters coverage/show reports, by OVS's names where OVS has one. */
+    private static void counters(final Coverage c, final Datapath dp) {
+        c.add("datapath_drop_upcall_error", () -> dp.totals().drops(DropReason.UPCALL_LOST));
+        c.add("datapath_drop_invalid_port", () -> dp.totals().drops(DropReason.INVALID_PORT));
+        c.add("datapath_drop_rx_invalid_packet", () -> dp.totals().drops(DropReason.RX_INVALID));
+        c.add("datapath_drop_tx_failed", () -> dp.totals().drops(DropReason.TX_FAILED));
+        c.add("datapath_drop_action", () -> dp.totals().drops(DropReason.ACTION));
+        c.add("datapath_drop_userspace_action", () -> dp.totals().drops(DropReason.CONTROLLER));
+        c.add("dpif_flow_put", () -> dp.totals().get(PmdCounter.FLOWS_INSTALLED));
+        c.add("dpif_flow_del", () -> dp.totals().get(PmdCounter.FLOWS_REMOVED));
+        c.add("dpif_execute", () -> dp.totals().get(PmdCounter.PACKET_OUTS));
+        c.add("upcall_flow_limit_hit", () -> dp.upcalls().flowLimitHit());
+        c.add("upcall_ukey_contention", () -> dp.upcalls().duplicateLocked());
+        c.add("upcall_ukey_replace", () -> dp.upcalls().replaced());
+        c.add("handler_duplicate_upcall", () -> dp.upcalls().duplicateExisting());
+        c.add("revalidate_missed_dp_flow", () -> rc(dp).deletedStale());
+        c.add("ukey_dp_change", () -> rc(dp).modified());
+        c.add("revalidator_deleted_idle", () -> rc(dp).deletedIdle());
+        c.add("revalidator_deleted_changed", () -> rc(dp).deletedChanged());
+        c.add("revalidator_deleted_limit", () -> rc(dp).deletedLimit());
+        c.add("rules_expired", () -> rc(dp).rulesExpired());
+    }
+
+    private static RevalidatorCounters rc(final Datapath dp) {
+        return dp.revalidators().counters();
+    }
+}

@@ -1,0 +1,196 @@
+package io.flowgate.daemon.control;
+
+import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.slowpath.ofproto.Group;
+import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineException;
+import io.flowgate.slowpath.ofproto.Rule;
+import io.flowgate.slowpath.ofproto.RulePipeline;
+import io.flowgate.slowpath.syntax.FlowSyntax;
+import io.flowgate.slowpath.syntax.GroupSyntax;
+import io.flowgate.slowpath.syntax.SyntaxException;
+import io.flowgate.slowpath.xlate.Xlate;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Rule management over the control socket (ovs-ofctl's verbs, as ofctl/...), and ofproto/trace.
+ * Every change is one batch published at once; megaflows it affects are revalidated in the next
+ * round, which a rule change starts at once.
+ */
+final class OfctlCommands {
+    private final Datapath dp;
+    private final RulePipeline pipeline;
+
+    private OfctlCommands(final Datapath dp) {
+        this.dp = dp;
+        this.pipeline = dp.pipeline();
+    }
+
+    static void register(final Unixctl u, final Datapath dp) {
+        final OfctlCommands c = new OfctlCommands(dp);
+        u.register("ofctl/add-flow", "flow", 1, 1, c::addFlow);
+        u.register("ofctl/add-flows", "file", 1, 1, c::addFlows);
+        u.register("ofctl/del-flows", "[match]", 0, 1, c::delFlows);
+        u.register("ofctl/dump-flows", "", 0, 0, args -> c.dumpFlows());
+        u.register("ofctl/replace-flows", "file", 1, 1, c::replaceFlows);
+        u.register("ofctl/add-group", "group", 1, 1, c::addGroup);
+        u.register("ofctl/del-groups", "[group_id=N]", 0, 1, c::delGroups);
+        u.register("ofctl/dump-groups", "", 0, 0, args -> c.dumpGroups());
+        u.register("ofproto/trace", "[flowgate] flow", 1, 2, c::trace);
+    }
+
+    private interface Change {
+        void apply(RulePipeline.Editor e) throws PipelineException, CommandException;
+    }
+
+    /** Applies one batch; a rejected batch changes nothing. */
+    private void change(final Change change) throws CommandException {
+        try {
+            pipeline.apply(e -> {
+                try {
+                    change.apply(e);
+                } catch (CommandException ce) {
+                    throw new PipelineException(ce.getMessage());
+                }
+            });
+        } catch (PipelineException e) {
+            throw new CommandException(e.getMessage());
+        }
+    }
+
+    private String addFlow(final List<String> args) throws CommandException {
+        final Rule rule;
+        try {
+            rule = FlowSyntax.parseRule("ofctl/add-flow", 1, args.getFirst(), System.currentTimeMillis());
+        } catch (SyntaxException e) {
+            throw new CommandException(e.getMessage());
+        }
+        change(e -> e.addRule(rule));
+        return "";
+    }
+
+    private static List<Rule> readFlows(final String file) throws CommandException {
+        try {
+            return FlowSyntax.parseFlowsFile(Path.of(file), System.currentTimeMillis());
+        } catch (SyntaxException e) {
+            throw new CommandException(e.getMessage());
+        } catch (NoSuchFileException e) {
+            throw new CommandException(file + ": no such file");
+        } catch (IOException e) {
+            throw new CommandException(file + ": " + e.getMessage());
+        }
+    }
+
+    private String addFlows(final List<String> args) throws CommandException {
+        final List<Rule> rules = readFlows(args.getFirst());
+        change(e -> rules.forEach(e::addRule));
+        return "";
+    }
+
+    /** Replaces every rule with the file's, as one change: no packet sees a mix of old and new. */
+    private String replaceFlows(final List<String> args) throws CommandException {
+        final List<Rule> rules = readFlows(args.getFirst());
+        change(e -> {
+            e.deleteRules(RulePipeline.RuleFilter.all());
+            rules.forEach(e::addRule);
+        });
+        return "";
+    }
+
+    private String delFlows(final List<String> args) throws CommandException {
+        final RulePipeline.RuleFilter filter;
+        try {
+            filter = args.isEmpty() ? RulePipeline.RuleFilter.all() : FlowSyntax.parseFilter(args.getFirst(), false);
+        } catch (SyntaxException e) {
+            throw new CommandException(e.getMessage());
+        }
+        change(e -> e.deleteRules(filter));
+        return "";
+    }
+
+    /** Rules as ovs-ofctl dump-flows prints them, with their statistics. */
+    private String dumpFlows() {
+        final long now = System.currentTimeMillis();
+        final List<Rule> rules = new ArrayList<>(pipeline.current().rules());
+        rules.sort(Comparator.comparingInt(Rule::table).thenComparing(Comparator.comparingInt(Rule::priority).reversed()));
+        final StringBuilder s = new StringBuilder();
+        for (Rule r : rules) {
+            final long used = Math.max(r.createdMillis(), r.stats().lastUsedMillis());
+            s.append(" cookie=0x").append(Long.toHexString(r.cookie()));
+            s.append(String.format(", duration=%.3fs", Math.max(0, now - r.createdMillis()) / 1000.0));
+            s.append(", table=").append(r.table());
+            s.append(", n_packets=").append(r.stats().packets()).append(", n_bytes=").append(r.stats().bytes());
+            if (r.idleTimeout() != 0) {
+                s.append(", idle_timeout=").append(r.idleTimeout());
+            }
+            if (r.hardTimeout() != 0) {
+                s.append(", hard_timeout=").append(r.hardTimeout());
+            }
+            s.append(", idle_age=").append(Math.max(0, now - used) / 1000);
+            s.append(", priority=").append(r.priority());
+            final String m = r.match().toString();
+            s.append(m.isEmpty() ? "" : "," + m).append(" actions=").append(Rule.formatActions(r.actions())).append('\n');
+        }
+        return s.toString();
+    }
+
+    private String addGroup(final List<String> args) throws CommandException {
+        final Group g;
+        try {
+            g = GroupSyntax.parseGroup("ofctl/add-group", 1, args.getFirst());
+        } catch (SyntaxException e) {
+            throw new CommandException(e.getMessage());
+        }
+        change(e -> e.addGroup(g));
+        return "";
+    }
+
+    private String delGroups(final List<String> args) throws CommandException {
+        if (args.isEmpty()) {
+            change(e -> {
+                for (Integer id : List.copyOf(e.base().groups().keySet())) {
+                    e.deleteGroup(id);
+                }
+            });
+            return "";
+        }
+        final String a = args.getFirst().strip();
+        if (!a.matches("group_id=[0-9]+")) {
+            throw new CommandException("expected group_id=N, not \"" + a + "\"");
+        }
+        final int id = Integer.parseUnsignedInt(a.substring("group_id=".length()));
+        change(e -> e.deleteGroup(id));
+        return "";
+    }
+
+    private String dumpGroups() {
+        final StringBuilder s = new StringBuilder();
+        for (Map.Entry<Integer, Group> e : new TreeMap<>(pipeline.current().groups()).entrySet()) {
+            s.append(' ').append(e.getValue()).append('\n');
+        }
+        return s.toString();
+    }
+
+    /** ofproto/trace [flowgate] FLOW: the offline trace, against the live rules. */
+    private String trace(final List<String> args) throws CommandException {
+        if (args.size() == 2 && !args.getFirst().equals("flowgate")) {
+            throw new CommandException("no bridge named " + args.getFirst());
+        }
+        final long[] key;
+        try {
+            key = FlowSyntax.parseFlow(args.getLast());
+        } catch (SyntaxException e) {
+            throw new CommandException(e.getMessage());
+        }
+        final Pipeline version = pipeline.current();
+        return new Xlate(dp::hasPort, null).translate(version, key, true).trace();
+    }
+}

@@ -1,0 +1,39 @@
+package io.flowgate.daemon.log;
+
+import java.util.Locale;
+
+/** Open vSwitch's log levels, most severe first. */
+public enum VlogLevel {
+    OFF, EMER, ERR, WARN, INFO, DBG;
+
+    /** The level for a name as vlog/set accepts it ("dbg", "warn", "off", ...), or null. */
+    public static VlogLevel byName(final String name) {
+        for (VlogLevel l : values()) {
+            if (l.name().equalsIgnoreCase(name)) {
+                return l;
+            }
+        }
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "debug" -> DBG;
+            case "error" -> ERR;
+            case "warning" -> WARN;
+            default -> null;
+        };
+    }
+
+    /** The level of a JDK platform-logging level. */
+    static VlogLevel of(final System.Logger.Level level) {
+        return switch (level) {
+            case ERROR -> ERR;
+            case WARNING -> WARN;
+            case INFO -> INFO;
+            case ALL, DEBUG, TRACE -> DBG;
+            case OFF -> OFF;
+        };
+    }
+
+    /** True if a message of level {@code message} passes a destination set to this level. */
+    boolean passes(final VlogLevel message) {
+        return message != OFF && message.ordinal() <= ordinal();
+    }
+}
