@@ -79,6 +79,7 @@ public final class Revalidators implements AutoCloseable {
     final LongAdder skippedLocked = new LongAdder();
     final LongAdder rulesExpired = new LongAdder();
     final LongAdder errors = new LongAdder();
+    final LongAdder flushed = new LongAdder();
 
     public Revalidators(final RevalidatorSettings settings, final Udpif udpif, final IntFunction<Pmd> pmds) {
         this.settings = settings;
@@ -446,9 +447,47 @@ public final class Revalidators implements AutoCloseable {
         return paused;
     }
 
-    /** Deletes every flow in the next round (revalidator/purge); returns at once. */
+    /** Deletes every flow in the next round; returns at once. */
     public void purge() {
         purgeRequested = true;
+    }
+
+    /**
+     * Deletes every datapath flow now, on the calling thread, as OVS's dpif flow flush does
+     * (revalidator/purge, dpctl/del-flows): works while the revalidators are paused too. The
+     * ukeys move to REMOVED with their final statistics pushed; a sweep finishes them.
+     *
+     * @return how many flows were deleted
+     */
+    public int flush() {
+        final FlowRemoval removal = new FlowRemoval();
+        final FlowRemoval.Waiter waiter = backoff();
+        int n = 0;
+        for (DpFlow flow : registry.view()) {
+            if (flow.isDead()) {
+                continue;
+            }
+            final Ukey ukey = flow.owner() instanceof Ukey u ? u : null;
+            if (ukey == null) {
+                removal.addOrphan(flow);
+            } else if (ukey.tryLock()) {
+                if (ukey.state() == UkeyState.INSTALLED) {
+                    removal.add(ukey);
+                } else {
+                    ukey.unlock();
+                    continue;
+                }
+            } else {
+                continue;
+            }
+            n++;
+            if (removal.size() >= RevalidatorSettings.DUMP_BATCH) {
+                removal.execute(pmds, registry, waiter);
+            }
+        }
+        removal.execute(pmds, registry, waiter);
+        flushed.add(n);
+        return n;
     }
 
     /**

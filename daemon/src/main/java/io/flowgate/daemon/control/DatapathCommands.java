@@ -12,8 +12,6 @@ import io.flowgate.slowpath.ukey.Ukey;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The dpctl/ and dpif-netdev/ commands: the datapath's flows, ports and PMD counters, in the
@@ -138,15 +136,7 @@ final class DatapathCommands {
 
     private String delFlows(final List<String> args) throws CommandException {
         flag(args, "");
-        dp.revalidators().purge();
-        try {
-            dp.revalidators().awaitRound(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CommandException("interrupted while deleting flows");
-        } catch (TimeoutException e) {
-            throw new CommandException("flows not deleted within 30 s (revalidators paused?)");
-        }
+        dp.revalidators().flush();
         return "";
     }
 
