@@ -59,6 +59,14 @@ final class ReplayCommand implements Callable<Integer> {
             description = "prefix-trie fields (default: ${DEFAULT-VALUE})")
     List<String> prefixes;
 
+    @Option(names = "--io", paramLabel = "pcap|dpdk", defaultValue = "pcap",
+            description = "read and write the captures with Flowgate's pcap ports, or through DPDK net_pcap devices"
+                    + " (default: ${DEFAULT-VALUE})")
+    String ioMode;
+
+    @Option(names = "--dpdk-args", paramLabel = "ARGS", description = "EAL arguments for --io dpdk (default: no hugepages)")
+    String dpdkArgs;
+
     @Option(names = "--no-progress", description = "do not show progress on standard error")
     boolean noProgress;
 
@@ -76,15 +84,24 @@ final class ReplayCommand implements Callable<Integer> {
         final Map<Integer, String[]> byPort = new TreeMap<>();
         collect(inputs, 0, byPort);
         collect(outputs, 1, byPort);
+        if (!ioMode.equals("pcap") && !ioMode.equals("dpdk")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--io must be pcap or dpdk, not \"" + ioMode + "\"");
+        }
         final List<PortSpec> specs = new ArrayList<>();
+        final Map<Integer, Long> expected = new TreeMap<>();
         for (Map.Entry<Integer, String[]> e : byPort.entrySet()) {
-            final String[] io = e.getValue();
-            final StringBuilder s = new StringBuilder("pcap:");
-            if (io[0] != null) {
-                s.append("in=").append(io[0]);
+            final String[] files = e.getValue();
+            if (ioMode.equals("dpdk")) {
+                specs.add(PortSpec.parse(e.getKey(), netPcap(e.getKey(), files)));
+                expected.put(e.getKey(), files[0] == null ? 0L : countPackets(Path.of(files[0])));
+                continue;
             }
-            if (io[1] != null) {
-                s.append(io[0] != null ? "," : "").append("out=").append(io[1]);
+            final StringBuilder s = new StringBuilder("pcap:");
+            if (files[0] != null) {
+                s.append("in=").append(files[0]);
+            }
+            if (files[1] != null) {
+                s.append(files[0] != null ? "," : "").append("out=").append(files[1]);
             }
             specs.add(PortSpec.parse(e.getKey(), s.toString()));
         }
@@ -95,7 +112,9 @@ final class ReplayCommand implements Callable<Integer> {
             err.println("flowgate: " + (e instanceof IOException io ? FlowgateCommand.describe(io) : e.getMessage()));
             return 1;
         }
-        final DatapathConfig config = DatapathConfig.of(specs, null, true).withEmcInsertInverse(emcInverse);
+        final DatapathConfig config = DatapathConfig.of(specs, null, true).withEmcInsertInverse(emcInverse)
+                .withDpdk(new DatapathConfig.Dpdk(dpdkArgs == null ? List.of() : List.of(dpdkArgs.strip().split("\\s+")),
+                        DatapathConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1024, 0, expected));
         final Datapath dp;
         try {
             dp = new Datapath(config, pipeline);
@@ -132,6 +151,33 @@ final class ReplayCommand implements Callable<Integer> {
         out.print(json ? summary.json() + System.lineSeparator() : summary.text());
         out.flush();
         return status;
+    }
+
+    /** A DPDK net_pcap device reading and writing a port's captures (file names may not hold commas). */
+    private String netPcap(final int port, final String[] files) {
+        final StringBuilder s = new StringBuilder("dpdk:net_pcap").append(port);
+        for (int i = 0; i < 2; i++) {
+            if (files[i] != null) {
+                final String abs = Path.of(files[i]).toAbsolutePath().toString();
+                if (abs.contains(",")) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), abs + ": --io dpdk cannot pass a file"
+                            + " name with a comma to DPDK");
+                }
+                s.append(i == 0 ? ",rx_pcap=" : ",tx_pcap=").append(abs);
+            }
+        }
+        return s.toString();
+    }
+
+    /** Packets in a capture (DPDK's net_pcap does not say when its file ends). */
+    private static long countPackets(final Path file) throws IOException {
+        long n = 0;
+        try (io.flowgate.fastpath.pcap.PacketReader r = io.flowgate.fastpath.pcap.PacketReader.open(file)) {
+            while (r.next()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private void collect(final List<String> specs, final int slot, final Map<Integer, String[]> byPort) {

@@ -48,7 +48,7 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
     static final Set<String> CONFIG_KEYS = Set.of("flows", "groups", "rundir", "pmds", "handlers", "revalidators",
             "max-idle", "flow-limit", "emc-insert-inv-prob", "prefixes", "vlan-limit", "pmd-idle", "pmd-cpus",
-            "control-group", "log-file");
+            "control-group", "log-file", "dpdk-args", "mbufs");
     static final Path DEFAULT_RUNDIR = Path.of("/var/run/flowgate");
 
     @CommandLine.Spec
@@ -102,6 +102,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--log-file", paramLabel = "FILE", description = "also log to FILE (vlog/set file:LEVEL changes it)")
     Path logFile;
 
+    @Option(names = "--dpdk-args", paramLabel = "ARGS",
+            description = "DPDK EAL arguments, e.g. \"-l 0 --socket-mem 1024\" (default: -l 0 --no-huge -m 512"
+                    + " --no-shconf --no-telemetry; the ports' devices are added)")
+    String dpdkArgs;
+
+    @Option(names = "--mbufs", paramLabel = "N", description = "mbufs in the DPDK pool (default: 16383)")
+    Integer mbufs;
+
     @Option(names = "--pmd-cpus", paramLabel = "LIST",
             description = "pin PMD threads to these CPUs, one each in turn (e.g. 2,3 or 2-3; default: not pinned)")
     String pmdCpus;
@@ -114,7 +122,8 @@ final class RunCommand implements Callable<Integer> {
     /** The settings after merging the command line over the configuration file. */
     private record Settings(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, int pmds, int handlers,
                             int revalidators, int maxIdle, int flowLimit, int emcInverse, TrieField[] prefixes,
-                            int vlanLimit, boolean spin, List<Integer> pmdCpus, String controlGroup, Path logFile) {
+                            int vlanLimit, boolean spin, List<Integer> pmdCpus, String controlGroup, Path logFile,
+                            List<String> dpdkArgs, int mbufs) {
     }
 
     @Override
@@ -146,7 +155,8 @@ final class RunCommand implements Callable<Integer> {
                     .withVlanLimit(s.vlanLimit()).withBusyPoll(s.spin())
                     .withRevalidation(new RevalidatorSettings(s.revalidators(), s.maxIdle(),
                             RevalidatorSettings.DEFAULTS.minRevalidatePps()))
-                    .withFlowLimit(s.flowLimit()).withPmdCpus(s.pmdCpus());
+                    .withFlowLimit(s.flowLimit()).withPmdCpus(s.pmdCpus())
+                    .withDpdk(new DatapathConfig.Dpdk(s.dpdkArgs(), s.mbufs(), 1024, 1024, 0, Map.of()));
             final Datapath dp;
             try {
                 dp = new Datapath(dc, pipeline);
@@ -278,8 +288,11 @@ final class RunCommand implements Callable<Integer> {
         }
         final String group = controlGroup != null ? controlGroup : file == null ? null : file.get("control-group");
         final Path log = logFile != null ? logFile : file == null ? null : file.path("log-file");
+        final String ealText = dpdkArgs != null ? dpdkArgs : file == null ? null : file.get("dpdk-args");
+        final List<String> eal = ealText == null || ealText.isBlank() ? List.of() : List.of(ealText.strip().split("\\s+"));
+        final int mbufCount = number("mbufs", mbufs, file, DatapathConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1 << 24);
         return new Settings(specs, flowsFile, groupsFile, dir, pmdCount, handlerCount, revalidatorCount, idle, limit,
-                emc, tries, vlans, pmdIdleMode.equals("spin"), cpus, group, log);
+                emc, tries, vlans, pmdIdleMode.equals("spin"), cpus, group, log, eal, mbufCount);
     }
 
     /** A whole-number setting from the command line, else the file, else the default, within bounds. */

@@ -1,6 +1,9 @@
 package io.flowgate.daemon.datapath;
 
 import io.flowgate.fastpath.action.DropReason;
+import io.flowgate.fastpath.dpdk.DpdkPort;
+import io.flowgate.fastpath.dpdk.Eal;
+import io.flowgate.fastpath.dpdk.MbufPool;
 import io.flowgate.fastpath.megaflow.FlowRegistry;
 import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.fastpath.pmd.Pmd;
@@ -108,11 +111,16 @@ public final class Datapath implements AutoCloseable {
         return null;
     }
 
-    private static List<Port> openPorts(final DatapathConfig config) throws PortException {
+    /** DPDK's EAL and mbuf pool, when there are DPDK ports (closed after them). */
+    private Eal eal;
+    private MbufPool pool;
+
+    private List<Port> openPorts(final DatapathConfig config) throws PortException {
         final List<Port> opened = new ArrayList<>();
         final ReplayClock clock = config.ordered() ? new ReplayClock() : null;
         final Set<Integer> seen = new HashSet<>();
         try {
+            startDpdk(config);
             for (PortSpec spec : config.ports()) {
                 if (!seen.add(spec.number())) {
                     throw new PortException("port " + spec.number() + " is defined twice");
@@ -122,8 +130,13 @@ public final class Datapath implements AutoCloseable {
                             spec.path("out", config.base()), clock, config.pmds(),
                             Boolean.parseBoolean(spec.option("loop", "false")), Long.parseLong(spec.option("pps", "0")));
                     case "ring" -> new RingPort(spec.number(), spec.value(), RING_BYTES, config.pmds());
-                    default -> throw new PortException("port " + spec.number() + ": " + spec.kind()
-                            + " ports are not available in this build");
+                    case "dpdk" -> {
+                        final DatapathConfig.Dpdk d = config.dpdk();
+                        final long expected = config.ordered() ? d.expected().getOrDefault(spec.number(), 0L) : -1;
+                        yield new DpdkPort(spec.number(), spec.value(), pool, config.pmds(), new DpdkPort.Options(
+                                d.rxDescriptors(), d.txDescriptors(), d.mtu(), config.ordered(), expected), clock);
+                    }
+                    default -> throw new PortException("port " + spec.number() + ": unknown port kind " + spec.kind());
                 });
             }
             return opened;
@@ -131,7 +144,42 @@ public final class Datapath implements AutoCloseable {
             for (Port p : opened) {
                 p.close();
             }
+            stopDpdk();
             throw e;
+        }
+    }
+
+    /** Starts the EAL (with the DPDK ports' devices) and the mbuf pool if any port is a DPDK one. */
+    private void startDpdk(final DatapathConfig config) throws PortException {
+        final List<String> devices = new ArrayList<>();
+        boolean pci = false;
+        for (PortSpec spec : config.ports()) {
+            if (spec.kind().equals("dpdk")) {
+                devices.addAll(DpdkPort.ealArgs(spec.value()));
+                pci |= DpdkPort.isPci(spec.value());
+            }
+        }
+        if (devices.isEmpty()) {
+            return;
+        }
+        final List<String> args = new ArrayList<>(config.dpdk().ealArgs().isEmpty()
+                ? DatapathConfig.Dpdk.DEFAULT_EAL_ARGS : config.dpdk().ealArgs());
+        if (!pci && !args.contains("--no-pci") && config.dpdk().ealArgs().isEmpty()) {
+            args.add("--no-pci");
+        }
+        args.addAll(devices);
+        eal = Eal.start(args);
+        pool = MbufPool.create("flowgate_mbufs", config.dpdk().mbufs(), -1);
+    }
+
+    private void stopDpdk() {
+        if (pool != null) {
+            pool.close();
+            pool = null;
+        }
+        if (eal != null) {
+            eal.close();
+            eal = null;
         }
     }
 
@@ -257,6 +305,7 @@ public final class Datapath implements AutoCloseable {
         for (UpcallRing r : rings) {
             r.close();
         }
+        stopDpdk();
         if (failure != null) {
             throw failure;
         }

@@ -19,15 +19,37 @@ import java.util.List;
  * @param revalidation    revalidator threads, max-idle, min-revalidate-pps
  * @param flowLimit       the ceiling of the dynamic flow limit (flow-limit)
  * @param pmdCpus         CPUs for the PMD threads, one each in turn (pmd-cpu-mask); empty: not pinned
+ * @param dpdk            how DPDK ports are set up (used only when there are some)
  */
 public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int handlers, int emcInsertInverse,
                              int vlanLimit, boolean ordered, boolean busyPoll, int upcallRingBytes,
-                             RevalidatorSettings revalidation, int flowLimit, List<Integer> pmdCpus) {
+                             RevalidatorSettings revalidation, int flowLimit, List<Integer> pmdCpus, Dpdk dpdk) {
+    /**
+     * DPDK settings.
+     *
+     * @param ealArgs  EAL arguments (the devices' -a/--vdev arguments are added), or empty for
+     *                 the defaults that work without hugepages: {@link #DEFAULT_EAL_ARGS}
+     * @param mbufs    mbufs in the pool
+     * @param expected replay: packets each input port will deliver (net_pcap does not say when it ends)
+     */
+    public record Dpdk(List<String> ealArgs, int mbufs, int rxDescriptors, int txDescriptors, int mtu,
+                       java.util.Map<Integer, Long> expected) {
+        public static final List<String> DEFAULT_EAL_ARGS = List.of("-l", "0", "--no-huge", "-m", "512",
+                "--no-shconf", "--no-telemetry");
+        public static final Dpdk DEFAULTS = new Dpdk(List.of(), 16383, 1024, 1024, 0, java.util.Map.of());
+
+        public Dpdk {
+            ealArgs = List.copyOf(ealArgs);
+            expected = java.util.Map.copyOf(expected);
+        }
+    }
+
     public static final int DEFAULT_UPCALL_RING_BYTES = 8 << 20;
 
     public DatapathConfig {
         ports = List.copyOf(ports);
         pmdCpus = List.copyOf(pmdCpus);
+        dpdk = dpdk == null ? Dpdk.DEFAULTS : dpdk;
         if (pmds < 1) {
             throw new IllegalArgumentException("pmds must be at least 1, not " + pmds);
         }
@@ -39,51 +61,57 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
     /** One PMD, one handler, one revalidator, OVS's defaults otherwise, backing off when idle. */
     public static DatapathConfig of(final List<PortSpec> ports, final Path base, final boolean ordered) {
         return new DatapathConfig(ports, base, 1, 1, Emc.DEFAULT_INSERT_INVERSE, FlowExtractor.DEFAULT_VLAN_LIMIT,
-                ordered, false, DEFAULT_UPCALL_RING_BYTES, RevalidatorSettings.DEFAULTS, FlowLimit.DEFAULT_CEILING, List.of());
+                ordered, false, DEFAULT_UPCALL_RING_BYTES, RevalidatorSettings.DEFAULTS, FlowLimit.DEFAULT_CEILING, List.of(),
+                Dpdk.DEFAULTS);
     }
 
     public DatapathConfig withPmds(final int n) {
         return new DatapathConfig(ports, base, n, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk);
     }
 
     public DatapathConfig withHandlers(final int n) {
         return new DatapathConfig(ports, base, pmds, n, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk);
     }
 
     public DatapathConfig withEmcInsertInverse(final int inverse) {
         return new DatapathConfig(ports, base, pmds, handlers, inverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk);
     }
 
     public DatapathConfig withVlanLimit(final int limit) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, limit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk);
     }
 
     public DatapathConfig withBusyPoll(final boolean busy) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busy,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk);
     }
 
     public DatapathConfig withUpcallRingBytes(final int bytes) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                bytes, revalidation, flowLimit, pmdCpus);
+                bytes, revalidation, flowLimit, pmdCpus, dpdk);
     }
 
     public DatapathConfig withRevalidation(final RevalidatorSettings settings) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, settings, flowLimit, pmdCpus);
+                upcallRingBytes, settings, flowLimit, pmdCpus, dpdk);
     }
 
     public DatapathConfig withFlowLimit(final int ceiling) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, ceiling, pmdCpus);
+                upcallRingBytes, revalidation, ceiling, pmdCpus, dpdk);
     }
 
     public DatapathConfig withPmdCpus(final List<Integer> cpus) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, cpus);
+                upcallRingBytes, revalidation, flowLimit, cpus, dpdk);
+    }
+
+    public DatapathConfig withDpdk(final Dpdk settings) {
+        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, settings);
     }
 }

@@ -134,6 +134,13 @@ public final class PacketBatch implements AutoCloseable {
         return mbuf[i];
     }
 
+    /** Hands packet {@code i}'s mbuf over (to a transmit queue): the batch no longer owns it. */
+    public long takeMbuf(final int i) {
+        final long m = mbuf[i];
+        mbuf[i] = 0;
+        return m;
+    }
+
     public int l3Offset(final int i) {
         return l3[i];
     }

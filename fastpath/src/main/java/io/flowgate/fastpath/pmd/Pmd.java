@@ -75,6 +75,8 @@ public final class Pmd implements Agent, Outputs {
     private final boolean[] txUsed;
 
     private int nextRx;
+    /** The port the current batch came from (its buffers go back there). */
+    private Port batchPort;
     private int deferFrom = -1;
     private long outstanding;
     private long upcallSeq;
@@ -169,6 +171,9 @@ public final class Pmd implements Agent, Outputs {
         int work = drainCommands();
         if (ordered && deferFrom >= 0 && outstanding == 0) {
             work += processOrdered(deferFrom);
+            if (deferFrom < 0) {
+                batchPort.release(batch);
+            }
         }
         if (!ordered || (deferFrom < 0 && outstanding == 0)) {
             work += poll();
@@ -229,7 +234,11 @@ public final class Pmd implements Agent, Outputs {
                     }
                     stats.portRxBytes[slot] += bytes;
                 }
+                batchPort = port;
                 process();
+                if (deferFrom < 0) {
+                    port.release(batch);
+                }
                 work += n;
                 if (ordered && (deferFrom >= 0 || outstanding != 0)) {
                     break;
@@ -464,10 +473,13 @@ public final class Pmd implements Agent, Outputs {
             drop(b, i, DropReason.INVALID_PORT);
             return;
         }
-        if (ports[slot].send(id, Memory.ALL, b.address(i), b.length(i), b.timestamp(i))) {
+        final Port p = ports[slot];
+        final int len = b.length(i);
+        if ((last && b.mbuf(i) != 0 && p.sendBuffer(id, b, i))
+                || p.send(id, Memory.ALL, b.address(i), len, b.timestamp(i))) {
             stats.counts[PmdCounter.TX_PACKETS.ordinal()]++;
             stats.portTx[slot]++;
-            stats.portTxBytes[slot] += b.length(i);
+            stats.portTxBytes[slot] += len;
             txUsed[slot] = true;
         } else {
             drop(b, i, DropReason.TX_FAILED);
@@ -484,7 +496,13 @@ public final class Pmd implements Agent, Outputs {
         for (int s = 0; s < used.length; s++) {
             if (used[s]) {
                 used[s] = false;
-                ports[s].flush(id);
+                final int refused = ports[s].flush(id);
+                if (refused > 0) {
+                    // Counted as sent when queued; the device refused them at the burst.
+                    stats.counts[PmdCounter.TX_PACKETS.ordinal()] -= refused;
+                    stats.portTx[s] -= refused;
+                    stats.counts[PmdCounter.DROP_TX_FAILED.ordinal()] += refused;
+                }
             }
         }
     }
@@ -532,6 +550,9 @@ public final class Pmd implements Agent, Outputs {
         final java.util.BitSet set = cpus;
         if (set != null) {
             io.flowgate.bindings.CpuAffinity.pinCurrentThread(set);
+        }
+        for (Port p : ports) {
+            p.attachThread();
         }
     }
 

@@ -225,16 +225,16 @@ public final class PcapPort implements Port {
     }
 
     @Override
-    public void flush(final int txq) {
+    public int flush(final int txq) {
         final PcapWriter w = writers[txq];
-        if (w == null) {
-            return;
+        if (w != null) {
+            try {
+                w.flush();
+            } catch (IOException e) {
+                failure = e;
+            }
         }
-        try {
-            w.flush();
-        } catch (IOException e) {
-            failure = e;
-        }
+        return 0;
     }
 
     /** Closes the input and writes out every queue's buffered packets (call once the PMDs stopped). */

@@ -61,8 +61,32 @@ public interface Port extends AutoCloseable {
      */
     boolean send(int txq, MemorySegment memory, long address, int length, long timestampNanos);
 
-    /** Pushes what {@code txq} has queued to the device (end of a batch). */
-    default void flush(final int txq) {
+    /**
+     * Transmits packet {@code i} of {@code batch} by handing its buffer over, when the port can
+     * (a DPDK port taking a received mbuf: zero copy). The caller uses this only for the packet's
+     * last output.
+     *
+     * @return false if the port cannot take the buffer; the caller then uses {@link #send}
+     */
+    default boolean sendBuffer(final int txq, final PacketBatch batch, final int i) {
+        return false;
+    }
+
+    /**
+     * Pushes what {@code txq} has queued to the device (end of a batch).
+     *
+     * @return how many queued packets the device refused (dropped)
+     */
+    default int flush(final int txq) {
+        return 0;
+    }
+
+    /** Gives back the buffers of a received batch that nobody took (end of the batch's processing). */
+    default void release(final PacketBatch batch) {
+    }
+
+    /** Called on each PMD thread that will use this port, before its first burst (DPDK registers the thread). */
+    default void attachThread() {
     }
 
     @Override

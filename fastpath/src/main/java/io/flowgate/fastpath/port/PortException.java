@@ -1,7 +1,7 @@
 package io.flowgate.fastpath.port;
 
 /** A port could not be created or opened; the message names the port and the problem. */
-public final class PortException extends Exception {
+public class PortException extends Exception {
     public PortException(final String message) {
         super(message);
     }

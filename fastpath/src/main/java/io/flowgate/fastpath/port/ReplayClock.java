@@ -12,19 +12,19 @@ public final class ReplayClock {
     private long[] heads = new long[0];
 
     /** Registers a port; returns its index. */
-    synchronized int register() {
+    public synchronized int register() {
         heads = Arrays.copyOf(heads, heads.length + 1);
         heads[heads.length - 1] = Long.MIN_VALUE;
         return heads.length - 1;
     }
 
     /** Publishes the capture time of a port's next packet ({@link Long#MAX_VALUE} when it has none). */
-    void head(final int index, final long timestampNanos) {
+    public void head(final int index, final long timestampNanos) {
         heads[index] = timestampNanos;
     }
 
     /** True if the port at {@code index} may deliver a packet captured at {@code timestampNanos}. */
-    boolean mayDeliver(final int index, final long timestampNanos) {
+    public boolean mayDeliver(final int index, final long timestampNanos) {
         final long[] h = heads;
         for (int i = 0; i < h.length; i++) {
             if (i != index && (h[i] < timestampNanos || (h[i] == timestampNanos && i < index))) {

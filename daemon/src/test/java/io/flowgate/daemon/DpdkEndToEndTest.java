@@ -1,0 +1,241 @@
+package io.flowgate.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flowgate.daemon.testing.Daemon;
+import io.flowgate.daemon.testing.FlowgateProcess;
+import io.flowgate.daemon.testing.Pcaps;
+import io.flowgate.fastpath.testing.TestResources;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Flowgate on real DPDK devices (each run is its own process: DPDK's EAL starts once per process).
+ * (a) A replay through DPDK net_pcap devices writes what the Java pcap ports write, which is what
+ * OVS transmits. (b) Two network namespaces joined only through Flowgate on net_af_packet over veth
+ * pairs, routed with MAC rewrite and dec_ttl: ping and a TCP transfer pass. (c) The same over
+ * net_tap. And DPDK's refusals end Flowgate with an error naming the device, not a hang.
+ */
+class DpdkEndToEndTest {
+    private static final String ROUTES = """
+            in_port=1,ip,nw_dst=10.0.2.0/24,actions=dec_ttl,mod_dl_src:02:00:00:00:01:02,mod_dl_dst:02:00:00:00:0b:01,output:2
+            in_port=2,ip,nw_dst=10.0.1.0/24,actions=dec_ttl,mod_dl_src:02:00:00:00:01:01,mod_dl_dst:02:00:00:00:0a:01,output:1
+            """;
+
+    @TempDir
+    Path tmp;
+
+    private static String sh(final String... cmd) throws IOException, InterruptedException {
+        final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + " hung");
+        }
+        if (p.exitValue() != 0) {
+            throw new AssertionError(String.join(" ", cmd) + " failed (" + p.exitValue() + "): " + out);
+        }
+        return out;
+    }
+
+    private static void quietly(final String... cmd) {
+        try {
+            new ProcessBuilder(cmd).redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
+        } catch (IOException | InterruptedException e) {
+            // cleaning up what may not exist
+        }
+    }
+
+    // ---- (a) replay through net_pcap ----
+
+    @ParameterizedTest
+    @ValueSource(strings = {"l3-routing", "acl", "vlan", "ipv6", "rewrite-groups"})
+    void aReplayThroughDpdkNetPcapWritesWhatThePcapPortsWrite(final String scenario) throws Exception {
+        final Path dir = TestResources.path("oracle/replay/scenarios/" + scenario);
+        final List<String> args = new ArrayList<>(List.of("replay", "--io", "dpdk", "--no-progress", "--flows",
+                dir.resolve("flows.txt").toString()));
+        if (Files.exists(dir.resolve("groups.txt"))) {
+            args.addAll(List.of("--groups", dir.resolve("groups.txt").toString()));
+        }
+        for (int port = 1; port <= 9; port++) {
+            if (Files.exists(dir.resolve("in-" + port + ".pcap"))) {
+                args.addAll(List.of("--in", port + "=" + dir.resolve("in-" + port + ".pcap")));
+            }
+            args.addAll(List.of("--out", port + "=" + tmp.resolve("out-" + port + ".pcap")));
+        }
+        final Process p = FlowgateProcess.builder(List.of("-Xmx256m"), args.toArray(new String[0]))
+                .redirectErrorStream(true).start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        for (int port = 1; port <= 9; port++) {
+            assertEquals(Pcaps.packets(dir.resolve("expected-" + port + ".pcap")),
+                    Pcaps.packets(tmp.resolve("out-" + port + ".pcap")), scenario + " port " + port + "\n" + out);
+        }
+    }
+
+    // ---- (b), (c) network namespaces ----
+
+    /** Two namespaces, A (10.0.1.2) and B (10.0.2.2), each routing through Flowgate's MACs. */
+    private static void address(final String ns, final String dev, final String mac, final String ip, final String gw,
+                                final String gwMac) throws Exception {
+        sh("ip", "netns", "exec", ns, "ip", "link", "set", dev, "address", mac);
+        sh("ip", "netns", "exec", ns, "ip", "addr", "add", ip, "dev", dev);
+        sh("ip", "netns", "exec", ns, "ip", "link", "set", dev, "up");
+        sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
+        sh("ip", "netns", "exec", ns, "ip", "route", "add", "default", "via", gw);
+        sh("ip", "netns", "exec", ns, "ip", "neigh", "add", gw, "lladdr", gwMac, "dev", dev);
+        // Checksums the kernel leaves to the NIC would reach the other side unfinished.
+        sh("ip", "netns", "exec", ns, "ethtool", "-K", dev, "tx", "off");
+    }
+
+    private Daemon router(final String port1, final String port2) throws Exception {
+        final Path flows = tmp.resolve("routes.flows");
+        Files.writeString(flows, ROUTES);
+        final Daemon d = Daemon.start("run", "--rundir", tmp.resolve("run").toString(), "--flows", flows.toString(),
+                "--port", "1=" + port1, "--port", "2=" + port2, "--pmd-idle", "backoff");
+        d.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
+        return d;
+    }
+
+    /** Ping (TTL decremented once on the way) and 2 MB over TCP from A to B, checked by SHA-256. */
+    private void pingAndTcp(final String a, final String b) throws Exception {
+        final String ping = sh("ip", "netns", "exec", a, "ping", "-c", "3", "-W", "2", "10.0.2.2");
+        assertTrue(ping.contains("3 received"), ping);
+        assertTrue(ping.contains("ttl=63"), "dec_ttl happened once: " + ping);
+        final Path server = tmp.resolve("server.py");
+        Files.writeString(server, """
+                import socket, hashlib
+                s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("0.0.0.0", 5001)); s.listen(1); s.settimeout(60)
+                c, _ = s.accept(); h = hashlib.sha256()
+                while True:
+                    d = c.recv(65536)
+                    if not d: break
+                    h.update(d)
+                c.sendall(h.hexdigest().encode()); c.close()
+                """);
+        final Path client = tmp.resolve("client.py");
+        Files.writeString(client, """
+                import socket, hashlib, os, time
+                data = os.urandom(2_000_000)
+                for attempt in range(50):
+                    try:
+                        c = socket.create_connection(("10.0.2.2", 5001), timeout=30); break
+                    except OSError:
+                        time.sleep(0.1)
+                c.sendall(data); c.shutdown(socket.SHUT_WR)
+                print("ok" if c.recv(100).decode() == hashlib.sha256(data).hexdigest() else "MISMATCH")
+                """);
+        final Process srv = new ProcessBuilder("ip", "netns", "exec", b, "/usr/bin/python3", server.toString())
+                .redirectErrorStream(true).start();
+        try {
+            final String result = sh("ip", "netns", "exec", a, "/usr/bin/python3", client.toString());
+            assertEquals("ok", result.strip(), "2 MB across Flowgate intact");
+        } finally {
+            srv.destroyForcibly();
+        }
+    }
+
+    @Test
+    void twoNamespacesTalkThroughFlowgateOnAfPacketOverVeths() throws Exception {
+        final String tag = Long.toString(ProcessHandle.current().pid() % 10000);
+        final String a = "fgA" + tag;
+        final String b = "fgB" + tag;
+        final String va = "fga" + tag;
+        final String vb = "fgb" + tag;
+        try {
+            sh("ip", "netns", "add", a);
+            sh("ip", "netns", "add", b);
+            sh("ip", "link", "add", va, "type", "veth", "peer", "name", va + "r");
+            sh("ip", "link", "add", vb, "type", "veth", "peer", "name", vb + "r");
+            sh("ip", "link", "set", va, "netns", a);
+            sh("ip", "link", "set", vb, "netns", b);
+            sh("ip", "link", "set", va + "r", "up");
+            sh("ip", "link", "set", vb + "r", "up");
+            address(a, va, "02:00:00:00:0a:01", "10.0.1.2/24", "10.0.1.1", "02:00:00:00:01:01");
+            address(b, vb, "02:00:00:00:0b:01", "10.0.2.2/24", "10.0.2.1", "02:00:00:00:01:02");
+            try (Daemon d = router("dpdk:net_af_packet0,iface=" + va + "r", "dpdk:net_af_packet1,iface=" + vb + "r")) {
+                pingAndTcp(a, b);
+                d.signal("TERM");
+                assertEquals(0, d.awaitExit(30, TimeUnit.SECONDS), d.err());
+            }
+        } finally {
+            quietly("ip", "netns", "del", a);
+            quietly("ip", "netns", "del", b);
+            quietly("ip", "link", "del", va + "r");
+            quietly("ip", "link", "del", vb + "r");
+        }
+    }
+
+    @Test
+    void theSameOverTapDevices() throws Exception {
+        final String tag = Long.toString(ProcessHandle.current().pid() % 10000);
+        final String a = "fgTA" + tag;
+        final String b = "fgTB" + tag;
+        final String ta = "fgta" + tag;
+        final String tb = "fgtb" + tag;
+        try (Daemon d = router("dpdk:net_tap0,iface=" + ta, "dpdk:net_tap1,iface=" + tb)) {
+            sh("ip", "netns", "add", a);
+            sh("ip", "netns", "add", b);
+            // The tap devices Flowgate's DPDK made move into the namespaces; DPDK keeps their queues.
+            sh("ip", "link", "set", ta, "netns", a);
+            sh("ip", "link", "set", tb, "netns", b);
+            address(a, ta, "02:00:00:00:0a:01", "10.0.1.2/24", "10.0.1.1", "02:00:00:00:01:01");
+            address(b, tb, "02:00:00:00:0b:01", "10.0.2.2/24", "10.0.2.1", "02:00:00:00:01:02");
+            pingAndTcp(a, b);
+            d.signal("TERM");
+            assertEquals(0, d.awaitExit(30, TimeUnit.SECONDS), d.err());
+        } finally {
+            quietly("ip", "netns", "del", a);
+            quietly("ip", "netns", "del", b);
+        }
+    }
+
+    // ---- refusals ----
+
+    private String[] run(final String... args) throws Exception {
+        final List<String> all = new ArrayList<>(List.of("run", "--rundir", tmp.resolve("err").toString(), "--flows",
+                Files.writeString(tmp.resolve("f.flows"), ROUTES).toString()));
+        all.addAll(List.of(args));
+        final Process p = FlowgateProcess.builder(List.of("-Xmx256m"), all.toArray(new String[0])).start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        final String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "no hang");
+        return new String[] {Integer.toString(p.exitValue()), out, err};
+    }
+
+    @Test
+    void dpdkRefusalsEndWithAnErrorNamingTheDevice() throws Exception {
+        String[] r = run("--port", "1=dpdk:net_null0", "--dpdk-args", "--no-such-eal-option");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("flowgate: DPDK's EAL did not start: Invalid argument (22) (EAL arguments:"
+                + " --no-such-eal-option --vdev=net_null0)"), r[2]);
+
+        r = run("--port", "1=dpdk:net_pcap0,rx_pcap=/nonexistent/in.pcap");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("flowgate: dpdk port 1 (net_pcap0): no such DPDK device; it did not probe"), r[2]);
+
+        r = run("--port", "1=dpdk:0000:99:00.0");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("flowgate: dpdk port 1 (0000:99:00.0): no such DPDK device"), r[2]);
+
+        r = run("--port", "1=dpdk:net_af_packet0,iface=lo", "--pmds", "2");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("flowgate: dpdk port 1 (net_af_packet0): the device has 1 transmit queue(s), Flowgate"
+                + " needs 2 (one per PMD; for net_af_packet add qpairs=2)"), r[2]);
+        assertTrue(!Files.exists(tmp.resolve("err/flowgate.pid")), "nothing left behind");
+    }
+}
