@@ -52,12 +52,15 @@ public final class flowgate_shim_h {
 
     private static final class fg_rx_burst {
         static final MethodHandle HANDLE = downcall("fg_rx_burst", FunctionDescriptor.of(ValueLayout.JAVA_SHORT,
-                ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT, ValueLayout.ADDRESS, ValueLayout.JAVA_SHORT),
+                ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_SHORT),
                 Linker.Option.critical(false));
     }
 
-    /** {@code uint16_t fg_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)} */
-    public static short fg_rx_burst(final short port, final short queue, final MemorySegment pkts, final short n) {
+    /**
+     * {@code uint16_t fg_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)}; the
+     * array by address, so the call takes no memory-session lock (an atomic per call).
+     */
+    public static short fg_rx_burst(final short port, final short queue, final long pkts, final short n) {
         try {
             return (short) fg_rx_burst.HANDLE.invokeExact(port, queue, pkts, n);
         } catch (Throwable t) {
@@ -67,12 +70,12 @@ public final class flowgate_shim_h {
 
     private static final class fg_tx_burst {
         static final MethodHandle HANDLE = downcall("fg_tx_burst", FunctionDescriptor.of(ValueLayout.JAVA_SHORT,
-                ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT, ValueLayout.ADDRESS, ValueLayout.JAVA_SHORT),
+                ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_SHORT),
                 Linker.Option.critical(false));
     }
 
-    /** {@code uint16_t fg_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)} */
-    public static short fg_tx_burst(final short port, final short queue, final MemorySegment pkts, final short n) {
+    /** {@code uint16_t fg_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)}, by address. */
+    public static short fg_tx_burst(final short port, final short queue, final long pkts, final short n) {
         try {
             return (short) fg_tx_burst.HANDLE.invokeExact(port, queue, pkts, n);
         } catch (Throwable t) {

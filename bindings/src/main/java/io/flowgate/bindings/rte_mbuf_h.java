@@ -29,11 +29,11 @@ public final class rte_mbuf_h {
     }
 
     private static final class rte_pktmbuf_free_bulk {
-        static final MethodHandle HANDLE = flowgate_shim_h.downcall("rte_pktmbuf_free_bulk", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT), Linker.Option.critical(false));
+        static final MethodHandle HANDLE = flowgate_shim_h.downcall("rte_pktmbuf_free_bulk", FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), Linker.Option.critical(false));
     }
 
-    /** {@code void rte_pktmbuf_free_bulk(struct rte_mbuf **mbufs, unsigned int count)} */
-    public static void rte_pktmbuf_free_bulk(final MemorySegment mbufs, final int count) {
+    /** {@code void rte_pktmbuf_free_bulk(struct rte_mbuf **mbufs, unsigned int count)}, the array by address (hot path). */
+    public static void rte_pktmbuf_free_bulk(final long mbufs, final int count) {
         try {
             rte_pktmbuf_free_bulk.HANDLE.invokeExact(mbufs, count);
         } catch (Throwable t) {

@@ -48,9 +48,7 @@ public final class ActionExecutor {
                 case OP_OUTPUT -> {
                     final int port = (int) (h >>> 32);
                     final boolean last = i + len == code.length;
-                    for (int j = 0; j < n; j++) {
-                        out.output(port, batch, pkts[j], last);
-                    }
+                    out.output(port, batch, pkts, n, last);
                     output = true;
                 }
                 case OP_POP_VLAN -> {

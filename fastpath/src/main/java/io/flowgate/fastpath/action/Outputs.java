@@ -12,6 +12,13 @@ public interface Outputs {
      */
     void output(int port, PacketBatch batch, int i, boolean last);
 
+    /** Queues packets {@code pkts[0, n)} of {@code batch} for {@code port}: one megaflow's packets at once. */
+    default void output(final int port, final PacketBatch batch, final int[] pkts, final int n, final boolean last) {
+        for (int j = 0; j < n; j++) {
+            output(port, batch, pkts[j], last);
+        }
+    }
+
     /** Counts packet {@code i} as dropped for {@code reason}. */
     void drop(PacketBatch batch, int i, DropReason reason);
 }

@@ -55,9 +55,14 @@ public final class DpdkPort implements Port {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment rx;
     private final MemorySegment[] tx;
+    // The same arrays by address: the hot path reads and writes them through ALL, without the
+    // shared arena's liveness check on every access (they live until close(), after the PMDs).
+    private final long rxAddress;
+    private final long[] txAddress;
     private final int[] txCount;
     private final int[] txRefused;
     private final MemorySegment freeList;
+    private final long freeAddress;
     private final ReplayClock clock;
     private final int clockIndex;
     private final long expected;
@@ -152,13 +157,17 @@ public final class DpdkPort implements Port {
             }
         }
         this.rx = arena.allocate(8L * BURST, 64);
+        this.rxAddress = rx.address();
         this.tx = new MemorySegment[txQueues];
+        this.txAddress = new long[txQueues];
         for (int q = 0; q < txQueues; q++) {
             tx[q] = arena.allocate(8L * TX_BURST, 64);
+            txAddress[q] = tx[q].address();
         }
         this.txCount = new int[txQueues];
         this.txRefused = new int[txQueues];
         this.freeList = arena.allocate(8L * BURST, 64);
+        this.freeAddress = freeList.address();
         this.clock = expected >= 0 ? clock : null;
         this.clockIndex = this.clock == null ? -1 : this.clock.register();
         this.exhausted = expected == 0;
@@ -250,16 +259,22 @@ public final class DpdkPort implements Port {
             return replayBurst(batch);
         }
         batch.inPort(number);
-        final int n = flowgate_shim_h.fg_rx_burst(portId, (short) 0, rx, (short) BURST) & 0xFFFF;
+        final int n = flowgate_shim_h.fg_rx_burst(portId, (short) 0, rxAddress, (short) BURST) & 0xFFFF;
+        if (n == 0) {
+            return 0;
+        }
+        // The PMD's one clock read per iteration, not one per packet.
+        final long now = batch.polledAt();
+        final long ptrs = rxAddress;
         int added = 0;
         for (int i = 0; i < n; i++) {
-            final long m = rx.getAtIndex(ValueLayout.JAVA_LONG, i);
+            final long m = ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, ptrs + 8L * i);
             if (rte_mbuf.nb_segs(m) != 1) {
                 flowgate_shim_h.fg_pktmbuf_free(m);
                 multiSegment++;
                 continue;
             }
-            add(batch, m, System.nanoTime());
+            add(batch, m, now);
             added++;
         }
         received += added;
@@ -274,7 +289,7 @@ public final class DpdkPort implements Port {
     /** Fills the look-ahead when it is empty; sets the clock's head for this input. */
     private void refill() {
         if (pendingCount == 0 && !exhausted) {
-            final int n = flowgate_shim_h.fg_rx_burst(portId, (short) 0, rx, (short) BURST) & 0xFFFF;
+            final int n = flowgate_shim_h.fg_rx_burst(portId, (short) 0, rxAddress, (short) BURST) & 0xFFFF;
             pendingHead = 0;
             for (int i = 0; i < n; i++) {
                 final long m = rx.getAtIndex(ValueLayout.JAVA_LONG, i);
@@ -317,14 +332,15 @@ public final class DpdkPort implements Port {
     @Override
     public void release(final PacketBatch batch) {
         int k = 0;
+        final long list = freeAddress;
         for (int i = 0; i < batch.count(); i++) {
             final long m = batch.takeMbuf(i);
             if (m != 0) {
-                freeList.setAtIndex(ValueLayout.JAVA_LONG, k++, m);
+                ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, list + 8L * k++, m);
             }
         }
         if (k > 0) {
-            rte_mbuf_h.rte_pktmbuf_free_bulk(freeList, k);
+            rte_mbuf_h.rte_pktmbuf_free_bulk(list, k);
         }
     }
 
@@ -363,7 +379,7 @@ public final class DpdkPort implements Port {
 
     private void enqueue(final int txq, final long m) {
         final int c = txCount[txq];
-        tx[txq].setAtIndex(ValueLayout.JAVA_LONG, c, m);
+        ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, txAddress[txq] + 8L * c, m);
         txCount[txq] = c + 1;
         if (c + 1 == TX_BURST) {
             txRefused[txq] += burst(txq);
@@ -376,11 +392,10 @@ public final class DpdkPort implements Port {
         if (c == 0) {
             return 0;
         }
-        final MemorySegment ptrs = tx[txq];
-        final int sent = flowgate_shim_h.fg_tx_burst(portId, (short) txq, ptrs, (short) c) & 0xFFFF;
+        final int sent = flowgate_shim_h.fg_tx_burst(portId, (short) txq, txAddress[txq], (short) c) & 0xFFFF;
         txCount[txq] = 0;
         for (int i = sent; i < c; i++) {
-            flowgate_shim_h.fg_pktmbuf_free(ptrs.getAtIndex(ValueLayout.JAVA_LONG, i));
+            flowgate_shim_h.fg_pktmbuf_free(ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, txAddress[txq] + 8L * i));
         }
         return c - sent;
     }

@@ -48,6 +48,14 @@ public final class FlowKey {
     public static final int W_ND_TARGET = 12;
     public static final int W_L4 = 14;
 
+    /**
+     * Words the parser leaves zero in every IPv4 key (IPv6 addresses, ARP target hardware address,
+     * ND target): exact-match comparisons of two IPv4 keys may skip them.
+     */
+    public static boolean zeroInIpv4(final int word) {
+        return (word >= W_IPV6_SRC && word < W_NW) || (word > W_ARP_SHA && word < W_L4);
+    }
+
     /** First word after each lookup stage (staged lookup checks one stage at a time). */
     public static final int STAGE_METADATA_END = 1;
     public static final int STAGE_L2_END = 4;

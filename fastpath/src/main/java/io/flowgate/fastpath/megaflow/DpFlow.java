@@ -75,6 +75,8 @@ public final class DpFlow {
     private int tcpFlags;
     @SuppressWarnings("unused") // through USED
     private long usedMillis;
+    /** The owning PMD's hint: this flow's packet group in the batch being executed (checked before use). */
+    private int batchGroup;
 
     /**
      * @param key  any key the megaflow matches (it is masked here)
@@ -174,6 +176,15 @@ public final class DpFlow {
     /** Sets the slow path's record (once, before installing). */
     public void owner(final Object record) {
         OWNER.setRelease(this, record);
+    }
+
+    /** The group hint the executing PMD left (plain field; the PMD verifies it). */
+    public int batchGroup() {
+        return batchGroup;
+    }
+
+    public void batchGroup(final int group) {
+        this.batchGroup = group;
     }
 
     /**

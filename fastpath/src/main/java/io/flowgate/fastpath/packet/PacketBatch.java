@@ -30,6 +30,7 @@ public final class PacketBatch implements AutoCloseable {
     private final long[] address = new long[MAX_BURST];
     private final int[] length = new int[MAX_BURST];
     private final long[] timestamp = new long[MAX_BURST];
+    private long polledAt;
     private final long[] mbuf = new long[MAX_BURST];
     /** Lowest address each packet may grow to (start of its headroom). */
     private final long[] bufferStart = new long[MAX_BURST];
@@ -111,6 +112,15 @@ public final class PacketBatch implements AutoCloseable {
 
     public void inPort(final int port) {
         this.inPort = port;
+    }
+
+    /** When the PMD started polling for this batch (epoch nanoseconds), for ports that do not time packets themselves. */
+    public long polledAt() {
+        return polledAt;
+    }
+
+    public void polledAt(final long epochNanos) {
+        this.polledAt = epochNanos;
     }
 
     public long address(final int i) {

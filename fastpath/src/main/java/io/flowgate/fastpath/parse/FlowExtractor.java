@@ -2,6 +2,8 @@ package io.flowgate.fastpath.parse;
 
 import static io.flowgate.fastpath.flow.FlowKey.*;
 
+import io.flowgate.fastpath.packet.Memory;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -103,8 +105,8 @@ public final class FlowExtractor {
             counters.increment(ParseAnomaly.RUNT_FRAME);
             return DROP;
         }
-        final long ethDst = seg.get(BE64, base) >>> 16;
-        final long ethSrc = seg.get(BE64, base + 6) >>> 16;
+        final long ethDst = be64(seg, base) >>> 16;
+        final long ethSrc = be64(seg, base + 6) >>> 16;
 
         // VLAN tags, up to the vlan limit. Each needs its 4 bytes plus the next ethertype.
         int pos = 12;
@@ -147,7 +149,7 @@ public final class FlowExtractor {
             return DL_TYPE_NONE;
         }
         // dsap 0xaa, ssap 0xaa, control 0x03, OUI 00:00:00, then the ethertype.
-        final long llc = seg.get(BE64, base + pos);
+        final long llc = be64(seg, base + pos);
         if ((llc >>> 16) != 0xAAAA_0300_0000L) {
             return DL_TYPE_NONE;
         }
@@ -163,14 +165,14 @@ public final class FlowExtractor {
         }
         final long a = base + pos;
         // hardware type 1 (Ethernet), protocol 0x0800, hardware length 6, protocol length 4
-        if (seg.get(BE32, a) != 0x0001_0800 || u16(seg, a + 4) != 0x0604) {
+        if (be32(seg, a) != 0x0001_0800 || u16(seg, a + 4) != 0x0604) {
             counters.increment(ParseAnomaly.ARP_MALFORMED);
             return;
         }
         final int op = u16(seg, a + 6);
-        final long sha = seg.get(BE64, a + 6) & MAC_MASK;
+        final long sha = be64(seg, a + 6) & MAC_MASK;
         final long spa = u32(seg, a + 14);
-        final long tha = seg.get(BE64, a + 16) & MAC_MASK;
+        final long tha = be64(seg, a + 16) & MAC_MASK;
         final long tpa = u32(seg, a + 24);
         k[o + W_NW_ADDR] = (spa << NW_SRC_SHIFT) | tpa;
         if (op <= 0xFF) {
@@ -204,7 +206,7 @@ public final class FlowExtractor {
         final int fragOff = u16(seg, h + 6);
         final int ttl = u8(seg, h + 8);
         final int proto = u8(seg, h + 9);
-        k[o + W_NW_ADDR] = seg.get(BE64, h + 12);
+        k[o + W_NW_ADDR] = be64(seg, h + 12);
         int frag = 0;
         if ((fragOff & 0x3FFF) != 0) {          // MF set or offset non-zero (DF alone is not a fragment)
             frag = FRAG_ANY;
@@ -237,11 +239,11 @@ public final class FlowExtractor {
             return offsets(NO_OFFSET, NO_OFFSET);
         }
         final int end = pos + IPV6_HEADER_LEN + plen;
-        final int tcFlow = seg.get(BE32, h);
-        k[o + W_IPV6_SRC] = seg.get(BE64, h + 8);
-        k[o + W_IPV6_SRC + 1] = seg.get(BE64, h + 16);
-        k[o + W_IPV6_DST] = seg.get(BE64, h + 24);
-        k[o + W_IPV6_DST + 1] = seg.get(BE64, h + 32);
+        final int tcFlow = be32(seg, h);
+        k[o + W_IPV6_SRC] = be64(seg, h + 8);
+        k[o + W_IPV6_SRC + 1] = be64(seg, h + 16);
+        k[o + W_IPV6_DST] = be64(seg, h + 24);
+        k[o + W_IPV6_DST + 1] = be64(seg, h + 32);
         final int tos = (tcFlow >>> 20) & 0xFF;
         final int ttl = u8(seg, h + 7);
         int proto = u8(seg, h + 6);
@@ -317,7 +319,7 @@ public final class FlowExtractor {
                     counters.increment(ParseAnomaly.TCP_BAD_OFFSET);
                     return NO_OFFSET;
                 }
-                k[o + W_L4] = (seg.get(BE32, h) & 0xFFFF_FFFFL) << TP_DST_SHIFT;
+                k[o + W_L4] = (be32(seg, h) & 0xFFFF_FFFFL) << TP_DST_SHIFT;
                 k[o + W_ARP_SHA] = (long) (ctl & 0x0FFF) << TCP_FLAGS_SHIFT;
                 return p;
             }
@@ -355,7 +357,7 @@ public final class FlowExtractor {
             counters.increment(ParseAnomaly.L4_TRUNCATED);
             return NO_OFFSET;
         }
-        k[o + W_L4] = (seg.get(BE32, h) & 0xFFFF_FFFFL) << TP_DST_SHIFT;
+        k[o + W_L4] = (be32(seg, h) & 0xFFFF_FFFFL) << TP_DST_SHIFT;
         return p;
     }
 
@@ -375,8 +377,8 @@ public final class FlowExtractor {
         if (end - p < 16) {
             return;
         }
-        final long targetHi = seg.get(BE64, base + p);
-        final long targetLo = seg.get(BE64, base + p + 8);
+        final long targetHi = be64(seg, base + p);
+        final long targetLo = be64(seg, base + p + 8);
         p += 16;
         long sll = 0;
         long tll = 0;
@@ -388,7 +390,7 @@ public final class FlowExtractor {
                 break;
             }
             if (optLen == 8 && (optType == ND_OPT_SOURCE_LINKADDR || optType == ND_OPT_TARGET_LINKADDR)) {
-                final long mac = seg.get(BE64, base + p) & MAC_MASK;
+                final long mac = be64(seg, base + p) & MAC_MASK;
                 if (firstOption == 0) {
                     firstOption = optType;
                 }
@@ -425,15 +427,29 @@ public final class FlowExtractor {
         k[o + W_ARP_THA] = 0;
     }
 
+    // Every read goes through these. When the segment is Memory.ALL (the fast path), the read is
+    // made on the constant itself, which the JIT compiles to a plain load; through a parameter it
+    // would be a virtual call and bounds and liveness checks, as VarHandle profiles are shared by
+    // every segment type in the process. Other segments (tests use exact-size ones to catch any
+    // read beyond the frame) take the checked path.
+
     private static int u8(final MemorySegment seg, final long at) {
-        return seg.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
+        return (seg == Memory.ALL ? Memory.ALL.get(ValueLayout.JAVA_BYTE, at) : seg.get(ValueLayout.JAVA_BYTE, at)) & 0xFF;
     }
 
     private static int u16(final MemorySegment seg, final long at) {
-        return seg.get(BE16, at) & 0xFFFF;
+        return (seg == Memory.ALL ? Memory.ALL.get(BE16, at) : seg.get(BE16, at)) & 0xFFFF;
+    }
+
+    private static int be32(final MemorySegment seg, final long at) {
+        return seg == Memory.ALL ? Memory.ALL.get(BE32, at) : seg.get(BE32, at);
     }
 
     private static long u32(final MemorySegment seg, final long at) {
-        return seg.get(BE32, at) & 0xFFFF_FFFFL;
+        return be32(seg, at) & 0xFFFF_FFFFL;
+    }
+
+    private static long be64(final MemorySegment seg, final long at) {
+        return seg == Memory.ALL ? Memory.ALL.get(BE64, at) : seg.get(BE64, at);
     }
 }

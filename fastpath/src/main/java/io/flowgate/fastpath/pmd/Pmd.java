@@ -19,6 +19,7 @@ import io.flowgate.fastpath.upcall.UpcallRing;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -52,6 +53,8 @@ public final class Pmd implements Agent, Outputs {
     private final boolean ordered;
     private final Port[] ports;
     private final Int2IntHashMap portIndex = new Int2IntHashMap(-1);
+    /** Port number to slot for small port numbers (the usual case): an array read, not a hash lookup. */
+    private final int[] slotByPort = new int[256];
     private Port[] rxPorts;
     private final ManyToOneConcurrentArrayQueue<PmdCommand> commands = new ManyToOneConcurrentArrayQueue<>(COMMAND_CAPACITY);
     private volatile UpcallRing[] handlers;
@@ -71,6 +74,15 @@ public final class Pmd implements Agent, Outputs {
     private final long[] hashes = new long[N];
     private final DpFlow[] flows = new DpFlow[N];
     private final int[] pkts = new int[N];
+    private final int[] pkt1 = new int[1];
+    // executeGroups' scratch: per packet its group, per group its flow and totals.
+    private final int[] packetGroup = new int[N];
+    private final int[] grouped = new int[N];
+    private final DpFlow[] groupFlow = new DpFlow[N];
+    private final int[] groupSize = new int[N];
+    private final int[] groupStart = new int[N];
+    private final long[] groupBytes = new long[N];
+    private final int[] groupTcpFlags = new int[N];
     private final long[] outKey = new long[W];
     private final boolean[] txUsed;
 
@@ -81,6 +93,13 @@ public final class Pmd implements Agent, Outputs {
     private long outstanding;
     private long upcallSeq;
     private long lastRankNanos;
+    /** The clock, read once per iteration: when the current iteration started, and whether the last one was busy. */
+    private long iterationStart;
+    private boolean lastBusy;
+    /** Wall-clock epoch nanoseconds minus {@link System#nanoTime()}, recalibrated every second. */
+    private long wallOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+    /** Wall-clock milliseconds of the current iteration (megaflow "used" times). */
+    private long nowMillis;
     private volatile boolean drained;
     private volatile java.util.BitSet cpus;
 
@@ -95,8 +114,12 @@ public final class Pmd implements Agent, Outputs {
         this.id = id;
         this.ordered = ordered;
         this.ports = ports.toArray(new Port[0]);
+        Arrays.fill(slotByPort, -1);
         for (int i = 0; i < this.ports.length; i++) {
             portIndex.put(this.ports[i].number(), i);
+            if (this.ports[i].number() >= 0 && this.ports[i].number() < slotByPort.length) {
+                slotByPort[this.ports[i].number()] = i;
+            }
             if (this.ports[i].txQueues() <= id) {
                 throw new IllegalArgumentException("port " + this.ports[i].number() + " has "
                         + this.ports[i].txQueues() + " transmit queues, PMD " + id + " needs queue " + id);
@@ -167,7 +190,23 @@ public final class Pmd implements Agent, Outputs {
 
     @Override
     public int doWork() {
-        final long start = System.nanoTime();
+        // One clock read per iteration: it ends the previous iteration (busy or idle time) and
+        // dates this one's packets and megaflow hits. A clock read costs tens of nanoseconds on
+        // a virtual machine; per batch that is a packet's worth.
+        final long now = System.nanoTime();
+        final long[] c = stats.counts;
+        if (iterationStart != 0) {
+            c[lastBusy ? PmdCounter.BUSY_NANOS.ordinal() : PmdCounter.IDLE_NANOS.ordinal()] += now - iterationStart;
+        }
+        iterationStart = now;
+        if (now - lastRankNanos > RANK_INTERVAL_NANOS) {
+            lastRankNanos = now;
+            wallOffsetNanos = System.currentTimeMillis() * 1_000_000L - now;
+            rankClassifiers();
+        }
+        final long wall = now + wallOffsetNanos;
+        nowMillis = wall / 1_000_000L;
+        batch.polledAt(wall);
         int work = drainCommands();
         if (ordered && deferFrom >= 0 && outstanding == 0) {
             work += processOrdered(deferFrom);
@@ -179,19 +218,12 @@ public final class Pmd implements Agent, Outputs {
             work += poll();
         }
         flushTx();
-        final long end = System.nanoTime();
-        final long[] c = stats.counts;
+        lastBusy = work > 0;
         if (work > 0) {
             c[PmdCounter.BUSY_ITERATIONS.ordinal()]++;
-            c[PmdCounter.BUSY_NANOS.ordinal()] += end - start;
         } else {
             c[PmdCounter.IDLE_ITERATIONS.ordinal()]++;
-            c[PmdCounter.IDLE_NANOS.ordinal()] += end - start;
             drained = computeDrained();
-        }
-        if (end - lastRankNanos > RANK_INTERVAL_NANOS) {
-            lastRankNanos = end;
-            rankClassifiers();
         }
         stats.publish();
         return work;
@@ -309,30 +341,70 @@ public final class Pmd implements Agent, Outputs {
         executeGroups(b, n);
     }
 
-    /** Executes each megaflow's actions once for all of its packets in the batch. */
+    /**
+     * Executes each megaflow's actions once for all of its packets in the batch. Packets are
+     * grouped by flow in linear passes (a counting sort on the group each flow gets the first
+     * time the batch meets it, remembered in the flow), not by comparing every pair.
+     */
     private void executeGroups(final PacketBatch b, final int n) {
         final DpFlow[] fl = flows;
-        final long now = System.currentTimeMillis();
-        int done = 0;
+        final long[] k = keys;
+        final DpFlow[] gf = groupFlow;
+        int groups = 0;
         for (int i = 0; i < n; i++) {
             final DpFlow f = fl[i];
-            if (f == null || (done & (1 << i)) != 0) {
+            if (f == null) {
                 continue;
             }
+            // The flow's hint is its group if that group of this batch holds it.
+            int g = f.batchGroup();
+            if (g >= groups || gf[g] != f) {
+                g = groups++;
+                f.batchGroup(g);
+                groupFlow[g] = f;
+                groupSize[g] = 0;
+                groupBytes[g] = 0;
+                groupTcpFlags[g] = 0;
+            }
+            packetGroup[i] = g;
+            groupSize[g]++;
+            groupBytes[g] += b.length(i);
+            groupTcpFlags[g] |= FlowKey.tcpFlags(k, i * W);
+        }
+        if (groups == 1) {
             int count = 0;
-            long bytes = 0;
-            int tcpFlags = 0;
-            for (int j = i; j < n; j++) {
-                if (fl[j] == f) {
-                    pkts[count++] = j;
-                    done |= 1 << j;
-                    bytes += b.length(j);
-                    tcpFlags |= FlowKey.tcpFlags(keys, j * W);
+            for (int i = 0; i < n; i++) {
+                if (fl[i] != null) {
+                    pkts[count++] = i;
                 }
             }
-            executor.execute(f.actions(), b, pkts, count, keys, this);
-            f.hit(count, bytes, tcpFlags, now);
+            executeGroup(b, 0, count);
+            return;
         }
+        int start = 0;
+        for (int g = 0; g < groups; g++) {
+            groupStart[g] = start;
+            start += groupSize[g];
+        }
+        for (int i = 0; i < n; i++) {
+            if (fl[i] != null) {
+                grouped[groupStart[packetGroup[i]]++] = i;
+            }
+        }
+        start = 0;
+        for (int g = 0; g < groups; g++) {
+            final int count = groupSize[g];
+            System.arraycopy(grouped, start, pkts, 0, count);
+            start += count;
+            executeGroup(b, g, count);
+        }
+    }
+
+    private void executeGroup(final PacketBatch b, final int g, final int count) {
+        final DpFlow f = groupFlow[g];
+        groupFlow[g] = null;
+        executor.execute(f.actions(), b, pkts, count, keys, this);
+        f.hit(count, groupBytes[g], groupTcpFlags[g], nowMillis);
     }
 
     /** Ordered mode: packet by packet from {@code from}; stops after the first miss. */
@@ -365,7 +437,7 @@ public final class Pmd implements Agent, Outputs {
             if (f != null) {
                 pkts[0] = i;
                 executor.execute(f.actions(), b, pkts, 1, keys, this);
-                f.hit(1, b.length(i), FlowKey.tcpFlags(keys, i * W), System.currentTimeMillis());
+                f.hit(1, b.length(i), FlowKey.tcpFlags(keys, i * W), nowMillis);
             } else if (upcall(b, i)) {
                 deferFrom = i + 1;
                 return n - from;
@@ -468,22 +540,36 @@ public final class Pmd implements Agent, Outputs {
 
     @Override
     public void output(final int port, final PacketBatch b, final int i, final boolean last) {
-        final int slot = portIndex.get(port);
+        pkt1[0] = i;
+        output(port, b, pkt1, 1, last);
+    }
+
+    @Override
+    public void output(final int port, final PacketBatch b, final int[] pkts, final int n, final boolean last) {
+        final int slot = port >= 0 && port < slotByPort.length ? slotByPort[port] : portIndex.get(port);
         if (slot < 0) {
-            drop(b, i, DropReason.INVALID_PORT);
+            stats.counts[PmdStats.index(DropReason.INVALID_PORT)] += n;
             return;
         }
         final Port p = ports[slot];
-        final int len = b.length(i);
-        if ((last && b.mbuf(i) != 0 && p.sendBuffer(id, b, i))
-                || p.send(id, Memory.ALL, b.address(i), len, b.timestamp(i))) {
-            stats.counts[PmdCounter.TX_PACKETS.ordinal()]++;
-            stats.portTx[slot]++;
-            stats.portTxBytes[slot] += len;
-            txUsed[slot] = true;
-        } else {
-            drop(b, i, DropReason.TX_FAILED);
+        int sent = 0;
+        long bytes = 0;
+        for (int j = 0; j < n; j++) {
+            final int i = pkts[j];
+            final int len = b.length(i);
+            if ((last && b.mbuf(i) != 0 && p.sendBuffer(id, b, i))
+                    || p.send(id, Memory.ALL, b.address(i), len, b.timestamp(i))) {
+                sent++;
+                bytes += len;
+            } else {
+                stats.counts[PmdStats.index(DropReason.TX_FAILED)]++;
+            }
         }
+        final long[] c = stats.counts;
+        c[PmdCounter.TX_PACKETS.ordinal()] += sent;
+        stats.portTx[slot] += sent;
+        stats.portTxBytes[slot] += bytes;
+        txUsed[slot] |= sent > 0;
     }
 
     @Override

@@ -59,6 +59,13 @@ class ParserFuzzTest {
                     assertTrue(l4 == FlowExtractor.NO_OFFSET || l4 <= frame.length, "l4 offset inside the frame");
                 }
                 assertEquals(n, (int) key[FlowKey.WORDS + FlowKey.W_IN_PORT]);
+                if (FlowKey.dlType(key, FlowKey.WORDS) == FlowKey.ETH_TYPE_IP) {
+                    for (int w = 0; w < FlowKey.WORDS; w++) {
+                        if (FlowKey.zeroInIpv4(w)) {
+                            assertEquals(0, key[FlowKey.WORDS + w], "word " + w + " of an IPv4 key is zero (the EMC relies on it)");
+                        }
+                    }
+                }
                 if ((n & 0xFF) == 0) {
                     assertEquals(offsets, parser.extract(exact, 0, frame.length, n, again, 0));
                     for (int i = 0; i < FlowKey.WORDS; i++) {

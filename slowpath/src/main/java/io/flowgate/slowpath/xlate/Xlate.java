@@ -82,6 +82,15 @@ public final class Xlate {
         final long[] flow = new long[FlowKey.WORDS];
         final long[] base = new long[FlowKey.WORDS];
         final long[] wc = new long[FlowKey.WORDS];
+        /**
+         * Per VLAN slot, the qtag bits of {@code flow} that actions have set since the last commit
+         * (constants, or tags moved between slots) rather than carried over from the packet's same
+         * slot. Comparing those with the base consults the packet's bits, which the commit must
+         * then un-wildcard: strip_vlan followed by pushing the same VID equals the packet only if
+         * its PCP was 0.
+         */
+        final long[] constTags = new long[2];
+        final long[] scratch = new long[FlowKey.WORDS];
         final DpActions.Builder out = DpActions.builder();
         final List<Rule> rules = new ArrayList<>();
         final List<Bucket> buckets = new ArrayList<>();
@@ -102,6 +111,8 @@ public final class Xlate {
             System.arraycopy(key, 0, flow, 0, FlowKey.WORDS);
             System.arraycopy(key, 0, base, 0, FlowKey.WORDS);
             java.util.Arrays.fill(wc, 0);
+            constTags[0] = 0;
+            constTags[1] = 0;
             out.clear();
             rules.clear();
             buckets.clear();
@@ -313,12 +324,18 @@ public final class Xlate {
             }
             f.orMask(wc, s.maskHi(), s.maskLo());
             f.write(flow, s.hi(), s.lo(), s.maskHi(), s.maskLo());
+            java.util.Arrays.fill(scratch, 0);
+            f.orMask(scratch, s.maskHi(), s.maskLo());
+            constTags[0] |= qtag(scratch, 0);
+            constTags[1] |= qtag(scratch, 1);
             if (f == OfField.VLAN_PCP || f == OfField.VLAN_VID) {
                 // Setting either part of a tag makes the tag present, in the packet and the mask.
                 FlowField.VLAN0_TCI.or(wc, VLAN_CFI);
                 FlowField.VLAN0_TCI.set(flow, FlowField.VLAN0_TCI.get(flow) | VLAN_CFI);
+                constTags[0] |= VLAN_CFI;
                 if (FlowField.VLAN0_TPID.get(flow) == 0) {
                     FlowField.VLAN0_TPID.set(flow, ETH_TYPE_VLAN_8021Q);
+                    constTags[0] |= 0xFFFF_0000L;
                 }
             }
             if (f.writeConsultsNwProto() && isIp(flow)) {
@@ -348,9 +365,11 @@ public final class Xlate {
             if (n > 1) {
                 setQtag(wc, 1, 0xFFFF_FFFFL);
                 setQtag(flow, 0, qtag(flow, 1));
+                constTags[0] = 0xFFFF_FFFFL;
             }
             if (n > 0) {
                 setQtag(flow, n - 1, 0);
+                constTags[n - 1] = 0xFFFF_FFFFL;
             }
         }
 
@@ -361,6 +380,8 @@ public final class Xlate {
             }
             setQtag(flow, 1, qtag(flow, 0));
             setQtag(flow, 0, ((long) tpid << 16) | VLAN_CFI);
+            constTags[0] = 0xFFFF_FFFFL;
+            constTags[1] = 0xFFFF_FFFFL;
         }
 
         // ---- groups ----
@@ -387,10 +408,12 @@ public final class Xlate {
         private void bucket(final Bucket b) {
             buckets.add(b);
             final long[] saved = flow.clone();
+            final long[] savedTags = constTags.clone();
             depth++;
             doActions(ActionSet.order(b.actions()), true);
             depth--;
             System.arraycopy(saved, 0, flow, 0, FlowKey.WORDS);
+            System.arraycopy(savedTags, 0, constTags, 0, 2);
             exit = false;
         }
 
@@ -527,7 +550,14 @@ public final class Xlate {
         private void commitVlan() {
             int an = tags(base) - 1;
             int bn = tags(flow) - 1;
-            while (an >= 0 && bn >= 0 && qtag(base, an) == qtag(flow, bn)) {
+            while (an >= 0 && bn >= 0) {
+                // The comparison consults the packet's bits wherever the flow's tag holds
+                // action-set bits, or a tag from another slot.
+                final long consulted = an == bn ? constTags[bn] : 0xFFFF_FFFFL;
+                setQtag(wc, an, qtag(wc, an) | consulted);
+                if (qtag(base, an) != qtag(flow, bn)) {
+                    break;
+                }
                 an--;
                 bn--;
             }
@@ -540,6 +570,8 @@ public final class Xlate {
                 out.pushVlan((int) (q >>> 16), (int) q & 0xFFFF);
             }
             base[W_VLAN] = flow[W_VLAN];
+            constTags[0] = 0;
+            constTags[1] = 0;
         }
 
         /** The wildcard mask of a field that differs between flow and base, else 0. */
