@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 /** The {@code flowgate} command and its subcommands. */
 @Command(name = "flowgate",
         mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT, // every subcommand takes --help too
         versionProvider = FlowgateCommand.VersionProvider.class,
         description = "Kernel-bypass packet forwarder with an Open vSwitch-style megaflow cache.",
         subcommands = {

@@ -58,7 +58,8 @@ final class RunCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--port", paramLabel = "N=SPEC",
-            description = "port N: pcap:in=FILE[,out=FILE] or ring:NAME (repeatable; replaces port.N of the config)")
+            description = "port N: dpdk:DEVARGS (a PCI address or a vdev such as net_af_packet0,iface=eth1),"
+                    + " pcap:in=FILE[,out=FILE] or ring:NAME (repeatable; replaces port.N of the config)")
     List<String> ports = new ArrayList<>();
 
     @Option(names = "--flows", paramLabel = "FILE", description = "rules (ovs-ofctl flows-file syntax)")

@@ -331,6 +331,9 @@ public final class DpdkPort implements Port {
 
     @Override
     public void release(final PacketBatch batch) {
+        if (batch.mbufsHeld() == 0) {
+            return; // all transmitted (the usual case)
+        }
         int k = 0;
         final long list = freeAddress;
         for (int i = 0; i < batch.count(); i++) {
@@ -349,11 +352,14 @@ public final class DpdkPort implements Port {
     @Override
     public boolean sendBuffer(final int txq, final PacketBatch batch, final int i) {
         final long m = batch.takeMbuf(i);
-        final long buf = rte_mbuf.buf_addr(m);
-        final int len = batch.length(i);
-        rte_mbuf.data_off(m, (int) (batch.address(i) - buf));
-        rte_mbuf.data_len(m, len);
-        rte_mbuf.pkt_len(m, len);
+        if (batch.reframed(i)) {
+            // A tag was pushed or popped: the frame moved within the mbuf.
+            final long buf = rte_mbuf.buf_addr(m);
+            final int len = batch.length(i);
+            rte_mbuf.data_off(m, (int) (batch.address(i) - buf));
+            rte_mbuf.data_len(m, len);
+            rte_mbuf.pkt_len(m, len);
+        }
         enqueue(txq, m);
         return true;
     }

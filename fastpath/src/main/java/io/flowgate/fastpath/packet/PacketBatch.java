@@ -31,6 +31,9 @@ public final class PacketBatch implements AutoCloseable {
     private final int[] length = new int[MAX_BURST];
     private final long[] timestamp = new long[MAX_BURST];
     private long polledAt;
+    private int mbufsHeld;
+    /** Bit i: packet i was reframed (MAX_BURST is 32). */
+    private int reframed;
     private final long[] mbuf = new long[MAX_BURST];
     /** Lowest address each packet may grow to (start of its headroom). */
     private final long[] bufferStart = new long[MAX_BURST];
@@ -147,8 +150,16 @@ public final class PacketBatch implements AutoCloseable {
     /** Hands packet {@code i}'s mbuf over (to a transmit queue): the batch no longer owns it. */
     public long takeMbuf(final int i) {
         final long m = mbuf[i];
-        mbuf[i] = 0;
+        if (m != 0) {
+            mbuf[i] = 0;
+            mbufsHeld--;
+        }
         return m;
+    }
+
+    /** How many packets still hold an mbuf nobody has taken (0: nothing to give back). */
+    public int mbufsHeld() {
+        return mbufsHeld;
     }
 
     public int l3Offset(final int i) {
@@ -168,6 +179,12 @@ public final class PacketBatch implements AutoCloseable {
     public void reframe(final int i, final long newAddress, final int newLength) {
         address[i] = newAddress;
         length[i] = newLength;
+        reframed |= 1 << i;
+    }
+
+    /** True if packet {@code i}'s start or length changed since it was received. */
+    public boolean reframed(final int i) {
+        return (reframed & (1 << i)) != 0;
     }
 
     /** Appends a packet that has been copied into slot {@link #count()}. Owning batches only. */
@@ -189,11 +206,16 @@ public final class PacketBatch implements AutoCloseable {
         length[i] = len;
         timestamp[i] = timestampNanos;
         mbuf[i] = mbufAddress;
+        if (mbufAddress != 0) {
+            mbufsHeld++;
+        }
     }
 
     /** Forgets all packets (owned slots are reused, mbufs must have been handed on already). */
     public void clear() {
         count = 0;
+        mbufsHeld = 0;
+        reframed = 0;
     }
 
     @Override

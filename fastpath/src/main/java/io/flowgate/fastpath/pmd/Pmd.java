@@ -258,16 +258,12 @@ public final class Pmd implements Agent, Outputs {
             if (n > 0) {
                 final int slot = portIndex.get(port.number());
                 stats.counts[PmdCounter.RX_PACKETS.ordinal()] += n;
+                batchPort = port;
+                final long bytes = process();
                 if (slot >= 0) {
                     stats.portRx[slot] += n;
-                    long bytes = 0;
-                    for (int i = 0; i < n; i++) {
-                        bytes += batch.length(i);
-                    }
                     stats.portRxBytes[slot] += bytes;
                 }
-                batchPort = port;
-                process();
                 if (deferFrom < 0) {
                     port.release(batch);
                 }
@@ -282,13 +278,17 @@ public final class Pmd implements Agent, Outputs {
 
     // ---- the per-batch path ----
 
-    private void process() {
+    /** Processes the received batch; returns its bytes. */
+    private long process() {
         final PacketBatch b = batch;
         final int n = b.count();
         final int inPort = b.inPort();
         final long[] k = keys;
+        long bytes = 0;
         for (int i = 0; i < n; i++) {
-            final long offsets = extractor.extract(Memory.ALL, b.address(i), b.length(i), inPort, k, i * W);
+            final int length = b.length(i);
+            bytes += length;
+            final long offsets = extractor.extract(Memory.ALL, b.address(i), length, inPort, k, i * W);
             if (offsets == FlowExtractor.DROP) {
                 hashes[i] = 0;
                 flows[i] = null;
@@ -300,10 +300,11 @@ public final class Pmd implements Agent, Outputs {
         }
         if (ordered) {
             processOrdered(0);
-            return;
+            return bytes;
         }
         final long[] c = stats.counts;
         int pending = 0;
+        int emcHits = 0;
         for (int i = 0; i < n; i++) {
             if (hashes[i] == 0) {
                 drop(b, i, DropReason.RX_INVALID);
@@ -314,9 +315,10 @@ public final class Pmd implements Agent, Outputs {
             if (f == null) {
                 pending |= 1 << i;
             } else {
-                c[PmdCounter.EMC_HITS.ordinal()]++;
+                emcHits++;
             }
         }
+        c[PmdCounter.EMC_HITS.ordinal()] += emcHits;
         if (pending != 0) {
             final Dpcls cls = classifiers.get(inPort);
             if (cls != null) {
@@ -339,6 +341,7 @@ public final class Pmd implements Agent, Outputs {
             }
         }
         executeGroups(b, n);
+        return bytes;
     }
 
     /**
@@ -350,53 +353,72 @@ public final class Pmd implements Agent, Outputs {
         final DpFlow[] fl = flows;
         final long[] k = keys;
         final DpFlow[] gf = groupFlow;
+        final int[] live = pkts;
         int groups = 0;
+        int count = 0;
+        // Consecutive packets of one flow (the usual case) add up in locals; a group's totals
+        // are written when the run ends.
+        int g = -1;
+        DpFlow runFlow = null;
+        int runSize = 0;
+        long runBytes = 0;
+        int runFlags = 0;
         for (int i = 0; i < n; i++) {
             final DpFlow f = fl[i];
             if (f == null) {
                 continue;
             }
-            // The flow's hint is its group if that group of this batch holds it.
-            int g = f.batchGroup();
-            if (g >= groups || gf[g] != f) {
-                g = groups++;
-                f.batchGroup(g);
-                groupFlow[g] = f;
-                groupSize[g] = 0;
-                groupBytes[g] = 0;
-                groupTcpFlags[g] = 0;
+            live[count++] = i;
+            if (f != runFlow) {
+                if (runFlow != null) {
+                    groupSize[g] += runSize;
+                    groupBytes[g] += runBytes;
+                    groupTcpFlags[g] |= runFlags;
+                }
+                // The flow's hint is its group if that group of this batch holds it.
+                g = f.batchGroup();
+                if (g >= groups || gf[g] != f) {
+                    g = groups++;
+                    f.batchGroup(g);
+                    gf[g] = f;
+                    groupSize[g] = 0;
+                    groupBytes[g] = 0;
+                    groupTcpFlags[g] = 0;
+                }
+                runFlow = f;
+                runSize = 0;
+                runBytes = 0;
+                runFlags = 0;
             }
             packetGroup[i] = g;
-            groupSize[g]++;
-            groupBytes[g] += b.length(i);
-            groupTcpFlags[g] |= FlowKey.tcpFlags(k, i * W);
+            runSize++;
+            runBytes += b.length(i);
+            runFlags |= FlowKey.tcpFlags(k, i * W);
+        }
+        if (runFlow != null) {
+            groupSize[g] += runSize;
+            groupBytes[g] += runBytes;
+            groupTcpFlags[g] |= runFlags;
         }
         if (groups == 1) {
-            int count = 0;
-            for (int i = 0; i < n; i++) {
-                if (fl[i] != null) {
-                    pkts[count++] = i;
-                }
-            }
-            executeGroup(b, 0, count);
+            executeGroup(b, 0, count); // pkts already lists them
             return;
         }
         int start = 0;
-        for (int g = 0; g < groups; g++) {
-            groupStart[g] = start;
-            start += groupSize[g];
+        for (int h = 0; h < groups; h++) {
+            groupStart[h] = start;
+            start += groupSize[h];
         }
-        for (int i = 0; i < n; i++) {
-            if (fl[i] != null) {
-                grouped[groupStart[packetGroup[i]]++] = i;
-            }
+        for (int j = 0; j < count; j++) {
+            final int i = live[j];
+            grouped[groupStart[packetGroup[i]]++] = i;
         }
         start = 0;
-        for (int g = 0; g < groups; g++) {
-            final int count = groupSize[g];
-            System.arraycopy(grouped, start, pkts, 0, count);
-            start += count;
-            executeGroup(b, g, count);
+        for (int h = 0; h < groups; h++) {
+            final int size = groupSize[h];
+            System.arraycopy(grouped, start, pkts, 0, size);
+            start += size;
+            executeGroup(b, h, size);
         }
     }
 
