@@ -113,7 +113,7 @@ class OvsAppctlTest {
             assertEquals(0, r.status(), name + ": " + r.err());
             checked++;
         }
-        assertEquals(29, checked, "every command of the issue but exit, which is the last test");
+        assertEquals(30, checked, "every command of the issue but exit (the last test), and lb/show");
     }
 
     @Test

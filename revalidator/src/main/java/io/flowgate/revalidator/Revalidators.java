@@ -13,6 +13,7 @@ import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.ukey.UkeyState;
 import io.flowgate.slowpath.upcall.FlowLimit;
 import io.flowgate.slowpath.upcall.Udpif;
+import io.flowgate.slowpath.lb.LoadBalancer;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;
 
@@ -50,6 +51,7 @@ public final class Revalidators implements AutoCloseable {
     private final FlowRegistry registry;
     private final RulePipeline pipeline;
     private final Xlate xlate;
+    private final LoadBalancer loadBalancer;
     private final FlowLimit flowLimit;
     private volatile IntFunction<Pmd> pmds;
     private final Revalidator[] agents;
@@ -71,6 +73,7 @@ public final class Revalidators implements AutoCloseable {
     private volatile long flowsMax;
     private final AtomicLong completedRounds = new AtomicLong();
     final LongAdder deletedIdle = new LongAdder();
+    final LongAdder deletedConnectionEnded = new LongAdder();
     final LongAdder deletedChanged = new LongAdder();
     final LongAdder deletedLimit = new LongAdder();
     final LongAdder deletedStale = new LongAdder();
@@ -87,6 +90,7 @@ public final class Revalidators implements AutoCloseable {
         this.registry = udpif.registry();
         this.pipeline = udpif.pipeline();
         this.xlate = udpif.xlate();
+        this.loadBalancer = udpif.loadBalancer();
         this.flowLimit = udpif.flowLimit();
         this.pmds = pmds;
         this.agents = new Revalidator[settings.revalidators()];
@@ -225,6 +229,9 @@ public final class Revalidators implements AutoCloseable {
                 keepLocked = true;
             } else if (idleFor(flow, now) > r.idleMillis()) {
                 deletedIdle.increment();
+                keepLocked = true;
+            } else if (loadBalancer != null && loadBalancer.track(ukey)) {
+                deletedConnectionEnded.increment(); // FIN or RST: the connection ends with its flow
                 keepLocked = true;
             } else if (ukey.xlate().pipelineVersion() != r.pipeline().version()) {
                 keepLocked = !retranslate(r, ukey, packets, now);
@@ -404,6 +411,10 @@ public final class Revalidators implements AutoCloseable {
 
     /** Deletes rules whose hard timeout has passed or that were idle for their idle timeout. */
     private void expireRules(final long now) {
+        if (loadBalancer != null) {
+            // Connections restored at start-up that no packet has claimed within max-idle end too.
+            loadBalancer.expireOrphans(now, settings.maxIdleMillis());
+        }
         final List<Rule> expired = new ArrayList<>();
         for (Rule rule : pipeline.current().rules()) {
             final long hard = rule.hardTimeout() * 1000L;
@@ -541,7 +552,7 @@ public final class Revalidators implements AutoCloseable {
     public RevalidatorCounters counters() {
         return new RevalidatorCounters(deletedIdle.sum(), deletedChanged.sum(), deletedLimit.sum(),
                 deletedStale.sum(), deletedOrphans.sum(), modified.sum(), skippedLocked.sum(), rulesExpired.sum(),
-                errors.sum());
+                errors.sum(), deletedConnectionEnded.sum());
     }
 
     /** A waiter that backs off while PMDs acknowledge, and gives up when stopping. */

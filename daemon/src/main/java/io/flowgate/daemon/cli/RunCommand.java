@@ -16,6 +16,7 @@ import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.revalidator.RevalidatorSettings;
+import io.flowgate.slowpath.lb.ConnectionTable;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.ofproto.TrieField;
@@ -48,7 +49,7 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
     static final Set<String> CONFIG_KEYS = Set.of("flows", "groups", "rundir", "pmds", "handlers", "revalidators",
             "max-idle", "flow-limit", "emc-insert-inv-prob", "prefixes", "vlan-limit", "pmd-idle", "pmd-cpus",
-            "control-group", "log-file", "dpdk-args", "mbufs");
+            "control-group", "log-file", "dpdk-args", "mbufs", "state-dir");
     static final Path DEFAULT_RUNDIR = Path.of("/var/run/flowgate");
 
     @CommandLine.Spec
@@ -70,6 +71,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--rundir", paramLabel = "DIR", description = "directory for the pid file (default: /var/run/flowgate)")
     Path rundir;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "keep the connection table of select groups here (connections.dat), so that connections"
+                    + " keep their buckets across restarts (default: in memory only)")
+    Path stateDir;
 
     @Option(names = "--pmds", paramLabel = "N", description = "PMD threads (default: 1)")
     Integer pmds;
@@ -124,7 +130,7 @@ final class RunCommand implements Callable<Integer> {
     private record Settings(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, int pmds, int handlers,
                             int revalidators, int maxIdle, int flowLimit, int emcInverse, TrieField[] prefixes,
                             int vlanLimit, boolean spin, List<Integer> pmdCpus, String controlGroup, Path logFile,
-                            List<String> dpdkArgs, int mbufs) {
+                            List<String> dpdkArgs, int mbufs, Path stateDir) {
     }
 
     @Override
@@ -158,10 +164,19 @@ final class RunCommand implements Callable<Integer> {
                             RevalidatorSettings.DEFAULTS.minRevalidatePps()))
                     .withFlowLimit(s.flowLimit()).withPmdCpus(s.pmdCpus())
                     .withDpdk(new DatapathConfig.Dpdk(s.dpdkArgs(), s.mbufs(), 1024, 1024, 0, Map.of()));
+            final ConnectionTable connections;
+            try {
+                connections = s.stateDir() == null ? ConnectionTable.inMemory(Datapath.CONNECTIONS)
+                        : ConnectionTable.open(s.stateDir(), Datapath.CONNECTIONS);
+            } catch (IOException | RuntimeException e) {
+                err.println("flowgate: state-dir " + s.stateDir() + ": " + e.getMessage());
+                return 1;
+            }
             final Datapath dp;
             try {
-                dp = new Datapath(dc, pipeline);
+                dp = new Datapath(dc, pipeline, connections);
             } catch (PortException e) {
+                connections.close();
                 err.println("flowgate: " + e.getMessage());
                 return 1;
             }
@@ -293,7 +308,8 @@ final class RunCommand implements Callable<Integer> {
         final List<String> eal = ealText == null || ealText.isBlank() ? List.of() : List.of(ealText.strip().split("\\s+"));
         final int mbufCount = number("mbufs", mbufs, file, DatapathConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1 << 24);
         return new Settings(specs, flowsFile, groupsFile, dir, pmdCount, handlerCount, revalidatorCount, idle, limit,
-                emc, tries, vlans, pmdIdleMode.equals("spin"), cpus, group, log, eal, mbufCount);
+                emc, tries, vlans, pmdIdleMode.equals("spin"), cpus, group, log, eal, mbufCount,
+                stateDir != null ? stateDir : file == null ? null : file.path("state-dir"));
     }
 
     /** A whole-number setting from the command line, else the file, else the default, within bounds. */

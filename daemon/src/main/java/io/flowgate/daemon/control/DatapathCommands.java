@@ -31,6 +31,7 @@ final class DatapathCommands {
         u.register("dpctl/dump-flows", "[-m] [dp]", 0, 2, c::dumpFlows);
         u.register("dpctl/del-flows", "[dp]", 0, 1, c::delFlows);
         u.register("dpctl/show", "[-s] [dp...]", 0, 2, c::show);
+        u.register("lb/show", "", 0, 0, args -> dp.loadBalancer().show());
         u.register("dpif-netdev/pmd-stats-show", "[-pmd core] [dp]", 0, 3, c::pmdStatsShow);
         u.register("dpif-netdev/pmd-stats-clear", "[-pmd core] [dp]", 0, 3, c::pmdStatsClear);
         u.register("dpif-netdev/pmd-rxq-show", "[-pmd core] [dp]", 0, 3, c::pmdRxqShow);

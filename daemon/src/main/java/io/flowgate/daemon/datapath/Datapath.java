@@ -18,6 +18,8 @@ import io.flowgate.fastpath.port.RingPort;
 import io.flowgate.fastpath.upcall.UpcallRing;
 import io.flowgate.revalidator.Revalidator;
 import io.flowgate.revalidator.Revalidators;
+import io.flowgate.slowpath.lb.ConnectionTable;
+import io.flowgate.slowpath.lb.LoadBalancer;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.upcall.FlowLimit;
@@ -58,6 +60,18 @@ public final class Datapath implements AutoCloseable {
     private boolean closed;
 
     public Datapath(final DatapathConfig config, final RulePipeline pipeline) throws PortException {
+        this(config, pipeline, ConnectionTable.inMemory(CONNECTIONS));
+    }
+
+    /** Most connections the connection table holds. */
+    public static final long CONNECTIONS = 1 << 20;
+
+    /**
+     * @param connections where select groups with a connection scheduler keep connections (a
+     *                    persisted table survives a restart); the datapath closes it
+     */
+    public Datapath(final DatapathConfig config, final RulePipeline pipeline, final ConnectionTable connections)
+            throws PortException {
         this.config = config;
         this.pipeline = pipeline;
         this.ports = openPorts(config);
@@ -82,8 +96,11 @@ public final class Datapath implements AutoCloseable {
                 pmds[i].cpus(cpu);
             }
         }
-        final Xlate xlate = new Xlate(numbers::contains, null);
-        this.udpif = new Udpif(pipeline, xlate, registry, new UkeyMap(), new FlowLimit(config.flowLimit()));
+        this.loadBalancer = new LoadBalancer(connections, List.copyOf(pipeline.current().groups().values()));
+        pipeline.onChange(v -> loadBalancer.update(List.copyOf(pipeline.current().groups().values())));
+        final Xlate xlate = new Xlate(numbers::contains, loadBalancer);
+        this.udpif = new Udpif(pipeline, xlate, registry, new UkeyMap(), new FlowLimit(config.flowLimit()),
+                loadBalancer);
         this.handlers = new Handler[rings.length];
         for (int i = 0; i < handlers.length; i++) {
             handlers[i] = new Handler(i, rings[i], udpif, pmds);
@@ -109,6 +126,13 @@ public final class Datapath implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    private final LoadBalancer loadBalancer;
+
+    /** Connection scheduling of select groups (lb/show). */
+    public LoadBalancer loadBalancer() {
+        return loadBalancer;
     }
 
     /** DPDK's EAL and mbuf pool, when there are DPDK ports (closed after them). */
@@ -306,6 +330,7 @@ public final class Datapath implements AutoCloseable {
             r.close();
         }
         stopDpdk();
+        loadBalancer.close();
         if (failure != null) {
             throw failure;
         }

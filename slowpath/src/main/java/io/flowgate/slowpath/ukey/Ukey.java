@@ -22,6 +22,7 @@ import java.util.List;
 public final class Ukey {
     private static final VarHandle STATE;
     private static final VarHandle OWNER;
+    private static final VarHandle FINISHER;
     private static final UkeyState[] STATES = UkeyState.values();
     /** Walks only as deep as the transition's caller. */
     private static final StackWalker WALKER = StackWalker.getInstance(java.util.Set.of(), 4);
@@ -31,6 +32,7 @@ public final class Ukey {
             final MethodHandles.Lookup l = MethodHandles.lookup();
             STATE = l.findVarHandle(Ukey.class, "state", int.class);
             OWNER = l.findVarHandle(Ukey.class, "owner", Thread.class);
+            FINISHER = l.findVarHandle(Ukey.class, "finisher", Finisher.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -45,6 +47,8 @@ public final class Ukey {
     private volatile int state;
     @SuppressWarnings("unused") // through OWNER
     private volatile Thread owner;
+    @SuppressWarnings("unused") // through FINISHER
+    private volatile Finisher finisher;
     // The last transition, kept unformatted (formatting costs more than the walk).
     private volatile UkeyState lastState = UkeyState.CREATED;
     private volatile Thread lastThread = Thread.currentThread();
@@ -139,9 +143,37 @@ public final class Ukey {
                 lastState = to;
                 if (to == UkeyState.DELETED) {
                     counters.finished.increment();
+                    runFinisher();
                 }
                 return true;
             }
+        }
+    }
+
+    /** Work to do once when a ukey is finished, such as releasing the connection its flow carried. */
+    @FunctionalInterface
+    public interface Finisher {
+        void finished(Ukey ukey);
+    }
+
+    /**
+     * Runs {@code f} once when this ukey reaches DELETED, on the thread that moves it there; at
+     * once if it already has. One finisher per ukey.
+     */
+    public void onFinish(final Finisher f) {
+        if (!FINISHER.compareAndSet(this, null, f)) {
+            throw new IllegalStateException("ukey " + id + " already has a finisher");
+        }
+        if (state() == UkeyState.DELETED) {
+            runFinisher();
+        }
+    }
+
+    private void runFinisher() {
+        // Whoever takes it runs it: the DELETED transition, or onFinish arriving after it.
+        final Finisher f = (Finisher) FINISHER.getAndSet(this, (Finisher) null);
+        if (f != null) {
+            f.finished(this);
         }
     }
 

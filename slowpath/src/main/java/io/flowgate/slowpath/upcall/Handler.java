@@ -129,6 +129,11 @@ public class Handler implements Agent {
     }
 
     private void install(final Pmd pmd, final Ukey ukey) {
+        // New connections become real now that a flow carries them (still under the ukey's lock).
+        final var lb = udpif.loadBalancer();
+        if (lb != null) {
+            lb.commit(ukey.xlate().claims(), ukey);
+        }
         final DpFlow flow = ukey.flow();
         registry.putIfAbsent(flow);
         send(pmd, new PmdCommand.Install(flow));

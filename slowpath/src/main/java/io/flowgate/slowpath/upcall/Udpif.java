@@ -2,6 +2,7 @@ package io.flowgate.slowpath.upcall;
 
 import io.flowgate.fastpath.flow.FlowMask;
 import io.flowgate.fastpath.megaflow.FlowRegistry;
+import io.flowgate.slowpath.lb.LoadBalancer;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.xlate.Xlate;
@@ -22,10 +23,18 @@ public final class Udpif {
     private final FlowLimit flowLimit;
     private final UpcallCounters counters = new UpcallCounters();
     private final ConcurrentHashMap<FlowMask, FlowMask> masks = new ConcurrentHashMap<>();
+    private final LoadBalancer loadBalancer;
     private volatile boolean megaflows = true;
 
     public Udpif(final RulePipeline pipeline, final Xlate xlate, final FlowRegistry registry, final UkeyMap ukeys,
                  final FlowLimit flowLimit) {
+        this(pipeline, xlate, registry, ukeys, flowLimit, null);
+    }
+
+    /** @param loadBalancer the connection scheduler {@code xlate} selects with, or null */
+    public Udpif(final RulePipeline pipeline, final Xlate xlate, final FlowRegistry registry, final UkeyMap ukeys,
+                 final FlowLimit flowLimit, final LoadBalancer loadBalancer) {
+        this.loadBalancer = loadBalancer;
         this.pipeline = pipeline;
         this.xlate = xlate;
         this.registry = registry;
@@ -51,6 +60,11 @@ public final class Udpif {
 
     public FlowLimit flowLimit() {
         return flowLimit;
+    }
+
+    /** The connection scheduler of select groups, or null if there is none. */
+    public LoadBalancer loadBalancer() {
+        return loadBalancer;
     }
 
     public UpcallCounters counters() {

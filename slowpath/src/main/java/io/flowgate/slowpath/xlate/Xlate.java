@@ -94,6 +94,7 @@ public final class Xlate {
         final DpActions.Builder out = DpActions.builder();
         final List<Rule> rules = new ArrayList<>();
         final List<Bucket> buckets = new ArrayList<>();
+        final List<GroupSelector.Claim> claims = new ArrayList<>();
         StringBuilder trace;
         int depth;
         int resubmits;
@@ -116,6 +117,7 @@ public final class Xlate {
             out.clear();
             rules.clear();
             buckets.clear();
+            claims.clear();
             trace = tracing ? new StringBuilder() : null;
             depth = 0;
             resubmits = 0;
@@ -149,13 +151,13 @@ public final class Xlate {
                 trace.append("\nFinal flow: ").append(java.util.Arrays.equals(flow, original) ? "unchanged"
                         : FlowFormat.flow(flow)).append('\n');
                 final XlateResult r = new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules),
-                        List.copyOf(buckets), pipeline.version(), error, null);
+                        List.copyOf(buckets), pipeline.version(), error, null, List.copyOf(claims));
                 trace.append("Megaflow: ").append(r.megaflow()).append('\n');
                 trace.append("Datapath actions: ").append(actions).append('\n');
                 text = trace.toString();
             }
             return new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules), List.copyOf(buckets),
-                    pipeline.version(), error, text);
+                    pipeline.version(), error, text, List.copyOf(claims));
         }
 
         private void note(final String line) {
@@ -395,7 +397,8 @@ public final class Xlate {
                 }
                 case INDIRECT -> bucket(group.buckets().get(0));
                 case SELECT -> {
-                    final Bucket b = selector != null ? selector.select(group, flow, wc) : hashSelect(group);
+                    final Bucket b = selector != null && selector.handles(group)
+                            ? selector.select(group, flow, wc, claims) : hashSelect(group);
                     if (b == null) {
                         note(" -> no usable bucket in group " + group.groupId() + ": dropped");
                     } else {

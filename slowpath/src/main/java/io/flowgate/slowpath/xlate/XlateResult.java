@@ -18,9 +18,16 @@ import java.util.List;
  * @param wildcards the bits the decision depended on, as OVS prints them in a trace's
  *                 "Megaflow:" line
  * @param error    why translation failed (actions are then "drop"), or null
+ * @param claims   stateful choices (new connections) to commit if the flow is installed
  */
 public record XlateResult(long[] key, long[] wildcards, DpActions actions, List<Rule> rules, List<Bucket> buckets,
-                          long pipelineVersion, String error, String trace) {
+                          long pipelineVersion, String error, String trace, List<GroupSelector.Claim> claims) {
+
+    /** A translation that made no stateful choice. */
+    public XlateResult(final long[] key, final long[] wildcards, final DpActions actions, final List<Rule> rules,
+                       final List<Bucket> buckets, final long pipelineVersion, final String error, final String trace) {
+        this(key, wildcards, actions, rules, buckets, pipelineVersion, error, trace, List.of());
+    }
 
     /**
      * The mask to install in the datapath: the wildcards plus what the datapath needs to tell a

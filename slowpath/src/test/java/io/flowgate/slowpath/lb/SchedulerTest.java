@@ -1,0 +1,71 @@
+package io.flowgate.slowpath.lb;
+
+import io.flowgate.slowpath.ofproto.Bucket;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The IPVS scheduler and overload rules, on backends directly. */
+class SchedulerTest {
+    private static Backend[] backends(final int[]... weightUpperLower) {
+        final Backend[] b = new Backend[weightUpperLower.length];
+        for (int i = 0; i < b.length; i++) {
+            final int[] w = weightUpperLower[i];
+            b[i] = new Backend(new Bucket(i + 1, w[0], -1, w.length > 1 ? w[1] : 0, w.length > 2 ? w[2] : 0, List.of()));
+        }
+        return b;
+    }
+
+    @Test
+    void weightedRoundRobinGivesTurnsInProportionToWeight() {
+        final Backend[] b = backends(new int[] {4}, new int[] {2}, new int[] {1});
+        final Scheduler s = Scheduler.forMethod("wrr");
+        final StringBuilder order = new StringBuilder();
+        for (int i = 0; i < 14; i++) {
+            order.append(s.pick(b).bucketId());
+        }
+        // IPVS's wrr sequence for weights 4,2,1: two full cycles of 7.
+        assertEquals("11121231112123", order.toString());
+    }
+
+    @Test
+    void roundRobinSkipsQuiescedAndOverloadedBackends() {
+        final Backend[] b = backends(new int[] {1, 1}, new int[] {0}, new int[] {1});
+        final Scheduler s = Scheduler.forMethod("rr");
+        assertEquals(1, s.pick(b).bucketId());
+        b[0].add(false); // bucket 1 reaches its upper threshold of 1
+        assertEquals(3, s.pick(b).bucketId());
+        assertEquals(3, s.pick(b).bucketId(), "bucket 1 overloaded, bucket 2 has weight 0");
+    }
+
+    @Test
+    void withoutALowerThresholdOverloadClearsBelowThreeQuartersOfTheUpper() {
+        final Backend b = backends(new int[] {1, 8})[0];
+        for (int i = 0; i < 8; i++) {
+            b.add(i % 2 == 0);
+        }
+        assertTrue(b.overloaded());
+        b.remove(true); // 7
+        b.remove(false); // 6 = 3/4 of 8: not below
+        assertTrue(b.overloaded());
+        b.remove(true); // 5
+        assertFalse(b.overloaded());
+    }
+
+    @Test
+    void allOverloadedMeansNoBucket() {
+        final Backend[] b = backends(new int[] {2, 1}, new int[] {1, 1});
+        b[0].add(false);
+        b[1].add(true);
+        assertNull(Scheduler.forMethod("hprio").pick(b));
+        assertNull(Scheduler.forMethod("rr").pick(b));
+        assertNull(Scheduler.forMethod("wrr").pick(b));
+        assertNull(Scheduler.forMethod("hash"), "hash is stateless: Xlate's own");
+    }
+}
