@@ -271,7 +271,7 @@ public final class Revalidators implements AutoCloseable {
             }
         }
         final XlateResult result = xlate.translate(r.pipeline(), ukey.key());
-        if (!within(result.datapathMask(), flow.mask())) {
+        if (!flow.mask().covers(result.datapathMask())) {
             deletedChanged.increment();
             return false;
         }
@@ -280,16 +280,6 @@ public final class Revalidators implements AutoCloseable {
             modified.increment();
         }
         ukey.xlate(result);
-        return true;
-    }
-
-    /** True if every bit of {@code needed} is in {@code installed}. */
-    private static boolean within(final long[] needed, final FlowMask installed) {
-        for (int i = 0; i < needed.length; i++) {
-            if ((needed[i] & ~installed.word(i)) != 0) {
-                return false;
-            }
-        }
         return true;
     }
 
@@ -397,6 +387,10 @@ public final class Revalidators implements AutoCloseable {
         flowsMax = Math.max(flowsMax, flows);
         flowLimit.adjust(duration, flows);
         expireRules(end);
+        if (loadBalancer != null) {
+            // Connections restored at start-up that no packet has claimed within max-idle end too.
+            loadBalancer.expireOrphans(end, settings.maxIdleMillis());
+        }
         nextRoundMillis = r.startMillis() + settings.intervalMillis();
         completedRounds.incrementAndGet();
         final List<CompletableFuture<Long>> done;
@@ -411,10 +405,6 @@ public final class Revalidators implements AutoCloseable {
 
     /** Deletes rules whose hard timeout has passed or that were idle for their idle timeout. */
     private void expireRules(final long now) {
-        if (loadBalancer != null) {
-            // Connections restored at start-up that no packet has claimed within max-idle end too.
-            loadBalancer.expireOrphans(now, settings.maxIdleMillis());
-        }
         final List<Rule> expired = new ArrayList<>();
         for (Rule rule : pipeline.current().rules()) {
             final long hard = rule.hardTimeout() * 1000L;

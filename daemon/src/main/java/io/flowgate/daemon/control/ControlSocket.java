@@ -42,10 +42,6 @@ public final class ControlSocket implements AutoCloseable {
         return server.path();
     }
 
-    public UnixctlServer server() {
-        return server;
-    }
-
     public void start() {
         server.start();
         sampler.scheduleAtFixedRate(coverage::sample, 0, Coverage.PERIOD_MILLIS, TimeUnit.MILLISECONDS);

@@ -26,11 +26,6 @@ final class JsonFraming {
         this.limit = limit;
     }
 
-    /** True if part of a message has been read and the rest is awaited. */
-    boolean partial() {
-        return current.size() > 0;
-    }
-
     /** What {@link #feed} reports for each complete message. */
     interface Sink {
         void message(byte[] json) throws FramingException;

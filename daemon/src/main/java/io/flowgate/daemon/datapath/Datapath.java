@@ -227,10 +227,6 @@ public final class Datapath implements AutoCloseable {
         return handlers.clone();
     }
 
-    public DatapathConfig config() {
-        return config;
-    }
-
     public Udpif udpif() {
         return udpif;
     }
@@ -358,34 +354,6 @@ public final class Datapath implements AutoCloseable {
             p.parseCounters().addTo(parse);
         }
         return new Totals(counts, rx, tx, rxBytes, txBytes, parse);
-    }
-
-    /**
-     * Runs {@code task} on the PMD's own thread (between batches) and returns its result: how the
-     * control plane reads what only the PMD may touch, such as its classifier.
-     */
-    public <T> T onPmd(final Pmd pmd, final java.util.function.Supplier<T> task, final long timeoutMillis)
-            throws InterruptedException, java.util.concurrent.TimeoutException {
-        final java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
-        final io.flowgate.fastpath.pmd.PmdCommand.Run run = new io.flowgate.fastpath.pmd.PmdCommand.Run(() -> {
-            try {
-                result.complete(task.get());
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (!pmd.offer(run)) {
-            if (System.nanoTime() > deadline) {
-                throw new java.util.concurrent.TimeoutException("PMD " + pmd.id() + " command queue is full");
-            }
-            Thread.sleep(1);
-        }
-        try {
-            return result.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
     }
 
     /** Datapath-wide counters. */

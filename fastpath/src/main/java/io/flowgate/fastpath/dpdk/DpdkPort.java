@@ -400,8 +400,8 @@ public final class DpdkPort implements Port {
         }
         final int sent = flowgate_shim_h.fg_tx_burst(portId, (short) txq, txAddress[txq], (short) c) & 0xFFFF;
         txCount[txq] = 0;
-        for (int i = sent; i < c; i++) {
-            flowgate_shim_h.fg_pktmbuf_free(ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, txAddress[txq] + 8L * i));
+        if (sent < c) {
+            rte_mbuf_h.rte_pktmbuf_free_bulk(txAddress[txq] + 8L * sent, c - sent);
         }
         return c - sent;
     }

@@ -53,13 +53,10 @@ public final class Emc {
     }
 
     private DpFlow probe(final int slot, final long[] k, final int o, final long hash) {
+        if (!sameKey(slot, k, o, hash)) {
+            return null;
+        }
         final DpFlow f = flows[slot];
-        if (f == null || hashes[slot] != hash) {
-            return null;
-        }
-        if (!sameWords(keys, slot * W, k, o)) {
-            return null;
-        }
         if (f.isDead()) {
             flows[slot] = null;
             return null;

@@ -203,6 +203,12 @@ public final class FlowKey {
         return key;
     }
 
+    /** True when the key at {@code k[o]} is IPv4 or IPv6. */
+    public static boolean isIp(final long[] k, final int o) {
+        final int t = dlType(k, o);
+        return t == ETH_TYPE_IP || t == ETH_TYPE_IPV6;
+    }
+
     /** True when {@code dlType} is one of the two VLAN TPIDs the parser understands. */
     public static boolean isVlanTpid(final int dlType) {
         return dlType == ETH_TYPE_VLAN_8021Q || dlType == ETH_TYPE_VLAN_8021AD;

@@ -103,8 +103,13 @@ public final class FlowMask {
 
     /** True if every bit of this mask is also set in {@code other}. */
     public boolean isSubsetOf(final FlowMask other) {
+        return other.covers(words);
+    }
+
+    /** True if every bit set in {@code needed} (WORDS long) is set in this mask. */
+    public boolean covers(final long[] needed) {
         for (int i = 0; i < FlowKey.WORDS; i++) {
-            if ((words[i] & ~other.words[i]) != 0) {
+            if ((needed[i] & ~words[i]) != 0) {
                 return false;
             }
         }

@@ -256,7 +256,7 @@ public final class Pmd implements Agent, Outputs {
             batch.clear();
             final int n = port.rxBurst(batch);
             if (n > 0) {
-                final int slot = portIndex.get(port.number());
+                final int slot = slot(port.number());
                 stats.counts[PmdCounter.RX_PACKETS.ordinal()] += n;
                 batchPort = port;
                 final long bytes = process();
@@ -320,20 +320,7 @@ public final class Pmd implements Agent, Outputs {
         }
         c[PmdCounter.EMC_HITS.ordinal()] += emcHits;
         if (pending != 0) {
-            final Dpcls cls = classifiers.get(inPort);
-            if (cls != null) {
-                final long before = cls.subtableLookups();
-                final int found = cls.lookup(k, pending, flows);
-                c[PmdCounter.SUBTABLE_LOOKUPS.ordinal()] += cls.subtableLookups() - before;
-                int bits = found;
-                while (bits != 0) {
-                    final int i = Integer.numberOfTrailingZeros(bits);
-                    bits &= bits - 1;
-                    emc.maybeInsert(k, i * W, hashes[i], flows[i]);
-                    c[PmdCounter.MEGAFLOW_HITS.ordinal()]++;
-                }
-                pending &= ~found;
-            }
+            pending &= ~classify(inPort, pending);
             while (pending != 0) {
                 final int i = Integer.numberOfTrailingZeros(pending);
                 pending &= pending - 1;
@@ -342,6 +329,31 @@ public final class Pmd implements Agent, Outputs {
         }
         executeGroups(b, n);
         return bytes;
+    }
+
+    /**
+     * Looks the EMC misses in {@code pending} (a bit per packet) up in the input port's megaflow
+     * classifier; hits go to {@code flows} and, now and then, into the EMC.
+     *
+     * @return the packets found
+     */
+    private int classify(final int inPort, final int pending) {
+        final Dpcls cls = classifiers.get(inPort);
+        if (cls == null) {
+            return 0;
+        }
+        final long[] c = stats.counts;
+        final long before = cls.subtableLookups();
+        final int found = cls.lookup(keys, pending, flows);
+        c[PmdCounter.SUBTABLE_LOOKUPS.ordinal()] += cls.subtableLookups() - before;
+        int bits = found;
+        while (bits != 0) {
+            final int i = Integer.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            emc.maybeInsert(keys, i * W, hashes[i], flows[i]);
+            c[PmdCounter.MEGAFLOW_HITS.ordinal()]++;
+        }
+        return found;
     }
 
     /**
@@ -444,17 +456,8 @@ public final class Pmd implements Agent, Outputs {
             DpFlow f = emc.lookup(keys, i * W, hashes[i]);
             if (f != null) {
                 c[PmdCounter.EMC_HITS.ordinal()]++;
-            } else {
-                final Dpcls cls = classifiers.get(inPort);
-                if (cls != null) {
-                    final long before = cls.subtableLookups();
-                    if (cls.lookup(keys, 1 << i, flows) != 0) {
-                        f = flows[i];
-                        emc.maybeInsert(keys, i * W, hashes[i], f);
-                        c[PmdCounter.MEGAFLOW_HITS.ordinal()]++;
-                    }
-                    c[PmdCounter.SUBTABLE_LOOKUPS.ordinal()] += cls.subtableLookups() - before;
-                }
+            } else if (classify(inPort, 1 << i) != 0) {
+                f = flows[i];
             }
             if (f != null) {
                 pkts[0] = i;
@@ -568,7 +571,7 @@ public final class Pmd implements Agent, Outputs {
 
     @Override
     public void output(final int port, final PacketBatch b, final int[] pkts, final int n, final boolean last) {
-        final int slot = port >= 0 && port < slotByPort.length ? slotByPort[port] : portIndex.get(port);
+        final int slot = slot(port);
         if (slot < 0) {
             stats.counts[PmdStats.index(DropReason.INVALID_PORT)] += n;
             return;
@@ -592,6 +595,11 @@ public final class Pmd implements Agent, Outputs {
         stats.portTx[slot] += sent;
         stats.portTxBytes[slot] += bytes;
         txUsed[slot] |= sent > 0;
+    }
+
+    /** The slot of port number {@code port}, or -1. */
+    private int slot(final int port) {
+        return port >= 0 && port < slotByPort.length ? slotByPort[port] : portIndex.get(port);
     }
 
     @Override

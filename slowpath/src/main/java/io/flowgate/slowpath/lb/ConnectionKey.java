@@ -13,35 +13,21 @@ import java.nio.ByteBuffer;
 public record ConnectionKey(int groupId, int dlType, int proto, long srcHi, long srcLo, long dstHi, long dstLo,
                             int srcPort, int dstPort) {
     public static final int BYTES = 4 + 2 + 1 + 1 + 32 + 4;
-    private static final int ETH_TYPE_IP = 0x0800;
-    private static final int ETH_TYPE_IPV6 = 0x86DD;
 
-    /** True if the packet has a 5-tuple (IPv4 or IPv6); connection scheduling needs one. */
-    static boolean hasFiveTuple(final long[] flow) {
-        final int type = FlowKey.dlType(flow, 0);
-        return type == ETH_TYPE_IP || type == ETH_TYPE_IPV6;
-    }
-
-    /** The packet's connection through group {@code groupId}; un-wildcards the 5-tuple in {@code wc}. */
+    /**
+     * The packet's connection through group {@code groupId} (the packet must be IP, see
+     * {@link FlowKey#isIp}); un-wildcards the 5-tuple in {@code wc} (dl_type always is).
+     */
     static ConnectionKey of(final int groupId, final long[] flow, final long[] wc) {
         final int type = FlowKey.dlType(flow, 0);
-        OfField.DL_TYPE.orMask(wc, -1L);
-        OfField.NW_PROTO.orMask(wc, -1L);
-        OfField.TP_SRC.orMask(wc, -1L);
-        OfField.TP_DST.orMask(wc, -1L);
-        final int proto = FlowKey.nwProto(flow, 0);
-        final int sport = FlowKey.tpSrc(flow, 0);
-        final int dport = FlowKey.tpDst(flow, 0);
-        if (type == ETH_TYPE_IPV6) {
-            OfField.IPV6_SRC.orMask(wc, -1L, -1L);
-            OfField.IPV6_DST.orMask(wc, -1L, -1L);
-            return new ConnectionKey(groupId, type, proto, OfField.IPV6_SRC.getHi(flow), OfField.IPV6_SRC.getLo(flow),
-                    OfField.IPV6_DST.getHi(flow), OfField.IPV6_DST.getLo(flow), sport, dport);
+        final boolean v6 = type == FlowKey.ETH_TYPE_IPV6;
+        final OfField src = v6 ? OfField.IPV6_SRC : OfField.NW_SRC;
+        final OfField dst = v6 ? OfField.IPV6_DST : OfField.NW_DST;
+        for (OfField f : new OfField[] {src, dst, OfField.NW_PROTO, OfField.TP_SRC, OfField.TP_DST}) {
+            f.orMask(wc, -1L, -1L);
         }
-        OfField.NW_SRC.orMask(wc, -1L);
-        OfField.NW_DST.orMask(wc, -1L);
-        return new ConnectionKey(groupId, type, proto, 0, FlowKey.nwSrc(flow, 0) & 0xFFFF_FFFFL,
-                0, FlowKey.nwDst(flow, 0) & 0xFFFF_FFFFL, sport, dport);
+        return new ConnectionKey(groupId, type, FlowKey.nwProto(flow, 0), src.getHi(flow), src.getLo(flow),
+                dst.getHi(flow), dst.getLo(flow), FlowKey.tpSrc(flow, 0), FlowKey.tpDst(flow, 0));
     }
 
     byte[] toBytes() {
@@ -62,16 +48,4 @@ public record ConnectionKey(int groupId, int dlType, int proto, long srcHi, long
                 b.getShort() & 0xFFFF, b.getShort() & 0xFFFF);
     }
 
-    @Override
-    public String toString() {
-        return "group " + groupId + " " + (dlType == ETH_TYPE_IPV6 ? "ipv6" : "ip") + " proto " + proto + " "
-                + address(srcHi, srcLo) + ":" + srcPort + " -> " + address(dstHi, dstLo) + ":" + dstPort;
-    }
-
-    private String address(final long hi, final long lo) {
-        if (dlType != ETH_TYPE_IPV6) {
-            return (lo >>> 24 & 0xFF) + "." + (lo >>> 16 & 0xFF) + "." + (lo >>> 8 & 0xFF) + "." + (lo & 0xFF);
-        }
-        return Long.toHexString(hi) + ":" + Long.toHexString(lo);
-    }
 }

@@ -109,11 +109,6 @@ public final class ConnectionTable implements AutoCloseable {
         return movedAside;
     }
 
-    /** The backing file, or null in memory. */
-    public Path file() {
-        return file;
-    }
-
     public Entry get(final ConnectionKey key) {
         final byte[] v = map().get(key.toBytes());
         return v == null ? null : Entry.fromBytes(v);

@@ -33,7 +33,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class LoadBalancer implements GroupSelector, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("lb");
-    private static final int TCP = 6;
     private static final int TCP_FIN = 0x01;
     private static final int TCP_SYN = 0x02;
     private static final int TCP_RST = 0x04;
@@ -52,6 +51,40 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
     }
 
     private record ConnectionClaim(ConnectionKey key, int bucketId, boolean active) implements Claim {
+    }
+
+    /**
+     * The connections one ukey's flow carries, and which of them revalidators already know to be
+     * established. Read and written under the ukey's lock (commit, then revalidation).
+     */
+    private final class Held implements Ukey.Finisher {
+        final ConnectionKey[] keys;
+        final boolean[] active;
+        final long holder;
+
+        Held(final List<ConnectionClaim> claims, final long holder) {
+            this.keys = new ConnectionKey[claims.size()];
+            this.active = new boolean[keys.length];
+            for (int j = 0; j < keys.length; j++) {
+                keys[j] = claims.get(j).key();
+                active[j] = claims.get(j).active();
+            }
+            this.holder = holder;
+        }
+
+        boolean anyTcp() {
+            for (ConnectionKey k : keys) {
+                if (k.proto() == FlowKey.IPPROTO_TCP) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public void finished(final Ukey ukey) {
+            end(this);
+        }
     }
 
     private final ConnectionTable table;
@@ -76,13 +109,20 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
         return counters;
     }
 
-    public ConnectionTable table() {
-        return table;
-    }
-
     @Override
     public boolean handles(final Group group) {
-        return group.type() == Group.Type.SELECT && Scheduler.forMethod(group.selectionMethod()) != null;
+        return group.type() == Group.Type.SELECT && Scheduler.supports(group.selectionMethod());
+    }
+
+    /** The state of {@code g}: the current one if it is for this very definition, else a new one inheriting it. */
+    private SelectGroup stateFor(final Group g) {
+        final SelectGroup old = groups.get(g.groupId());
+        return old != null && old.group().equals(g) ? old : new SelectGroup(g, old);
+    }
+
+    private Backend backend(final int groupId, final int bucketId) {
+        final SelectGroup sg = groups.get(groupId);
+        return sg == null ? null : sg.backend(bucketId);
     }
 
     /**
@@ -93,8 +133,7 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
         final Map<Integer, SelectGroup> next = new HashMap<>();
         for (Group g : definitions) {
             if (handles(g)) {
-                final SelectGroup old = groups.get(g.groupId());
-                next.put(g.groupId(), old != null && old.group().equals(g) ? old : new SelectGroup(g, old));
+                next.put(g.groupId(), stateFor(g));
             }
         }
         groups.clear();
@@ -103,13 +142,10 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
 
     @Override
     public synchronized Bucket select(final Group group, final long[] flow, final long[] wc, final List<Claim> claims) {
-        SelectGroup sg = groups.get(group.groupId());
-        if (sg == null || !sg.group().equals(group)) {
-            // A translation against a pipeline version this balancer has not been told about yet.
-            sg = new SelectGroup(group, sg);
-            groups.put(group.groupId(), sg);
-        }
-        if (!ConnectionKey.hasFiveTuple(flow)) {
+        // A translation may run against a pipeline version this balancer has not been told about yet.
+        final SelectGroup sg = stateFor(group);
+        groups.put(group.groupId(), sg);
+        if (!FlowKey.isIp(flow, 0)) {
             final Backend b = sg.schedule();
             if (b == null) {
                 counters.noUsableBucket.increment();
@@ -127,6 +163,7 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
             }
             // Its bucket is gone: the connection ends here and is scheduled again.
             if (table.remove(key, entry)) {
+                orphans -= entry.holder() == 0 ? 1 : 0;
                 counters.ended.increment();
             }
         }
@@ -143,18 +180,19 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
     /** A TCP packet with ACK and without SYN belongs to an established connection. */
     private static boolean midStream(final long[] flow) {
         final int flags = FlowKey.tcpFlags(flow, 0);
-        return FlowKey.nwProto(flow, 0) == TCP && (flags & TCP_ACK) != 0 && (flags & TCP_SYN) == 0;
+        return FlowKey.nwProto(flow, 0) == FlowKey.IPPROTO_TCP && (flags & TCP_ACK) != 0 && (flags & TCP_SYN) == 0;
     }
 
     /**
-     * Makes the choices of a translation real for the ukey that installs its flow. Call while
+     * Makes the choices of its translation real for the ukey that installs its flow. Call while
      * holding the new ukey's lock, before it is installed.
      */
-    public void commit(final List<Claim> claims, final Ukey ukey) {
+    public void commit(final Ukey ukey) {
+        final List<Claim> claims = ukey.xlate().claims();
         if (claims.isEmpty()) {
             return;
         }
-        final List<ConnectionKey> held = new ArrayList<>(claims.size());
+        final List<ConnectionClaim> held = new ArrayList<>(claims.size());
         final long holder;
         synchronized (this) {
             // Not the ufid: a replacing ukey has the same ufid as the one it replaces.
@@ -164,12 +202,14 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
                 if (!(c instanceof ConnectionClaim cc)) {
                     continue;
                 }
-                final SelectGroup sg = groups.get(cc.key().groupId());
-                final Backend b = sg == null ? null : sg.backend(cc.bucketId());
+                final Backend b = backend(cc.key().groupId(), cc.bucketId());
                 if (b == null) {
                     continue; // the group changed since translation; the flow will be revalidated
                 }
                 final ConnectionTable.Entry old = table.get(cc.key());
+                if (old != null && old.holder() == 0) {
+                    orphans--; // a restored connection's first packet since the restart
+                }
                 if (old == null || old.bucketId() != cc.bucketId()) {
                     if (old != null) {
                         release(cc.key(), old);
@@ -177,25 +217,22 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
                     b.add(cc.active());
                     table.put(cc.key(), new ConnectionTable.Entry(cc.bucketId(), cc.active(), now, holder));
                 } else {
-                    if (old.holder() == 0) {
-                        orphans--; // a restored connection's first packet since the restart
-                    }
                     // The same connection set up again (its flow was replaced, or after a restart).
                     table.put(cc.key(), new ConnectionTable.Entry(old.bucketId(), old.active(), now, holder));
                 }
-                held.add(cc.key());
+                held.add(cc);
             }
         }
         if (!held.isEmpty()) {
-            ukey.onFinish(u -> end(held, holder));
+            ukey.onFinish(new Held(held, holder));
         }
     }
 
     /** The ukey holding these connections is finished: they end, unless a newer ukey holds them. */
-    private synchronized void end(final List<ConnectionKey> keys, final long holder) {
-        for (ConnectionKey key : keys) {
+    private synchronized void end(final Held held) {
+        for (ConnectionKey key : held.keys) {
             final ConnectionTable.Entry e = table.get(key);
-            if (e != null && e.holder() == holder && table.remove(key, e)) {
+            if (e != null && e.holder() == held.holder && table.remove(key, e)) {
                 release(key, e);
                 counters.ended.increment();
             }
@@ -203,8 +240,7 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
     }
 
     private void release(final ConnectionKey key, final ConnectionTable.Entry e) {
-        final SelectGroup sg = groups.get(key.groupId());
-        final Backend b = sg == null ? null : sg.backend(e.bucketId());
+        final Backend b = backend(key.groupId(), e.bucketId());
         if (b != null) {
             b.remove(e.active());
         }
@@ -217,26 +253,25 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
      * @return true if the flow's connection ended and the flow should be deleted
      */
     public boolean track(final Ukey ukey) {
-        final List<Claim> claims = ukey.xlate().claims();
-        if (claims.isEmpty()) {
+        if (!(ukey.finisher() instanceof Held held)) {
             return false;
         }
         final int flags = ukey.flow().tcpFlags();
         if ((flags & (TCP_FIN | TCP_RST)) != 0) {
-            for (Claim c : claims) {
-                if (c instanceof ConnectionClaim cc && cc.key().proto() == TCP) {
-                    counters.endedByFlags.increment();
-                    return true;
-                }
+            if (held.anyTcp()) {
+                counters.endedByFlags.increment();
+                return true;
             }
             return false;
         }
         if ((flags & TCP_ACK) == 0) {
             return false;
         }
-        for (Claim c : claims) {
-            if (c instanceof ConnectionClaim cc && cc.key().proto() == TCP && !cc.active()) {
-                activate(cc.key());
+        for (int j = 0; j < held.keys.length; j++) {
+            // Once per connection: later rounds see the flag and skip the table.
+            if (!held.active[j] && held.keys[j].proto() == FlowKey.IPPROTO_TCP) {
+                held.active[j] = true;
+                activate(held.keys[j]);
             }
         }
         return false;
@@ -248,8 +283,7 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
             return;
         }
         table.put(key, new ConnectionTable.Entry(e.bucketId(), true, System.currentTimeMillis(), e.holder()));
-        final SelectGroup sg = groups.get(key.groupId());
-        final Backend b = sg == null ? null : sg.backend(e.bucketId());
+        final Backend b = backend(key.groupId(), e.bucketId());
         if (b != null) {
             b.activate();
         }
@@ -316,8 +350,7 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
 
     /** Active and inactive connections of a bucket (0 if there is no such group or bucket). */
     public synchronized int[] connections(final int groupId, final int bucketId) {
-        final SelectGroup sg = groups.get(groupId);
-        final Backend b = sg == null ? null : sg.backend(bucketId);
+        final Backend b = backend(groupId, bucketId);
         return b == null ? new int[2] : new int[] {b.active(), b.inactive()};
     }
 

@@ -6,6 +6,14 @@ package io.flowgate.slowpath.lb;
  * overloaded or have weight 0 are never picked; null means none is usable.
  */
 public abstract sealed class Scheduler {
+    /** True if {@code selection_method} names a scheduler ({@link #forMethod} is not null). */
+    public static boolean supports(final String method) {
+        return switch (method) {
+            case "hprio", "rr", "wrr" -> true;
+            default -> false;
+        };
+    }
+
     /** The scheduler of a group's {@code selection_method}, or null for the stateless {@code hash}. */
     public static Scheduler forMethod(final String method) {
         return switch (method) {
@@ -18,21 +26,28 @@ public abstract sealed class Scheduler {
 
     abstract Backend pick(Backend[] backends);
 
+    /** Where a rotating scheduler picked last. */
+    private int last = -1;
+
+    /** The first usable backend of this weight (any weight if {@code weight} is 0) after the last pick. */
+    final Backend nextAfterLast(final Backend[] backends, final int weight) {
+        final int n = backends.length;
+        for (int step = 1; step <= n; step++) {
+            final int i = (last + step) % n;
+            final Backend b = backends[i];
+            if (b.usable() && (weight == 0 || b.weight() == weight)) {
+                last = i;
+                return b;
+            }
+        }
+        return null;
+    }
+
     /** Round-robin over the usable backends. */
     static final class RoundRobin extends Scheduler {
-        private int last = -1;
-
         @Override
         Backend pick(final Backend[] backends) {
-            final int n = backends.length;
-            for (int step = 1; step <= n; step++) {
-                final int i = (last + step) % n;
-                if (backends[i].usable()) {
-                    last = i;
-                    return backends[i];
-                }
-            }
-            return null;
+            return nextAfterLast(backends, 0);
         }
     }
 
@@ -42,8 +57,6 @@ public abstract sealed class Scheduler {
      * overloaded, and hands back as soon as one of them is usable again.
      */
     static final class HighestPriority extends Scheduler {
-        private int last = -1;
-
         @Override
         Backend pick(final Backend[] backends) {
             int top = 0;
@@ -52,19 +65,7 @@ public abstract sealed class Scheduler {
                     top = b.weight();
                 }
             }
-            if (top == 0) {
-                return null;
-            }
-            final int n = backends.length;
-            for (int step = 1; step <= n; step++) {
-                final int i = (last + step) % n;
-                final Backend b = backends[i];
-                if (b.usable() && b.weight() == top) {
-                    last = i;
-                    return b;
-                }
-            }
-            return null; // not reached: some backend has weight top
+            return top == 0 ? null : nextAfterLast(backends, top);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.flowgate.slowpath.syntax;
 
-import io.flowgate.fastpath.flow.FlowFormat;
 
 /**
  * Number and address notations of flow syntax, each reporting a precise problem on bad input.
@@ -160,9 +159,5 @@ final class Values {
             mLo = len <= 64 ? 0 : len == 128 ? -1L : -1L << (128 - len);
         }
         return new long[] {v[0] & mHi, v[1] & mLo, mHi, mLo};
-    }
-
-    static String mac(final long v) {
-        return FlowFormat.mac(v);
     }
 }

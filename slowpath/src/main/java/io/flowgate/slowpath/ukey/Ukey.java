@@ -169,6 +169,11 @@ public final class Ukey {
         }
     }
 
+    /** The finisher waiting for DELETED, or null. */
+    public Finisher finisher() {
+        return (Finisher) FINISHER.getAcquire(this);
+    }
+
     private void runFinisher() {
         // Whoever takes it runs it: the DELETED transition, or onFinish arriving after it.
         final Finisher f = (Finisher) FINISHER.getAndSet(this, (Finisher) null);
@@ -209,10 +214,6 @@ public final class Ukey {
     /** Counts a dump that did not see the flow; returns how many in a row. */
     public int missedDump() {
         return ++missedDumps;
-    }
-
-    public long pushedPackets() {
-        return pushedPackets;
     }
 
     /**

@@ -11,6 +11,7 @@ import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.ukey.Ukey;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.ukey.UkeyState;
+import io.flowgate.slowpath.lb.LoadBalancer;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;
 
@@ -43,6 +44,7 @@ public class Handler implements Agent {
     protected final Udpif udpif;
     private final RulePipeline pipeline;
     private final Xlate xlate;
+    private final LoadBalancer loadBalancer;
     private final FlowRegistry registry;
     private final UkeyMap ukeys;
     private final FlowLimit flowLimit;
@@ -60,6 +62,7 @@ public class Handler implements Agent {
         this.udpif = udpif;
         this.pipeline = udpif.pipeline();
         this.xlate = udpif.xlate();
+        this.loadBalancer = udpif.loadBalancer();
         this.registry = udpif.registry();
         this.ukeys = udpif.ukeys();
         this.flowLimit = udpif.flowLimit();
@@ -130,9 +133,8 @@ public class Handler implements Agent {
 
     private void install(final Pmd pmd, final Ukey ukey) {
         // New connections become real now that a flow carries them (still under the ukey's lock).
-        final var lb = udpif.loadBalancer();
-        if (lb != null) {
-            lb.commit(ukey.xlate().claims(), ukey);
+        if (loadBalancer != null) {
+            loadBalancer.commit(ukey);
         }
         final DpFlow flow = ukey.flow();
         registry.putIfAbsent(flow);

@@ -130,7 +130,7 @@ public final class Xlate {
         void run() {
             FlowField.IN_PORT.or(wc, -1);
             FlowField.DL_TYPE.or(wc, -1);
-            if (isIp(flow)) {
+            if (FlowKey.isIp(flow, 0)) {
                 FlowField.NW_FRAG.or(wc, FRAG_MASK);
             }
             if (trace != null) {
@@ -248,20 +248,20 @@ public final class Xlate {
                         f.set(flow, s.mac());
                     }
                     case OfAction.SetIpDscp s -> {
-                        if (isIp(flow)) {
+                        if (FlowKey.isIp(flow, 0)) {
                             FlowField.NW_TOS.or(wc, 0xFC);
                             FlowField.NW_TOS.set(flow, (FlowField.NW_TOS.get(flow) & 0x03) | s.tos());
                         }
                     }
                     case OfAction.SetIpTtl s -> {
-                        if (isIp(flow)) {
+                        if (FlowKey.isIp(flow, 0)) {
                             FlowField.NW_TTL.or(wc, 0xFF);
                             FlowField.NW_PROTO.or(wc, 0xFF);
                             FlowField.NW_TTL.set(flow, s.ttl());
                         }
                     }
                     case OfAction.SetL4Port s -> {
-                        if (isIp(flow) && (FlowField.NW_FRAG.get(flow) & FRAG_LATER) == 0) {
+                        if (FlowKey.isIp(flow, 0) && (FlowField.NW_FRAG.get(flow) & FRAG_LATER) == 0) {
                             final FlowField f = s.source() ? FlowField.TP_SRC : FlowField.TP_DST;
                             FlowField.NW_PROTO.or(wc, 0xFF);
                             f.or(wc, 0xFFFF);
@@ -270,7 +270,7 @@ public final class Xlate {
                     }
                     case OfAction.DecTtl d -> {
                         FlowField.NW_TTL.or(wc, 0xFF);
-                        if (isIp(flow)) {
+                        if (FlowKey.isIp(flow, 0)) {
                             FlowField.NW_PROTO.or(wc, 0xFF);
                             final long ttl = FlowField.NW_TTL.get(flow);
                             if (ttl > 1) {
@@ -340,7 +340,7 @@ public final class Xlate {
                     constTags[0] |= 0xFFFF_0000L;
                 }
             }
-            if (f.writeConsultsNwProto() && isIp(flow)) {
+            if (f.writeConsultsNwProto() && FlowKey.isIp(flow, 0)) {
                 FlowField.NW_PROTO.or(wc, 0xFF);
             }
         }
@@ -538,7 +538,7 @@ public final class Xlate {
 
         private void commitL4() {
             final int proto = (int) FlowField.NW_PROTO.get(flow);
-            if (proto == 0 || !isIp(base) || (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)) {
+            if (proto == 0 || !FlowKey.isIp(base, 0) || (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)) {
                 return;
             }
             final int src = changedMask(FlowField.TP_SRC);
@@ -614,20 +614,15 @@ public final class Xlate {
         }
     }
 
-    static boolean isIp(final long[] k) {
-        final int t = FlowKey.dlType(k, 0);
-        return t == ETH_TYPE_IP || t == ETH_TYPE_IPV6;
-    }
+    private static final List<OfField> HASH_IPV4 =
+            List.of(OfField.NW_SRC, OfField.NW_DST, OfField.NW_PROTO, OfField.TP_SRC, OfField.TP_DST);
+    private static final List<OfField> HASH_IPV6 =
+            List.of(OfField.IPV6_SRC, OfField.IPV6_DST, OfField.NW_PROTO, OfField.TP_SRC, OfField.TP_DST);
+    private static final List<OfField> HASH_L2 = List.of(OfField.ETH_SRC, OfField.ETH_DST);
 
     /** The fields a select group hashes when none are configured: addresses, protocol, ports. */
     static List<OfField> defaultHashFields(final long[] flow) {
         final int type = FlowKey.dlType(flow, 0);
-        if (type == ETH_TYPE_IP) {
-            return List.of(OfField.NW_SRC, OfField.NW_DST, OfField.NW_PROTO, OfField.TP_SRC, OfField.TP_DST);
-        }
-        if (type == ETH_TYPE_IPV6) {
-            return List.of(OfField.IPV6_SRC, OfField.IPV6_DST, OfField.NW_PROTO, OfField.TP_SRC, OfField.TP_DST);
-        }
-        return List.of(OfField.ETH_SRC, OfField.ETH_DST);
+        return type == ETH_TYPE_IP ? HASH_IPV4 : type == ETH_TYPE_IPV6 ? HASH_IPV6 : HASH_L2;
     }
 }

@@ -49,7 +49,7 @@ final class LbRig {
         final XlateResult r = xlate.translate(pipeline.current(), key);
         final DpFlow flow = new DpFlow(key, FlowMask.of(r.datapathMask()), r.actions(), 0, System.currentTimeMillis());
         final Ukey ukey = new Ukey(flow, key, r, counters);
-        lb.commit(r.claims(), ukey);
+        lb.commit(ukey);
         ukey.transition(io.flowgate.slowpath.ukey.UkeyState.INSTALLED);
         ukey.unlock();
         return ukey;
