@@ -2,8 +2,8 @@ package io.flowgate.bench;
 
 import io.flowgate.fastpath.packet.PacketBatch;
 import io.flowgate.fastpath.port.Port;
+import io.flowgate.fastpath.port.TxQueue;
 
-import java.lang.foreign.MemorySegment;
 
 /**
  * A receive port that hands out the same frames over and over, zero-copy (as a DPDK port lends
@@ -36,12 +36,7 @@ final class LoopPort implements Port {
     }
 
     @Override
-    public boolean copiesIntoBatch() {
-        return false;
-    }
-
-    @Override
-    public int rxBurst(final PacketBatch batch) {
+    public int rxBurst(final int queue, final PacketBatch batch) {
         final Traffic t = traffic;
         final int size = t.size();
         int i = next;
@@ -60,9 +55,8 @@ final class LoopPort implements Port {
     }
 
     @Override
-    public boolean send(final int txq, final MemorySegment memory, final long address, final int length,
-                        final long timestampNanos) {
-        return false;
+    public TxQueue txQueue(final int queue) {
+        return (memory, address, length, timestampNanos) -> false;
     }
 
     @Override

@@ -5,6 +5,9 @@ import io.flowgate.fastpath.megaflow.FlowRegistry;
 import io.flowgate.fastpath.flow.FlowMask;
 import io.flowgate.fastpath.packet.PacketBatch;
 import io.flowgate.fastpath.pmd.Pmd;
+import io.flowgate.fastpath.pmd.PmdCommand;
+import io.flowgate.fastpath.port.RxQueue;
+import io.flowgate.fastpath.upcall.UpcallRings;
 import io.flowgate.fastpath.pmd.PmdCounter;
 import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.port.Port;
@@ -86,7 +89,8 @@ public class PipelineBenchmark {
         sink = new SinkPort(2);
         ring = new UpcallRing(1 << 20);
         final List<Port> ports = List.of(rx, sink);
-        pmd = new Pmd(0, ports, List.of(rx), new UpcallRing[] {ring}, 100, 1, false);
+        pmd = new Pmd(0, ports, new UpcallRings(List.of(ring)), 100, 1, false);
+        pmd.offer(new PmdCommand.AdoptQueue(new RxQueue(rx, 0)));
         megaflows = installMegaflows(pmd, traffic, rules);
     }
 

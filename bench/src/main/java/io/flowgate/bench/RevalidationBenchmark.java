@@ -87,14 +87,8 @@ public class RevalidationBenchmark {
     public long round() {
         final var pmd = rig.pmds.getFirst();
         final Round r = rig.revalidators.startRound(System.currentTimeMillis());
-        rig.revalidators.dump(0, r, () -> {
-            pmd.doWork();
-            return true;
-        });
-        rig.revalidators.sweep(0, r, () -> {
-            pmd.doWork();
-            return true;
-        });
+        rig.revalidators.dump(0, r, pmd::doWork);
+        rig.revalidators.sweep(0, r, pmd::doWork);
         rig.revalidators.finishRound(r);
         return r.seq();
     }

@@ -39,15 +39,9 @@ public final class RevalidationRounds {
                 rig.udpif.flowLimit().set(10_000_000);
                 final long t0 = System.nanoTime();
                 final Round r = rig.revalidators.startRound(System.currentTimeMillis());
-                rig.revalidators.dump(0, r, () -> {
-                    pmd.doWork();
-                    return true;
-                });
+                rig.revalidators.dump(0, r, pmd::doWork);
                 final long t1 = System.nanoTime();
-                rig.revalidators.sweep(0, r, () -> {
-                    pmd.doWork();
-                    return true;
-                });
+                rig.revalidators.sweep(0, r, pmd::doWork);
                 rig.revalidators.finishRound(r);
                 final long t2 = System.nanoTime();
                 System.out.printf("round %2d %-9s dump %6.1f ms, sweep %5.1f ms, flows %d%n", i,

@@ -2,6 +2,7 @@ package io.flowgate.bench;
 
 import io.flowgate.fastpath.packet.PacketBatch;
 import io.flowgate.fastpath.port.Port;
+import io.flowgate.fastpath.port.TxQueue;
 
 import java.lang.foreign.MemorySegment;
 
@@ -9,7 +10,7 @@ import java.lang.foreign.MemorySegment;
 final class SinkPort implements Port {
     static final int QUEUES = 16;
     private final int number;
-    private final long[] packets = new long[QUEUES * 8];
+    private final SinkQueue[] queues = new SinkQueue[QUEUES];
 
     SinkPort(final int number) {
         this.number = number;
@@ -36,7 +37,7 @@ final class SinkPort implements Port {
     }
 
     @Override
-    public int rxBurst(final PacketBatch batch) {
+    public int rxBurst(final int queue, final PacketBatch batch) {
         return 0;
     }
 
@@ -48,17 +49,35 @@ final class SinkPort implements Port {
     /** Packets sent so far (read when the senders are quiet). */
     long packets() {
         long n = 0;
-        for (int q = 0; q < QUEUES; q++) {
-            n += packets[q * 8];
+        synchronized (this) {
+            for (SinkQueue q : queues) {
+                n += q == null ? 0 : q.packets;
+            }
         }
         return n;
     }
 
     @Override
-    public boolean send(final int txq, final MemorySegment memory, final long address, final int length,
-                        final long timestampNanos) {
-        packets[txq * 8]++; // one cache line per queue
-        return true;
+    public synchronized TxQueue txQueue(final int queue) {
+        if (queues[queue] == null) {
+            queues[queue] = new SinkQueue();
+        }
+        return queues[queue];
+    }
+
+    /** One PMD's count, padded to a cache line of its own. */
+    @SuppressWarnings("unused")
+    private static final class SinkQueue implements TxQueue {
+        private long p1, p2, p3, p4, p5, p6, p7;
+        long packets;
+        private long q1, q2, q3, q4, q5, q6, q7;
+
+        @Override
+        public boolean send(final MemorySegment memory, final long address, final int length,
+                            final long timestampNanos) {
+            packets++;
+            return true;
+        }
     }
 
     @Override

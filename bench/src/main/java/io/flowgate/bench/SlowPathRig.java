@@ -3,6 +3,8 @@ package io.flowgate.bench;
 import io.flowgate.fastpath.flow.FlowField;
 import io.flowgate.fastpath.megaflow.FlowRegistry;
 import io.flowgate.fastpath.pmd.Pmd;
+import io.flowgate.fastpath.pmd.Pmds;
+import io.flowgate.fastpath.upcall.UpcallRings;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.upcall.UpcallRing;
 import io.flowgate.revalidator.Revalidators;
@@ -38,6 +40,7 @@ final class SlowPathRig implements AutoCloseable {
     final Udpif udpif;
     final SinkPort sink = new SinkPort(2);
     final List<Pmd> pmds = new ArrayList<>();
+    final Pmds live = new Pmds();
     final List<Handler> handlers = new ArrayList<>();
     final Revalidators revalidators;
     private final byte[] frame = Traffic.udp("10.0.0.1", "172.16.0.1", 40000, 8080);
@@ -52,14 +55,14 @@ final class SlowPathRig implements AutoCloseable {
         final UpcallRing none = new UpcallRing(1 << 16);
         for (int i = 0; i < handlerCount; i++) {
             final LoopPort in = new LoopPort(1, new Traffic(List.of(frame)));
-            pmds.add(new Pmd(i, List.<Port>of(in, sink), List.of(), new UpcallRing[] {none}, 100, 1, false));
+            pmds.add(new Pmd(i, List.<Port>of(in, sink), new UpcallRings(List.of(none)), 100, 1, false));
+            live.add(pmds.get(i));
         }
+        udpif.megaflows(false);
         for (int i = 0; i < handlerCount; i++) {
-            final Handler h = new Handler(i, none, udpif, pmds.toArray(new Pmd[0]));
-            h.megaflows(false);
-            handlers.add(h);
+            handlers.add(new Handler(i, none, udpif, live));
         }
-        revalidators = new Revalidators(settings, udpif, id -> id < pmds.size() ? pmds.get(id) : null);
+        revalidators = new Revalidators(settings, udpif, live);
         try (Traffic t = new Traffic(List.of(frame))) {
             baseKey = t.key(0, 1);
         }
@@ -71,7 +74,7 @@ final class SlowPathRig implements AutoCloseable {
         FlowField.NW_SRC.set(key, 0x0A00_0000L | (n & 0xFF_FFFF));
         FlowField.TP_SRC.set(key, 1024 + ((n >>> 24) & 0x3FF));
         FlowField.NW_DST.set(key, 0xAC10_0000L | pmd);
-        return new UpcallRing.Upcall(pmd, 1, -1, 0, 0, key, frame);
+        return new UpcallRing.Upcall(pmd, 1, 0, 14, 34, 0, 0, key, frame);
     }
 
     /** Runs the PMD's command queue dry (installs and packet-outs). */

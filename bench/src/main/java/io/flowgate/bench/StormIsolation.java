@@ -2,6 +2,10 @@ package io.flowgate.bench;
 
 import io.flowgate.fastpath.megaflow.FlowRegistry;
 import io.flowgate.fastpath.pmd.Pmd;
+import io.flowgate.fastpath.pmd.PmdCommand;
+import io.flowgate.fastpath.pmd.Pmds;
+import io.flowgate.fastpath.port.RxQueue;
+import io.flowgate.fastpath.upcall.UpcallRings;
 import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.upcall.UpcallRing;
@@ -78,17 +82,21 @@ public final class StormIsolation {
         for (int i = 0; i < rings.length; i++) {
             rings[i] = new UpcallRing(8 << 20);
         }
-        final Pmd pmd = new Pmd(0, List.<Port>of(steady, sink, storm), List.of(steady, storm), rings, 100, 1, false);
+        final Pmd pmd = new Pmd(0, List.<Port>of(steady, sink, storm), new UpcallRings(List.of(rings)), 100, 1, false);
+        pmd.offer(new PmdCommand.AdoptQueue(new RxQueue(steady, 0)));
+        pmd.offer(new PmdCommand.AdoptQueue(new RxQueue(storm, 0)));
+        final Pmds live = new Pmds();
+        live.add(pmd);
+        udpif.megaflows(false); // every storm packet is a flow of its own
         PipelineBenchmark.installMegaflows(pmd, established, "priority=1,udp,actions=output:2\n");
         final List<AgentRunner> runners = new ArrayList<>();
         final Handler[] handlers = new Handler[handlerCount];
         for (int i = 0; i < handlerCount; i++) {
-            handlers[i] = new Handler(i, rings[i], udpif, new Pmd[] {pmd});
-            handlers[i].megaflows(false); // every storm packet is a flow of its own
+            handlers[i] = new Handler(i, rings[i], udpif, live);
             runners.add(start(new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 200_000), Throwable::printStackTrace,
                     null, handlers[i])));
         }
-        final Revalidators revalidators = new Revalidators(RevalidatorSettings.DEFAULTS, udpif, id -> pmd);
+        final Revalidators revalidators = new Revalidators(RevalidatorSettings.DEFAULTS, udpif, live);
         for (Revalidator r : revalidators.agents()) {
             runners.add(start(new AgentRunner(new BackoffIdleStrategy(10, 10, 10_000, 5_000_000),
                     Throwable::printStackTrace, null, r)));

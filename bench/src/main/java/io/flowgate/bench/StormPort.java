@@ -2,6 +2,7 @@ package io.flowgate.bench;
 
 import io.flowgate.fastpath.packet.PacketBatch;
 import io.flowgate.fastpath.port.Port;
+import io.flowgate.fastpath.port.TxQueue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -47,7 +48,7 @@ final class StormPort implements Port {
     }
 
     @Override
-    public int rxBurst(final PacketBatch batch) {
+    public int rxBurst(final int queue, final PacketBatch batch) {
         final long pps = packetsPerSecond;
         final long now = System.nanoTime();
         if (pps == 0) {
@@ -76,9 +77,8 @@ final class StormPort implements Port {
     }
 
     @Override
-    public boolean send(final int txq, final MemorySegment memory, final long address, final int length,
-                        final long timestampNanos) {
-        return false;
+    public TxQueue txQueue(final int queue) {
+        return (memory, address, length, timestampNanos) -> true;
     }
 
     @Override

@@ -100,4 +100,50 @@ public final class CpuAffinity {
         }
         return cpus;
     }
+
+    /**
+     * Parses a CPU mask as OVS's pmd-cpu-mask takes it: hexadecimal, with or without 0x, the
+     * lowest bit CPU 0 ("0x6" is CPUs 1 and 2).
+     */
+    public static BitSet parseMask(final String text) {
+        final String hex = text.strip().startsWith("0x") || text.strip().startsWith("0X")
+                ? text.strip().substring(2) : text.strip();
+        if (hex.isEmpty()) {
+            throw new IllegalArgumentException("empty CPU mask \"" + text + "\"");
+        }
+        final BitSet cpus = new BitSet();
+        for (int i = 0; i < hex.length(); i++) {
+            final int digit = Character.digit(hex.charAt(hex.length() - 1 - i), 16);
+            if (digit < 0) {
+                throw new IllegalArgumentException("\"" + text + "\" is not a hexadecimal CPU mask (bad digit '"
+                        + hex.charAt(hex.length() - 1 - i) + "')");
+            }
+            for (int b = 0; b < 4; b++) {
+                if ((digit & (1 << b)) != 0) {
+                    if (i * 4 + b >= SET_BYTES * 8) {
+                        throw new IllegalArgumentException("CPU mask \"" + text + "\" names CPUs beyond "
+                                + (SET_BYTES * 8 - 1));
+                    }
+                    cpus.set(i * 4 + b);
+                }
+            }
+        }
+        if (cpus.isEmpty()) {
+            throw new IllegalArgumentException("CPU mask \"" + text + "\" names no CPU");
+        }
+        return cpus;
+    }
+
+    /** A CPU set as a mask in OVS's form: "0x6". */
+    public static String toMask(final BitSet cpus) {
+        final StringBuilder s = new StringBuilder();
+        for (int nibble = (cpus.length() + 3) / 4 - 1; nibble >= 0; nibble--) {
+            int d = 0;
+            for (int b = 0; b < 4; b++) {
+                d |= cpus.get(nibble * 4 + b) ? 1 << b : 0;
+            }
+            s.append(Character.forDigit(d, 16));
+        }
+        return "0x" + (s.isEmpty() ? "0" : s);
+    }
 }

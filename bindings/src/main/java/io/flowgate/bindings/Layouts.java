@@ -29,6 +29,7 @@ public final class Layouts {
         m.put("rte_mbuf.pkt_len", rte_mbuf.pkt_len);
         m.put("rte_mbuf.data_len", rte_mbuf.data_len);
         m.put("rte_mbuf.buf_len", rte_mbuf.buf_len);
+        m.put("rte_mbuf.hash.rss", rte_mbuf.hash_rss);
         m.put("rte_mbuf.pool", rte_mbuf.pool);
         m.put("rte_mbuf.next", rte_mbuf.next);
         m.put("rte_eth_stats", rte_eth_stats.layout().byteSize());
@@ -40,6 +41,13 @@ public final class Layouts {
         m.put("rte_eth_conf.rxmode.mtu", rte_eth_conf.rxmode_mtu);
         m.put("rte_eth_conf.rxmode.offloads", rte_eth_conf.rxmode_offloads);
         m.put("rte_eth_conf.txmode.offloads", rte_eth_conf.txmode_offloads);
+        m.put("rte_eth_conf.rxmode.mq_mode", rte_eth_conf.rxmode_mq_mode);
+        m.put("rte_eth_conf.rx_adv_conf.rss_conf.rss_hf", rte_eth_conf.rss_conf_rss_hf);
+        m.put("RTE_ETH_MQ_RX_RSS", (long) rte_eth_conf.MQ_RX_RSS);
+        m.put("RTE_ETH_RSS_IP", rte_eth_conf.RSS_IP);
+        m.put("RTE_ETH_RSS_TCP", rte_eth_conf.RSS_TCP);
+        m.put("RTE_ETH_RSS_UDP", rte_eth_conf.RSS_UDP);
+        m.put("RTE_MBUF_F_RX_RSS_HASH", rte_mbuf.F_RX_RSS_HASH);
         m.put("rte_eth_dev_info", rte_eth_dev_info.SIZE);
         m.put("rte_eth_dev_info.driver_name", rte_eth_dev_info.driver_name);
         m.put("rte_eth_dev_info.if_index", rte_eth_dev_info.if_index);
@@ -49,6 +57,7 @@ public final class Layouts {
         m.put("rte_eth_dev_info.max_tx_queues", rte_eth_dev_info.max_tx_queues);
         m.put("rte_eth_dev_info.rx_offload_capa", rte_eth_dev_info.rx_offload_capa);
         m.put("rte_eth_dev_info.tx_offload_capa", rte_eth_dev_info.tx_offload_capa);
+        m.put("rte_eth_dev_info.flow_type_rss_offloads", rte_eth_dev_info.flow_type_rss_offloads);
         m.put("rte_ether_addr", 6L);
         m.put("RTE_PKTMBUF_HEADROOM", 128L);
         m.put("RTE_MBUF_DEFAULT_BUF_SIZE", 2176L);

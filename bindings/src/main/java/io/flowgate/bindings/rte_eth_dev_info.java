@@ -15,6 +15,7 @@ public final class rte_eth_dev_info {
     public static final long max_tx_queues = 46;
     public static final long rx_offload_capa = 72;
     public static final long tx_offload_capa = 80;
+    public static final long flow_type_rss_offloads = 112;
 
     private rte_eth_dev_info() {
     }
@@ -34,6 +35,11 @@ public final class rte_eth_dev_info {
 
     public static long rx_offload_capa(final MemorySegment info) {
         return info.get(ValueLayout.JAVA_LONG, rx_offload_capa);
+    }
+
+    /** The RSS hash functions the device has ({@code RTE_ETH_RSS_*} bits); 0: no RSS. */
+    public static long flow_type_rss_offloads(final MemorySegment info) {
+        return info.get(ValueLayout.JAVA_LONG, flow_type_rss_offloads);
     }
 
     public static long tx_offload_capa(final MemorySegment info) {

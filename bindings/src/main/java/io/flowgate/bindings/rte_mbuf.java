@@ -47,6 +47,10 @@ public final class rte_mbuf {
     public static final long pkt_len = offset("pkt_len");
     public static final long data_len = offset("data_len");
     public static final long buf_len = offset("buf_len");
+    /** {@code hash.rss}: the NIC's RSS hash, valid when {@link #F_RX_RSS_HASH} is in ol_flags. */
+    public static final long hash_rss = offset("hash");
+    /** {@code RTE_MBUF_F_RX_RSS_HASH}. */
+    public static final long F_RX_RSS_HASH = 1L << 1;
     public static final long pool = offset("pool");
     public static final long next = offset("next");
 
@@ -99,6 +103,10 @@ public final class rte_mbuf {
 
     public static long ol_flags(final long m) {
         return ALL.get(U64, m + ol_flags);
+    }
+
+    public static int hash_rss(final long m) {
+        return ALL.get(U32, m + hash_rss);
     }
 
     /** A 64-bit dynamic field at {@code offset} (as registered through rte_mbuf_dynfield_lookup). */

@@ -2,31 +2,33 @@ package io.flowgate.revalidator;
 
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.megaflow.FlowRegistry;
-import io.flowgate.fastpath.pmd.Pmd;
+import io.flowgate.fastpath.pmd.Outbox;
 import io.flowgate.fastpath.pmd.PmdCommand;
+import io.flowgate.fastpath.pmd.Pmds;
 import io.flowgate.slowpath.ukey.Ukey;
+import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.ukey.UkeyState;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
-import java.util.function.IntFunction;
 
 /**
  * Deletes a batch of datapath flows, as OVS's dpif delete operations do, returning their final
- * statistics: each flow is marked dead (its PMD stops using it at once, even from its EMC), a
- * remove command goes to its PMD, and once every PMD has acknowledged (after which no packet
- * touches the flow) the final statistics are pushed to the rules, the flow leaves the registry,
- * and its ukey moves to REMOVED and is unlocked. The ukeys come in locked by the caller.
+ * statistics, in two steps that never wait:
+ * <ol>
+ * <li>{@link #start}: each flow is marked dead (its PMD stops using it at once, even from its EMC)
+ *     and a remove command goes to its PMD;</li>
+ * <li>{@link #tryComplete}, called again until it says yes: once every PMD has acknowledged (after
+ *     which no packet touches the flow) the final statistics are pushed to the rules, the flow
+ *     leaves the registry, and its ukey moves to REMOVED (and, for a sweep's stale ukeys, on to
+ *     DELETED) and is unlocked.</li>
+ * </ol>
+ * The ukeys come in locked by the caller and stay locked until the removal completes.
  */
 public final class FlowRemoval {
-    /** How to wait for PMD acknowledgements: returns false to give up (shutting down). */
-    public interface Waiter {
-        boolean idle();
-    }
-
     private final List<Ukey> ukeys = new ArrayList<>();
     private final List<DpFlow> orphans = new ArrayList<>();
+    private boolean finish;
 
     void add(final Ukey locked) {
         ukeys.add(locked);
@@ -37,6 +39,11 @@ public final class FlowRemoval {
         orphans.add(flow);
     }
 
+    /** Finish the ukeys too once their flows are gone (a sweep deleting stale ukeys). */
+    void finishUkeys() {
+        finish = true;
+    }
+
     boolean isEmpty() {
         return ukeys.isEmpty() && orphans.isEmpty();
     }
@@ -45,38 +52,38 @@ public final class FlowRemoval {
         return ukeys.size() + orphans.size();
     }
 
-    /**
-     * Deletes the flows and finishes their removal.
-     *
-     * @return false if waiting was abandoned (the ukeys are then unlocked, still INSTALLED, with
-     *         dead flows that the next round deletes again)
-     */
-    boolean execute(final IntFunction<Pmd> pmds, final FlowRegistry registry, final Waiter waiter) {
+    /** Marks the flows dead and asks their PMDs to remove them. */
+    void start(final Pmds pmds, final Outbox outbox) {
         for (Ukey u : ukeys) {
-            request(u.flow(), pmds, waiter);
+            request(u.flow(), pmds, outbox);
         }
         for (DpFlow f : orphans) {
-            request(f, pmds, waiter);
+            request(f, pmds, outbox);
         }
-        final BooleanSupplier acknowledged = () -> {
-            for (Ukey u : ukeys) {
-                if (!u.flow().isRemoved()) {
-                    return false;
-                }
+    }
+
+    private static void request(final DpFlow flow, final Pmds pmds, final Outbox outbox) {
+        flow.markDead();
+        if (pmds.get(flow.pmdId()) == null) {
+            flow.markRemoved(); // the PMD is gone and its tables with it
+            return;
+        }
+        outbox.send(flow.pmdId(), new PmdCommand.Remove(flow));
+    }
+
+    /**
+     * Completes the removal if every PMD has acknowledged.
+     *
+     * @return true if it is complete (the batch is then empty again)
+     */
+    boolean tryComplete(final FlowRegistry registry, final UkeyMap map) {
+        for (Ukey u : ukeys) {
+            if (!u.flow().isRemoved()) {
+                return false;
             }
-            for (DpFlow f : orphans) {
-                if (!f.isRemoved()) {
-                    return false;
-                }
-            }
-            return true;
-        };
-        while (!acknowledged.getAsBoolean()) {
-            if (!waiter.idle()) {
-                for (Ukey u : ukeys) {
-                    u.unlock();
-                }
-                clear();
+        }
+        for (DpFlow f : orphans) {
+            if (!f.isRemoved()) {
                 return false;
             }
         }
@@ -85,32 +92,26 @@ public final class FlowRemoval {
             registry.remove(u.flow());
             u.transition(UkeyState.REMOVED);
             u.unlock();
+            if (finish) {
+                map.finish(u);
+            }
         }
         for (DpFlow f : orphans) {
             registry.remove(f);
         }
-        clear();
+        ukeys.clear();
+        orphans.clear();
+        finish = false;
         return true;
     }
 
-    private static void request(final DpFlow flow, final IntFunction<Pmd> pmds, final Waiter waiter) {
-        flow.markDead();
-        final Pmd pmd = pmds.apply(flow.pmdId());
-        if (pmd == null) {
-            // The PMD is gone and its tables with it.
-            flow.markRemoved();
-            return;
+    /** Gives up (shutting down): the ukeys are unlocked, still INSTALLED, their flows dead. */
+    void abandon() {
+        for (Ukey u : ukeys) {
+            u.unlock();
         }
-        final PmdCommand.Remove remove = new PmdCommand.Remove(flow);
-        while (!pmd.offer(remove)) {
-            if (!waiter.idle()) {
-                return;
-            }
-        }
-    }
-
-    private void clear() {
         ukeys.clear();
         orphans.clear();
+        finish = false;
     }
 }

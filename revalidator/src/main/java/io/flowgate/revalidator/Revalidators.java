@@ -1,9 +1,9 @@
 package io.flowgate.revalidator;
 
-import io.flowgate.fastpath.flow.FlowMask;
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.megaflow.FlowRegistry;
-import io.flowgate.fastpath.pmd.Pmd;
+import io.flowgate.fastpath.pmd.Outbox;
+import io.flowgate.fastpath.pmd.Pmds;
 import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
@@ -18,6 +18,7 @@ import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Phaser;
@@ -26,7 +27,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.IntFunction;
 
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -42,20 +42,27 @@ import org.agrona.concurrent.IdleStrategy;
  * barrier the leader moves the dynamic flow limit and expires rules whose idle or hard timeout
  * has passed (a rule change, so the next round starts at once).
  *
- * <p>The phases are public so tests can run them one step at a time on one thread.
+ * <p>How many revalidators take part is fixed per round ({@link Round#revalidators()}): a change
+ * ({@link #resize}) is applied by the leader between rounds, so no round ever loses a participant
+ * and no flow is purged by it. Each step ({@link #dumpBatch}, {@link #sweepShard}) is a bounded
+ * piece of work for one {@link Revalidator} duty cycle; the synchronous {@link #dump} and
+ * {@link #sweep} run whole phases, for tests that step everything on one thread.
  */
 public final class Revalidators implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("revalidator");
-    private final RevalidatorSettings settings;
+    private volatile RevalidatorSettings settings;
+    private final Udpif udpif;
     private final UkeyMap ukeys;
     private final FlowRegistry registry;
     private final RulePipeline pipeline;
     private final Xlate xlate;
     private final LoadBalancer loadBalancer;
     private final FlowLimit flowLimit;
-    private volatile IntFunction<Pmd> pmds;
-    private final Revalidator[] agents;
-    private final Phaser barrier;
+    private final Pmds pmds;
+    private volatile Revalidator[] agents;
+    /** Revalidators asked for; the leader makes it {@link #active} between rounds. */
+    private volatile int requested;
+    private volatile int active;
     private volatile boolean running = true;
 
     // Round state: written by the leader, read by all after the volatile publish of `current`.
@@ -84,8 +91,9 @@ public final class Revalidators implements AutoCloseable {
     final LongAdder errors = new LongAdder();
     final LongAdder flushed = new LongAdder();
 
-    public Revalidators(final RevalidatorSettings settings, final Udpif udpif, final IntFunction<Pmd> pmds) {
+    public Revalidators(final RevalidatorSettings settings, final Udpif udpif, final Pmds pmds) {
         this.settings = settings;
+        this.udpif = udpif;
         this.ukeys = udpif.ukeys();
         this.registry = udpif.registry();
         this.pipeline = udpif.pipeline();
@@ -93,11 +101,13 @@ public final class Revalidators implements AutoCloseable {
         this.loadBalancer = udpif.loadBalancer();
         this.flowLimit = udpif.flowLimit();
         this.pmds = pmds;
-        this.agents = new Revalidator[settings.revalidators()];
-        for (int i = 0; i < agents.length; i++) {
-            agents[i] = new Revalidator(i, this);
+        final Revalidator[] a = new Revalidator[settings.revalidators()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = new Revalidator(i, this);
         }
-        this.barrier = new Phaser(agents.length);
+        this.agents = a;
+        this.requested = a.length;
+        this.active = a.length;
     }
 
     public RevalidatorSettings settings() {
@@ -109,9 +119,63 @@ public final class Revalidators implements AutoCloseable {
         return agents.clone();
     }
 
-    /** Where to find PMDs by id (replaced on reconfiguration). */
-    public void pmds(final IntFunction<Pmd> lookup) {
-        this.pmds = lookup;
+    /** An outbox for one revalidator's commands to the PMDs. */
+    Outbox outbox() {
+        return new Outbox(pmds);
+    }
+
+    /** Revalidators taking part in rounds now. */
+    public int active() {
+        return active;
+    }
+
+    /**
+     * Asks for {@code n} revalidators (n-revalidator-threads) from the next round on. Returns the
+     * agents to start (when there are more); {@link #awaitResized} tells when the leader has
+     * applied it, after which the agents beyond {@code n} take part in no round and can stop.
+     */
+    public synchronized List<Revalidator> resize(final int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n-revalidator-threads must be at least 1, not " + n);
+        }
+        final Revalidator[] old = agents;
+        final List<Revalidator> added = new ArrayList<>();
+        if (n > old.length) {
+            final Revalidator[] grown = Arrays.copyOf(old, n);
+            for (int i = old.length; i < n; i++) {
+                grown[i] = new Revalidator(i, this);
+                added.add(grown[i]);
+            }
+            agents = grown;
+        }
+        requested = n;
+        return added;
+    }
+
+    /**
+     * Waits until the leader has applied the last {@link #resize} (between two rounds) and returns
+     * the agents that no longer take part, which the caller stops.
+     */
+    public synchronized List<Revalidator> awaitResized(final long timeout, final TimeUnit unit)
+            throws InterruptedException, TimeoutException {
+        final long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (active != requested) {
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("the revalidator leader did not reach the end of its round");
+            }
+            wait(1);
+        }
+        final Revalidator[] a = agents;
+        if (a.length > active) {
+            agents = Arrays.copyOf(a, active);
+            return List.of(Arrays.copyOfRange(a, active, a.length));
+        }
+        return List.of();
+    }
+
+    /** Changes max-idle from the next round on. */
+    public void maxIdle(final long millis) {
+        settings = settings.withMaxIdle(millis);
     }
 
     public FlowLimit flowLimit() {
@@ -120,8 +184,18 @@ public final class Revalidators implements AutoCloseable {
 
     // ---- what agents run ----
 
+    /** Leader, between rounds: takes part in the next rounds with as many revalidators as asked for. */
+    void applyResize() {
+        final int n = requested;
+        if (n != active) {
+            LOG.log(System.Logger.Level.INFO, "revalidators: " + active + " -> " + n + " from the next round on");
+            active = n;
+        }
+    }
+
     /** Leader: starts a round if one is due; returns it, or null. */
     Round maybeStartRound(final long now) {
+        applyResize();
         if (paused) {
             return null;
         }
@@ -145,10 +219,11 @@ public final class Revalidators implements AutoCloseable {
         final DpFlow[] flows = registry.view().toArray(new DpFlow[0]);
         final int limit = flowLimit.limit();
         final boolean overLimit = flows.length > limit;
+        final int n = active;
         final Round r = new Round(++seq, flows, new AtomicInteger(0), version, now,
                 overLimit ? RevalidatorSettings.OVER_LIMIT_IDLE_MILLIS : settings.maxIdleMillis(),
                 purge || flows.length > 2L * limit,
-                lastDurationMillis < RevalidatorSettings.MAX_REVALIDATOR_MILLIS / 2);
+                lastDurationMillis < RevalidatorSettings.MAX_REVALIDATOR_MILLIS / 2, n, new Phaser(n));
         current = r;
         return r;
     }
@@ -161,42 +236,52 @@ public final class Revalidators implements AutoCloseable {
         return running;
     }
 
-    /** Waits for every revalidator to reach this point of the round; false when shutting down. */
-    boolean barrier() {
-        final int phase = barrier.arrive();
-        while (running) {
-            try {
-                barrier.awaitAdvanceInterruptibly(phase, 100, TimeUnit.MILLISECONDS);
-                return true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            } catch (TimeoutException e) {
-                // Check whether we are stopping, then wait on.
-            }
-        }
-        return false;
-    }
-
     // ---- phase 1: dump ----
 
-    /** Takes batches of the round's flows until none are left and revalidates each. */
-    public void dump(final int revalidator, final Round r, final FlowRemoval.Waiter waiter) {
+    /**
+     * Revalidates the batch of the round's flows that starts at {@code at}; the flows to delete
+     * are returned as a started removal (or null when there are none).
+     */
+    FlowRemoval dumpBatch(final int revalidator, final Round r, final int at, final Outbox outbox) {
         final FlowRemoval removal = new FlowRemoval();
         final long now = r.startMillis();
+        final int end = Math.min(at + RevalidatorSettings.DUMP_BATCH, r.flows().length);
+        for (int i = at; i < end; i++) {
+            try {
+                revalidate(r, r.flows()[i], now, removal);
+            } catch (RuntimeException e) {
+                errors.increment();
+                LOG.log(System.Logger.Level.ERROR, "revalidator" + revalidator + ": flow " + r.flows()[i], e);
+            }
+        }
+        return started(removal, outbox);
+    }
+
+    private FlowRemoval started(final FlowRemoval removal, final Outbox outbox) {
+        if (removal.isEmpty()) {
+            return null;
+        }
+        removal.start(pmds, outbox);
+        return removal;
+    }
+
+    /** Completes a started removal if the PMDs have acknowledged it. */
+    boolean complete(final FlowRemoval removal) {
+        return removal.tryComplete(registry, ukeys);
+    }
+
+    /** The whole dump phase on the calling thread, stepping {@code step} (the PMDs) while removals wait. */
+    public void dump(final int revalidator, final Round r, final Runnable step) {
+        final Outbox outbox = new Outbox(pmds);
         for (int at = r.nextBatch(); at >= 0; at = r.nextBatch()) {
-            final int end = Math.min(at + RevalidatorSettings.DUMP_BATCH, r.flows().length);
-            for (int i = at; i < end; i++) {
-                try {
-                    revalidate(r, r.flows()[i], now, removal);
-                } catch (RuntimeException e) {
-                    errors.increment();
-                    LOG.log(System.Logger.Level.ERROR, "revalidator" + revalidator + ": flow " + r.flows()[i], e);
-                }
-            }
-            if (!removal.isEmpty()) {
-                removal.execute(pmds, registry, waiter);
-            }
+            finish(dumpBatch(revalidator, r, at, outbox), outbox, step);
+        }
+    }
+
+    private void finish(final FlowRemoval removal, final Outbox outbox, final Runnable step) {
+        while (removal != null && !complete(removal)) {
+            outbox.flush();
+            step.run();
         }
     }
 
@@ -290,43 +375,39 @@ public final class Revalidators implements AutoCloseable {
         NONE, FINISH, DELETE_STALE
     }
 
-    /** Sweeps the shards that belong to this revalidator (shard % revalidators == id). */
-    public void sweep(final int revalidator, final Round r, final FlowRemoval.Waiter waiter) {
+    /**
+     * Sweeps one shard of the ukey map: finishes REMOVED ukeys and deletes stale ones (returned as
+     * a started removal that finishes them when it completes, or null).
+     */
+    FlowRemoval sweepShard(final int revalidator, final Round r, final int shard, final Outbox outbox) {
         final FlowRemoval removal = new FlowRemoval();
-        final List<Ukey> stale = new ArrayList<>();
-        final int n = agents.length;
-        for (int shard = revalidator; shard < ukeys.shardCount(); shard += n) {
-            ukeys.forEachInShard(shard, ukey -> {
-                try {
-                    final SweepAction action = inspect(ukey, r);
-                    if (action == SweepAction.DELETE_STALE) {
-                        removal.add(ukey);
-                        stale.add(ukey);
-                    } else {
-                        apply(ukey, action);
-                    }
-                } catch (RuntimeException e) {
-                    errors.increment();
-                    LOG.log(System.Logger.Level.ERROR, "revalidator" + revalidator + ": sweeping " + ukey, e);
+        removal.finishUkeys();
+        ukeys.forEachInShard(shard, ukey -> {
+            try {
+                final SweepAction action = inspect(ukey, r);
+                if (action == SweepAction.DELETE_STALE) {
+                    removal.add(ukey);
+                } else {
+                    apply(ukey, action);
                 }
-            });
-            if (removal.size() >= RevalidatorSettings.DUMP_BATCH) {
-                finishStale(removal, stale, waiter);
+            } catch (RuntimeException e) {
+                errors.increment();
+                LOG.log(System.Logger.Level.ERROR, "revalidator" + revalidator + ": sweeping " + ukey, e);
             }
-        }
-        finishStale(removal, stale, waiter);
+        });
+        return started(removal, outbox);
     }
 
-    private void finishStale(final FlowRemoval removal, final List<Ukey> stale, final FlowRemoval.Waiter waiter) {
-        if (removal.isEmpty()) {
-            return;
+    /** The whole sweep of this revalidator's shards (shard % revalidators == id) on the calling thread. */
+    public void sweep(final int revalidator, final Round r, final Runnable step) {
+        final Outbox outbox = new Outbox(pmds);
+        for (int shard = revalidator; shard < ukeys.shardCount(); shard += r.revalidators()) {
+            finish(sweepShard(revalidator, r, shard, outbox), outbox, step);
         }
-        if (removal.execute(pmds, registry, waiter)) {
-            for (Ukey u : stale) {
-                apply(u, SweepAction.FINISH);
-            }
-        }
-        stale.clear();
+    }
+
+    int shardCount() {
+        return ukeys.shardCount();
     }
 
     /**
@@ -455,40 +536,81 @@ public final class Revalidators implements AutoCloseable {
 
     /**
      * Deletes every datapath flow now, on the calling thread, as OVS's dpif flow flush does
-     * (revalidator/purge, dpctl/del-flows): works while the revalidators are paused too. The
-     * ukeys move to REMOVED with their final statistics pushed; a sweep finishes them.
+     * (revalidator/purge, dpctl/del-flows, upcall/disable-megaflows): works while the revalidators
+     * are paused too. The ukeys move to REMOVED with their final statistics pushed; a sweep
+     * finishes them.
+     *
+     * <p>Complete: a flow whose ukey is locked (being re-translated, or removed by a revalidator)
+     * is waited for, not skipped; a flow being set up while the flush starts is either seen here
+     * or dropped by its handler ({@link Udpif#beginFlush}). No flow from before the call survives it.
      *
      * @return how many flows were deleted
      */
     public int flush() {
-        final FlowRemoval removal = new FlowRemoval();
-        final FlowRemoval.Waiter waiter = backoff();
-        int n = 0;
-        for (DpFlow flow : registry.view()) {
-            if (flow.isDead()) {
-                continue;
-            }
-            final Ukey ukey = flow.owner() instanceof Ukey u ? u : null;
-            if (ukey == null) {
-                removal.addOrphan(flow);
-            } else if (ukey.tryLock()) {
-                if (ukey.state() == UkeyState.INSTALLED) {
-                    removal.add(ukey);
-                } else {
-                    ukey.unlock();
-                    continue;
-                }
-            } else {
-                continue;
-            }
-            n++;
-            if (removal.size() >= RevalidatorSettings.DUMP_BATCH) {
-                removal.execute(pmds, registry, waiter);
-            }
-        }
-        removal.execute(pmds, registry, waiter);
+        udpif.beginFlush();
+        final int n = remove(registry.view());
         flushed.add(n);
         return n;
+    }
+
+    /**
+     * Deletes these datapath flows now, on the calling thread, waiting for any that someone else
+     * holds (a queue moving away from a PMD takes the source's copies away this way).
+     *
+     * @return how many were deleted here
+     */
+    public int remove(final java.util.Collection<DpFlow> flows) {
+        final Outbox outbox = new Outbox(pmds);
+        final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+        final FlowRemoval removal = new FlowRemoval();
+        List<DpFlow> pending = new ArrayList<>(flows);
+        int n = 0;
+        while (!pending.isEmpty() && running) {
+            final List<DpFlow> busy = new ArrayList<>();
+            for (DpFlow flow : pending) {
+                if (flow.isRemoved()) {
+                    continue;
+                }
+                final Ukey ukey = flow.owner() instanceof Ukey u ? u : null;
+                if (ukey == null) {
+                    removal.addOrphan(flow);
+                } else if (!ukey.tryLock()) {
+                    busy.add(flow); // someone is setting it up, re-translating or removing it: come back
+                    continue;
+                } else if (ukey.state() == UkeyState.INSTALLED && !flow.isDead()) {
+                    removal.add(ukey);
+                } else {
+                    ukey.unlock(); // already removed, or being removed by someone who holds it no more
+                    continue;
+                }
+                n++;
+                if (removal.size() >= RevalidatorSettings.DUMP_BATCH) {
+                    runToCompletion(removal, outbox, idle);
+                }
+            }
+            runToCompletion(removal, outbox, idle);
+            if (!busy.isEmpty()) {
+                idle.idle();
+            }
+            pending = busy;
+        }
+        return n;
+    }
+
+    private void runToCompletion(final FlowRemoval removal, final Outbox outbox, final IdleStrategy idle) {
+        if (removal.isEmpty()) {
+            return;
+        }
+        removal.start(pmds, outbox);
+        idle.reset();
+        while (!complete(removal)) {
+            if (!running) {
+                removal.abandon();
+                return;
+            }
+            outbox.flush();
+            idle.idle();
+        }
     }
 
     /**
@@ -533,7 +655,7 @@ public final class Revalidators implements AutoCloseable {
     /** The ukeys in revalidator {@code id}'s shards. */
     public int keys(final int id) {
         int n = 0;
-        for (int shard = id; shard < ukeys.shardCount(); shard += agents.length) {
+        for (int shard = id; shard < ukeys.shardCount(); shard += active) {
             n += ukeys.shardSize(shard);
         }
         return n;
@@ -545,19 +667,13 @@ public final class Revalidators implements AutoCloseable {
                 errors.sum(), deletedConnectionEnded.sum());
     }
 
-    /** A waiter that backs off while PMDs acknowledge, and gives up when stopping. */
-    FlowRemoval.Waiter backoff() {
-        final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
-        return () -> {
-            idle.idle();
-            return running;
-        };
-    }
-
-    /** Stops the rounds: agents waiting at a barrier or for PMDs return. */
+    /** Stops the rounds: agents waiting for the others or for PMDs give up. */
     @Override
     public void close() {
         running = false;
-        barrier.forceTermination();
+        final Round r = current;
+        if (r != null) {
+            r.barrier().forceTermination();
+        }
     }
 }

@@ -2,6 +2,10 @@ package io.flowgate.revalidator;
 
 import io.flowgate.fastpath.megaflow.FlowRegistry;
 import io.flowgate.fastpath.pmd.Pmd;
+import io.flowgate.fastpath.pmd.PmdCommand;
+import io.flowgate.fastpath.pmd.Pmds;
+import io.flowgate.fastpath.port.RxQueue;
+import io.flowgate.fastpath.upcall.UpcallRings;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.RingPort;
 import io.flowgate.fastpath.testing.PacketBuilder;
@@ -42,7 +46,8 @@ final class Rig implements AutoCloseable {
     final UpcallCounters upcalls;
     final Handler handler;
     final Revalidators revalidators;
-    final FlowRemoval.Waiter stepPmd;
+    final Runnable stepPmd;
+    final Pmds pmds = new Pmds();
     /** How many times each ukey was finished (the map's final-accounting hook). */
     final Map<Ukey, Integer> finishes = new HashMap<>();
     /** Every rule ever added, so statistics can be summed over replaced ones too. */
@@ -51,17 +56,16 @@ final class Rig implements AutoCloseable {
 
     Rig(final RevalidatorSettings settings, final String rules) throws Exception {
         final List<Port> ports = List.of(in, out2, out3);
-        pmd = new Pmd(0, ports, List.of(in), new UpcallRing[] {ring}, 1, 1, false);
+        pmd = new Pmd(0, ports, new UpcallRings(List.of(ring)), 1, 1, false);
+        pmd.offer(new PmdCommand.AdoptQueue(new RxQueue(in, 0)));
+        pmds.add(pmd);
         final Xlate xlate = new Xlate(p -> p >= 1 && p <= 3, null);
         udpif = new Udpif(pipeline, xlate, registry, ukeys, flowLimit);
         upcalls = udpif.counters();
-        handler = new Handler(0, ring, udpif, new Pmd[] {pmd});
-        revalidators = new Revalidators(settings, udpif, id -> id == 0 ? pmd : null);
+        handler = new Handler(0, ring, udpif, pmds);
+        revalidators = new Revalidators(settings, udpif, pmds);
         ukeys.onFinish(u -> finishes.merge(u, 1, Integer::sum));
-        stepPmd = () -> {
-            pmd.doWork();
-            return true;
-        };
+        stepPmd = pmd::doWork;
         setRules(rules);
     }
 

@@ -49,7 +49,11 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
     static final Set<String> CONFIG_KEYS = Set.of("flows", "groups", "rundir", "pmds", "handlers", "revalidators",
             "max-idle", "flow-limit", "emc-insert-inv-prob", "prefixes", "vlan-limit", "pmd-idle", "pmd-cpus",
-            "control-group", "log-file", "dpdk-args", "mbufs", "state-dir");
+            "control-group", "log-file", "dpdk-args", "mbufs", "state-dir", "n-handler-threads",
+            "n-revalidator-threads", "pmd-cpu-mask", "pmd-rxq-assign", "pmd-rxq-isolate");
+    /** Settings known by two names: Flowgate's first, OVS's other_config name second. */
+    static final Map<String, String> ALIASES = Map.of("handlers", "n-handler-threads", "revalidators",
+            "n-revalidator-threads");
     static final Path DEFAULT_RUNDIR = Path.of("/var/run/flowgate");
 
     @CommandLine.Spec
@@ -80,11 +84,30 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--pmds", paramLabel = "N", description = "PMD threads (default: 1)")
     Integer pmds;
 
-    @Option(names = "--handlers", paramLabel = "N", description = "upcall handler threads (default: 1)")
+    @Option(names = {"--handlers", "--n-handler-threads"}, paramLabel = "N",
+            description = "upcall handler threads (default: 1)")
     Integer handlers;
 
-    @Option(names = "--revalidators", paramLabel = "N", description = "revalidator threads (default: 1)")
+    @Option(names = {"--revalidators", "--n-revalidator-threads"}, paramLabel = "N",
+            description = "revalidator threads (default: 1)")
     Integer revalidators;
+
+    @Option(names = "--pmd-cpu-mask", paramLabel = "MASK",
+            description = "one PMD pinned to each CPU of this hex mask, as OVS's pmd-cpu-mask (0x6: CPUs 1 and 2)")
+    String pmdCpuMask;
+
+    @Option(names = "--pmd-rxq-assign", paramLabel = "MODE",
+            description = "how receive queues are spread over PMDs: cycles (default), roundrobin or group")
+    String rxqAssign;
+
+    @Option(names = "--pmd-rxq-isolate", paramLabel = "BOOL",
+            description = "a PMD with a pinned queue polls no other (default: true; false only with group)")
+    String rxqIsolate;
+
+    @Option(names = "--port-set", paramLabel = "N:KEY=VALUE",
+            description = "a port's setting: n_rxq=N (dpdk ports) or pmd-rxq-affinity=QUEUE:CORE,... (repeatable;"
+                    + " port.N.KEY = VALUE in the config file)")
+    List<String> portSettings = new ArrayList<>();
 
     @Option(names = "--max-idle", paramLabel = "MS", description = "delete flows idle this long (default: 10000)")
     Integer maxIdle;
@@ -130,7 +153,7 @@ final class RunCommand implements Callable<Integer> {
     private record Settings(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, int pmds, int handlers,
                             int revalidators, int maxIdle, int flowLimit, int emcInverse, TrieField[] prefixes,
                             int vlanLimit, boolean spin, List<Integer> pmdCpus, String controlGroup, Path logFile,
-                            List<String> dpdkArgs, int mbufs, Path stateDir) {
+                            List<String> dpdkArgs, int mbufs, Path stateDir, DatapathConfig.Queues queues) {
     }
 
     @Override
@@ -163,7 +186,8 @@ final class RunCommand implements Callable<Integer> {
                     .withRevalidation(new RevalidatorSettings(s.revalidators(), s.maxIdle(),
                             RevalidatorSettings.DEFAULTS.minRevalidatePps()))
                     .withFlowLimit(s.flowLimit()).withPmdCpus(s.pmdCpus())
-                    .withDpdk(new DatapathConfig.Dpdk(s.dpdkArgs(), s.mbufs(), 1024, 1024, 0, Map.of()));
+                    .withDpdk(new DatapathConfig.Dpdk(s.dpdkArgs(), s.mbufs(), 1024, 1024, 0, Map.of()))
+                    .withQueues(s.queues());
             final ConnectionTable connections;
             try {
                 connections = s.stateDir() == null ? ConnectionTable.inMemory(Datapath.CONNECTIONS)
@@ -274,7 +298,6 @@ final class RunCommand implements Callable<Integer> {
         final Path groupsFile = groups != null ? groups : file == null ? null : file.path("groups");
         final Path dir = rundir != null ? rundir : file != null && file.get("rundir") != null ? file.path("rundir")
                 : DEFAULT_RUNDIR;
-        final int pmdCount = number("pmds", pmds, file, 1, 1, 64);
         final int handlerCount = number("handlers", handlers, file, 1, 1, 64);
         final int revalidatorCount = number("revalidators", revalidators, file, 1, 1, 64);
         final int idle = number("max-idle", maxIdle, file, (int) RevalidatorSettings.DEFAULTS.maxIdleMillis(), 1,
@@ -294,14 +317,24 @@ final class RunCommand implements Callable<Integer> {
                     + pmdIdleMode + "\"");
         }
         final String cpuText = pmdCpus != null ? pmdCpus : file != null ? file.get("pmd-cpus") : null;
-        final List<Integer> cpus = new ArrayList<>();
-        if (cpuText != null) {
-            try {
-                CpuAffinity.parseList(cpuText).stream().forEach(cpus::add);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(origin("pmd-cpus", pmdCpus, file) + "pmd-cpus: " + e.getMessage());
-            }
+        final String maskText = pmdCpuMask != null ? pmdCpuMask : file != null ? file.get("pmd-cpu-mask") : null;
+        if (cpuText != null && maskText != null) {
+            throw new ConfigException("give pmd-cpus (a list) or pmd-cpu-mask (a hex mask), not both");
         }
+        final List<Integer> cpus = new ArrayList<>();
+        try {
+            if (cpuText != null) {
+                CpuAffinity.parseList(cpuText).stream().forEach(cpus::add);
+            } else if (maskText != null) {
+                CpuAffinity.parseMask(maskText).stream().forEach(cpus::add);
+            }
+        } catch (IllegalArgumentException e) {
+            final String key = cpuText != null ? "pmd-cpus" : "pmd-cpu-mask";
+            throw new ConfigException(origin(key, cpuText != null ? pmdCpus : pmdCpuMask, file) + key + ": "
+                    + e.getMessage());
+        }
+        // With a mask, one PMD per CPU (as OVS); with a list, --pmds of them pinned in turn.
+        final int pmdCount = maskText != null ? cpus.size() : number("pmds", pmds, file, 1, 1, 64);
         final String group = controlGroup != null ? controlGroup : file == null ? null : file.get("control-group");
         final Path log = logFile != null ? logFile : file == null ? null : file.path("log-file");
         final String ealText = dpdkArgs != null ? dpdkArgs : file == null ? null : file.get("dpdk-args");
@@ -309,12 +342,74 @@ final class RunCommand implements Callable<Integer> {
         final int mbufCount = number("mbufs", mbufs, file, DatapathConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1 << 24);
         return new Settings(specs, flowsFile, groupsFile, dir, pmdCount, handlerCount, revalidatorCount, idle, limit,
                 emc, tries, vlans, pmdIdleMode.equals("spin"), cpus, group, log, eal, mbufCount,
-                stateDir != null ? stateDir : file == null ? null : file.path("state-dir"));
+                stateDir != null ? stateDir : file == null ? null : file.path("state-dir"), queues(file, specs));
+    }
+
+    /** n_rxq and pmd-rxq-affinity per port, pmd-rxq-assign and pmd-rxq-isolate: file, then command line. */
+    @SuppressWarnings("unchecked")
+    private DatapathConfig.Queues queues(final ConfigFile file, final Map<Integer, PortSpec> specs)
+            throws ConfigException {
+        final Map<Integer, Integer> rxq = new TreeMap<>();
+        final Map<Integer, Map<Integer, Integer>> affinity = new TreeMap<>();
+        final List<String[]> all = new ArrayList<>();
+        if (file != null) {
+            file.portSettings().forEach((key, value) -> all.add(new String[] {key, value, file.where(key)}));
+        }
+        for (String p : portSettings) {
+            final int colon = p.indexOf(':');
+            final int eq = p.indexOf('=');
+            if (colon <= 0 || eq < colon) {
+                throw new ConfigException("--port-set \"" + p + "\": expected N:KEY=VALUE, as in 1:n_rxq=2");
+            }
+            all.add(new String[] {"port." + p.substring(0, colon) + "." + p.substring(colon + 1, eq),
+                    p.substring(eq + 1), "--port-set"});
+        }
+        for (String[] setting : all) {
+            final String key = setting[0];
+            final int dot = key.indexOf('.', 5);
+            final int port;
+            try {
+                port = Integer.parseUnsignedInt(key.substring(5, dot));
+            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                throw new ConfigException(setting[2] + ": \"" + key + "\": expected port.N.KEY with a port number N");
+            }
+            if (!specs.containsKey(port)) {
+                throw new ConfigException(setting[2] + ": " + key + ": there is no port " + port);
+            }
+            final String name = key.substring(dot + 1);
+            try {
+                final Object v = io.flowgate.daemon.reconfig.OtherConfig.parsePort(name, setting[1]);
+                if (name.equals("n_rxq")) {
+                    rxq.put(port, (Integer) v);
+                } else {
+                    affinity.put(port, (Map<Integer, Integer>) v);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(setting[2] + ": port " + port + ": " + e.getMessage());
+            }
+        }
+        final String assign = rxqAssign != null ? rxqAssign : file != null && file.get("pmd-rxq-assign") != null
+                ? file.get("pmd-rxq-assign") : DatapathConfig.Queues.DEFAULTS.assign();
+        final String isolate = rxqIsolate != null ? rxqIsolate : file != null && file.get("pmd-rxq-isolate") != null
+                ? file.get("pmd-rxq-isolate") : "true";
+        try {
+            io.flowgate.daemon.reconfig.OtherConfig.parse("pmd-rxq-assign", assign);
+            io.flowgate.daemon.reconfig.OtherConfig.parse("pmd-rxq-isolate", isolate);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        return new DatapathConfig.Queues(assign, isolate.equals("true"), rxq, affinity);
     }
 
     /** A whole-number setting from the command line, else the file, else the default, within bounds. */
-    private static int number(final String key, final Integer cli, final ConfigFile file, final int dflt,
+    private static int number(final String name, final Integer cli, final ConfigFile file, final int dflt,
                               final int min, final int max) throws ConfigException {
+        final String alias = ALIASES.get(name);
+        if (alias != null && file != null && file.get(name) != null && file.get(alias) != null) {
+            throw new ConfigException(file.where(alias) + ": " + alias + " is " + name + ", already set on "
+                    + file.where(name));
+        }
+        final String key = alias != null && file != null && file.get(alias) != null ? alias : name;
         final int value;
         if (cli != null) {
             value = cli;

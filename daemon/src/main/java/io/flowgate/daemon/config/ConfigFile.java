@@ -20,6 +20,7 @@ import java.util.TreeMap;
  *   port.2 = pcap:out=sent.pcap
  *   pmds = 1
  * </pre>
+ * Per-port settings are {@code port.N.KEY = VALUE} ({@code port.1.n_rxq = 2}).
  * Relative file names in values are relative to the file's directory ({@link #base()}). A key
  * that is not known, given twice, or without a value is an error naming the file and line.
  */
@@ -27,13 +28,15 @@ public final class ConfigFile {
     private final Path path;
     private final Map<String, String> values;
     private final Map<Integer, String> ports;
+    private final Map<String, String> portSettings;
     private final Map<String, Integer> lines;
 
     private ConfigFile(final Path path, final Map<String, String> values, final Map<Integer, String> ports,
-                       final Map<String, Integer> lines) {
+                       final Map<String, String> portSettings, final Map<String, Integer> lines) {
         this.path = path;
         this.values = values;
         this.ports = ports;
+        this.portSettings = portSettings;
         this.lines = lines;
     }
 
@@ -42,6 +45,7 @@ public final class ConfigFile {
         final List<String> text = Files.readAllLines(path);
         final Map<String, String> values = new LinkedHashMap<>();
         final Map<Integer, String> ports = new TreeMap<>();
+        final Map<String, String> portSettings = new LinkedHashMap<>();
         final Map<String, Integer> lines = new LinkedHashMap<>();
         for (int n = 1; n <= text.size(); n++) {
             final String line = text.get(n - 1).strip();
@@ -61,7 +65,9 @@ public final class ConfigFile {
                 throw new ConfigException(path + ":" + n + ": \"" + key + "\" is already set on line " + lines.get(key));
             }
             lines.put(key, n);
-            if (key.startsWith("port.")) {
+            if (key.startsWith("port.") && key.indexOf('.', 5) > 0) {
+                portSettings.put(key, value); // port.N.KEY: checked with the port's settings
+            } else if (key.startsWith("port.")) {
                 final int number;
                 try {
                     number = Integer.parseUnsignedInt(key.substring(5));
@@ -76,7 +82,7 @@ public final class ConfigFile {
                         + String.join(", ", new java.util.TreeSet<>(keys)) + ")");
             }
         }
-        return new ConfigFile(path, values, ports, lines);
+        return new ConfigFile(path, values, ports, portSettings, lines);
     }
 
     public Path path() {
@@ -102,6 +108,11 @@ public final class ConfigFile {
     /** Port number to spec, in port order. */
     public Map<Integer, String> ports() {
         return Collections.unmodifiableMap(ports);
+    }
+
+    /** The port.N.KEY settings, by key, in file order. */
+    public Map<String, String> portSettings() {
+        return Collections.unmodifiableMap(portSettings);
     }
 
     /** "FILE:LINE" of a key, for error messages about its value. */

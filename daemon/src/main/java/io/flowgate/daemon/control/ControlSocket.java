@@ -33,6 +33,7 @@ public final class ControlSocket implements AutoCloseable {
         DatapathCommands.register(commands, dp);
         UpcallCommands.register(commands, dp);
         OfctlCommands.register(commands, dp);
+        ConfigCommands.register(commands, dp);
         server = new UnixctlServer(rundir.resolve("flowgate." + ProcessHandle.current().pid() + ".ctl"), commands, group);
         coverage.add("unixctl_received", server::served);
         coverage.add("unixctl_refused", server::refused);

@@ -42,9 +42,9 @@ final class DaemonCommands {
 
     private static String memory(final Datapath dp) {
         final Runtime rt = Runtime.getRuntime();
-        return "handlers:" + dp.handlers().length + " heap-used-kB:" + (rt.totalMemory() - rt.freeMemory()) / 1024
+        return "handlers:" + dp.handlers().size() + " heap-used-kB:" + (rt.totalMemory() - rt.freeMemory()) / 1024
                 + " megaflows:" + dp.registry().size() + " ports:" + dp.ports().size() + " revalidators:"
-                + dp.revalidators().agents().length + " rules:" + dp.pipeline().current().rules().size()
+                + dp.revalidators().active() + " rules:" + dp.pipeline().current().rules().size()
                 + " udpif keys:" + dp.ukeys().size();
     }
 

@@ -34,7 +34,8 @@ final class DatapathCommands {
         u.register("lb/show", "", 0, 0, args -> dp.loadBalancer().show());
         u.register("dpif-netdev/pmd-stats-show", "[-pmd core] [dp]", 0, 3, c::pmdStatsShow);
         u.register("dpif-netdev/pmd-stats-clear", "[-pmd core] [dp]", 0, 3, c::pmdStatsClear);
-        u.register("dpif-netdev/pmd-rxq-show", "[-pmd core] [dp]", 0, 3, c::pmdRxqShow);
+        u.register("dpif-netdev/pmd-rxq-show", "[-pmd core] [-secs secs] [dp]", 0, 5, c::pmdRxqShow);
+        u.register("dpif-netdev/pmd-rxq-rebalance", "[dp]", 0, 1, c::rebalance);
     }
 
     private static boolean flag(final List<String> args, final String flag) throws CommandException {
@@ -62,8 +63,7 @@ final class DatapathCommands {
 
     /** The core a PMD runs on: its pinned CPU, or its id when it is not pinned. */
     private static int core(final Pmd pmd) {
-        final java.util.BitSet cpus = pmd.cpus();
-        return cpus == null ? pmd.id() : cpus.nextSetBit(0);
+        return pmd.core();
     }
 
     // ---- dpctl/dump-flows ----
@@ -238,27 +238,76 @@ final class DatapathCommands {
         return "";
     }
 
+    /**
+     * pmd-rxq-show as OVS 3.1 prints it: per PMD its queues, sorted by port name then queue id,
+     * with each queue's share of the PMD's time over the last intervals (or NOT AVAIL before the
+     * first interval), and the PMD's overhead (busy time not spent on a queue).
+     */
     private String pmdRxqShow(final List<String> args) throws CommandException {
-        final StringBuilder s = new StringBuilder();
-        for (Pmd p : selected(args)) {
-            final PmdStats.Snapshot st = p.stats().snapshot();
-            final long busy = st.get(PmdCounter.BUSY_NANOS);
-            final long total = Math.max(1, busy + st.get(PmdCounter.IDLE_NANOS));
-            s.append(header(p)).append("  isolated : ").append(p.cpus() != null).append('\n');
-            final long rxAll = Math.max(1, st.get(PmdCounter.RX_PACKETS));
-            final Port[] all = p.ports();
-            for (Port port : p.rxPorts()) {
-                long rx = 0;
-                for (int i = 0; i < all.length; i++) {
-                    if (all[i] == port) {
-                        rx = st.portRx()[i];
-                    }
-                }
-                // Usage is the PMD's busy share apportioned by packets received.
-                s.append(String.format("  port: %-16s queue-id: %2d (enabled)   pmd usage: %2d %%%n", port.name(), 0,
-                        Math.round(100.0 * busy / total * rx / rxAll)));
+        int secs = 60;
+        final List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("-secs") && i + 1 < args.size()) {
+                secs = showSeconds(args.get(++i));
+            } else {
+                rest.add(args.get(i));
             }
         }
+        final List<Pmd> pmds = selected(rest);
+        if (pmds.isEmpty()) {
+            return "";
+        }
+        final int intervals = secs / (int) (io.flowgate.fastpath.port.LoadHistory.INTERVAL_MILLIS / 1000);
+        final java.util.Set<Integer> isolated = io.flowgate.daemon.reconfig.RxqScheduler.isolatedCores(dp.rxQueues(),
+                java.util.Arrays.stream(dp.pmds()).map(Pmd::core).toList(), dp.reconfiguration().assignMode(),
+                dp.reconfiguration().isolate());
+        final StringBuilder s = new StringBuilder("Displaying last " + secs + " seconds pmd usage %\n");
+        pmds.sort(Comparator.comparingInt(DatapathCommands::core));
+        for (Pmd p : pmds) {
+            s.append(header(p)).append("  isolated : ").append(isolated.contains(p.core())).append('\n');
+            final List<io.flowgate.fastpath.port.RxQueue> queues = new ArrayList<>(p.rxQueues());
+            if (queues.isEmpty()) {
+                continue;
+            }
+            queues.sort(Comparator.<io.flowgate.fastpath.port.RxQueue, String>comparing(q -> q.port().name())
+                    .thenComparingInt(io.flowgate.fastpath.port.RxQueue::id));
+            final long length = p.intervalNanos(intervals);
+            long queued = 0;
+            for (io.flowgate.fastpath.port.RxQueue q : queues) {
+                final long busy = q.busyNanos(intervals);
+                queued += busy;
+                s.append(String.format("  port: %-16s  queue-id: %2d (enabled)   pmd usage: %s%n", q.port().name(),
+                        q.id(), length == 0 ? "NOT AVAIL" : String.format("%2d %%", busy * 100 / length)));
+            }
+            s.append("  overhead: ").append(length == 0 ? "NOT AVAIL"
+                    : String.format("%2d %%", Math.max(0, p.intervalBusyNanos(intervals) - queued) * 100 / length))
+                    .append('\n');
+        }
         return s.toString();
+    }
+
+    /** -secs N as OVS takes it: rounded up to a multiple of 5, 60 when 0, above 60 or not a number. */
+    private static int showSeconds(final String text) {
+        try {
+            final int n = Integer.parseInt(text);
+            return n <= 0 || n > 60 ? 60 : (n + 4) / 5 * 5;
+        } catch (NumberFormatException e) {
+            return 60;
+        }
+    }
+
+    private String rebalance(final List<String> args) throws CommandException {
+        if (!args.isEmpty() && !args.getFirst().equals("netdev@flowgate") && !args.getFirst().equals("flowgate")) {
+            throw new CommandException("please specify an existing datapath");
+        }
+        try {
+            dp.reconfiguration().rebalance();
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new CommandException("pmd rxq rebalance failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandException("interrupted");
+        }
+        return "pmd rxq rebalance requested.";
     }
 }

@@ -44,7 +44,7 @@ final class UpcallCommands {
             s.append("  revalidators paused\n");
         }
         s.append('\n');
-        for (int i = 0; i < r.agents().length; i++) {
+        for (int i = 0; i < r.active(); i++) {
             s.append("  ").append(i).append(": (keys ").append(r.keys(i)).append(")\n");
         }
         return s.toString();

@@ -1,6 +1,9 @@
 package io.flowgate.daemon.datapath;
 
+import io.flowgate.daemon.reconfig.Reconfiguration;
 import io.flowgate.fastpath.action.DropReason;
+import io.flowgate.fastpath.agent.AgentHost;
+import io.flowgate.fastpath.agent.AgentThreads;
 import io.flowgate.fastpath.dpdk.DpdkPort;
 import io.flowgate.fastpath.dpdk.Eal;
 import io.flowgate.fastpath.dpdk.MbufPool;
@@ -9,13 +12,15 @@ import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.pmd.PmdCounter;
 import io.flowgate.fastpath.pmd.PmdStats;
+import io.flowgate.fastpath.pmd.Pmds;
 import io.flowgate.fastpath.port.PcapPort;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.fastpath.port.ReplayClock;
 import io.flowgate.fastpath.port.RingPort;
-import io.flowgate.fastpath.upcall.UpcallRing;
+import io.flowgate.fastpath.port.RxQueue;
+import io.flowgate.fastpath.upcall.UpcallRings;
 import io.flowgate.revalidator.Revalidator;
 import io.flowgate.revalidator.Revalidators;
 import io.flowgate.slowpath.lb.ConnectionTable;
@@ -23,48 +28,56 @@ import io.flowgate.slowpath.lb.LoadBalancer;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.upcall.FlowLimit;
-import io.flowgate.slowpath.upcall.Handler;
+import io.flowgate.slowpath.upcall.Handlers;
 import io.flowgate.slowpath.upcall.Udpif;
 import io.flowgate.slowpath.upcall.UpcallCounters;
 import io.flowgate.slowpath.xlate.Xlate;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.BusySpinIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
-
 /**
- * The running datapath: its ports, PMD threads, handler rings and handler threads, the ukey map
- * and the revalidators, all built from a {@link DatapathConfig} around one {@link RulePipeline}.
- * Receive ports are spread over the PMDs in turn; every PMD can send to every port.
+ * The running datapath: its ports and their receive queues, the PMD threads, the handler threads
+ * and their rings, the ukey map and the revalidators, all built from a {@link DatapathConfig}
+ * around one {@link RulePipeline}. Every PMD can send to every port; receive queues are spread
+ * over the PMDs by {@link Reconfiguration}, which also changes all of this at run time.
  */
 public final class Datapath implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("datapath");
     private static final int RING_BYTES = 4 << 20;
+    /** Most connections the connection table holds. */
+    public static final long CONNECTIONS = 1 << 20;
+
     private final DatapathConfig config;
     private final RulePipeline pipeline;
     private final FlowRegistry registry = new FlowRegistry();
     private final List<Port> ports;
-    private final UpcallRing[] rings;
-    private final Pmd[] pmds;
-    private final Handler[] handlers;
+    private volatile List<RxQueue> rxQueues;
+    /** PMD ids (and so transmit queues per port) that may ever be in use. */
+    private final int pmdSlots;
+    private final Pmds pmds = new Pmds();
+    private final UpcallRings rings = new UpcallRings(List.of());
+    private final AgentThreads threads;
     private final Udpif udpif;
+    private final Handlers handlers;
     private final Revalidators revalidators;
-    private final List<AgentRunner> runners = new ArrayList<>();
+    private final LoadBalancer loadBalancer;
+    private final Reconfiguration reconfiguration;
+    /** What retired PMDs counted, so that totals keep it. */
+    private final List<PmdStats.Snapshot> retired = new ArrayList<>();
+    private final ParseCounters retiredParse = new ParseCounters();
+    /** DPDK's EAL and mbuf pool, when there are DPDK ports (closed after them). */
+    private Eal eal;
+    private MbufPool pool;
     private boolean closed;
 
     public Datapath(final DatapathConfig config, final RulePipeline pipeline) throws PortException {
         this(config, pipeline, ConnectionTable.inMemory(CONNECTIONS));
     }
-
-    /** Most connections the connection table holds. */
-    public static final long CONNECTIONS = 1 << 20;
 
     /**
      * @param connections where select groups with a connection scheduler keep connections (a
@@ -74,70 +87,36 @@ public final class Datapath implements AutoCloseable {
             throws PortException {
         this.config = config;
         this.pipeline = pipeline;
+        this.pmdSlots = Math.max(config.pmds(), Math.max(Runtime.getRuntime().availableProcessors(),
+                config.pmdCpus().stream().mapToInt(c -> c + 1).max().orElse(0)));
         this.ports = openPorts(config);
+        this.rxQueues = queuesOf(ports);
         final Set<Integer> numbers = new HashSet<>();
         for (Port p : ports) {
             numbers.add(p.number());
-        }
-        this.rings = new UpcallRing[config.handlers()];
-        for (int i = 0; i < rings.length; i++) {
-            rings[i] = new UpcallRing(config.upcallRingBytes());
-        }
-        this.pmds = new Pmd[config.pmds()];
-        for (int i = 0; i < pmds.length; i++) {
-            final List<Port> rx = new ArrayList<>();
-            for (int p = i; p < ports.size(); p += pmds.length) {
-                rx.add(ports.get(p));
-            }
-            pmds[i] = new Pmd(i, ports, rx, rings, config.emcInsertInverse(), config.vlanLimit(), config.ordered());
-            if (!config.pmdCpus().isEmpty()) {
-                final java.util.BitSet cpu = new java.util.BitSet();
-                cpu.set(config.pmdCpus().get(i % config.pmdCpus().size()));
-                pmds[i].cpus(cpu);
-            }
         }
         this.loadBalancer = new LoadBalancer(connections, List.copyOf(pipeline.current().groups().values()));
         pipeline.onChange(v -> loadBalancer.update(List.copyOf(pipeline.current().groups().values())));
         final Xlate xlate = new Xlate(numbers::contains, loadBalancer);
         this.udpif = new Udpif(pipeline, xlate, registry, new UkeyMap(), new FlowLimit(config.flowLimit()),
                 loadBalancer);
-        this.handlers = new Handler[rings.length];
-        for (int i = 0; i < handlers.length; i++) {
-            handlers[i] = new Handler(i, rings[i], udpif, pmds);
-        }
-        this.revalidators = new Revalidators(config.revalidation(), udpif, this::pmd);
+        this.threads = new AgentThreads(config.busyPoll(), this::onError);
+        this.handlers = new Handlers(udpif, pmds, rings, config.upcallRingBytes(), threads);
+        this.revalidators = new Revalidators(config.revalidation(), udpif, pmds);
+        this.reconfiguration = new Reconfiguration(this);
     }
 
-    /** True if the datapath has a port with this number. */
-    public boolean hasPort(final int number) {
+    private static List<RxQueue> queuesOf(final List<Port> ports) {
+        final List<RxQueue> q = new ArrayList<>();
         for (Port p : ports) {
-            if (p.number() == number) {
-                return true;
+            if (p.receives()) {
+                for (int i = 0; i < p.rxQueueCount(); i++) {
+                    q.add(new RxQueue(p, i));
+                }
             }
         }
-        return false;
+        return q;
     }
-
-    /** The PMD with this id, or null. */
-    public Pmd pmd(final int id) {
-        for (Pmd p : pmds) {
-            if (p.id() == id) {
-                return p;
-            }
-        }
-        return null;
-    }
-
-    private final LoadBalancer loadBalancer;
-
-    /** Connection scheduling of select groups (lb/show). */
-    public LoadBalancer loadBalancer() {
-        return loadBalancer;
-    }
-
-    /** DPDK's EAL and mbuf pool, when there are DPDK ports (closed after them). */
-    private Eal eal;
-    private MbufPool pool;
 
     private List<Port> openPorts(final DatapathConfig config) throws PortException {
         final List<Port> opened = new ArrayList<>();
@@ -149,16 +128,32 @@ public final class Datapath implements AutoCloseable {
                 if (!seen.add(spec.number())) {
                     throw new PortException("port " + spec.number() + " is defined twice");
                 }
+                final int rxq = config.queues().rxq().getOrDefault(spec.number(), 1);
+                if (rxq != 1 && !spec.kind().equals("dpdk")) {
+                    throw new PortException("port " + spec.number() + ": n_rxq " + rxq + ": a " + spec.kind()
+                            + " port has one receive queue (several are for dpdk ports)");
+                }
                 opened.add(switch (spec.kind()) {
                     case "pcap" -> new PcapPort(spec.number(), spec.path("in", config.base()),
-                            spec.path("out", config.base()), clock, config.pmds(),
-                            Boolean.parseBoolean(spec.option("loop", "false")), Long.parseLong(spec.option("pps", "0")));
-                    case "ring" -> new RingPort(spec.number(), spec.value(), RING_BYTES, config.pmds());
+                            spec.path("out", config.base()), clock, pmdSlots, spec.passes(),
+                            Long.parseLong(spec.option("pps", "0")));
+                    case "ring" -> new RingPort(spec.number(), spec.value(), RING_BYTES, pmdSlots);
                     case "dpdk" -> {
                         final DatapathConfig.Dpdk d = config.dpdk();
                         final long expected = config.ordered() ? d.expected().getOrDefault(spec.number(), 0L) : -1;
-                        yield new DpdkPort(spec.number(), spec.value(), pool, config.pmds(), new DpdkPort.Options(
-                                d.rxDescriptors(), d.txDescriptors(), d.mtu(), config.ordered(), expected), clock);
+                        final DpdkPort port = new DpdkPort(spec.number(), spec.value(), pool, config.pmds(), pmdSlots,
+                                new DpdkPort.Options(1, d.rxDescriptors(), d.txDescriptors(), d.mtu(), config.ordered(),
+                                        expected), clock);
+                        opened.add(port);
+                        if (rxq != 1) {
+                            final String refusal = port.refusesRxQueues(rxq);
+                            if (refusal != null) {
+                                throw new PortException(refusal);
+                            }
+                            port.rxQueues(rxq);
+                        }
+                        opened.remove(port);
+                        yield port;
                     }
                     default -> throw new PortException("port " + spec.number() + ": unknown port kind " + spec.kind());
                 });
@@ -207,6 +202,12 @@ public final class Datapath implements AutoCloseable {
         }
     }
 
+    // ---- the parts ----
+
+    public DatapathConfig config() {
+        return config;
+    }
+
     public RulePipeline pipeline() {
         return pipeline;
     }
@@ -219,12 +220,64 @@ public final class Datapath implements AutoCloseable {
         return ports;
     }
 
-    public Pmd[] pmds() {
-        return pmds.clone();
+    /** True if the datapath has a port with this number. */
+    public boolean hasPort(final int number) {
+        return port(number) != null;
     }
 
-    public Handler[] handlers() {
-        return handlers.clone();
+    /** The port with this number, or null. */
+    public Port port(final int number) {
+        for (Port p : ports) {
+            if (p.number() == number) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Every receive queue of every port. */
+    public List<RxQueue> rxQueues() {
+        return rxQueues;
+    }
+
+    /** Replaces the receive queues of {@code port} (after its n_rxq changed). */
+    public void rxQueues(final Port port, final List<RxQueue> queues) {
+        final List<RxQueue> next = new ArrayList<>();
+        for (RxQueue q : rxQueues) {
+            if (q.port() != port) {
+                next.add(q);
+            }
+        }
+        next.addAll(queues);
+        rxQueues = List.copyOf(next);
+    }
+
+    /** PMD ids that may be in use at once (each is a transmit queue on every port). */
+    public int pmdSlots() {
+        return pmdSlots;
+    }
+
+    /** The live PMDs, by id. */
+    public Pmds pmdSet() {
+        return pmds;
+    }
+
+    /** The live PMDs. */
+    public Pmd[] pmds() {
+        return pmds.all().toArray(new Pmd[0]);
+    }
+
+    /** The PMD with this id, or null. */
+    public Pmd pmd(final int id) {
+        return pmds.get(id);
+    }
+
+    public AgentHost threads() {
+        return threads;
+    }
+
+    public Handlers handlers() {
+        return handlers;
     }
 
     public Udpif udpif() {
@@ -247,30 +300,62 @@ public final class Datapath implements AutoCloseable {
         return revalidators;
     }
 
-    /** Starts the PMD and handler threads. */
-    public void start() {
-        for (Pmd pmd : pmds) {
-            final IdleStrategy idle = config.busyPoll() ? new BusySpinIdleStrategy()
-                    : new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(200));
-            start(new AgentRunner(idle, this::onError, null, pmd));
+    /** Connection scheduling of select groups (lb/show). */
+    public LoadBalancer loadBalancer() {
+        return loadBalancer;
+    }
+
+    /** Run-time changes: threads, PMDs, receive queues, settings. */
+    public Reconfiguration reconfiguration() {
+        return reconfiguration;
+    }
+
+    // ---- PMDs coming and going (through Reconfiguration) ----
+
+    /** Creates and starts a PMD with the lowest free id, pinned to {@code cpu} if it is not -1. */
+    public Pmd startPmd(final int cpu) {
+        final Pmd pmd = new Pmd(pmds.freeId(), ports, rings, reconfiguration.emcInsertInverse(), config.vlanLimit(),
+                config.ordered());
+        if (cpu >= 0) {
+            final BitSet set = new BitSet();
+            set.set(cpu);
+            pmd.cpus(set);
         }
-        for (Handler h : handlers) {
-            start(new AgentRunner(new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1),
-                    TimeUnit.MICROSECONDS.toNanos(200)), this::onError, null, h));
-        }
-        for (Revalidator r : revalidators.agents()) {
-            start(new AgentRunner(new BackoffIdleStrategy(10, 10, TimeUnit.MICROSECONDS.toNanos(10),
-                    TimeUnit.MILLISECONDS.toNanos(5)), this::onError, null, r));
+        pmds.add(pmd);
+        threads.start(pmd, AgentHost.Kind.PMD);
+        return pmd;
+    }
+
+    /** Stops a PMD that polls nothing and holds no flow any more; its counters stay in the totals. */
+    public void retirePmd(final Pmd pmd) {
+        pmds.remove(pmd);
+        threads.stop(pmd);
+        pmd.drainAfterStop();
+        synchronized (retired) {
+            retired.add(pmd.stats().snapshot());
+            pmd.parseCounters().addTo(retiredParse);
         }
     }
 
-    private void start(final AgentRunner runner) {
-        runners.add(runner);
-        AgentRunner.startOnThread(runner, r -> {
-            final Thread t = new Thread(r, runner.agent().roleName());
-            t.setDaemon(true);
-            return t;
-        });
+    // ---- life ----
+
+    /** Starts the PMD, handler and revalidator threads and spreads the receive queues over the PMDs. */
+    public void start() {
+        for (int i = 0; i < config.pmds(); i++) {
+            startPmd(config.pmdCpus().isEmpty() ? -1 : config.pmdCpus().get(i % config.pmdCpus().size()));
+        }
+        try {
+            handlers.resize(config.handlers(), 10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting handlers", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(e.getMessage(), e); // growing never waits
+        }
+        for (Revalidator r : revalidators.agents()) {
+            threads.start(r, AgentHost.Kind.REVALIDATOR);
+        }
+        reconfiguration.assignInitially(config.queues());
     }
 
     private void onError(final Throwable t) {
@@ -279,7 +364,13 @@ public final class Datapath implements AutoCloseable {
 
     /** True once every PMD has drained its inputs and has nothing in flight. */
     public boolean drained() {
-        for (Pmd p : pmds) {
+        // Queues first: a PMD marks itself not drained before it shows as a queue's owner.
+        for (RxQueue q : rxQueues) {
+            if (q.owner() < 0 && q.port().receives() && !q.port().exhausted()) {
+                return false; // not polled by anyone (yet)
+            }
+        }
+        for (Pmd p : pmds.all()) {
             if (!p.drained()) {
                 return false;
             }
@@ -309,11 +400,15 @@ public final class Datapath implements AutoCloseable {
             return;
         }
         closed = true;
-        // Revalidators first: one may be waiting for a PMD to acknowledge a removal.
         revalidators.close();
-        for (AgentRunner r : runners) {
-            r.close();
+        for (Revalidator r : revalidators.agents()) {
+            threads.stop(r);
         }
+        for (Pmd p : pmds.all()) {
+            threads.stop(p);
+        }
+        handlers.close();
+        threads.close();
         RuntimeException failure = null;
         for (Port p : ports) {
             try {
@@ -322,9 +417,6 @@ public final class Datapath implements AutoCloseable {
                 failure = failure == null ? e : failure;
             }
         }
-        for (UpcallRing r : rings) {
-            r.close();
-        }
         stopDpdk();
         loadBalancer.close();
         if (failure != null) {
@@ -332,7 +424,7 @@ public final class Datapath implements AutoCloseable {
         }
     }
 
-    /** Counters summed over the PMDs. */
+    /** Counters summed over the PMDs, the retired ones included. */
     public Totals totals() {
         final long[] counts = new long[PmdCounter.values().length];
         final long[] rx = new long[ports.size()];
@@ -340,8 +432,16 @@ public final class Datapath implements AutoCloseable {
         final long[] rxBytes = new long[ports.size()];
         final long[] txBytes = new long[ports.size()];
         final ParseCounters parse = new ParseCounters();
-        for (Pmd p : pmds) {
-            final PmdStats.Snapshot s = p.stats().snapshot();
+        final List<PmdStats.Snapshot> all = new ArrayList<>();
+        synchronized (retired) {
+            all.addAll(retired);
+            retiredParse.addTo(parse);
+        }
+        for (Pmd p : pmds.all()) {
+            all.add(p.stats().snapshot());
+            p.parseCounters().addTo(parse);
+        }
+        for (PmdStats.Snapshot s : all) {
             for (int i = 0; i < counts.length; i++) {
                 counts[i] += s.counts()[i];
             }
@@ -351,7 +451,6 @@ public final class Datapath implements AutoCloseable {
                 rxBytes[i] += s.portRxBytes()[i];
                 txBytes[i] += s.portTxBytes()[i];
             }
-            p.parseCounters().addTo(parse);
         }
         return new Totals(counts, rx, tx, rxBytes, txBytes, parse);
     }

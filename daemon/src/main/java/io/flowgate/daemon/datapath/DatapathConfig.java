@@ -20,10 +20,31 @@ import java.util.List;
  * @param flowLimit       the ceiling of the dynamic flow limit (flow-limit)
  * @param pmdCpus         CPUs for the PMD threads, one each in turn (pmd-cpu-mask); empty: not pinned
  * @param dpdk            how DPDK ports are set up (used only when there are some)
+ * @param queues          receive queues per port and how they are spread over the PMDs
  */
 public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int handlers, int emcInsertInverse,
                              int vlanLimit, boolean ordered, boolean busyPoll, int upcallRingBytes,
-                             RevalidatorSettings revalidation, int flowLimit, List<Integer> pmdCpus, Dpdk dpdk) {
+                             RevalidatorSettings revalidation, int flowLimit, List<Integer> pmdCpus, Dpdk dpdk,
+                             Queues queues) {
+    /**
+     * Receive queues.
+     *
+     * @param assign   how unpinned queues are spread over the PMDs: cycles (OVS's default: busiest
+     *                 first, over the PMDs up and down), roundrobin, or group (least loaded PMD)
+     * @param isolate  a PMD that has a pinned queue polls no other (pmd-rxq-isolate; false only with group)
+     * @param rxq      n_rxq by port number (1 where not given)
+     * @param affinity pmd-rxq-affinity by port number: queue id to core
+     */
+    public record Queues(String assign, boolean isolate, java.util.Map<Integer, Integer> rxq,
+                         java.util.Map<Integer, java.util.Map<Integer, Integer>> affinity) {
+        public static final Queues DEFAULTS = new Queues("cycles", true, java.util.Map.of(), java.util.Map.of());
+
+        public Queues {
+            rxq = java.util.Map.copyOf(rxq);
+            affinity = java.util.Map.copyOf(affinity);
+        }
+    }
+
     /**
      * DPDK settings.
      *
@@ -50,6 +71,7 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
         ports = List.copyOf(ports);
         pmdCpus = List.copyOf(pmdCpus);
         dpdk = dpdk == null ? Dpdk.DEFAULTS : dpdk;
+        queues = queues == null ? Queues.DEFAULTS : queues;
         if (pmds < 1) {
             throw new IllegalArgumentException("pmds must be at least 1, not " + pmds);
         }
@@ -62,56 +84,61 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
     public static DatapathConfig of(final List<PortSpec> ports, final Path base, final boolean ordered) {
         return new DatapathConfig(ports, base, 1, 1, Emc.DEFAULT_INSERT_INVERSE, FlowExtractor.DEFAULT_VLAN_LIMIT,
                 ordered, false, DEFAULT_UPCALL_RING_BYTES, RevalidatorSettings.DEFAULTS, FlowLimit.DEFAULT_CEILING, List.of(),
-                Dpdk.DEFAULTS);
+                Dpdk.DEFAULTS, Queues.DEFAULTS);
     }
 
     public DatapathConfig withPmds(final int n) {
         return new DatapathConfig(ports, base, n, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
     }
 
     public DatapathConfig withHandlers(final int n) {
         return new DatapathConfig(ports, base, pmds, n, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
     }
 
     public DatapathConfig withEmcInsertInverse(final int inverse) {
         return new DatapathConfig(ports, base, pmds, handlers, inverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
     }
 
     public DatapathConfig withVlanLimit(final int limit) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, limit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
     }
 
     public DatapathConfig withBusyPoll(final boolean busy) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busy,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
     }
 
     public DatapathConfig withUpcallRingBytes(final int bytes) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                bytes, revalidation, flowLimit, pmdCpus, dpdk);
+                bytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
     }
 
     public DatapathConfig withRevalidation(final RevalidatorSettings settings) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, settings, flowLimit, pmdCpus, dpdk);
+                upcallRingBytes, settings, flowLimit, pmdCpus, dpdk, queues);
     }
 
     public DatapathConfig withFlowLimit(final int ceiling) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, ceiling, pmdCpus, dpdk);
+                upcallRingBytes, revalidation, ceiling, pmdCpus, dpdk, queues);
     }
 
     public DatapathConfig withPmdCpus(final List<Integer> cpus) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, cpus, dpdk);
+                upcallRingBytes, revalidation, flowLimit, cpus, dpdk, queues);
     }
 
     public DatapathConfig withDpdk(final Dpdk settings) {
         return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, settings);
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, settings, queues);
+    }
+
+    public DatapathConfig withQueues(final Queues settings) {
+        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
+                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, settings);
     }
 }

@@ -9,6 +9,7 @@ import io.flowgate.bindings.rte_mbuf_h;
 import io.flowgate.fastpath.packet.PacketBatch;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.ReplayClock;
+import io.flowgate.fastpath.port.TxQueue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,12 +20,19 @@ import java.util.regex.Pattern;
 /**
  * {@code dpdk:DEVARGS}: a DPDK ethernet device, a PCI address on bare metal or a virtual device
  * ({@code net_pcap0,rx_pcap=a.pcap}, {@code net_af_packet0,iface=veth0}, {@code net_tap0},
- * {@code net_null0}, ...). One receive queue, polled by one PMD; one transmit queue per PMD.
+ * {@code net_null0}, ...). {@code n_rxq} receive queues (OVS's {@code options:n_rxq}), spread by
+ * the device's RSS over IP addresses and TCP/UDP ports where it has RSS, each polled by one PMD at
+ * a time; one transmit queue per PMD.
  *
  * <p>Zero copy: received packets stay in the mbufs the NIC filled and are parsed and modified in
  * place; a packet's last output hands its mbuf to the transmit queue, adjusted for any VLAN push
  * or pop. Only packets sent to several ports, or coming from the slow path, are copied into
- * new mbufs. Mbufs nobody took are freed in bulk at the end of the batch.
+ * new mbufs. Mbufs nobody took are freed in bulk at the end of the batch. When the NIC computed
+ * an RSS hash, it travels with the packet ({@link PacketBatch#rssHash}) so the PMD need not hash.
+ *
+ * <p>Each receive queue's state (its burst array and counters) and each transmit queue (a
+ * {@link TxQueue} with its own mbuf array and count) belong to the one PMD using them: nothing
+ * here is written by two threads.
  *
  * <p>In replay mode (a {@link ReplayClock}), received mbufs wait in a small look-ahead until the
  * clock lets their capture time through, so several inputs merge by time as pcap ports do.
@@ -35,47 +43,63 @@ public final class DpdkPort implements Port {
     private static final int BURST = PacketBatch.MAX_BURST;
     private static final int TX_BURST = 64;
     private static final ThreadLocal<Boolean> REGISTERED = ThreadLocal.withInitial(() -> false);
+    /** RSS over IPv4/IPv6 addresses and TCP/UDP ports (RTE_ETH_RSS_IP | TCP | UDP). */
+    private static final long RSS_HF = rte_eth_conf.RSS_IP | rte_eth_conf.RSS_TCP | rte_eth_conf.RSS_UDP;
 
     /**
      * How to set the device up.
      *
+     * @param rxQueues        receive queues (n_rxq)
      * @param expectedPackets replay mode: the input ends after this many packets (net_pcap says
      *                        nothing at the end of its file), or -1
      */
-    public record Options(int rxDescriptors, int txDescriptors, int mtu, boolean timestamps, long expectedPackets) {
-        public static final Options DEFAULT = new Options(1024, 1024, 0, false, -1);
+    public record Options(int rxQueues, int rxDescriptors, int txDescriptors, int mtu, boolean timestamps,
+                          long expectedPackets) {
+        public static final Options DEFAULT = new Options(1, 1024, 1024, 0, false, -1);
+
+        public Options withRxQueues(final int n) {
+            return new Options(n, rxDescriptors, txDescriptors, mtu, timestamps, expectedPackets);
+        }
+    }
+
+    /** One receive queue's burst array and counters (its polling PMD's). */
+    private static final class RxState {
+        final long burst;
+        long received;
+        long multiSegment;
+
+        RxState(final long burst) {
+            this.burst = burst;
+        }
     }
 
     private final int number;
     private final String devargs;
     private final String name;
+    private final String what;
     private final short portId;
     private final MbufPool pool;
     private final long poolAddress;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment rx;
-    private final MemorySegment[] tx;
-    // The same arrays by address: the hot path reads and writes them through ALL, without the
-    // shared arena's liveness check on every access (they live until close(), after the PMDs).
-    private final long rxAddress;
-    private final long[] txAddress;
-    private final int[] txCount;
-    private final int[] txRefused;
-    private final MemorySegment freeList;
-    private final long freeAddress;
+    private final int txQueueCount;
+    private final DpdkTxQueue[] txQueues;
+    private final int maxRxQueues;
+    private final long rssOffloads;
+    private final String driver;
+    private Options options;
+    private final boolean stamp;
+    private volatile RxState[] rx;
+    private volatile boolean rss;
     private final ReplayClock clock;
     private final int clockIndex;
     private final long expected;
     private final int timestampOffset;
     private final long timestampFlag;
-    private final String driver;
-    // Replay look-ahead (PMD thread only).
+    // Replay look-ahead (queue 0's PMD only).
     private final long[] pendingMbuf = new long[BURST];
     private final long[] pendingTime = new long[BURST];
     private int pendingHead;
     private int pendingCount;
-    private long received;
-    private long multiSegment;
     private boolean exhausted;
     private boolean closed;
 
@@ -97,18 +121,20 @@ public final class DpdkPort implements Port {
     /**
      * Configures and starts the device.
      *
-     * @param txQueues one per PMD
-     * @param clock    replay mode (ordered delivery), or null
+     * @param minTxQueues one per PMD that exists at the start: the device must have that many
+     * @param maxTxQueues one per PMD that may ever exist: as many as the device has, up to this
+     * @param clock       replay mode (ordered delivery), or null
      */
-    public DpdkPort(final int number, final String devargs, final MbufPool pool, final int txQueues, final Options options,
-                    final ReplayClock clock) throws DpdkException {
+    public DpdkPort(final int number, final String devargs, final MbufPool pool, final int minTxQueues,
+                    final int maxTxQueues, final Options options, final ReplayClock clock) throws DpdkException {
         this.number = number;
         this.devargs = devargs;
         this.name = deviceName(devargs);
         this.pool = pool;
         this.poolAddress = pool.address();
         this.expected = options.expectedPackets();
-        final String what = "dpdk port " + number + " (" + name + ")";
+        this.what = "dpdk port " + number + " (" + name + ")";
+        this.options = options;
         try (Arena tmp = Arena.ofConfined()) {
             final MemorySegment id = tmp.allocate(ValueLayout.JAVA_SHORT);
             if (rte_ethdev_h.rte_eth_dev_get_port_by_name(tmp.allocateFrom(name), id) != 0) {
@@ -117,34 +143,18 @@ public final class DpdkPort implements Port {
             }
             this.portId = id.get(ValueLayout.JAVA_SHORT, 0);
             final MemorySegment info = tmp.allocate(rte_eth_dev_info.SIZE, 8);
-            check(what, "reading device info", rte_ethdev_h.rte_eth_dev_info_get(portId, info));
+            check("reading device info", rte_ethdev_h.rte_eth_dev_info_get(portId, info));
             this.driver = rte_eth_dev_info.driver_name(info);
+            this.maxRxQueues = rte_eth_dev_info.max_rx_queues(info);
+            this.rssOffloads = rte_eth_dev_info.flow_type_rss_offloads(info);
             final int maxTx = rte_eth_dev_info.max_tx_queues(info);
-            if (maxTx < txQueues) {
+            if (maxTx < minTxQueues) {
                 throw new DpdkException(what + ": the device has " + maxTx + " transmit queue(s), Flowgate needs "
-                        + txQueues + " (one per PMD; for net_af_packet add qpairs=" + txQueues + ")");
+                        + minTxQueues + " (one per PMD; for net_af_packet add qpairs=" + minTxQueues + ")");
             }
-            final MemorySegment conf = tmp.allocate(rte_eth_conf.SIZE, 8);
-            final boolean stamp = options.timestamps()
-                    && (rte_eth_dev_info.rx_offload_capa(info) & (1L << 14)) != 0;
-            if (stamp) {
-                conf.set(ValueLayout.JAVA_LONG, rte_eth_conf.rxmode_offloads, 1L << 14);
-            }
-            final int socket = Math.max(0, rte_ethdev_h.rte_eth_dev_socket_id(portId));
-            check(what, "configuring", rte_ethdev_h.rte_eth_dev_configure(portId, (short) 1, (short) txQueues, conf));
-            check(what, "setting up its receive queue", rte_ethdev_h.rte_eth_rx_queue_setup(portId, (short) 0,
-                    (short) options.rxDescriptors(), socket, MemorySegment.NULL, pool.pointer()));
-            for (int q = 0; q < txQueues; q++) {
-                check(what, "setting up transmit queue " + q, rte_ethdev_h.rte_eth_tx_queue_setup(portId, (short) q,
-                        (short) options.txDescriptors(), socket, MemorySegment.NULL));
-            }
-            if (options.mtu() > 0) {
-                check(what, "setting the MTU to " + options.mtu(),
-                        rte_ethdev_h.rte_eth_dev_set_mtu(portId, (short) options.mtu()));
-            }
-            check(what, "starting", rte_ethdev_h.rte_eth_dev_start(portId));
-            // Not every device has a promiscuous mode (net_null, net_pcap); that is fine.
-            rte_ethdev_h.rte_eth_promiscuous_enable(portId);
+            this.txQueueCount = Math.min(maxTx, Math.max(minTxQueues, maxTxQueues));
+            this.stamp = options.timestamps() && (rte_eth_dev_info.rx_offload_capa(info) & (1L << 14)) != 0;
+            configure(fixedRxQueues() > 0 ? fixedRxQueues() : options.rxQueues());
             if (stamp) {
                 this.timestampOffset = rte_mbuf_h.rte_mbuf_dynfield_lookup(tmp.allocateFrom("rte_dynfield_timestamp"),
                         MemorySegment.NULL);
@@ -156,18 +166,7 @@ public final class DpdkPort implements Port {
                 this.timestampFlag = 0;
             }
         }
-        this.rx = arena.allocate(8L * BURST, 64);
-        this.rxAddress = rx.address();
-        this.tx = new MemorySegment[txQueues];
-        this.txAddress = new long[txQueues];
-        for (int q = 0; q < txQueues; q++) {
-            tx[q] = arena.allocate(8L * TX_BURST, 64);
-            txAddress[q] = tx[q].address();
-        }
-        this.txCount = new int[txQueues];
-        this.txRefused = new int[txQueues];
-        this.freeList = arena.allocate(8L * BURST, 64);
-        this.freeAddress = freeList.address();
+        this.txQueues = new DpdkTxQueue[txQueueCount];
         this.clock = expected >= 0 ? clock : null;
         this.clockIndex = this.clock == null ? -1 : this.clock.register();
         this.exhausted = expected == 0;
@@ -176,7 +175,116 @@ public final class DpdkPort implements Port {
         }
     }
 
-    private static void check(final String what, final String step, final int rc) throws DpdkException {
+    /**
+     * Sets the device up with {@code rxQueues} receive queues and starts it: RSS over addresses
+     * and ports when there are several queues and the device has RSS.
+     */
+    private void configure(final int rxQueues) throws DpdkException {
+        if (rxQueues < 1 || rxQueues > maxRxQueues) {
+            throw new DpdkException(what + ": n_rxq " + rxQueues + " is out of range: the device has "
+                    + maxRxQueues + " receive queue(s)");
+        }
+        try (Arena tmp = Arena.ofConfined()) {
+            final MemorySegment conf = tmp.allocate(rte_eth_conf.SIZE, 8);
+            if (stamp) {
+                conf.set(ValueLayout.JAVA_LONG, rte_eth_conf.rxmode_offloads, 1L << 14);
+            }
+            final long hf = RSS_HF & rssOffloads;
+            boolean spread = rxQueues > 1 && hf != 0;
+            if (spread) {
+                conf.set(ValueLayout.JAVA_INT, rte_eth_conf.rxmode_mq_mode, rte_eth_conf.MQ_RX_RSS);
+                conf.set(ValueLayout.JAVA_LONG, rte_eth_conf.rss_conf_rss_hf, hf);
+            }
+            final int socket = Math.max(0, rte_ethdev_h.rte_eth_dev_socket_id(portId));
+            int rc = rte_ethdev_h.rte_eth_dev_configure(portId, (short) rxQueues, (short) txQueueCount, conf);
+            if (rc < 0 && spread) {
+                // A device may advertise RSS and still refuse it: its queues are then spread by
+                // the device's own means (a kernel's flow hash), or not at all.
+                conf.set(ValueLayout.JAVA_INT, rte_eth_conf.rxmode_mq_mode, 0);
+                conf.set(ValueLayout.JAVA_LONG, rte_eth_conf.rss_conf_rss_hf, 0L);
+                spread = false;
+                rc = rte_ethdev_h.rte_eth_dev_configure(portId, (short) rxQueues, (short) txQueueCount, conf);
+            }
+            check("configuring " + rxQueues + " receive queue(s) and " + txQueueCount + " transmit queue(s)", rc);
+            final RxState[] states = new RxState[rxQueues];
+            for (int q = 0; q < rxQueues; q++) {
+                check("setting up receive queue " + q, rte_ethdev_h.rte_eth_rx_queue_setup(portId, (short) q,
+                        (short) options.rxDescriptors(), socket, MemorySegment.NULL, pool.pointer()));
+                states[q] = new RxState(arena.allocate(8L * BURST, 64).address());
+            }
+            for (int q = 0; q < txQueueCount; q++) {
+                check("setting up transmit queue " + q, rte_ethdev_h.rte_eth_tx_queue_setup(portId, (short) q,
+                        (short) options.txDescriptors(), socket, MemorySegment.NULL));
+            }
+            if (options.mtu() > 0) {
+                check("setting the MTU to " + options.mtu(),
+                        rte_ethdev_h.rte_eth_dev_set_mtu(portId, (short) options.mtu()));
+            }
+            check("starting", rte_ethdev_h.rte_eth_dev_start(portId));
+            // Not every device has a promiscuous mode (net_null, net_pcap); that is fine.
+            rte_ethdev_h.rte_eth_promiscuous_enable(portId);
+            this.rss = spread;
+            this.rx = states;
+        }
+    }
+
+    /**
+     * The receive queues a device has whatever is asked for, or -1. net_af_packet receives on each
+     * of its qpairs (the kernel spreads flows over their sockets), so each must be polled;
+     * net_tap's queues come in receive/transmit pairs.
+     */
+    private int fixedRxQueues() {
+        return switch (driver) {
+            case "net_af_packet" -> maxRxQueues;
+            case "net_tap" -> txQueueCount;
+            default -> -1;
+        };
+    }
+
+    /**
+     * Checks that the device can have {@code n} receive queues, with the reason when it cannot.
+     *
+     * @return null if it can
+     */
+    public String refusesRxQueues(final int n) {
+        if (clock != null && n != 1) {
+            return what + ": a replayed port has one receive queue";
+        }
+        if (n < 1 || n > maxRxQueues) {
+            return what + ": n_rxq " + n + " is out of range: the device has " + maxRxQueues + " receive queue(s)";
+        }
+        if (fixedRxQueues() > 0 && n != fixedRxQueues()) {
+            return what + ": " + driver + " has " + fixedRxQueues() + " receive queue(s) whatever n_rxq says"
+                    + (driver.equals("net_af_packet") ? " (one per qpair)" : " (one per transmit queue)");
+        }
+        return null;
+    }
+
+    /**
+     * Changes the number of receive queues (n_rxq): stops the device, sets it up again and starts
+     * it. The caller guarantees that no PMD polls or sends through the port meanwhile. What the old
+     * receive rings held is freed by the driver or delivered after the restart, depending on the
+     * device (a NIC drops it; net_af_packet keeps its sockets).
+     */
+    public synchronized void rxQueues(final int n) throws DpdkException {
+        if (n == rx.length) {
+            return;
+        }
+        final String refusal = refusesRxQueues(n);
+        if (refusal != null) {
+            throw new DpdkException(refusal);
+        }
+        for (DpdkTxQueue t : txQueues) {
+            if (t != null) {
+                t.burst();
+            }
+        }
+        check("stopping", rte_ethdev_h.rte_eth_dev_stop(portId));
+        options = options.withRxQueues(n);
+        configure(n);
+    }
+
+    private void check(final String step, final int rc) throws DpdkException {
         if (rc < 0) {
             throw new DpdkException(what + ": " + step + " failed: " + Eal.strerror(rc));
         }
@@ -210,9 +318,19 @@ public final class DpdkPort implements Port {
         return portId;
     }
 
+    /** Receive queues the device can have at most. */
+    public int maxRxQueues() {
+        return maxRxQueues;
+    }
+
+    /** True if the receive queues are spread by the device's RSS. */
+    public boolean rss() {
+        return rss;
+    }
+
     @Override
-    public boolean copiesIntoBatch() {
-        return false;
+    public int rxQueueCount() {
+        return rx.length;
     }
 
     @Override
@@ -227,12 +345,16 @@ public final class DpdkPort implements Port {
 
     @Override
     public int txQueues() {
-        return tx.length;
+        return txQueueCount;
     }
 
     /** Received packets that spanned several mbufs (not supported: freed). */
     public long multiSegmentDrops() {
-        return multiSegment;
+        long n = 0;
+        for (RxState s : rx) {
+            n += s.multiSegment;
+        }
+        return n;
     }
 
     /** Link state: the speed in Mbit/s, or -1 when the link is down. */
@@ -254,48 +376,55 @@ public final class DpdkPort implements Port {
     // ---- receive ----
 
     @Override
-    public int rxBurst(final PacketBatch batch) {
+    public int rxBurst(final int queue, final PacketBatch batch) {
         if (clock != null) {
             return replayBurst(batch);
         }
+        final RxState state = rx[queue];
         batch.inPort(number);
-        final int n = flowgate_shim_h.fg_rx_burst(portId, (short) 0, rxAddress, (short) BURST) & 0xFFFF;
+        final long ptrs = state.burst;
+        final int n = flowgate_shim_h.fg_rx_burst(portId, (short) queue, ptrs, (short) BURST) & 0xFFFF;
         if (n == 0) {
             return 0;
         }
         // The PMD's one clock read per iteration, not one per packet.
         final long now = batch.polledAt();
-        final long ptrs = rxAddress;
         int added = 0;
         for (int i = 0; i < n; i++) {
             final long m = ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, ptrs + 8L * i);
             if (rte_mbuf.nb_segs(m) != 1) {
                 flowgate_shim_h.fg_pktmbuf_free(m);
-                multiSegment++;
+                state.multiSegment++;
                 continue;
             }
             add(batch, m, now);
             added++;
         }
-        received += added;
+        state.received += added;
         return added;
     }
 
     private static void add(final PacketBatch batch, final long m, final long timestamp) {
         final long buf = rte_mbuf.buf_addr(m);
+        final int i = batch.count();
         batch.addBorrowed(buf + rte_mbuf.data_off(m), rte_mbuf.data_len(m), m, timestamp, buf);
+        if ((rte_mbuf.ol_flags(m) & rte_mbuf.F_RX_RSS_HASH) != 0) {
+            batch.rssHash(i, rte_mbuf.hash_rss(m));
+        }
     }
 
     /** Fills the look-ahead when it is empty; sets the clock's head for this input. */
     private void refill() {
         if (pendingCount == 0 && !exhausted) {
-            final int n = flowgate_shim_h.fg_rx_burst(portId, (short) 0, rxAddress, (short) BURST) & 0xFFFF;
+            final long ptrs = rx[0].burst;
+            final int n = flowgate_shim_h.fg_rx_burst(portId, (short) 0, ptrs, (short) BURST) & 0xFFFF;
             pendingHead = 0;
             for (int i = 0; i < n; i++) {
-                final long m = rx.getAtIndex(ValueLayout.JAVA_LONG, i);
+                final long m = ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, ptrs + 8L * i);
                 final boolean stamped = timestampOffset >= 0 && (rte_mbuf.ol_flags(m) & timestampFlag) != 0;
                 pendingMbuf[pendingCount] = m;
-                pendingTime[pendingCount] = stamped ? rte_mbuf.dynfield64(m, timestampOffset) : received + pendingCount;
+                pendingTime[pendingCount] = stamped ? rte_mbuf.dynfield64(m, timestampOffset)
+                        : rx[0].received + pendingCount;
                 pendingCount++;
             }
             if (n == 0) {
@@ -307,6 +436,7 @@ public final class DpdkPort implements Port {
 
     private int replayBurst(final PacketBatch batch) {
         batch.inPort(number);
+        final RxState state = rx[0];
         int n = 0;
         refill();
         while (n < BURST && pendingCount > 0 && clock.mayDeliver(clockIndex, pendingTime[pendingHead])) {
@@ -315,8 +445,8 @@ public final class DpdkPort implements Port {
             pendingHead++;
             pendingCount--;
             n++;
-            received++;
-            if (received == expected) {
+            state.received++;
+            if (state.received == expected) {
                 exhausted = pendingCount == 0;
             }
             refill();
@@ -324,9 +454,13 @@ public final class DpdkPort implements Port {
         return n;
     }
 
-    /** Packets received so far. */
+    /** Packets received so far, over all queues. */
     public long received() {
-        return received;
+        long n = 0;
+        for (RxState s : rx) {
+            n += s.received;
+        }
+        return n;
     }
 
     @Override
@@ -334,8 +468,8 @@ public final class DpdkPort implements Port {
         if (batch.mbufsHeld() == 0) {
             return; // all transmitted (the usual case)
         }
+        final long list = FREE_LIST.get().address();
         int k = 0;
-        final long list = freeAddress;
         for (int i = 0; i < batch.count(); i++) {
             final long m = batch.takeMbuf(i);
             if (m != 0) {
@@ -347,70 +481,101 @@ public final class DpdkPort implements Port {
         }
     }
 
+    /** Each PMD thread's array for freeing a batch's leftover mbufs in one call. */
+    private static final ThreadLocal<MemorySegment> FREE_LIST =
+            ThreadLocal.withInitial(() -> Arena.global().allocate(8L * BURST, 64));
+
     // ---- transmit ----
 
     @Override
-    public boolean sendBuffer(final int txq, final PacketBatch batch, final int i) {
-        final long m = batch.takeMbuf(i);
-        if (batch.reframed(i)) {
-            // A tag was pushed or popped: the frame moved within the mbuf.
-            final long buf = rte_mbuf.buf_addr(m);
-            final int len = batch.length(i);
-            rte_mbuf.data_off(m, (int) (batch.address(i) - buf));
-            rte_mbuf.data_len(m, len);
-            rte_mbuf.pkt_len(m, len);
+    public synchronized TxQueue txQueue(final int queue) {
+        if (txQueues[queue] == null) {
+            txQueues[queue] = new DpdkTxQueue((short) queue, arena.allocate(8L * TX_BURST, 64).address());
         }
-        enqueue(txq, m);
-        return true;
+        return txQueues[queue];
     }
 
-    @Override
-    public boolean send(final int txq, final MemorySegment memory, final long address, final int length,
-                        final long timestampNanos) {
-        final long m = flowgate_shim_h.fg_pktmbuf_alloc(poolAddress);
-        if (m == 0) {
-            return false;
-        }
-        final long data = rte_mbuf.buf_addr(m) + rte_mbuf.data_off(m);
-        if (length > rte_mbuf.buf_len(m) - rte_mbuf.data_off(m)) {
-            flowgate_shim_h.fg_pktmbuf_free(m);
-            return false;
-        }
-        MemorySegment.copy(memory, address, ALL, data, length);
-        rte_mbuf.data_len(m, length);
-        rte_mbuf.pkt_len(m, length);
-        enqueue(txq, m);
-        return true;
-    }
+    /**
+     * One PMD's transmit queue: mbufs gathered during a batch, sent in one burst at its end (or
+     * when {@value #TX_BURST} are waiting). Padded so that two PMDs' queues never share a cache line.
+     */
+    @SuppressWarnings("unused")
+    private final class DpdkTxQueue implements TxQueue {
+        private long p01, p02, p03, p04, p05, p06, p07;
+        private final short queue;
+        private final long mbufs;
+        private int count;
+        private int refused;
+        private long p11, p12, p13, p14, p15, p16, p17;
 
-    private void enqueue(final int txq, final long m) {
-        final int c = txCount[txq];
-        ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, txAddress[txq] + 8L * c, m);
-        txCount[txq] = c + 1;
-        if (c + 1 == TX_BURST) {
-            txRefused[txq] += burst(txq);
+        DpdkTxQueue(final short queue, final long mbufs) {
+            this.queue = queue;
+            this.mbufs = mbufs;
         }
-    }
 
-    /** Sends what the queue holds; frees and returns what the device refused. */
-    private int burst(final int txq) {
-        final int c = txCount[txq];
-        if (c == 0) {
-            return 0;
+        @Override
+        public boolean sendBuffer(final PacketBatch batch, final int i) {
+            final long m = batch.takeMbuf(i);
+            if (batch.reframed(i)) {
+                // A tag was pushed or popped: the frame moved within the mbuf.
+                final long buf = rte_mbuf.buf_addr(m);
+                final int len = batch.length(i);
+                rte_mbuf.data_off(m, (int) (batch.address(i) - buf));
+                rte_mbuf.data_len(m, len);
+                rte_mbuf.pkt_len(m, len);
+            }
+            enqueue(m);
+            return true;
         }
-        final int sent = flowgate_shim_h.fg_tx_burst(portId, (short) txq, txAddress[txq], (short) c) & 0xFFFF;
-        txCount[txq] = 0;
-        if (sent < c) {
-            rte_mbuf_h.rte_pktmbuf_free_bulk(txAddress[txq] + 8L * sent, c - sent);
-        }
-        return c - sent;
-    }
 
-    @Override
-    public int flush(final int txq) {
-        final int refused = txRefused[txq] + burst(txq);
-        txRefused[txq] = 0;
-        return refused;
+        @Override
+        public boolean send(final MemorySegment memory, final long address, final int length,
+                            final long timestampNanos) {
+            final long m = flowgate_shim_h.fg_pktmbuf_alloc(poolAddress);
+            if (m == 0) {
+                return false;
+            }
+            final long data = rte_mbuf.buf_addr(m) + rte_mbuf.data_off(m);
+            if (length > rte_mbuf.buf_len(m) - rte_mbuf.data_off(m)) {
+                flowgate_shim_h.fg_pktmbuf_free(m);
+                return false;
+            }
+            MemorySegment.copy(memory, address, ALL, data, length);
+            rte_mbuf.data_len(m, length);
+            rte_mbuf.pkt_len(m, length);
+            enqueue(m);
+            return true;
+        }
+
+        private void enqueue(final long m) {
+            final int c = count;
+            ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, mbufs + 8L * c, m);
+            count = c + 1;
+            if (c + 1 == TX_BURST) {
+                refused += burst();
+            }
+        }
+
+        /** Sends what the queue holds; frees and returns what the device refused. */
+        int burst() {
+            final int c = count;
+            if (c == 0) {
+                return 0;
+            }
+            final int sent = flowgate_shim_h.fg_tx_burst(portId, queue, mbufs, (short) c) & 0xFFFF;
+            count = 0;
+            if (sent < c) {
+                rte_mbuf_h.rte_pktmbuf_free_bulk(mbufs + 8L * sent, c - sent);
+            }
+            return c - sent;
+        }
+
+        @Override
+        public int flush() {
+            final int r = refused + burst();
+            refused = 0;
+            return r;
+        }
     }
 
     /** Stops and closes the device (the PMDs have stopped). */
@@ -420,8 +585,10 @@ public final class DpdkPort implements Port {
             return;
         }
         closed = true;
-        for (int q = 0; q < tx.length; q++) {
-            burst(q);
+        for (DpdkTxQueue t : txQueues) {
+            if (t != null) {
+                t.burst();
+            }
         }
         for (int i = 0; i < pendingCount; i++) {
             flowgate_shim_h.fg_pktmbuf_free(pendingMbuf[pendingHead + i]);

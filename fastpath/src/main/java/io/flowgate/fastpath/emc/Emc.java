@@ -22,18 +22,29 @@ public final class Emc {
     private final long[] keys = new long[ENTRIES * W];
     private final long[] hashes = new long[ENTRIES];
     private final DpFlow[] flows = new DpFlow[ENTRIES];
-    private final long insertThreshold;
-    private final boolean enabled;
+    private long insertThreshold;
+    private boolean enabled;
     private long random;
 
     /** @param insertInverse insert 1 in this many misses; 0 disables the cache, 1 always inserts */
     public Emc(final int insertInverse, final long seed) {
+        insertInverse(insertInverse);
+        this.random = seed | 1;
+    }
+
+    /**
+     * Changes the insertion probability (emc-insert-inv-prob; PMD thread). Switching the cache off
+     * empties it, so no entry outlives the setting.
+     */
+    public void insertInverse(final int insertInverse) {
         if (insertInverse < 0) {
             throw new IllegalArgumentException("emc insertion inverse probability must be >= 0, not " + insertInverse);
         }
         this.enabled = insertInverse > 0;
         this.insertThreshold = insertInverse <= 1 ? -1L : Long.divideUnsigned(-1L, insertInverse);
-        this.random = seed | 1;
+        if (!enabled) {
+            clear();
+        }
     }
 
     public boolean enabled() {

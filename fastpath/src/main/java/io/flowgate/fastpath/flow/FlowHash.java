@@ -60,4 +60,12 @@ public final class FlowHash {
     private static long mum(final long a, final long b) {
         return (a * b) ^ Math.multiplyHigh(a, b);
     }
+
+    /**
+     * The packet hash from the 32-bit RSS hash a NIC computed: spread over 64 bits (the EMC takes
+     * its two slots from different bit ranges) and never 0 (0 marks a packet that is not forwarded).
+     */
+    public static long fromRss(final int rss) {
+        return ((rss & 0xFFFF_FFFFL) * 0x9E37_79B9_7F4A_7C15L) | 1;
+    }
 }

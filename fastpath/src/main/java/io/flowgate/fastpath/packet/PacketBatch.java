@@ -34,6 +34,9 @@ public final class PacketBatch implements AutoCloseable {
     private int mbufsHeld;
     /** Bit i: packet i was reframed (MAX_BURST is 32). */
     private int reframed;
+    /** Bit i: packet i carries the NIC's RSS hash in {@link #rss}. */
+    private int rssValid;
+    private final int[] rss = new int[MAX_BURST];
     private final long[] mbuf = new long[MAX_BURST];
     /** Lowest address each packet may grow to (start of its headroom). */
     private final long[] bufferStart = new long[MAX_BURST];
@@ -182,6 +185,22 @@ public final class PacketBatch implements AutoCloseable {
         reframed |= 1 << i;
     }
 
+    /** Records the RSS hash the NIC computed for packet {@code i} (receive side). */
+    public void rssHash(final int i, final int hash) {
+        rss[i] = hash;
+        rssValid |= 1 << i;
+    }
+
+    /** True if packet {@code i} carries the NIC's RSS hash. */
+    public boolean hasRssHash(final int i) {
+        return (rssValid & (1 << i)) != 0;
+    }
+
+    /** The NIC's RSS hash of packet {@code i} (valid when {@link #hasRssHash}). */
+    public int rssHash(final int i) {
+        return rss[i];
+    }
+
     /** True if packet {@code i}'s start or length changed since it was received. */
     public boolean reframed(final int i) {
         return (reframed & (1 << i)) != 0;
@@ -216,6 +235,7 @@ public final class PacketBatch implements AutoCloseable {
         count = 0;
         mbufsHeld = 0;
         reframed = 0;
+        rssValid = 0;
     }
 
     @Override

@@ -2,13 +2,17 @@ package io.flowgate.fastpath.pmd;
 
 import io.flowgate.fastpath.action.DpActions;
 import io.flowgate.fastpath.megaflow.DpFlow;
+import io.flowgate.fastpath.port.QueueHandover;
+import io.flowgate.fastpath.port.RxQueue;
 
 /**
- * What other threads ask a PMD to do. A PMD's tables have exactly one writer, the PMD; handlers
- * and revalidators put commands on its bounded queue and the PMD runs them between batches.
+ * What other threads ask a PMD to do, through its {@link Mailbox}. A PMD's tables, queues and
+ * counters have exactly one writer, the PMD; handlers, revalidators and the control thread put
+ * commands in its mailbox (usually through an {@link Outbox}) and the PMD runs them between
+ * batches, in the order they arrived.
  */
 public sealed interface PmdCommand {
-    /** Install a megaflow into the PMD's classifier. */
+    /** Install a megaflow into the PMD's classifier (unless it is already dead). */
     record Install(DpFlow flow) implements PmdCommand {
     }
 
@@ -17,15 +21,27 @@ public sealed interface PmdCommand {
     }
 
     /**
-     * Send a packet with the given actions, as if it had hit a flow with them (the packet of an
-     * upcall, or a packet-out). {@code upcallSeq} is the PMD's upcall sequence number the packet
-     * answers, or -1.
+     * Send a packet with the given actions, as if it had hit a flow with them: the packet of an
+     * upcall (then {@code answersUpcall}, and the PMD's parse travels with it: key, L3 and L4
+     * offsets, hash and receive queue), or a packet-out.
      */
-    record PacketOut(byte[] frame, int inPort, DpActions actions, long upcallSeq, long timestampNanos)
-            implements PmdCommand {
+    record PacketOut(int inPort, int rxq, long hash, int l3, int l4, long[] key, byte[] frame, DpActions actions,
+                     long timestampNanos, boolean answersUpcall) implements PmdCommand {
     }
 
-    /** Run code on the PMD thread (for orderly reconfiguration and tests). */
+    /** Start polling a receive queue (its megaflows were installed before this command). */
+    record AdoptQueue(RxQueue queue) implements PmdCommand {
+    }
+
+    /** Stop polling a receive queue; report on {@code handover} when nothing of it is in flight. */
+    record ReleaseQueue(QueueHandover handover) implements PmdCommand {
+    }
+
+    /** Finish this iteration, then do nothing until the pause is over. */
+    record Pause(PmdPause pause) implements PmdCommand {
+    }
+
+    /** Run code on the PMD thread (settings changes and tests). */
     record Run(Runnable task) implements PmdCommand {
     }
 }

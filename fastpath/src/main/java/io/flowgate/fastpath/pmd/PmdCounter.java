@@ -9,6 +9,8 @@ public enum PmdCounter {
     MISSES("miss with success upcall"),
     LOST_UPCALLS("miss with failed upcall"),
     PACKET_OUTS("packets sent by the slow path"),
+    PARKED("packets parked behind an upcall of their flow"),
+    PARKING_FULL("packets not parked behind their flow's upcall: parking was full"),
     FLOWS_INSTALLED("flows installed"),
     FLOWS_REMOVED("flows removed"),
     DUPLICATE_INSTALLS("installs of an existing flow ignored"),

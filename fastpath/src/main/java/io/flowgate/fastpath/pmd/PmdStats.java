@@ -57,6 +57,15 @@ public final class PmdStats {
         EPOCH.setRelease(this, (long) EPOCH.getOpaque(this) + 1);
     }
 
+    /**
+     * Iterations the PMD has finished (acquire): once this has moved on by two from a value read
+     * after some change was published, every upcall or send the PMD started before the change has
+     * completed.
+     */
+    public long iterations() {
+        return (long) EPOCH.getAcquire(this);
+    }
+
     /** A consistent-enough copy of the counters, relative to the last {@link #clear} (any thread). */
     public Snapshot snapshot() {
         EPOCH.getAcquire(this);

@@ -13,27 +13,29 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
- * {@code pcap:in=FILE[,out=FILE][,loop=true][,pps=N]}: replays a capture once (or over and over,
- * at most N packets a second if asked) as received traffic and writes what is transmitted to
- * another capture (with the time of the packet that caused it). Without
- * {@code in=}, nothing is received; without {@code out=}, transmitted packets are counted and
- * discarded.
+ * {@code pcap:in=FILE[,out=FILE][,loop=N][,pps=N]}: replays a capture as received traffic (once,
+ * N times with {@code loop=N}, or until stopped with {@code loop=true}; at most {@code pps}
+ * packets a second if asked: a paced source for sustained traffic) and writes what is transmitted
+ * to another capture (with the time of the packet that caused it). Without {@code in=}, nothing is
+ * received; without {@code out=}, transmitted packets are counted and discarded.
  *
- * <p>Each transmit queue (PMD) writes records through its own buffered {@link PcapWriter}; at
- * the end of a batch it appends its buffer to the file at a reserved position, so PMDs never wait
- * for each other. With one PMD the file keeps transmit order exactly.
+ * <p>One receive queue. Each transmit queue (PMD) writes records through its own buffered
+ * {@link PcapWriter}, made when the queue is first asked for; at the end of a batch it appends its
+ * buffer to the file at a reserved position, so PMDs never wait for each other. With one PMD the
+ * file keeps transmit order exactly.
  */
 public final class PcapPort implements Port {
     private final int number;
     private final String spec;
     private final Path inPath;
     private PacketReader reader;
-    private final boolean loop;
+    /** Passes over the input still to start after the current one. */
+    private long loopsLeft;
     private final long pps;
     private long paceStart;
     private long paced;
     private final PcapFile outFile;
-    private final PcapWriter[] writers;
+    private final PcapTxQueue[] txQueues;
     private final ReplayClock clock;
     private final int clockIndex;
     private boolean pending;
@@ -44,24 +46,30 @@ public final class PcapPort implements Port {
     /** @param txQueues how many PMDs may send to this port */
     public PcapPort(final int number, final Path in, final Path out, final ReplayClock clock, final int txQueues)
             throws PortException {
-        this(number, in, out, clock, txQueues, false, 0);
+        this(number, in, out, clock, txQueues, 1, 0);
     }
 
     /**
-     * @param loop start the input over when it ends (a soak-test source; not with a replay clock)
-     * @param pps  deliver at most this many packets per second (0: as fast as the PMD takes them)
+     * @param passes how many times to replay the input ({@link #FOREVER}: until stopped; more than
+     *               one is a soak-test source, not for a replay clock)
+     * @param pps    deliver at most this many packets per second (0: as fast as the PMD takes them)
      */
     public PcapPort(final int number, final Path in, final Path out, final ReplayClock clock, final int txQueues,
-                    final boolean loop, final long pps) throws PortException {
+                    final long passes, final long pps) throws PortException {
         this.number = number;
         this.inPath = in;
-        this.loop = loop && in != null;
+        if (passes < 1) {
+            throw new PortException("port " + number + ": loop must be at least 1, not " + passes);
+        }
+        this.loopsLeft = in == null ? 0 : passes - 1;
         this.pps = pps;
-        if (this.loop && clock != null) {
+        if (loopsLeft > 0 && clock != null) {
             throw new PortException("port " + number + ": a looping input cannot be replayed in order");
         }
         this.spec = "pcap:" + (in != null ? "in=" + in : "") + (in != null && out != null ? "," : "")
-                + (out != null ? "out=" + out : "") + (this.loop ? ",loop=true" : "") + (pps > 0 ? ",pps=" + pps : "");
+                + (out != null ? "out=" + out : "")
+                + (passes == FOREVER ? ",loop=true" : passes > 1 ? ",loop=" + passes : "")
+                + (pps > 0 ? ",pps=" + pps : "");
         try {
             this.reader = in == null ? null : PacketReader.open(in);
         } catch (IOException e) {
@@ -73,10 +81,7 @@ public final class PcapPort implements Port {
             closeReader();
             throw new PortException("port " + number + ": cannot write " + out + ": " + describe(e), e);
         }
-        this.writers = new PcapWriter[txQueues];
-        for (int q = 0; outFile != null && q < txQueues; q++) {
-            writers[q] = outFile.writer();
-        }
+        this.txQueues = new PcapTxQueue[txQueues];
         this.exhausted = reader == null;
         this.clock = reader == null ? null : clock;
         this.clockIndex = this.clock == null ? -1 : this.clock.register();
@@ -84,6 +89,9 @@ public final class PcapPort implements Port {
             advance();
         }
     }
+
+    /** {@code loop=true}: replay the input until the port is closed. */
+    public static final long FOREVER = Long.MAX_VALUE;
 
     private static String describe(final IOException e) {
         if (e instanceof java.nio.file.NoSuchFileException) {
@@ -148,8 +156,11 @@ public final class PcapPort implements Port {
     private boolean advance() {
         try {
             pending = reader.next();
-            if (!pending && loop && received > 0) {
+            if (!pending && loopsLeft > 0 && received > 0) {
                 // Start over; a file without a single packet would spin, so it ends instead.
+                if (loopsLeft != FOREVER) {
+                    loopsLeft--;
+                }
                 reader.close();
                 reader = PacketReader.open(inPath);
                 pending = reader.next();
@@ -171,7 +182,7 @@ public final class PcapPort implements Port {
     }
 
     @Override
-    public int rxBurst(final PacketBatch batch) {
+    public int rxBurst(final int queue, final PacketBatch batch) {
         if (exhausted) {
             return 0;
         }
@@ -205,36 +216,51 @@ public final class PcapPort implements Port {
 
     @Override
     public int txQueues() {
-        return writers.length;
+        return txQueues.length;
     }
 
     @Override
-    public boolean send(final int txq, final MemorySegment memory, final long address, final int length,
-                        final long timestampNanos) {
-        final PcapWriter w = writers[txq];
-        if (w == null) {
-            return true;
+    public synchronized TxQueue txQueue(final int queue) {
+        if (txQueues[queue] == null) {
+            txQueues[queue] = new PcapTxQueue(outFile == null ? null : outFile.writer());
         }
-        try {
-            w.write(timestampNanos, memory, address, length, length);
-            return true;
-        } catch (IOException e) {
-            failure = e;
-            return false;
-        }
+        return txQueues[queue];
     }
 
-    @Override
-    public int flush(final int txq) {
-        final PcapWriter w = writers[txq];
-        if (w != null) {
+    /** One PMD's buffered writer into the output file (or a sink when there is no file). */
+    private final class PcapTxQueue implements TxQueue {
+        private final PcapWriter writer;
+
+        PcapTxQueue(final PcapWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public boolean send(final MemorySegment memory, final long address, final int length,
+                            final long timestampNanos) {
+            if (writer == null) {
+                return true;
+            }
             try {
-                w.flush();
+                writer.write(timestampNanos, memory, address, length, length);
+                return true;
             } catch (IOException e) {
                 failure = e;
+                return false;
             }
         }
-        return 0;
+
+        @Override
+        public int flush() {
+            if (writer != null) {
+                try {
+                    writer.flush();
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+            return 0;
+        }
     }
 
     /** Closes the input and writes out every queue's buffered packets (call once the PMDs stopped). */

@@ -2,15 +2,15 @@ package io.flowgate.fastpath.port;
 
 import io.flowgate.fastpath.packet.PacketBatch;
 
-import java.lang.foreign.MemorySegment;
-
 /**
- * A datapath port: where packets come in ({@link #rxBurst}) and go out ({@link #send}).
+ * A datapath port: where packets come in (its receive queues) and go out (its transmit queues).
  *
- * <p>Exactly one PMD polls a port for input. Any PMD may send to it, each through its own
- * transmit queue (the PMD's id, below {@link #txQueues()}), as each PMD has its own transmit
- * queue on a DPDK device: no two threads ever share a queue, so sending takes no lock. Counting
- * is done by the PMDs, per PMD, not here, so that no counter is shared.
+ * <p>Each receive queue is polled by exactly one PMD at a time; a queue may be handed from one
+ * PMD to another (see {@code RxQueue}), the hand-over passing through the PMDs' mailboxes, so the
+ * port never sees two threads on one queue. Every PMD sends through its own transmit queue (the
+ * PMD's id, below {@link #txQueues()}), obtained once with {@link #txQueue}: no two threads ever
+ * share a queue, so sending takes no lock. Counting is done by the PMDs, per PMD, not here, so
+ * that no counter is shared.
  */
 public interface Port extends AutoCloseable {
     /** The OpenFlow (and datapath) port number. */
@@ -27,18 +27,19 @@ public interface Port extends AutoCloseable {
         return type() + number();
     }
 
-    /** True if received packets must be copied into the batch's own slots (not DPDK mbufs). */
-    default boolean copiesIntoBatch() {
-        return true;
+    /** How many receive queues the port has (OVS's n_rxq). */
+    default int rxQueueCount() {
+        return 1;
     }
 
     /**
-     * Receives up to {@link PacketBatch#MAX_BURST} packets into {@code batch}, which the caller
-     * has cleared, and sets its in_port. Never blocks.
+     * Receives up to {@link PacketBatch#MAX_BURST} packets from receive queue {@code queue} into
+     * {@code batch}, which the caller has cleared, and sets its in_port. Never blocks. Only the
+     * PMD that currently polls the queue calls this.
      *
      * @return how many packets were received
      */
-    int rxBurst(PacketBatch batch);
+    int rxBurst(int queue, PacketBatch batch);
 
     /** True once an input that ends (a pcap file) has delivered its last packet. */
     default boolean exhausted() {
@@ -53,33 +54,8 @@ public interface Port extends AutoCloseable {
     /** How many transmit queues the port has: PMDs 0 to {@code txQueues() - 1} may send. */
     int txQueues();
 
-    /**
-     * Transmits a copy of the {@code length} bytes at {@code address} of {@code memory} on
-     * transmit queue {@code txq} (only ever used by one thread).
-     *
-     * @return false if the port could not take the packet (counted as a drop by the caller)
-     */
-    boolean send(int txq, MemorySegment memory, long address, int length, long timestampNanos);
-
-    /**
-     * Transmits packet {@code i} of {@code batch} by handing its buffer over, when the port can
-     * (a DPDK port taking a received mbuf: zero copy). The caller uses this only for the packet's
-     * last output.
-     *
-     * @return false if the port cannot take the buffer; the caller then uses {@link #send}
-     */
-    default boolean sendBuffer(final int txq, final PacketBatch batch, final int i) {
-        return false;
-    }
-
-    /**
-     * Pushes what {@code txq} has queued to the device (end of a batch).
-     *
-     * @return how many queued packets the device refused (dropped)
-     */
-    default int flush(final int txq) {
-        return 0;
-    }
+    /** Transmit queue {@code queue}, for the one PMD that sends through it. */
+    TxQueue txQueue(int queue);
 
     /** Gives back the buffers of a received batch that nobody took (end of the batch's processing). */
     default void release(final PacketBatch batch) {

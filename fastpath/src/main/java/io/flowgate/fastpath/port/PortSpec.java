@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * A port specification as written on the command line or in a configuration file:
- * {@code pcap:in=FILE[,out=FILE]}, {@code ring:NAME}, {@code dpdk:DEVARGS}.
+ * {@code pcap:in=FILE[,out=FILE][,loop=N|true][,pps=N]}, {@code ring:NAME}, {@code dpdk:DEVARGS}.
  *
  * @param kind    pcap, ring or dpdk
  * @param options the comma-separated key=value options (pcap), or the single value (ring name,
@@ -57,9 +57,9 @@ public record PortSpec(int number, String kind, Map<String, String> options, Str
                         case "in", "out" -> {
                         }
                         case "loop" -> {
-                            if (!value.equals("true") && !value.equals("false")) {
-                                throw new PortException("port " + number + ": loop must be true or false, not \""
-                                        + value + "\"");
+                            if (!value.equals("true") && !value.equals("false") && !value.matches("[1-9][0-9]{0,17}")) {
+                                throw new PortException("port " + number + ": loop must be a number of passes (1 or"
+                                        + " more) or true (forever), not \"" + value + "\"");
                             }
                         }
                         case "pps" -> {
@@ -124,6 +124,12 @@ public record PortSpec(int number, String kind, Map<String, String> options, Str
             text.append(text.length() > 5 ? "," : "").append(e.getKey()).append('=').append(value);
         }
         return new PortSpec(number, kind, Map.copyOf(resolved), text.toString());
+    }
+
+    /** How many passes over a pcap input {@code loop=} asks for: 1 by default, {@link PcapPort#FOREVER} for true. */
+    public long passes() {
+        final String loop = options.getOrDefault("loop", "false");
+        return loop.equals("true") ? PcapPort.FOREVER : loop.equals("false") ? 1 : Long.parseLong(loop);
     }
 
     /** An option's text, or {@code otherwise}. */

@@ -14,9 +14,10 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 /**
  * {@code ring:NAME}: an in-memory port for tests and benchmarks. Frames offered with
  * {@link #inject} (by any thread) are received by the PMD; frames the datapath sends are queued
- * for {@link #drainTransmitted}. Reception is an Agrona many-to-one ring buffer; each transmit
- * queue is a one-to-one ring buffer (its PMD is the only producer, so sending makes no atomic
- * read-modify-write). All in off-heap memory, nothing allocated per frame.
+ * for {@link #drainTransmitted}. Reception is an Agrona many-to-one ring buffer (one receive
+ * queue); each transmit queue is a one-to-one ring buffer made when a PMD first asks for it (its
+ * PMD is the only producer, so sending makes no atomic read-modify-write). All in off-heap memory,
+ * nothing allocated per frame.
  */
 public final class RingPort implements Port {
     private static final int MSG = 1;
@@ -25,10 +26,10 @@ public final class RingPort implements Port {
     private final String name;
     private final Arena arena = Arena.ofShared();
     private final ManyToOneRingBuffer rx;
-    private final OneToOneRingBuffer[] tx;
+    private final int capacity;
+    private final RingTxQueue[] tx;
     private final Reader reader = new Reader();
     private final MemorySegment rxMemory;
-    private final MemorySegment[] txMemory;
 
     /** @param capacityBytes capacity of the receive ring and of each transmit queue's ring */
     public RingPort(final int number, final String name, final int capacityBytes, final int txQueues) {
@@ -37,12 +38,8 @@ public final class RingPort implements Port {
         final int cap = Integer.highestOneBit(Math.max(capacityBytes, 1 << 16) - 1) << 1;
         this.rxMemory = arena.allocate(cap + RingBufferDescriptor.TRAILER_LENGTH, 64);
         this.rx = new ManyToOneRingBuffer(new UnsafeBuffer(rxMemory.address(), (int) rxMemory.byteSize()));
-        this.tx = new OneToOneRingBuffer[txQueues];
-        this.txMemory = new MemorySegment[txQueues];
-        for (int q = 0; q < txQueues; q++) {
-            txMemory[q] = arena.allocate(cap + RingBufferDescriptor.TRAILER_LENGTH, 64);
-            tx[q] = new OneToOneRingBuffer(new UnsafeBuffer(txMemory[q].address(), (int) txMemory[q].byteSize()));
-        }
+        this.capacity = cap;
+        this.tx = new RingTxQueue[txQueues];
     }
 
     /** 4 MB rings and one transmit queue (a single PMD). */
@@ -111,7 +108,7 @@ public final class RingPort implements Port {
     }
 
     @Override
-    public int rxBurst(final PacketBatch batch) {
+    public int rxBurst(final int queue, final PacketBatch batch) {
         batch.inPort(number);
         reader.batch = batch;
         return rx.read(reader, PacketBatch.MAX_BURST);
@@ -123,16 +120,33 @@ public final class RingPort implements Port {
     }
 
     @Override
-    public boolean send(final int txq, final MemorySegment memory, final long address, final int length,
-                        final long timestampNanos) {
-        final OneToOneRingBuffer ring = tx[txq];
-        final int index = ring.tryClaim(MSG, length);
-        if (index <= 0) {
-            return false;
+    public synchronized TxQueue txQueue(final int queue) {
+        if (tx[queue] == null) {
+            tx[queue] = new RingTxQueue(arena.allocate(capacity + RingBufferDescriptor.TRAILER_LENGTH, 64));
         }
-        MemorySegment.copy(memory, address, txMemory[txq], index, length);
-        ring.commit(index);
-        return true;
+        return tx[queue];
+    }
+
+    /** One PMD's transmit ring (made on first use: a port has many queues, few are used). */
+    private static final class RingTxQueue implements TxQueue {
+        final MemorySegment memory;
+        final OneToOneRingBuffer ring;
+
+        RingTxQueue(final MemorySegment memory) {
+            this.memory = memory;
+            this.ring = new OneToOneRingBuffer(new UnsafeBuffer(memory.address(), (int) memory.byteSize()));
+        }
+
+        @Override
+        public boolean send(final MemorySegment from, final long address, final int length, final long timestampNanos) {
+            final int index = ring.tryClaim(MSG, length);
+            if (index <= 0) {
+                return false;
+            }
+            MemorySegment.copy(from, address, memory, index, length);
+            ring.commit(index);
+            return true;
+        }
     }
 
     /** A received-by-the-test frame: its bytes. */
@@ -147,9 +161,16 @@ public final class RingPort implements Port {
      */
     public int drainTransmitted(final FrameConsumer consumer, final int limit) {
         int n = 0;
-        for (int q = 0; q < tx.length && n < limit; q++) {
-            final MemorySegment m = txMemory[q];
-            n += tx[q].read((type, buffer, index, length) -> consumer.accept(m.asSlice(index, length)), limit - n);
+        final RingTxQueue[] queues;
+        synchronized (this) {
+            queues = tx.clone();
+        }
+        for (int q = 0; q < queues.length && n < limit; q++) {
+            final RingTxQueue t = queues[q];
+            if (t != null) {
+                n += t.ring.read((type, buffer, index, length) -> consumer.accept(t.memory.asSlice(index, length)),
+                        limit - n);
+            }
         }
         return n;
     }

@@ -3,6 +3,7 @@ package io.flowgate.fastpath.pmd;
 import static io.flowgate.fastpath.testing.PacketBuilder.eth;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.fastpath.action.DpActions;
@@ -11,9 +12,12 @@ import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.fastpath.flow.FlowMask;
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.port.Port;
+import io.flowgate.fastpath.port.QueueHandover;
 import io.flowgate.fastpath.port.RingPort;
+import io.flowgate.fastpath.port.RxQueue;
 import io.flowgate.fastpath.testing.Parsed;
 import io.flowgate.fastpath.upcall.UpcallRing;
+import io.flowgate.fastpath.upcall.UpcallRings;
 
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -27,8 +31,9 @@ import org.junit.jupiter.api.Test;
  * interleaving with the slow path is chosen by the test.
  */
 class PmdTest {
-    private final RingPort in = new RingPort(1, "in");
-    private final RingPort out = new RingPort(2, "out");
+    private final RingPort in = new RingPort(1, "in", 1 << 20, 2);
+    private final RingPort out = new RingPort(2, "out", 1 << 20, 2);
+    private final RxQueue inQueue = new RxQueue(in, 0);
     private final UpcallRing ring = new UpcallRing(1 << 16);
     private final List<AutoCloseable> closing = new ArrayList<>(List.of(in, out, ring));
 
@@ -39,14 +44,28 @@ class PmdTest {
         }
     }
 
-    private Pmd pmd(final boolean ordered, final UpcallRing... rings) {
-        final Pmd pmd = new Pmd(0, List.<Port>of(in, out), List.<Port>of(in), rings, 1, 1, ordered);
+    private Pmd pmd(final int id, final boolean ordered, final UpcallRing... rings) {
+        final Pmd pmd = new Pmd(id, List.<Port>of(in, out), new UpcallRings(List.of(rings)), 1, 1, ordered);
         closing.add(pmd::onClose);
+        return pmd;
+    }
+
+    /** A PMD that polls port 1's queue. */
+    private Pmd pmd(final boolean ordered, final UpcallRing... rings) {
+        final Pmd pmd = pmd(0, ordered, rings);
+        pmd.offer(new PmdCommand.AdoptQueue(inQueue));
         return pmd;
     }
 
     private static byte[] udp(final int dport) {
         return eth().ipv4("10.0.0.1", "10.0.0.2").udp(1000, dport).payload(20).build();
+    }
+
+    /** Packet {@code n} of the UDP flow to port {@code dport}: the same flow, told apart by its payload. */
+    private static byte[] udp(final int dport, final int n) {
+        final byte[] payload = new byte[20];
+        payload[0] = (byte) n;
+        return eth().ipv4("10.0.0.1", "10.0.0.2").udp(1000, dport).payload(payload).build();
     }
 
     /** A megaflow on in_port 1 matching UDP destination port {@code dport}. */
@@ -60,6 +79,12 @@ class PmdTest {
     }
 
     private static final DpActions TO_2 = DpActions.builder().output(2).build();
+
+    /** The handler's answer to an upcall: the packet with these actions. */
+    private static PmdCommand.PacketOut answer(final UpcallRing.Upcall u, final DpActions actions) {
+        return new PmdCommand.PacketOut(u.inPort(), u.rxq(), u.hash(), u.l3(), u.l4(), u.key(), u.frame(), actions,
+                u.timestampNanos(), true);
+    }
 
     private List<byte[]> transmitted() {
         final List<byte[]> frames = new ArrayList<>();
@@ -99,6 +124,7 @@ class PmdTest {
         assertEquals(5, count(pmd, PmdCounter.EMC_HITS));
         assertEquals(5, transmitted().size());
         assertEquals(1, pmd.flowCount());
+        assertEquals(10, inQueue.packets(), "the queue counts what it received");
     }
 
     @Test
@@ -113,13 +139,16 @@ class PmdTest {
         assertArrayEquals(frame, u.getFirst().frame());
         assertArrayEquals(Parsed.parse(frame, 1).key(), u.getFirst().key());
         assertEquals(1, u.getFirst().inPort());
+        assertEquals(0, u.getFirst().rxq());
+        assertEquals(1, inQueue.inFlight(), "the upcall is in flight for its queue");
 
         // The handler's answer: install, then the packet itself with the translated actions.
         final DpFlow flow = flowFor(53, TO_2);
         pmd.offer(new PmdCommand.Install(flow));
-        pmd.offer(new PmdCommand.PacketOut(u.getFirst().frame(), 1, TO_2, u.getFirst().seq(), 0));
+        pmd.offer(answer(u.getFirst(), TO_2));
         pmd.doWork();
         assertEquals(1, transmitted().size());
+        assertEquals(0, inQueue.inFlight());
 
         in.inject(frame);
         pmd.doWork();
@@ -132,26 +161,91 @@ class PmdTest {
     }
 
     @Test
+    void packetsBehindAnUpcallOfTheirFlowWaitAndLeaveInArrivalOrder() {
+        final Pmd pmd = pmd(false, ring);
+        for (int n = 1; n <= 3; n++) {
+            in.inject(udp(53, n));
+        }
+        pmd.doWork();
+        final List<UpcallRing.Upcall> u = upcalls();
+        assertEquals(1, u.size(), "one upcall for the flow; the other two packets are parked");
+        assertEquals(2, count(pmd, PmdCounter.PARKED));
+        assertEquals(3, inQueue.inFlight());
+
+        // The install arrives first and the next packet would hit it: it must wait too.
+        pmd.offer(new PmdCommand.Install(flowFor(53, TO_2)));
+        in.inject(udp(53, 4));
+        pmd.doWork();
+        assertTrue(transmitted().isEmpty(), "nothing overtakes the packet that went up");
+
+        pmd.offer(answer(u.getFirst(), TO_2));
+        in.inject(udp(53, 5));
+        pmd.doWork();
+        final List<byte[]> sent = transmitted();
+        assertEquals(5, sent.size());
+        for (int n = 1; n <= 5; n++) {
+            assertArrayEquals(udp(53, n), sent.get(n - 1), "packet " + n + " in place");
+        }
+        assertEquals(1, count(pmd, PmdCounter.MISSES), "one upcall for the whole flow");
+        assertEquals(0, inQueue.inFlight());
+        assertEquals(0, pmd.inFlight());
+    }
+
+    @Test
+    void aParkedPacketWhoseFlowIsStillMissingGoesUpNextAndTheRestWaitAgain() {
+        final Pmd pmd = pmd(false, ring);
+        in.inject(udp(53, 1));
+        in.inject(udp(53, 2));
+        in.inject(udp(53, 3));
+        pmd.doWork();
+        // Answered without an install (a flow limit, say): packet 2 goes up, packet 3 waits on.
+        pmd.offer(answer(upcalls().getFirst(), TO_2));
+        pmd.doWork();
+        assertEquals(1, transmitted().size());
+        final List<UpcallRing.Upcall> second = upcalls();
+        assertEquals(1, second.size());
+        assertArrayEquals(udp(53, 2), second.getFirst().frame());
+        pmd.offer(answer(second.getFirst(), TO_2));
+        pmd.doWork();
+        pmd.offer(answer(upcalls().getFirst(), TO_2));
+        pmd.doWork();
+        final List<byte[]> sent = transmitted();
+        assertEquals(2, sent.size());
+        assertArrayEquals(udp(53, 2), sent.get(0));
+        assertArrayEquals(udp(53, 3), sent.get(1));
+        assertEquals(0, inQueue.inFlight());
+    }
+
+    @Test
     void withoutHandlersOrWithAFullRingAMissIsALostUpcallAndADrop() {
         final Pmd none = pmd(false);
         in.inject(udp(1));
         none.doWork();
         assertEquals(1, count(none, PmdCounter.LOST_UPCALLS));
         assertEquals(1, count(none, PmdCounter.DROP_UPCALL_LOST));
+        assertEquals(0, inQueue.inFlight());
+    }
 
+    @Test
+    void aFullUpcallRingLosesUpcallsAndCountsEveryOne() {
         final Pmd pmd = pmd(false, ring);
-        final byte[] big = eth().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).payload(1400).build();
         int injected = 0;
-        while (ring.backlogBytes() + 2 * big.length < ring.capacity() || injected < 100) {
+        for (int round = 0; round < 60; round++) {
             for (int i = 0; i < 32; i++) {
-                in.inject(big);
+                // Distinct flows, so none waits behind another's upcall.
+                in.inject(eth().ipv4("10.0.0.1", "10.0.0.2").udp(round, i).payload(1400).build());
                 injected++;
             }
             pmd.doWork();
         }
+        while (in.pendingRx() > 0) {
+            pmd.doWork(); // a ring read stops where the ring wraps around
+        }
         final long lost = count(pmd, PmdCounter.LOST_UPCALLS);
         assertTrue(lost > 0, "the ring filled up");
-        assertEquals(injected, count(pmd, PmdCounter.MISSES) + lost, "every miss is an upcall or a lost upcall");
+        // A few share a hash bucket with a flow already in flight: they wait behind it (parked).
+        assertEquals(injected, count(pmd, PmdCounter.MISSES) + lost + count(pmd, PmdCounter.PARKED),
+                "every miss is an upcall, a lost upcall or parked");
     }
 
     @Test
@@ -178,6 +272,18 @@ class PmdTest {
         assertTrue(transmitted().isEmpty());
         assertEquals(1, upcalls().size());
         assertEquals(1, count(pmd, PmdCounter.FLOWS_REMOVED));
+        assertEquals(0, pmd.flowCount());
+    }
+
+    @Test
+    void anInstallThatArrivesAfterItsFlowWasRemovedIsIgnored() {
+        final Pmd pmd = pmd(false, ring);
+        final DpFlow flow = flowFor(53, TO_2);
+        flow.markDead();
+        pmd.offer(new PmdCommand.Remove(flow));
+        pmd.offer(new PmdCommand.Install(flow));
+        pmd.doWork();
+        assertTrue(flow.isRemoved());
         assertEquals(0, pmd.flowCount());
     }
 
@@ -215,9 +321,9 @@ class PmdTest {
         pmd.doWork();
         pmd.doWork();
         assertTrue(transmitted().isEmpty(), "the hit waits behind the miss");
-        assertTrue(!pmd.drained());
+        assertFalse(pmd.drained());
         final UpcallRing.Upcall u = upcalls().getFirst();
-        pmd.offer(new PmdCommand.PacketOut(u.frame(), 1, TO_2, u.seq(), 0));
+        pmd.offer(answer(u, TO_2));
         pmd.doWork();
         final List<byte[]> sent = transmitted();
         assertEquals(2, sent.size());
@@ -235,6 +341,57 @@ class PmdTest {
         assertEquals(1, count(pmd, PmdCounter.BUSY_ITERATIONS));
         pmd.doWork();
         assertEquals(1, count(pmd, PmdCounter.IDLE_ITERATIONS));
-        assertTrue(pmd.drained() || !in.exhausted());
+    }
+
+    // ---- receive queues moving between PMDs ----
+
+    @Test
+    void aReleasedQueueIsNoLongerPolledAndIsHandedOverOnceNothingOfItIsInFlight() {
+        final Pmd source = pmd(false, ring);
+        final Pmd target = pmd(1, false, ring);
+        in.inject(udp(53, 1));
+        in.inject(udp(53, 2));
+        source.doWork();
+        final UpcallRing.Upcall u = upcalls().getFirst();
+        assertEquals(2, inQueue.inFlight(), "one upcall in flight, one packet parked");
+
+        final QueueHandover handover = new QueueHandover(inQueue);
+        source.offer(new PmdCommand.ReleaseQueue(handover));
+        in.inject(udp(53, 3));
+        source.doWork();
+        assertEquals(-1, inQueue.owner());
+        assertFalse(handover.isDrained(), "its upcall is still in flight");
+        assertEquals(1, in.pendingRx() > 0 ? 1 : 0, "packet 3 stays in the queue: the source no longer polls it");
+        assertTrue(source.rxQueues().isEmpty());
+
+        // The answer comes back to the source, which sends packets 1 and 2; then the queue is free.
+        source.offer(new PmdCommand.Install(flowFor(53, TO_2)));
+        source.offer(answer(u, TO_2));
+        source.doWork();
+        assertTrue(handover.isDrained());
+        assertEquals(0, inQueue.inFlight());
+
+        final DpFlow copy = new DpFlow(Parsed.parse(udp(53), 1).key(), flowFor(53, TO_2).mask(), TO_2, 1, 0);
+        target.offer(new PmdCommand.Install(copy)); // prewarmed before it polls the queue
+        target.offer(new PmdCommand.AdoptQueue(inQueue));
+        target.doWork();
+        assertEquals(1, inQueue.owner());
+        final List<byte[]> sent = transmitted();
+        assertEquals(3, sent.size());
+        for (int n = 1; n <= 3; n++) {
+            assertArrayEquals(udp(53, n), sent.get(n - 1), "packet " + n + " in place across the move");
+        }
+        assertEquals(0, count(target, PmdCounter.MISSES), "the moved queue's flow was there before it arrived");
+        assertEquals(1, copy.packets());
+    }
+
+    @Test
+    void aQueueWithNothingInFlightIsHandedOverAtOnce() {
+        final Pmd source = pmd(false, ring);
+        final QueueHandover handover = new QueueHandover(inQueue);
+        source.offer(new PmdCommand.ReleaseQueue(handover));
+        source.doWork();
+        assertTrue(handover.isDrained());
+        assertEquals(List.of(), source.rxQueues());
     }
 }

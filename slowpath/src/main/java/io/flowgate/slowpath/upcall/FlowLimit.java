@@ -4,7 +4,9 @@ package io.flowgate.slowpath.upcall;
  * The datapath flow limit: {@code flow-limit} is the configured ceiling (OVS's default 200,000);
  * the dynamic limit starts at 10,000 (or the ceiling if lower) and is moved by the revalidator
  * leader after each round according to how long the round took. Handlers read it to decide
- * whether a miss may install a flow.
+ * whether a miss may install a flow (a volatile read). The leader's adjustment and the control
+ * socket's changes are read-modify-writes of the same two values, so they take the object's lock:
+ * a limit can never end above a ceiling that was just lowered.
  */
 public final class FlowLimit {
     public static final int DEFAULT_CEILING = 200_000;
@@ -42,7 +44,7 @@ public final class FlowLimit {
      *
      * @return the new limit
      */
-    public int adjust(final long roundMillis, final long flows) {
+    public synchronized int adjust(final long roundMillis, final long flows) {
         final long duration = Math.max(roundMillis, 1);
         long next = limit;
         if (duration > 2000) {
@@ -58,7 +60,7 @@ public final class FlowLimit {
     }
 
     /** Changes the ceiling (upcall/set-flow-limit); the limit comes down to it if above. */
-    public void ceiling(final int value) {
+    public synchronized void ceiling(final int value) {
         if (value < 1) {
             throw new IllegalArgumentException("flow-limit must be at least 1, not " + value);
         }
@@ -69,7 +71,7 @@ public final class FlowLimit {
     }
 
     /** Sets the limit directly (tests, and the control socket's flow-limit changes). */
-    public void set(final int value) {
+    public synchronized void set(final int value) {
         limit = Math.min(ceiling, Math.max(1, value));
     }
 }

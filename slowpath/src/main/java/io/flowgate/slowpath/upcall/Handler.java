@@ -1,73 +1,82 @@
 package io.flowgate.slowpath.upcall;
 
+import io.flowgate.fastpath.action.DpActions;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.fastpath.flow.FlowMask;
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.megaflow.FlowRegistry;
-import io.flowgate.fastpath.pmd.Pmd;
+import io.flowgate.fastpath.pmd.Outbox;
 import io.flowgate.fastpath.pmd.PmdCommand;
+import io.flowgate.fastpath.pmd.Pmds;
 import io.flowgate.fastpath.upcall.UpcallRing;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.ukey.Ukey;
-import io.flowgate.slowpath.ukey.UkeyMap;
-import io.flowgate.slowpath.ukey.UkeyState;
-import io.flowgate.slowpath.lb.LoadBalancer;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;
 
 import java.util.Arrays;
 
 import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 
 /**
  * An upcall handler thread. It takes missed packets from its ring in batches and for each one:
  * translates it against the current rule pipeline (the packet's own statistics go to the rules it
- * hit), creates the ukey (CREATED, locked) and inserts it into the ukey map, sends the install
- * command to the PMD that missed, marks the ukey INSTALLED, and sends the packet back through that
- * PMD with the translated actions (packet-out).
+ * hit), sets up its megaflow ({@link Udpif#setUp}: ukey, install), and sends the packet back
+ * through the PMD that missed with the translated actions (packet-out). Whatever happens, the
+ * missed packet is answered, so its PMD never waits for it forever.
  *
  * <p>A duplicate miss (another packet of a megaflow that is being or has been set up) finds the
  * ukey by ufid: locked → skip; CREATED or INSTALLED → skip and count; REMOVED (flow deleted,
  * not yet swept) → replace it with a new ukey that inherits its dump round and install at once;
  * DELETED → insert a new one. Above the flow limit the packet is forwarded but no flow installed.
- * Whatever happens, the missed packet is forwarded. A handler may wait for room in a PMD's command
- * queue; a PMD never waits for a handler.
+ *
+ * <p>Never waits: commands go through an {@link Outbox}; when a PMD's mailbox is full they stay
+ * there and the handler reads no more upcalls until they are delivered (back pressure, through the
+ * ring, to the PMDs). A retiring handler ({@link #retire}) no longer handles upcalls: it moves
+ * what is queued on its ring to the handlers that stay, each to the ring its hash picks, in order,
+ * until the PMDs no longer send it anything; then it is {@link #retired()}.
  */
-public class Handler implements Agent {
+public final class Handler implements Agent {
     /** Upcalls read per iteration (OVS's upcall batch). */
     public static final int BATCH = 64;
+    private static final System.Logger LOG = System.getLogger("handler");
 
-    protected final int id;
-    protected final UpcallRing ring;
-    protected final Udpif udpif;
+    private final int id;
+    private final UpcallRing ring;
+    private final Udpif udpif;
     private final RulePipeline pipeline;
     private final Xlate xlate;
-    private final LoadBalancer loadBalancer;
     private final FlowRegistry registry;
-    private final UkeyMap ukeys;
     private final FlowLimit flowLimit;
     private final UpcallCounters counters;
-    private volatile Pmd[] pmds;
-    private final IdleStrategy queueFull = new BackoffIdleStrategy(1, 10, 1_000, 100_000);
+    private final Pmds pmds;
+    private final Outbox outbox;
     private final UpcallRing.Consumer consumer = this::handle;
     /** The mask of the last upcall: consecutive upcalls usually share it, so no lookup is needed. */
     private FlowMask lastMask;
     private final long[] maskScratch = new long[FlowKey.WORDS];
 
-    public Handler(final int id, final UpcallRing ring, final Udpif udpif, final Pmd[] pmds) {
+    /** Where a retiring handler's queued upcalls go; null while the handler handles them itself. */
+    private volatile UpcallRing.Router survivors;
+    /** No PMD sends to this handler's ring any more (set by whoever retires it). */
+    private volatile boolean producersGone;
+    private volatile boolean retired;
+
+    public Handler(final int id, final UpcallRing ring, final Udpif udpif, final Pmds pmds) {
         this.id = id;
         this.ring = ring;
         this.udpif = udpif;
         this.pipeline = udpif.pipeline();
         this.xlate = udpif.xlate();
-        this.loadBalancer = udpif.loadBalancer();
         this.registry = udpif.registry();
-        this.ukeys = udpif.ukeys();
         this.flowLimit = udpif.flowLimit();
         this.counters = udpif.counters();
-        this.pmds = pmds.clone();
+        this.pmds = pmds;
+        this.outbox = new Outbox(pmds);
+    }
+
+    public int id() {
+        return id;
     }
 
     @Override
@@ -79,72 +88,79 @@ public class Handler implements Agent {
         return ring;
     }
 
-    /** PMDs by id (replaced when PMDs are added or retired). */
-    public void setPmds(final Pmd[] newPmds) {
-        this.pmds = newPmds.clone();
-    }
-
-    /** With megaflows disabled, every installed flow matches the whole key exactly (upcall/disable-megaflows). */
-    public void megaflows(final boolean enabled) {
-        udpif.megaflows(enabled);
-    }
-
     @Override
     public int doWork() {
-        return ring.poll(consumer, BATCH);
+        if (retired) {
+            return 0; // its ring may be gone
+        }
+        int work = outbox.flush();
+        if (!outbox.isEmpty()) {
+            return work; // a PMD's mailbox is full: take no more upcalls until it has room
+        }
+        final UpcallRing.Router to = survivors;
+        if (to == null) {
+            return work + ring.poll(consumer, BATCH);
+        }
+        final int moved = ring.moveTo(to, BATCH);
+        counters.moved.add(moved);
+        if (moved == 0 && producersGone && ring.isEmpty()) {
+            retired = true;
+        }
+        return work + moved;
+    }
+
+    /**
+     * From now on, moves queued upcalls to {@code router}'s rings instead of handling them (any
+     * thread). Call once the PMDs have been given the new set of rings.
+     */
+    public void retire(final UpcallRing.Router router) {
+        this.survivors = router;
+    }
+
+    /** No PMD can send to this ring any more: once it is empty, the handler is retired. */
+    public void producersGone() {
+        this.producersGone = true;
+    }
+
+    /** True once a retiring handler has moved everything and nothing more can arrive. */
+    public boolean retired() {
+        return retired;
     }
 
     /** Handles one upcall: translate, set up the megaflow if allowed, forward the packet. */
     public void handle(final UpcallRing.Upcall upcall) {
         counters.handled.increment();
-        final Pmd pmd = pmd(upcall.pmdId());
-        if (pmd == null) {
+        if (pmds.get(upcall.pmdId()) == null) {
             counters.noPmd.increment();
             return;
         }
-        final XlateResult result = xlate.translate(pipeline.current(), upcall.key());
-        final long now = System.currentTimeMillis();
-        // The missed packet's statistics go to the rules now; the datapath flow counts only the
-        // packets that hit it (as in OVS).
-        Ukey.pushToRules(result.rules(), 1, upcall.frame().length, now);
-        if (registry.size() >= flowLimit.limit()) {
-            counters.flowLimitHit.increment();
-        } else {
-            final DpFlow flow = new DpFlow(upcall.key(), mask(result), result.actions(), upcall.pmdId(), now);
-            setUp(pmd, flow, upcall.key(), result);
-        }
-        send(pmd, new PmdCommand.PacketOut(upcall.frame(), upcall.inPort(), result.actions(), upcall.seq(),
-                upcall.timestampNanos()));
-    }
-
-    /** Creates or replaces the ukey for {@code flow} and installs the flow, unless a duplicate says not to. */
-    private void setUp(final Pmd pmd, final DpFlow flow, final long[] key, final XlateResult result) {
-        final Ukey ukey = new Ukey(flow, key, result, ukeys.counters());
-        switch (ukeys.claim(ukey)) {
-            case INSERTED -> install(pmd, ukey);
-            case REPLACED -> {
-                counters.replaced.increment();
-                install(pmd, ukey);
+        DpActions actions = DpActions.DROP;
+        try {
+            // The epoch first: a flush that starts after this read stops this set-up from installing.
+            final long epoch = udpif.flushEpoch();
+            final XlateResult result = xlate.translate(pipeline.current(), upcall.key());
+            actions = result.actions();
+            final long now = System.currentTimeMillis();
+            // The missed packet's statistics go to the rules now; the datapath flow counts only the
+            // packets that hit it (as in OVS).
+            Ukey.pushToRules(result.rules(), 1, upcall.frame().length, now);
+            if (registry.size() >= flowLimit.limit()) {
+                counters.flowLimitHit.increment();
+            } else {
+                final DpFlow flow = new DpFlow(upcall.key(), mask(result), result.actions(), upcall.pmdId(), now);
+                udpif.setUp(flow, upcall.key(), result, epoch, outbox);
             }
-            case DUPLICATE_LOCKED -> counters.duplicateLocked.increment();
-            case DUPLICATE_EXISTING -> counters.duplicateExisting.increment();
+        } catch (RuntimeException e) {
+            // The packet is dropped, but answered: its PMD must not wait for it.
+            counters.errors.increment();
+            LOG.log(System.Logger.Level.ERROR, roleName() + ": upcall on port " + upcall.inPort() + " failed", e);
+            actions = DpActions.DROP;
         }
+        outbox.send(upcall.pmdId(), new PmdCommand.PacketOut(upcall.inPort(), upcall.rxq(), upcall.hash(),
+                upcall.l3(), upcall.l4(), upcall.key(), upcall.frame(), actions, upcall.timestampNanos(), true));
     }
 
-    private void install(final Pmd pmd, final Ukey ukey) {
-        // New connections become real now that a flow carries them (still under the ukey's lock).
-        if (loadBalancer != null) {
-            loadBalancer.commit(ukey);
-        }
-        final DpFlow flow = ukey.flow();
-        registry.putIfAbsent(flow);
-        send(pmd, new PmdCommand.Install(flow));
-        ukey.transition(UkeyState.INSTALLED);
-        counters.installed.increment();
-        ukey.unlock();
-    }
-
-    protected FlowMask mask(final XlateResult result) {
+    private FlowMask mask(final XlateResult result) {
         final long[] words = maskScratch;
         if (udpif.megaflows()) {
             result.datapathMask(words);
@@ -159,21 +175,8 @@ public class Handler implements Agent {
         return lastMask;
     }
 
-    protected Pmd pmd(final int pmdId) {
-        final Pmd[] p = pmds;
-        for (Pmd candidate : p) {
-            if (candidate.id() == pmdId) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    /** Queues a command, waiting (with back-off) while the PMD's queue is full. */
-    protected void send(final Pmd pmd, final PmdCommand command) {
-        queueFull.reset();
-        while (!pmd.offer(command)) {
-            queueFull.idle();
-        }
+    /** Commands waiting for a PMD's mailbox to have room (tests). */
+    public int pendingCommands() {
+        return outbox.size();
     }
 }

@@ -1,19 +1,32 @@
 package io.flowgate.slowpath.upcall;
 
 import io.flowgate.fastpath.flow.FlowMask;
+import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.megaflow.FlowRegistry;
+import io.flowgate.fastpath.pmd.Outbox;
+import io.flowgate.fastpath.pmd.PmdCommand;
 import io.flowgate.slowpath.lb.LoadBalancer;
 import io.flowgate.slowpath.ofproto.RulePipeline;
+import io.flowgate.slowpath.ukey.Ukey;
 import io.flowgate.slowpath.ukey.UkeyMap;
+import io.flowgate.slowpath.ukey.UkeyState;
 import io.flowgate.slowpath.xlate.Xlate;
+import io.flowgate.slowpath.xlate.XlateResult;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What handlers and revalidators share (OVS's "udpif", the upcall interface of one datapath): the
  * rule pipeline and translator, the registry of installed flows, the ukeys, the flow limit, the
  * upcall counters, and the masks in use (one {@link FlowMask} object per distinct mask, so
- * megaflows with the same mask share it).
+ * megaflows with the same mask share it). And the one way a flow is set up ({@link #setUp}),
+ * used by handlers for misses and by queue moves for copies ({@link #copy}).
+ *
+ * <p>Flushes and set-ups meet through the flush epoch: a flush moves it on before it looks for
+ * flows; a set-up reads it before translating and checks it again after registering its flow and
+ * before installing. Either the flush sees the flow, or the set-up sees the flush and drops its
+ * flow: no flow set up under an old setting (megaflows on, say) outlives a flush that began later.
  */
 public final class Udpif {
     private final RulePipeline pipeline;
@@ -25,6 +38,7 @@ public final class Udpif {
     private final ConcurrentHashMap<FlowMask, FlowMask> masks = new ConcurrentHashMap<>();
     private final LoadBalancer loadBalancer;
     private volatile boolean megaflows = true;
+    private final AtomicLong flushEpoch = new AtomicLong();
 
     public Udpif(final RulePipeline pipeline, final Xlate xlate, final FlowRegistry registry, final UkeyMap ukeys,
                  final FlowLimit flowLimit) {
@@ -89,5 +103,90 @@ public final class Udpif {
     /** Distinct masks seen since the start. */
     public int maskCount() {
         return masks.size();
+    }
+
+    // ---- flushes and flow set-up ----
+
+    /** The flush epoch; read it before translating a miss. */
+    public long flushEpoch() {
+        return flushEpoch.get();
+    }
+
+    /** Marks the start of a flush: set-ups that read an older epoch will not install. */
+    public void beginFlush() {
+        flushEpoch.incrementAndGet();
+    }
+
+    /**
+     * Sets up the megaflow of a translated miss: creates its ukey (CREATED, locked by the caller's
+     * thread), claims its place in the ukey map and, unless a ukey for the same megaflow says not
+     * to, installs the flow in its PMD through {@code outbox}, commits the translation's
+     * connections, and marks the ukey INSTALLED.
+     *
+     * @param epoch the flush epoch read before the translation
+     * @return what the claim found
+     */
+    public UkeyMap.Claim setUp(final DpFlow flow, final long[] key, final XlateResult result, final long epoch,
+                               final Outbox outbox) {
+        final Ukey ukey = new Ukey(flow, key, result, ukeys.counters());
+        final UkeyMap.Claim claim = ukeys.claim(ukey);
+        switch (claim) {
+            case INSERTED -> install(ukey, epoch, outbox);
+            case REPLACED -> {
+                counters.replaced.increment();
+                install(ukey, epoch, outbox);
+            }
+            case DUPLICATE_LOCKED -> counters.duplicateLocked.increment();
+            case DUPLICATE_EXISTING -> counters.duplicateExisting.increment();
+        }
+        return claim;
+    }
+
+    private void install(final Ukey ukey, final long epoch, final Outbox outbox) {
+        final DpFlow flow = ukey.flow();
+        registry.putIfAbsent(flow);
+        if (flushEpoch.get() != epoch) {
+            // A flush began after the translation: it may not have seen this flow; drop it here.
+            registry.remove(flow);
+            ukeys.finish(ukey);
+            ukey.unlock();
+            counters.flushedBeforeInstall.increment();
+            return;
+        }
+        // New connections become real now that a flow carries them (still under the ukey's lock).
+        if (loadBalancer != null) {
+            loadBalancer.commit(ukey);
+        }
+        outbox.send(flow.pmdId(), new PmdCommand.Install(flow));
+        ukey.transition(UkeyState.INSTALLED);
+        counters.installed.increment();
+        ukey.unlock();
+    }
+
+    /**
+     * Installs a copy of an installed megaflow in PMD {@code pmd}, with a ukey of its own, for a
+     * receive queue moving there (prewarming): same key, mask, actions and translation.
+     *
+     * @return true if the copy was installed (false: the source is busy or gone, or the target has it)
+     */
+    public boolean copy(final Ukey source, final int pmd, final Outbox outbox) {
+        final long epoch = flushEpoch.get();
+        if (!source.tryLock()) {
+            return false;
+        }
+        final DpFlow copy;
+        final long[] key;
+        final XlateResult xlate;
+        try {
+            if (source.state() != UkeyState.INSTALLED || source.flow().isDead()) {
+                return false;
+            }
+            key = source.key();
+            xlate = source.xlate();
+            copy = new DpFlow(key, source.flow().mask(), source.flow().actions(), pmd, System.currentTimeMillis());
+        } finally {
+            source.unlock();
+        }
+        return setUp(copy, key, xlate, epoch, outbox).claimed();
     }
 }

@@ -11,6 +11,9 @@ public final class UpcallCounters {
     final LongAdder replaced = new LongAdder();
     final LongAdder flowLimitHit = new LongAdder();
     final LongAdder noPmd = new LongAdder();
+    final LongAdder flushedBeforeInstall = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    final LongAdder moved = new LongAdder();
 
     /** Upcalls translated. */
     public long handled() {
@@ -40,6 +43,21 @@ public final class UpcallCounters {
     /** Misses forwarded without installing a flow because the flow limit was reached. */
     public long flowLimitHit() {
         return flowLimitHit.sum();
+    }
+
+    /** Set-ups whose flow was dropped because a flush began while they translated. */
+    public long flushedBeforeInstall() {
+        return flushedBeforeInstall.sum();
+    }
+
+    /** Upcalls whose handling failed (the packet was dropped, its PMD told). */
+    public long errors() {
+        return errors.sum();
+    }
+
+    /** Upcalls a retiring handler moved to another handler's ring. */
+    public long moved() {
+        return moved.sum();
     }
 
     /** Upcalls from a PMD that no longer exists (dropped). */

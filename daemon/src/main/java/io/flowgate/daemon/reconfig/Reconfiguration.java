@@ -1,0 +1,447 @@
+package io.flowgate.daemon.reconfig;
+
+import io.flowgate.bindings.CpuAffinity;
+import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.datapath.DatapathConfig;
+import io.flowgate.fastpath.agent.AgentHost;
+import io.flowgate.fastpath.dpdk.DpdkException;
+import io.flowgate.fastpath.dpdk.DpdkPort;
+import io.flowgate.fastpath.megaflow.DpFlow;
+import io.flowgate.fastpath.pmd.Outbox;
+import io.flowgate.fastpath.pmd.Pmd;
+import io.flowgate.fastpath.pmd.PmdCommand;
+import io.flowgate.fastpath.pmd.PmdPause;
+import io.flowgate.fastpath.port.Port;
+import io.flowgate.fastpath.port.QueueHandover;
+import io.flowgate.fastpath.port.RxQueue;
+import io.flowgate.revalidator.Revalidator;
+import io.flowgate.slowpath.ukey.Ukey;
+import io.flowgate.slowpath.ukey.UkeyId;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Changes a running datapath without losing, repeating, purging or reordering anything: handler
+ * and revalidator counts, the PMD set (pmd-cpu-mask), receive queues (n_rxq, pmd-rxq-affinity,
+ * rebalancing), and the EMC, idle and flow-limit settings. One change at a time, on the caller's
+ * thread (the control socket's), which may wait; no agent ever does.
+ *
+ * <p>Moving a receive queue from PMD A to PMD B ({@link #move}):
+ * <ol>
+ * <li>prewarm: every megaflow of the queue's port that another PMD has is installed in B too,
+ *     with a ukey of its own (a ukey names its PMD), so B starts with what A had learnt;</li>
+ * <li>A stops polling the queue and reports when nothing of it is in flight (its upcalls answered,
+ *     its parked packets sent): packets A received are forwarded by A, in order;</li>
+ * <li>megaflows A set up meanwhile are copied too; then B adopts the queue (its installs are ahead
+ *     of the adopt in B's mailbox, so they are in place before B polls);</li>
+ * <li>A's copies of the port's megaflows go, their statistics pushed once, unless A still polls
+ *     another queue of the port.</li>
+ * </ol>
+ * A flow's packets cannot overtake each other: B receives the queue's next packet only after the
+ * last one A received has left.
+ */
+public final class Reconfiguration {
+    private static final System.Logger LOG = System.getLogger("reconfig");
+    /** How long one step may wait for a PMD, handler or revalidator before the change reports failure. */
+    public static final long TIMEOUT_MILLIS = 30_000;
+
+    private final Datapath dp;
+    private String assignMode = DatapathConfig.Queues.DEFAULTS.assign();
+    private boolean isolate = true;
+    private int emcInsertInverse;
+    /** pmd-rxq-affinity by port number (queue id to core), kept for queues made again by n_rxq. */
+    private final Map<Integer, Map<Integer, Integer>> affinity = new HashMap<>();
+    private final List<String> journal = new ArrayList<>();
+
+    public Reconfiguration(final Datapath dp) {
+        this.dp = dp;
+        this.emcInsertInverse = dp.config().emcInsertInverse();
+    }
+
+    public synchronized int emcInsertInverse() {
+        return emcInsertInverse;
+    }
+
+    /** What the last changes did, newest last (for tests and the log). */
+    public synchronized List<String> journal() {
+        return List.copyOf(journal);
+    }
+
+    private void note(final String what) {
+        LOG.log(System.Logger.Level.INFO, what);
+        journal.add(what);
+        if (journal.size() > 100) {
+            journal.removeFirst();
+        }
+    }
+
+    public synchronized String assignMode() {
+        return assignMode;
+    }
+
+    public synchronized boolean isolate() {
+        return isolate;
+    }
+
+    /** pmd-rxq-affinity of a port, as set. */
+    public synchronized Map<Integer, Integer> affinity(final Port port) {
+        return Map.copyOf(affinity.getOrDefault(port.number(), Map.of()));
+    }
+
+    // ---- at start ----
+
+    /** Spreads the receive queues over the PMDs for the first time. */
+    public synchronized void assignInitially(final DatapathConfig.Queues queues) {
+        assignMode = queues.assign();
+        isolate = queues.isolate();
+        for (Map.Entry<Integer, Map<Integer, Integer>> e : queues.affinity().entrySet()) {
+            affinity.put(e.getKey(), Map.copyOf(e.getValue()));
+        }
+        applyAffinity();
+        try {
+            reassign();
+        } catch (TimeoutException | InterruptedException e) {
+            throw new IllegalStateException("no queue is polled yet, so nothing waits: " + e, e);
+        }
+    }
+
+    // ---- threads ----
+
+    /** n-handler-threads. */
+    public synchronized void handlers(final int n) throws TimeoutException, InterruptedException {
+        final long start = System.nanoTime();
+        final int before = dp.handlers().size();
+        dp.handlers().resize(n, TIMEOUT_MILLIS);
+        note("n-handler-threads " + before + " -> " + n + " in " + millisSince(start) + " ms");
+    }
+
+    /** n-revalidator-threads: takes effect between two rounds. */
+    public synchronized void revalidators(final int n) throws TimeoutException, InterruptedException {
+        final long start = System.nanoTime();
+        final int before = dp.revalidators().active();
+        for (Revalidator r : dp.revalidators().resize(n)) {
+            dp.threads().start(r, AgentHost.Kind.REVALIDATOR);
+        }
+        for (Revalidator r : dp.revalidators().awaitResized(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+            dp.threads().stop(r);
+        }
+        note("n-revalidator-threads " + before + " -> " + n + " in " + millisSince(start) + " ms");
+    }
+
+    // ---- settings the PMDs and revalidators read ----
+
+    /** emc-insert-inv-prob, applied by each PMD on its own thread. */
+    public synchronized void emcInsertInverse(final int inverse) {
+        final Outbox outbox = new Outbox(dp.pmdSet());
+        for (Pmd p : dp.pmds()) {
+            outbox.send(p.id(), new PmdCommand.Run(() -> p.emc().insertInverse(inverse)));
+        }
+        deliver(outbox);
+        emcInsertInverse = inverse;
+        note("emc-insert-inv-prob " + inverse);
+    }
+
+    public synchronized void maxIdle(final long millis) {
+        dp.revalidators().maxIdle(millis);
+        note("max-idle " + millis + " ms");
+    }
+
+    public synchronized void flowLimit(final int ceiling) {
+        dp.flowLimit().ceiling(ceiling);
+        note("flow-limit " + ceiling);
+    }
+
+    // ---- PMDs ----
+
+    /**
+     * The PMD set (pmd-cpu-mask): one PMD pinned to each of {@code cpus}. New PMDs start first,
+     * the queues are spread over the new set (moves), and PMDs no longer wanted retire with
+     * nothing left on them.
+     *
+     * @throws IllegalArgumentException naming what cannot be: a CPU this process may not use,
+     *                                  more PMDs than transmit queues
+     */
+    public synchronized void pmdCpus(final BitSet cpus) throws TimeoutException, InterruptedException {
+        final long start = System.nanoTime();
+        final BitSet allowed = CpuAffinity.currentThread();
+        final BitSet missing = (BitSet) cpus.clone();
+        missing.andNot(allowed);
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("pmd-cpu-mask " + CpuAffinity.toMask(cpus) + ": CPU(s) " + missing
+                    + " are not available to this process (it may use " + allowed + ")");
+        }
+        final Map<Integer, Pmd> byCore = new HashMap<>();
+        for (Pmd p : dp.pmds()) {
+            byCore.put(p.core(), p);
+        }
+        final List<Pmd> keep = new ArrayList<>();
+        final List<Pmd> retire = new ArrayList<>();
+        for (Pmd p : dp.pmds()) {
+            if (cpus.get(p.core()) && byCore.get(p.core()) == p) {
+                keep.add(p);
+            } else {
+                retire.add(p);
+            }
+        }
+        final int wanted = cpus.cardinality();
+        if (keep.size() + retire.size() + (wanted - keep.size()) > dp.pmdSlots()) {
+            throw new IllegalArgumentException("pmd-cpu-mask " + CpuAffinity.toMask(cpus) + ": " + wanted
+                    + " PMDs beside the " + retire.size() + " leaving need more than the " + dp.pmdSlots()
+                    + " transmit queues per port Flowgate set up");
+        }
+        final List<Pmd> added = new ArrayList<>();
+        try {
+            for (int cpu = cpus.nextSetBit(0); cpu >= 0; cpu = cpus.nextSetBit(cpu + 1)) {
+                if (byCore.get(cpu) == null || !keep.contains(byCore.get(cpu))) {
+                    added.add(dp.startPmd(cpu));
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            for (Pmd p : added) {
+                dp.retirePmd(p); // nothing was moved to it yet
+            }
+            throw new IllegalArgumentException("pmd-cpu-mask " + CpuAffinity.toMask(cpus) + ": " + e.getMessage());
+        }
+        for (Pmd p : keep) {
+            if (p.cpus() == null) {
+                // Kept by its core number but not pinned yet: pin it on its own thread.
+                final BitSet one = new BitSet();
+                one.set(p.core());
+                p.cpus(one);
+                send(p, new PmdCommand.Run(() -> CpuAffinity.pinCurrentThread(one)));
+            }
+        }
+        final List<Pmd> target = new ArrayList<>(keep);
+        target.addAll(added);
+        reassign(target);
+        for (Pmd p : retire) {
+            final List<DpFlow> left = new ArrayList<>();
+            for (DpFlow f : dp.registry().view()) {
+                if (f.pmdId() == p.id()) {
+                    left.add(f);
+                }
+            }
+            dp.revalidators().remove(left);
+            dp.retirePmd(p);
+        }
+        note("pmd-cpu-mask " + CpuAffinity.toMask(cpus) + ": " + added.size() + " PMD(s) started, " + retire.size()
+                + " retired, in " + millisSince(start) + " ms");
+    }
+
+    // ---- receive queues ----
+
+    /** dpif-netdev/pmd-rxq-rebalance: the queues spread again by their measured load. */
+    public synchronized void rebalance() throws TimeoutException, InterruptedException {
+        final long start = System.nanoTime();
+        final int moved = reassign();
+        note("pmd-rxq-rebalance: " + moved + " queue(s) moved in " + millisSince(start) + " ms");
+    }
+
+    /** pmd-rxq-assign. */
+    public synchronized void assignMode(final String mode) throws TimeoutException, InterruptedException {
+        if (!RxqScheduler.MODES.contains(mode)) {
+            throw new IllegalArgumentException("pmd-rxq-assign must be one of " + RxqScheduler.MODES + ", not \""
+                    + mode + "\"");
+        }
+        assignMode = mode;
+        reassign();
+    }
+
+    /** pmd-rxq-isolate (false is honoured with pmd-rxq-assign=group only, as in OVS). */
+    public synchronized void isolate(final boolean value) throws TimeoutException, InterruptedException {
+        isolate = value;
+        reassign();
+    }
+
+    /** pmd-rxq-affinity of a port: queue id to core; the queues move where they now belong. */
+    public synchronized void affinity(final Port port, final Map<Integer, Integer> queueToCore)
+            throws TimeoutException, InterruptedException {
+        for (int q : queueToCore.keySet()) {
+            if (q < 0 || q >= port.rxQueueCount()) {
+                throw new IllegalArgumentException("pmd-rxq-affinity: port " + port.name() + " has no rx queue " + q
+                        + " (it has " + port.rxQueueCount() + ")");
+            }
+        }
+        final long start = System.nanoTime();
+        affinity.put(port.number(), Map.copyOf(queueToCore));
+        applyAffinity();
+        final int moved = reassign();
+        note("pmd-rxq-affinity of " + port.name() + ": " + moved + " queue(s) moved in " + millisSince(start) + " ms");
+    }
+
+    private void applyAffinity() {
+        for (RxQueue q : dp.rxQueues()) {
+            q.affinity(affinity.getOrDefault(q.port().number(), Map.of()).getOrDefault(q.id(), -1));
+        }
+    }
+
+    /**
+     * n_rxq of a DPDK port: its queues are handed back by their PMDs, every PMD pauses while the
+     * device is set up again (nothing may send through it meanwhile), and the new queues are
+     * spread over the PMDs, each prewarmed with the port's megaflows.
+     */
+    public synchronized void rxQueues(final Port port, final int n) throws TimeoutException, InterruptedException,
+            DpdkException {
+        if (!(port instanceof DpdkPort dpdk)) {
+            throw new IllegalArgumentException("port " + port.name() + ": a " + port.type()
+                    + " port has one receive queue (n_rxq is for dpdk ports)");
+        }
+        final String refusal = dpdk.refusesRxQueues(n);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
+        if (n == port.rxQueueCount()) {
+            return;
+        }
+        final long start = System.nanoTime();
+        for (RxQueue q : dp.rxQueues()) {
+            if (q.port() == port && q.owner() >= 0) {
+                release(q, dp.pmd(q.owner()));
+            }
+        }
+        final List<Pmd> all = List.of(dp.pmds());
+        final PmdPause pause = new PmdPause(all.size());
+        for (Pmd p : all) {
+            send(p, new PmdCommand.Pause(pause));
+        }
+        try {
+            if (!pause.awaitPaused(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                throw new TimeoutException("the PMDs did not pause");
+            }
+            dpdk.rxQueues(n);
+        } finally {
+            pause.resume();
+        }
+        final List<RxQueue> queues = new ArrayList<>();
+        for (int i = 0; i < port.rxQueueCount(); i++) {
+            queues.add(new RxQueue(port, i));
+        }
+        dp.rxQueues(port, queues);
+        applyAffinity();
+        reassign();
+        note("n_rxq of " + port.name() + ": " + n + " queue(s) in " + millisSince(start) + " ms");
+    }
+
+    // ---- placing queues ----
+
+    private int reassign() throws TimeoutException, InterruptedException {
+        return reassign(List.of(dp.pmds()));
+    }
+
+    /** Spreads the queues over {@code pmds} and moves every queue whose PMD changes; returns how many moved. */
+    private int reassign(final List<Pmd> pmds) throws TimeoutException, InterruptedException {
+        final Map<Integer, Pmd> byCore = new HashMap<>();
+        final List<Integer> cores = new ArrayList<>();
+        for (Pmd p : pmds) {
+            if (byCore.putIfAbsent(p.core(), p) == null) {
+                cores.add(p.core());
+            }
+        }
+        final RxqScheduler.Assignment a = RxqScheduler.assign(dp.rxQueues(), cores, assignMode, isolate);
+        a.warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING, w));
+        a.info().forEach(i -> LOG.log(System.Logger.Level.INFO, i));
+        int moved = 0;
+        for (RxQueue q : dp.rxQueues()) {
+            final Pmd to = byCore.get(a.coreOf(q));
+            final Pmd from = q.owner() < 0 ? null : dp.pmd(q.owner());
+            if (to != from) {
+                move(q, from, to);
+                moved++;
+            }
+        }
+        return moved;
+    }
+
+    /** Moves queue {@code q} from PMD {@code from} to PMD {@code to} (either may be null: not polled). */
+    void move(final RxQueue q, final Pmd from, final Pmd to) throws TimeoutException, InterruptedException {
+        final long start = System.nanoTime();
+        final Outbox outbox = new Outbox(dp.pmdSet());
+        int copied = to == null ? 0 : prewarm(q.port(), to, outbox);
+        if (from != null) {
+            release(q, from);
+            if (to != null) {
+                copied += prewarm(q.port(), to, outbox); // set up at the source while it handed over
+            }
+        }
+        if (to != null) {
+            outbox.send(to.id(), new PmdCommand.AdoptQueue(q));
+            deliver(outbox);
+        }
+        int removed = 0;
+        if (from != null && !polls(from, q.port())) {
+            final List<DpFlow> left = new ArrayList<>();
+            for (DpFlow f : dp.registry().view()) {
+                if (f.pmdId() == from.id() && f.inPort() == q.port().number()) {
+                    left.add(f);
+                }
+            }
+            removed = dp.revalidators().remove(left);
+        }
+        note(String.format("port '%s' rx queue %d: core %s -> core %s in %d ms, %d megaflow(s) copied, %d removed at"
+                + " the source", q.port().name(), q.id(), from == null ? "-" : from.core(), to == null ? "-" : to.core(),
+                millisSince(start), copied, removed));
+    }
+
+    /** Has {@code from} stop polling {@code q} and waits until nothing of it is in flight there. */
+    private void release(final RxQueue q, final Pmd from) throws TimeoutException, InterruptedException {
+        final QueueHandover handover = new QueueHandover(q);
+        send(from, new PmdCommand.ReleaseQueue(handover));
+        if (!handover.awaitDrained(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+            throw new TimeoutException("port " + q.port().name() + " rx queue " + q.id() + ": "
+                    + from.roleName() + " still has " + q.inFlight() + " packet(s) of it in flight");
+        }
+    }
+
+    private static boolean polls(final Pmd pmd, final Port port) {
+        for (RxQueue q : pmd.rxQueues()) {
+            if (q.port() == port) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Installs in {@code to} a copy of every megaflow of {@code port} that another PMD has and it lacks. */
+    private int prewarm(final Port port, final Pmd to, final Outbox outbox) {
+        int copied = 0;
+        for (DpFlow f : dp.registry().view()) {
+            if (f.inPort() != port.number() || f.pmdId() == to.id() || f.isDead()
+                    || !(f.owner() instanceof Ukey source)
+                    || dp.ukeys().get(new UkeyId(f.ufidHi(), f.ufidLo(), to.id())) != null) {
+                continue;
+            }
+            if (dp.udpif().copy(source, to.id(), outbox)) {
+                copied++;
+            }
+        }
+        deliver(outbox);
+        return copied;
+    }
+
+    private void send(final Pmd pmd, final PmdCommand command) {
+        final Outbox outbox = new Outbox(dp.pmdSet());
+        outbox.send(pmd.id(), command);
+        deliver(outbox);
+    }
+
+    /** Hands over everything in {@code outbox}, waiting for room in the mailboxes. */
+    private static void deliver(final Outbox outbox) {
+        while (!outbox.isEmpty()) {
+            outbox.flush();
+            if (!outbox.isEmpty()) {
+                LockSupport.parkNanos(100_000);
+            }
+        }
+    }
+
+    private static long millisSince(final long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,249 @@
+package io.flowgate.fastpath.pmd;
+
+import io.flowgate.fastpath.action.DropReason;
+import io.flowgate.fastpath.dpcls.Dpcls;
+import io.flowgate.fastpath.emc.Emc;
+import io.flowgate.fastpath.flow.FlowHash;
+import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.fastpath.megaflow.DpFlow;
+import io.flowgate.fastpath.packet.Memory;
+import io.flowgate.fastpath.packet.PacketBatch;
+import io.flowgate.fastpath.parse.FlowExtractor;
+import io.flowgate.fastpath.parse.ParseCounters;
+import io.flowgate.fastpath.port.RxQueue;
+import io.flowgate.fastpath.upcall.UpcallRing;
+import io.flowgate.fastpath.upcall.UpcallRings;
+
+import org.agrona.collections.Int2ObjectHashMap;
+
+/**
+ * The PMD's input stage, a batch at a time: parse every packet into its flow key and hash, look
+ * the batch up in the EMC, then the misses in the input port's megaflow classifier (dpcls), and
+ * send what is still missing to a handler (an upcall), or park it behind an upcall in flight for
+ * the same flow ({@link Parking}). What it found is left in {@link #flows} for {@link FlowBatches}.
+ *
+ * <p>Owns the PMD's EMC and classifiers (one per input port); PMD thread only. No allocation,
+ * lock or atomic read-modify-write per packet.
+ */
+final class InputStage {
+    private static final int W = FlowKey.WORDS;
+    private static final int N = PacketBatch.MAX_BURST;
+
+    private final int pmdId;
+    private final Emc emc;
+    private final Int2ObjectHashMap<Dpcls> classifiers = new Int2ObjectHashMap<>();
+    private final FlowExtractor extractor;
+    private final UpcallRings handlers;
+    private final Parking parking;
+    private final PmdStats stats;
+    private final TxQueues tx;
+    final long[] keys = new long[N * W];
+    final long[] hashes = new long[N];
+    final DpFlow[] flows = new DpFlow[N];
+
+    InputStage(final int pmdId, final Emc emc, final FlowExtractor extractor, final UpcallRings handlers,
+               final Parking parking, final PmdStats stats, final TxQueues tx) {
+        this.pmdId = pmdId;
+        this.emc = emc;
+        this.extractor = extractor;
+        this.handlers = handlers;
+        this.parking = parking;
+        this.stats = stats;
+        this.tx = tx;
+    }
+
+    Emc emc() {
+        return emc;
+    }
+
+    Int2ObjectHashMap<Dpcls> classifiers() {
+        return classifiers;
+    }
+
+    /**
+     * Parses packets {@code [0, n)}: keys, hashes (the NIC's RSS hash when it gave one) and header
+     * offsets. A packet that cannot be forwarded gets hash 0.
+     *
+     * @return the batch's bytes
+     */
+    long parse(final PacketBatch b) {
+        final int n = b.count();
+        final int inPort = b.inPort();
+        final long[] k = keys;
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            final int length = b.length(i);
+            bytes += length;
+            flows[i] = null;
+            final long offsets = extractor.extract(Memory.ALL, b.address(i), length, inPort, k, i * W);
+            if (offsets == FlowExtractor.DROP) {
+                hashes[i] = 0;
+                b.headerOffsets(i, FlowExtractor.NO_OFFSET, FlowExtractor.NO_OFFSET);
+                continue;
+            }
+            b.headerOffsets(i, FlowExtractor.l3Offset(offsets), FlowExtractor.l4Offset(offsets));
+            hashes[i] = b.hasRssHash(i) ? FlowHash.fromRss(b.rssHash(i)) : FlowHash.hashKey(k, i * W) | 1;
+        }
+        return bytes;
+    }
+
+    /**
+     * Looks the parsed batch up: hits go to {@link #flows}; misses go up or are parked, packets
+     * behind an upcall in flight are parked, invalid ones dropped.
+     */
+    void lookup(final PacketBatch b, final RxQueue q) {
+        final int n = b.count();
+        final long[] k = keys;
+        final long[] c = stats.counts;
+        final Parking park = parking;
+        int pending = 0;
+        int unparked = 0; // packets that found parking full: handled as if nothing were in flight
+        int emcHits = 0;
+        for (int i = 0; i < n; i++) {
+            final long h = hashes[i];
+            if (h == 0) {
+                tx.drop(b, i, DropReason.RX_INVALID);
+                continue;
+            }
+            if (park.busy(h)) {
+                if (hold(b, i, q)) {
+                    continue;
+                }
+                unparked |= 1 << i;
+            }
+            final DpFlow f = emc.lookup(k, i * W, h);
+            flows[i] = f;
+            if (f == null) {
+                pending |= 1 << i;
+            } else {
+                emcHits++;
+            }
+        }
+        c[PmdCounter.EMC_HITS.ordinal()] += emcHits;
+        if (pending != 0) {
+            pending &= ~classify(b.inPort(), pending);
+            // In arrival order: the first miss of a flow goes up, the ones after it wait for it.
+            while (pending != 0) {
+                final int i = Integer.numberOfTrailingZeros(pending);
+                pending &= pending - 1;
+                if ((unparked & (1 << i)) != 0 || !park.busy(hashes[i]) || !hold(b, i, q)) {
+                    upcall(b, i, q);
+                }
+            }
+        }
+    }
+
+    /**
+     * Parks packet {@code i} behind the upcall of its flow.
+     *
+     * @return false if parking is full (counted): the caller handles the packet as usual
+     */
+    private boolean hold(final PacketBatch b, final int i, final RxQueue q) {
+        if (parking.park(b, i, hashes[i], q)) {
+            q.inFlight(1);
+            stats.counts[PmdCounter.PARKED.ordinal()]++;
+            return true;
+        }
+        stats.counts[PmdCounter.PARKING_FULL.ordinal()]++;
+        return false;
+    }
+
+    /**
+     * Looks the EMC misses in {@code pending} (a bit per packet) up in the input port's megaflow
+     * classifier; hits go to {@code flows} and, now and then, into the EMC.
+     *
+     * @return the packets found
+     */
+    int classify(final int inPort, final int pending) {
+        final Dpcls cls = classifiers.get(inPort);
+        if (cls == null) {
+            return 0;
+        }
+        final long[] c = stats.counts;
+        final long before = cls.subtableLookups();
+        final int found = cls.lookup(keys, pending, flows);
+        c[PmdCounter.SUBTABLE_LOOKUPS.ordinal()] += cls.subtableLookups() - before;
+        int bits = found;
+        while (bits != 0) {
+            final int i = Integer.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            emc.maybeInsert(keys, i * W, hashes[i], flows[i]);
+            c[PmdCounter.MEGAFLOW_HITS.ordinal()]++;
+        }
+        return found;
+    }
+
+    /** Counts packet {@code i} as dropped. */
+    void statsDrop(final PacketBatch b, final int i, final DropReason reason) {
+        tx.drop(b, i, reason);
+    }
+
+    /** The megaflow of packet {@code i}, from the EMC or the classifier, or null (ordered replay). */
+    DpFlow lookupOne(final int inPort, final int i) {
+        final DpFlow f = emc.lookup(keys, i * W, hashes[i]);
+        if (f != null) {
+            stats.counts[PmdCounter.EMC_HITS.ordinal()]++;
+            return f;
+        }
+        return classify(inPort, 1 << i) != 0 ? flows[i] : null;
+    }
+
+    /** Sends packet {@code i} to the handler its hash picks; true if it was queued, else it is dropped and counted. */
+    boolean upcall(final PacketBatch b, final int i, final RxQueue q) {
+        final long hash = hashes[i];
+        final UpcallRing ring = handlers.ring(hash);
+        final long[] c = stats.counts;
+        if (ring != null && ring.offer(pmdId, b.inPort(), q.id(), b.l3Offset(i), b.l4Offset(i), b.timestamp(i), hash,
+                keys, i * W, Memory.ALL, b.address(i), b.length(i))) {
+            parking.upcalled(hash);
+            q.inFlight(1);
+            c[PmdCounter.MISSES.ordinal()]++;
+            return true;
+        }
+        c[PmdCounter.LOST_UPCALLS.ordinal()]++;
+        tx.drop(b, i, DropReason.UPCALL_LOST);
+        return false;
+    }
+
+    // ---- the classifier's owner: installs and removes (PMD thread, from the mailbox) ----
+
+    /** Installs a flow unless it is dead already or the same megaflow is installed and alive. */
+    void install(final DpFlow flow) {
+        if (flow.isDead()) {
+            return; // removed before its install arrived: nothing to do
+        }
+        Dpcls cls = classifiers.get(flow.inPort());
+        if (cls == null) {
+            cls = new Dpcls();
+            classifiers.put(flow.inPort(), cls);
+        }
+        final DpFlow existing = cls.find(flow.mask(), flow.match());
+        if (existing == flow) {
+            return;
+        }
+        if (existing != null) {
+            if (!existing.isDead()) {
+                stats.counts[PmdCounter.DUPLICATE_INSTALLS.ordinal()]++;
+                return;
+            }
+            cls.remove(existing);
+        }
+        cls.insert(flow);
+        stats.counts[PmdCounter.FLOWS_INSTALLED.ordinal()]++;
+    }
+
+    void remove(final DpFlow flow) {
+        final Dpcls cls = classifiers.get(flow.inPort());
+        if (cls != null && cls.remove(flow)) {
+            stats.counts[PmdCounter.FLOWS_REMOVED.ordinal()]++;
+        }
+        // Batches run between commands, so no packet of this PMD touches the flow any more.
+        flow.markRemoved();
+    }
+
+    void rank() {
+        for (Dpcls cls : classifiers.values()) {
+            cls.rank();
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package io.flowgate.fastpath.pmd;
+
+import io.flowgate.fastpath.packet.PacketBatch;
+import io.flowgate.fastpath.port.RxQueue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Packets held back behind an upcall in flight for the same flow, so that a flow's packets leave
+ * in the order they came although its first one takes a detour through a handler.
+ *
+ * <p>Why: while a flow's first packet is with the slow path, the flow's next packets would either
+ * go up too (one upcall per packet, and a later one can be answered before an earlier one's
+ * packet-out runs), or, once the handler's install arrives, hit the new megaflow and leave before
+ * the first packet's packet-out. Instead, the PMD counts its upcalls in flight per packet hash
+ * (the 64-bit hash of the whole key: in practice, per exact flow key) in a small open-addressing
+ * table ({@link #upcalled}, {@link #answered}); a packet whose hash has one in flight is parked
+ * here, whether or not it would hit. When that hash's last answer has run, its parked packets go
+ * through the datapath again, in arrival order, before anything new is received ({@link #unpark}).
+ * So a flow has at most one upcall in flight per PMD: OVS's "one upcall per flow".
+ *
+ * <p>Received DPDK packets stay in their mbufs while parked (zero copy); packets of copying ports
+ * are copied into one of {@value #CAPACITY} slots of {@value #FRAME_ROOM} bytes. When parking is
+ * full, or a frame is too big for a slot, the packet is handled as if nothing were in flight:
+ * forwarded if it hits, sent up if it misses (counted: its order is then no longer guaranteed),
+ * so a storm of new flows never turns hits into upcalls. PMD thread only; allocates nothing
+ * after construction.
+ */
+final class Parking implements AutoCloseable {
+    static final int CAPACITY = 1024;
+    static final int FRAME_ROOM = 2048;
+    private static final int SLOT = ((PacketBatch.HEADROOM + FRAME_ROOM + 63) & ~63) + 64;
+    /** Hashes tracked at most (upcalls beyond are not tracked: their packets are not held back). */
+    private static final int TRACKED = 1 << 15;
+
+    // Upcalls in flight per hash: linear probing, 0 is an empty slot (hashes are odd).
+    private final long[] inFlightHash = new long[TRACKED];
+    private final int[] inFlight = new int[TRACKED];
+    private int tracked;
+    private int upcalls;
+
+    // The parked packets, oldest first.
+    private final long[] hash = new long[CAPACITY];
+    private final long[] address = new long[CAPACITY];
+    private final long[] bufferStart = new long[CAPACITY];
+    private final long[] mbuf = new long[CAPACITY];
+    private final long[] timestamp = new long[CAPACITY];
+    private final int[] length = new int[CAPACITY];
+    private final int[] inPort = new int[CAPACITY];
+    private final int[] rss = new int[CAPACITY];
+    private final boolean[] hasRss = new boolean[CAPACITY];
+    private final int[] slot = new int[CAPACITY];
+    private final RxQueue[] queue = new RxQueue[CAPACITY];
+    private int count;
+    /** A bucket with parked packets had its last upcall answered: {@link #unpark} has work. */
+    private boolean ready;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment slots = arena.allocate((long) SLOT * CAPACITY, 64);
+    private final int[] freeSlots = new int[CAPACITY];
+    private int free;
+    /** Slots lent to the batch being unparked, given back when it is done. */
+    private final int[] lent = new int[PacketBatch.MAX_BURST];
+    private int lentCount;
+
+    Parking() {
+        for (int i = 0; i < CAPACITY; i++) {
+            freeSlots[free++] = CAPACITY - 1 - i;
+        }
+    }
+
+    /** The slot of {@code hash} in the in-flight table, or of the empty slot where it would go. */
+    private int slotOf(final long hash) {
+        final int mask = TRACKED - 1;
+        int i = (int) (hash ^ (hash >>> 29)) & mask;
+        while (inFlightHash[i] != 0 && inFlightHash[i] != hash) {
+            i = (i + 1) & mask;
+        }
+        return i;
+    }
+
+    private int inFlight(final long hash) {
+        final int i = slotOf(hash);
+        return inFlightHash[i] == hash ? inFlight[i] : 0;
+    }
+
+    /** True if an upcall with this hash is in flight: the packet must wait behind it. */
+    boolean busy(final long hash) {
+        return upcalls != 0 && inFlight(hash) != 0;
+    }
+
+    /** An upcall with this hash went to a handler. */
+    void upcalled(final long hash) {
+        final int i = slotOf(hash);
+        if (inFlightHash[i] == 0) {
+            if (tracked >= TRACKED / 2) {
+                return; // too many at once: this one is not tracked (nothing waits behind it)
+            }
+            inFlightHash[i] = hash;
+            tracked++;
+        }
+        inFlight[i]++;
+        upcalls++;
+    }
+
+    /** The answer to an upcall with this hash has run. */
+    void answered(final long hash) {
+        final int i = slotOf(hash);
+        if (inFlightHash[i] != hash || inFlight[i] == 0) {
+            return; // not tracked
+        }
+        upcalls--;
+        if (--inFlight[i] == 0) {
+            removeSlot(i);
+            if (count > 0) {
+                ready = true;
+            }
+        }
+    }
+
+    /** Empties slot {@code i}, shifting later entries of its probe run back (no tombstones). */
+    private void removeSlot(final int i) {
+        final int mask = TRACKED - 1;
+        int hole = i;
+        int j = i;
+        while (true) {
+            j = (j + 1) & mask;
+            final long h = inFlightHash[j];
+            if (h == 0) {
+                break;
+            }
+            final int home = (int) (h ^ (h >>> 29)) & mask;
+            // Move j into the hole if its home is not in (hole, j] (cyclically).
+            final boolean stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+            if (!stays) {
+                inFlightHash[hole] = h;
+                inFlight[hole] = inFlight[j];
+                hole = j;
+            }
+        }
+        inFlightHash[hole] = 0;
+        inFlight[hole] = 0;
+        tracked--;
+    }
+
+    /** Upcalls in flight. */
+    int upcalls() {
+        return upcalls;
+    }
+
+    /** Packets parked. */
+    int parked() {
+        return count;
+    }
+
+    boolean ready() {
+        return ready;
+    }
+
+    /**
+     * Parks packet {@code i} of {@code b} (taking its mbuf, or copying it into a slot).
+     *
+     * @return false if there is no room: the caller sends the packet up instead
+     */
+    boolean park(final PacketBatch b, final int i, final long h, final RxQueue q) {
+        if (count == CAPACITY) {
+            return false;
+        }
+        final int n = count;
+        final long m = b.mbuf(i);
+        if (m != 0) {
+            address[n] = b.address(i);
+            bufferStart[n] = b.bufferStart(i);
+            mbuf[n] = b.takeMbuf(i);
+            slot[n] = -1;
+        } else {
+            if (b.length(i) > FRAME_ROOM || free == 0) {
+                return false;
+            }
+            final int s = freeSlots[--free];
+            final long start = slots.address() + (long) SLOT * s;
+            MemorySegment.copy(io.flowgate.fastpath.packet.Memory.ALL, b.address(i), slots,
+                    (long) SLOT * s + PacketBatch.HEADROOM, b.length(i));
+            address[n] = start + PacketBatch.HEADROOM;
+            bufferStart[n] = start;
+            mbuf[n] = 0;
+            slot[n] = s;
+        }
+        hash[n] = h;
+        length[n] = b.length(i);
+        timestamp[n] = b.timestamp(i);
+        inPort[n] = b.inPort();
+        hasRss[n] = b.hasRssHash(i);
+        rss[n] = b.rssHash(i);
+        queue[n] = q;
+        count = n + 1;
+        return true;
+    }
+
+    /**
+     * Moves the oldest run of parked packets that may go now (their bucket has nothing in flight;
+     * one input port and queue; at most a batch) into {@code b}, which the caller has cleared,
+     * keeping the others in order.
+     *
+     * @return the run's receive queue, or null when nothing may go (then {@link #ready} is false)
+     */
+    RxQueue unpark(final PacketBatch b) {
+        int w = 0;
+        RxQueue runQueue = null;
+        int runPort = 0;
+        for (int r = 0; r < count; r++) {
+            final boolean go = inFlight(hash[r]) == 0
+                    && (runQueue == null || (queue[r] == runQueue && inPort[r] == runPort))
+                    && b.count() < PacketBatch.MAX_BURST;
+            if (go) {
+                if (runQueue == null) {
+                    runQueue = queue[r];
+                    runPort = inPort[r];
+                    b.inPort(runPort);
+                }
+                final int i = b.count();
+                b.addBorrowed(address[r], length[r], mbuf[r], timestamp[r], bufferStart[r]);
+                if (hasRss[r]) {
+                    b.rssHash(i, rss[r]);
+                }
+                if (slot[r] >= 0) {
+                    lent[lentCount++] = slot[r];
+                }
+                queue[r] = null;
+                continue;
+            }
+            if (w != r) {
+                move(r, w);
+            }
+            w++;
+        }
+        count = w;
+        if (runQueue == null) {
+            ready = false;
+        }
+        return runQueue;
+    }
+
+    private void move(final int from, final int to) {
+        hash[to] = hash[from];
+        address[to] = address[from];
+        bufferStart[to] = bufferStart[from];
+        mbuf[to] = mbuf[from];
+        timestamp[to] = timestamp[from];
+        length[to] = length[from];
+        inPort[to] = inPort[from];
+        hasRss[to] = hasRss[from];
+        rss[to] = rss[from];
+        slot[to] = slot[from];
+        queue[to] = queue[from];
+        queue[from] = null;
+    }
+
+    /** The batch made by {@link #unpark} is done: its copied packets' slots are free again. */
+    void returnLent() {
+        for (int i = 0; i < lentCount; i++) {
+            freeSlots[free++] = lent[i];
+        }
+        lentCount = 0;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

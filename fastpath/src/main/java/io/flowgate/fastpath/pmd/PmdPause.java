@@ -1,0 +1,38 @@
+package io.flowgate.fastpath.pmd;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A pause of some PMDs, for what no PMD may touch while it happens (a device being set up again
+ * with another number of receive queues). Each PMD that receives it (a {@link PmdCommand.Pause})
+ * finishes its iteration, transmit queues flushed, says it has {@link #paused}, and then polls,
+ * sends and runs nothing until {@link #resume}. Packets wait in the devices' rings meanwhile.
+ */
+public final class PmdPause {
+    private final CountDownLatch paused;
+    private volatile boolean resumed;
+
+    /** @param pmds how many PMDs are being paused */
+    public PmdPause(final int pmds) {
+        this.paused = new CountDownLatch(pmds);
+    }
+
+    void paused() {
+        paused.countDown();
+    }
+
+    boolean resumed() {
+        return resumed;
+    }
+
+    /** Waits until every PMD has paused; false on timeout. */
+    public boolean awaitPaused(final long timeout, final TimeUnit unit) throws InterruptedException {
+        return paused.await(timeout, unit);
+    }
+
+    /** Lets the PMDs go on. */
+    public void resume() {
+        resumed = true;
+    }
+}

@@ -1,0 +1,113 @@
+package io.flowgate.fastpath.pmd;
+
+import io.flowgate.fastpath.action.DropReason;
+import io.flowgate.fastpath.action.Outputs;
+import io.flowgate.fastpath.packet.Memory;
+import io.flowgate.fastpath.packet.PacketBatch;
+import io.flowgate.fastpath.port.Port;
+import io.flowgate.fastpath.port.TxQueue;
+
+import java.util.Arrays;
+
+import org.agrona.collections.Int2IntHashMap;
+
+/**
+ * A PMD's transmit side: its own transmit queue on every port (the queue numbered by the PMD's
+ * id), filled while a batch executes and flushed once per port at the end of the PMD's iteration,
+ * so each port gets one send per batch. Counts what it sends and what the devices refuse in the
+ * PMD's counters. PMD thread only.
+ */
+final class TxQueues implements Outputs {
+    private final Port[] ports;
+    private final TxQueue[] queues;
+    private final Int2IntHashMap slotOf = new Int2IntHashMap(-1);
+    /** Port number to slot for small port numbers (the usual case): an array read, not a hash lookup. */
+    private final int[] slotByPort = new int[256];
+    private final boolean[] used;
+    private final PmdStats stats;
+    private final int[] one = new int[1];
+
+    TxQueues(final Port[] ports, final int queue, final PmdStats stats) {
+        this.ports = ports;
+        this.stats = stats;
+        this.queues = new TxQueue[ports.length];
+        this.used = new boolean[ports.length];
+        Arrays.fill(slotByPort, -1);
+        for (int i = 0; i < ports.length; i++) {
+            final Port p = ports[i];
+            if (p.txQueues() <= queue) {
+                throw new IllegalArgumentException("port " + p.name() + " has " + p.txQueues()
+                        + " transmit queue(s); PMD " + queue + " needs queue " + queue);
+            }
+            queues[i] = p.txQueue(queue);
+            slotOf.put(p.number(), i);
+            if (p.number() >= 0 && p.number() < slotByPort.length) {
+                slotByPort[p.number()] = i;
+            }
+        }
+    }
+
+    /** The slot of port number {@code port} (the index of its counters), or -1. */
+    int slot(final int port) {
+        return port >= 0 && port < slotByPort.length ? slotByPort[port] : slotOf.get(port);
+    }
+
+    Port port(final int slot) {
+        return ports[slot];
+    }
+
+    @Override
+    public void output(final int port, final PacketBatch b, final int i, final boolean last) {
+        one[0] = i;
+        output(port, b, one, 1, last);
+    }
+
+    @Override
+    public void output(final int port, final PacketBatch b, final int[] pkts, final int n, final boolean last) {
+        final int slot = slot(port);
+        final long[] c = stats.counts;
+        if (slot < 0) {
+            c[PmdStats.index(DropReason.INVALID_PORT)] += n;
+            return;
+        }
+        final TxQueue q = queues[slot];
+        int sent = 0;
+        long bytes = 0;
+        for (int j = 0; j < n; j++) {
+            final int i = pkts[j];
+            final int len = b.length(i);
+            if ((last && b.mbuf(i) != 0 && q.sendBuffer(b, i)) || q.send(Memory.ALL, b.address(i), len, b.timestamp(i))) {
+                sent++;
+                bytes += len;
+            } else {
+                c[PmdStats.index(DropReason.TX_FAILED)]++;
+            }
+        }
+        c[PmdCounter.TX_PACKETS.ordinal()] += sent;
+        stats.portTx[slot] += sent;
+        stats.portTxBytes[slot] += bytes;
+        used[slot] |= sent > 0;
+    }
+
+    @Override
+    public void drop(final PacketBatch b, final int i, final DropReason reason) {
+        stats.counts[PmdStats.index(reason)]++;
+    }
+
+    /** Pushes every queue that got packets to its device; counts what the devices refused. */
+    void flush() {
+        final boolean[] u = used;
+        for (int s = 0; s < u.length; s++) {
+            if (u[s]) {
+                u[s] = false;
+                final int refused = queues[s].flush();
+                if (refused > 0) {
+                    // Counted as sent when queued; the device refused them at the burst.
+                    stats.counts[PmdCounter.TX_PACKETS.ordinal()] -= refused;
+                    stats.portTx[s] -= refused;
+                    stats.counts[PmdCounter.DROP_TX_FAILED.ordinal()] += refused;
+                }
+            }
+        }
+    }
+}
