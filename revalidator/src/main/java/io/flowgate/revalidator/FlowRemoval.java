@@ -105,6 +105,22 @@ public final class FlowRemoval {
         return true;
     }
 
+    /** What it waits for: the flows not yet acknowledged, by PMD (diagnostics). */
+    String describe() {
+        final java.util.Map<Integer, Integer> byPmd = new java.util.TreeMap<>();
+        for (Ukey u : ukeys) {
+            if (!u.flow().isRemoved()) {
+                byPmd.merge(u.flow().pmdId(), 1, Integer::sum);
+            }
+        }
+        for (DpFlow f : orphans) {
+            if (!f.isRemoved()) {
+                byPmd.merge(f.pmdId(), 1, Integer::sum);
+            }
+        }
+        return size() + " flow removal(s), unacknowledged by PMD " + byPmd;
+    }
+
     /** Gives up (shutting down): the ukeys are unlocked, still INSTALLED, their flows dead. */
     void abandon() {
         for (Ukey u : ukeys) {

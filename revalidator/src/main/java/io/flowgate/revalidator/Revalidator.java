@@ -37,6 +37,10 @@ public final class Revalidator implements Agent {
         this.id = id;
         this.group = group;
         this.outbox = group.outbox();
+        // A revalidator added at run time takes part from the next round on, never in one that
+        // began without it (its barriers would wait for an arrival that never comes).
+        final Round r = group.current();
+        this.lastRound = r == null ? 0 : r.seq();
     }
 
     public int id() {
@@ -46,6 +50,14 @@ public final class Revalidator implements Agent {
     @Override
     public String roleName() {
         return "revalidator" + id;
+    }
+
+    /** What this revalidator is doing, for upcall/show and diagnostics (any thread; a racy read). */
+    public String state() {
+        final FlowRemoval pending = removal;
+        final Round r = round;
+        return phase + (r == null ? "" : " round " + r.seq() + "/" + r.revalidators())
+                + (pending == null ? "" : ", waiting for " + pending.describe());
     }
 
     @Override

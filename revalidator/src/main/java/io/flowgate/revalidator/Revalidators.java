@@ -565,7 +565,12 @@ public final class Revalidators implements AutoCloseable {
         final FlowRemoval removal = new FlowRemoval();
         List<DpFlow> pending = new ArrayList<>(flows);
         int n = 0;
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!pending.isEmpty() && running) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(pending.size() + " flow(s) could not be removed: their ukeys stayed"
+                        + " locked for 60 s");
+            }
             final List<DpFlow> busy = new ArrayList<>();
             for (DpFlow flow : pending) {
                 if (flow.isRemoved()) {
@@ -646,6 +651,11 @@ public final class Revalidators implements AutoCloseable {
 
     public long flowsMax() {
         return flowsMax;
+    }
+
+    /** Flows deleted by flushes (purge, del-flows, megaflows on/off) since the start. */
+    public long flushedCount() {
+        return flushed.sum();
     }
 
     public long completedRounds() {

@@ -329,8 +329,7 @@ public final class Datapath implements AutoCloseable {
     /** Stops a PMD that polls nothing and holds no flow any more; its counters stay in the totals. */
     public void retirePmd(final Pmd pmd) {
         pmds.remove(pmd);
-        threads.stop(pmd);
-        pmd.drainAfterStop();
+        threads.stop(pmd); // its last iteration runs what its mailbox still holds
         synchronized (retired) {
             retired.add(pmd.stats().snapshot());
             pmd.parseCounters().addTo(retiredParse);

@@ -272,7 +272,7 @@ public final class Reconfiguration {
         final long start = System.nanoTime();
         affinity.put(port.number(), Map.copyOf(queueToCore));
         applyAffinity();
-        final int moved = reassign();
+        final int moved = reassign(List.of(dp.pmds()), true);
         note("pmd-rxq-affinity of " + port.name() + ": " + moved + " queue(s) moved in " + millisSince(start) + " ms");
     }
 
@@ -311,11 +311,20 @@ public final class Reconfiguration {
         for (Pmd p : all) {
             send(p, new PmdCommand.Pause(pause));
         }
+        final int before = port.rxQueueCount();
         try {
             if (!pause.awaitPaused(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
                 throw new TimeoutException("the PMDs did not pause");
             }
             dpdk.rxQueues(n);
+        } catch (DpdkException | TimeoutException e) {
+            // Back to how it was, so the port is polled again.
+            if (port.rxQueueCount() != before) {
+                dpdk.rxQueues(before);
+            }
+            pause.resume();
+            reassign();
+            throw e;
         } finally {
             pause.resume();
         }
@@ -332,11 +341,21 @@ public final class Reconfiguration {
     // ---- placing queues ----
 
     private int reassign() throws TimeoutException, InterruptedException {
-        return reassign(List.of(dp.pmds()));
+        return reassign(List.of(dp.pmds()), false);
     }
 
-    /** Spreads the queues over {@code pmds} and moves every queue whose PMD changes; returns how many moved. */
     private int reassign(final List<Pmd> pmds) throws TimeoutException, InterruptedException {
+        return reassign(pmds, false);
+    }
+
+    /**
+     * Spreads the queues over {@code pmds} and moves every queue whose PMD changes; returns how
+     * many moved. With {@code keepPlaced}, a queue stays where it is unless it has to go (it is
+     * pinned elsewhere, or its PMD is gone or now isolated for another's pinned queue): an
+     * affinity change moves what it names and no more; spreading by load is rebalancing's job.
+     */
+    private int reassign(final List<Pmd> pmds, final boolean keepPlaced) throws TimeoutException,
+            InterruptedException {
         final Map<Integer, Pmd> byCore = new HashMap<>();
         final List<Integer> cores = new ArrayList<>();
         for (Pmd p : pmds) {
@@ -347,10 +366,14 @@ public final class Reconfiguration {
         final RxqScheduler.Assignment a = RxqScheduler.assign(dp.rxQueues(), cores, assignMode, isolate);
         a.warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING, w));
         a.info().forEach(i -> LOG.log(System.Logger.Level.INFO, i));
+        final java.util.Set<Integer> isolated = RxqScheduler.isolatedCores(dp.rxQueues(), cores, assignMode, isolate);
         int moved = 0;
         for (RxQueue q : dp.rxQueues()) {
-            final Pmd to = byCore.get(a.coreOf(q));
             final Pmd from = q.owner() < 0 ? null : dp.pmd(q.owner());
+            final boolean stays = keepPlaced && from != null && pmds.contains(from)
+                    && (q.affinity() >= 0 ? q.affinity() == from.core() || !byCore.containsKey(q.affinity())
+                    : !isolated.contains(from.core()));
+            final Pmd to = stays ? from : byCore.get(a.coreOf(q));
             if (to != from) {
                 move(q, from, to);
                 moved++;
@@ -363,11 +386,12 @@ public final class Reconfiguration {
     void move(final RxQueue q, final Pmd from, final Pmd to) throws TimeoutException, InterruptedException {
         final long start = System.nanoTime();
         final Outbox outbox = new Outbox(dp.pmdSet());
-        int copied = to == null ? 0 : prewarm(q.port(), to, outbox);
+        int copied = 0;
         if (from != null) {
+            copied += to == null ? 0 : prewarm(q.port(), from, to, outbox);
             release(q, from);
             if (to != null) {
-                copied += prewarm(q.port(), to, outbox); // set up at the source while it handed over
+                copied += prewarm(q.port(), from, to, outbox); // set up at the source while it handed over
             }
         }
         if (to != null) {
@@ -389,13 +413,19 @@ public final class Reconfiguration {
                 millisSince(start), copied, removed));
     }
 
-    /** Has {@code from} stop polling {@code q} and waits until nothing of it is in flight there. */
+    /**
+     * Has {@code from} stop polling {@code q} and waits until nothing of it is in flight there. If
+     * that takes too long, {@code from} polls the queue again (it still holds what is in flight)
+     * and the move fails.
+     */
     private void release(final RxQueue q, final Pmd from) throws TimeoutException, InterruptedException {
         final QueueHandover handover = new QueueHandover(q);
         send(from, new PmdCommand.ReleaseQueue(handover));
         if (!handover.awaitDrained(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+            send(from, new PmdCommand.AdoptQueue(q));
             throw new TimeoutException("port " + q.port().name() + " rx queue " + q.id() + ": "
-                    + from.roleName() + " still has " + q.inFlight() + " packet(s) of it in flight");
+                    + from.roleName() + " still has " + q.inFlight() + " packet(s) of it in flight; it keeps the"
+                    + " queue");
         }
     }
 
@@ -408,21 +438,48 @@ public final class Reconfiguration {
         return false;
     }
 
-    /** Installs in {@code to} a copy of every megaflow of {@code port} that another PMD has and it lacks. */
-    private int prewarm(final Port port, final Pmd to, final Outbox outbox) {
+    /**
+     * Installs in {@code to} a copy of every megaflow of {@code port} that {@code from} (the
+     * queue's PMD until now) has and {@code to} lacks: only those, since what other PMDs learnt
+     * came from other queues. A source ukey that is locked (being revalidated) is tried again a
+     * few times.
+     */
+    private int prewarm(final Port port, final Pmd from, final Pmd to, final Outbox outbox) {
         int copied = 0;
+        List<Ukey> busy = new ArrayList<>();
         for (DpFlow f : dp.registry().view()) {
-            if (f.inPort() != port.number() || f.pmdId() == to.id() || f.isDead()
-                    || !(f.owner() instanceof Ukey source)
-                    || dp.ukeys().get(new UkeyId(f.ufidHi(), f.ufidLo(), to.id())) != null) {
-                continue;
+            if (f.inPort() == port.number() && f.pmdId() == from.id() && !f.isDead() && f.owner() instanceof Ukey source
+                    && !installedIn(f, to)) {
+                if (dp.udpif().copy(source, to.id(), outbox)) {
+                    copied++;
+                } else if (source.isLocked()) {
+                    busy.add(source);
+                }
             }
-            if (dp.udpif().copy(source, to.id(), outbox)) {
-                copied++;
+        }
+        for (int attempt = 0; attempt < 3 && !busy.isEmpty(); attempt++) {
+            LockSupport.parkNanos(200_000);
+            final List<Ukey> again = new ArrayList<>();
+            for (Ukey source : busy) {
+                if (installedIn(source.flow(), to)) {
+                    continue;
+                }
+                if (dp.udpif().copy(source, to.id(), outbox)) {
+                    copied++;
+                } else if (source.isLocked()) {
+                    again.add(source);
+                }
             }
+            busy = again;
         }
         deliver(outbox);
         return copied;
+    }
+
+    /** True if {@code to} has this megaflow installed (or being installed) with a ukey of its own. */
+    private boolean installedIn(final DpFlow f, final Pmd to) {
+        final Ukey there = dp.ukeys().get(new UkeyId(f.ufidHi(), f.ufidLo(), to.id()));
+        return there != null && there.state().compareTo(io.flowgate.slowpath.ukey.UkeyState.INSTALLED) <= 0;
     }
 
     private void send(final Pmd pmd, final PmdCommand command) {

@@ -48,6 +48,11 @@ public final class RxqScheduler {
     public static Assignment assign(final List<RxQueue> queues, final List<Integer> cores, final String mode,
                                     final boolean isolate) {
         final List<Integer> sortedCores = cores.stream().distinct().sorted().toList();
+        // The loads once: their owners update them meanwhile, and a sort needs values that hold still.
+        final Map<RxQueue, Long> measured = new java.util.IdentityHashMap<>();
+        for (RxQueue q : queues) {
+            measured.put(q, q.historyBusyNanos());
+        }
         final Map<RxQueue, Integer> out = new LinkedHashMap<>();
         final List<String> info = new ArrayList<>();
         final List<String> warnings = new ArrayList<>();
@@ -71,19 +76,19 @@ public final class RxqScheduler {
                 unpinned.add(q);
             } else {
                 out.put(q, core);
-                load.merge(core, q.historyBusyNanos(), Long::sum);
+                load.merge(core, measured.get(q), Long::sum);
                 count.merge(core, 1, Integer::sum);
                 if (isolating) {
                     isolated.add(core);
                 }
                 info.add(String.format("Core %2d on numa node 0 is pinned with port '%s' rx queue %d (measured processing"
-                        + " time %d ns)", core, q.port().name(), q.id(), q.historyBusyNanos()));
+                        + " time %d ns)", core, q.port().name(), q.id(), measured.get(q)));
             }
         }
         final List<Integer> free = sortedCores.stream().filter(c -> !isolated.contains(c)).toList();
         final List<RxQueue> order = new ArrayList<>(unpinned);
         if (mode.equals("cycles") || mode.equals("group")) {
-            order.sort(Comparator.comparingLong(RxQueue::historyBusyNanos).reversed());
+            order.sort(Comparator.comparingLong((RxQueue q) -> measured.get(q)).reversed());
         }
         if (!order.isEmpty()) {
             info.add("Performing pmd to rx queue assignment using " + mode + " algorithm.");
@@ -93,7 +98,7 @@ public final class RxqScheduler {
             if (free.isEmpty()) {
                 warnings.add(String.format("No non-isolated pmd on any numa available for port '%s' rx queue %d"
                         + " (measured processing time %d ns). This rx queue will not be polled.", q.port().name(),
-                        q.id(), q.historyBusyNanos()));
+                        q.id(), measured.get(q)));
                 out.put(q, -1);
                 continue;
             }
@@ -108,10 +113,10 @@ public final class RxqScheduler {
                 }
             };
             out.put(q, core);
-            load.merge(core, q.historyBusyNanos(), Long::sum);
+            load.merge(core, measured.get(q), Long::sum);
             count.merge(core, 1, Integer::sum);
             info.add(String.format("Core %2d on numa node 0 assigned port '%s' rx queue %d%s", core, q.port().name(),
-                    q.id(), mode.equals("roundrobin") ? "." : " (measured processing time " + q.historyBusyNanos()
+                    q.id(), mode.equals("roundrobin") ? "." : " (measured processing time " + measured.get(q)
                             + " ns)."));
         }
         return new Assignment(out, info, warnings);

@@ -63,6 +63,8 @@ final class Parking implements AutoCloseable {
     /** Slots lent to the batch being unparked, given back when it is done. */
     private final int[] lent = new int[PacketBatch.MAX_BURST];
     private int lentCount;
+    /** Where the packets parked again while an unparked batch runs begin (-1: no batch running). */
+    private int restaged = -1;
 
     Parking() {
         for (int i = 0; i < CAPACITY; i++) {
@@ -238,6 +240,8 @@ final class Parking implements AutoCloseable {
         count = w;
         if (runQueue == null) {
             ready = false;
+        } else {
+            restaged = w; // what the batch parks again goes after these, then to the front
         }
         return runQueue;
     }
@@ -257,12 +261,69 @@ final class Parking implements AutoCloseable {
         queue[from] = null;
     }
 
-    /** The batch made by {@link #unpark} is done: its copied packets' slots are free again. */
+    /**
+     * The batch made by {@link #unpark} is done: packets of it that were parked again (their flow
+     * went up once more) move to the front, ahead of the younger packets still waiting, and its
+     * copied packets' slots are free again.
+     */
     void returnLent() {
+        if (restaged >= 0 && restaged < count && restaged > 0) {
+            rotate(restaged);
+        }
+        restaged = -1;
         for (int i = 0; i < lentCount; i++) {
             freeSlots[free++] = lent[i];
         }
         lentCount = 0;
+    }
+
+    /** Moves entries {@code [from, count)} in front of {@code [0, from)}, keeping both orders. */
+    private void rotate(final int from) {
+        reverse(0, from);
+        reverse(from, count);
+        reverse(0, count);
+    }
+
+    private void reverse(final int start, final int end) {
+        for (int i = start, j = end - 1; i < j; i++, j--) {
+            swap(i, j);
+        }
+    }
+
+    private void swap(final int a, final int b) {
+        long t = hash[a];
+        hash[a] = hash[b];
+        hash[b] = t;
+        t = address[a];
+        address[a] = address[b];
+        address[b] = t;
+        t = bufferStart[a];
+        bufferStart[a] = bufferStart[b];
+        bufferStart[b] = t;
+        t = mbuf[a];
+        mbuf[a] = mbuf[b];
+        mbuf[b] = t;
+        t = timestamp[a];
+        timestamp[a] = timestamp[b];
+        timestamp[b] = t;
+        int u = length[a];
+        length[a] = length[b];
+        length[b] = u;
+        u = inPort[a];
+        inPort[a] = inPort[b];
+        inPort[b] = u;
+        u = rss[a];
+        rss[a] = rss[b];
+        rss[b] = u;
+        u = slot[a];
+        slot[a] = slot[b];
+        slot[b] = u;
+        final boolean r = hasRss[a];
+        hasRss[a] = hasRss[b];
+        hasRss[b] = r;
+        final RxQueue q = queue[a];
+        queue[a] = queue[b];
+        queue[b] = q;
     }
 
     @Override

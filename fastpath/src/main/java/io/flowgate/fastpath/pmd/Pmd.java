@@ -179,7 +179,6 @@ public final class Pmd implements Agent {
         if (parking.ready()) {
             work += unpark();
         }
-        polls.checkReleases();
         if (ordered != null) {
             work += ordered.resume(nowMillis);
         }
@@ -187,6 +186,8 @@ public final class Pmd implements Agent {
             work += poll();
         }
         tx.flush();
+        // Only now, with this iteration's packets gone, may a released queue's new PMD start.
+        polls.checkReleases();
         if (pause != null && !pauseSaid) {
             pauseSaid = true;
             pause.paused(); // everything this iteration sent has left
@@ -256,6 +257,7 @@ public final class Pmd implements Agent {
         pause = null;
         pauseSaid = false;
         iterationStart = 0; // the pause is neither busy nor idle time
+        busyCount = 0; // nor time of the queues polled before it (one may have moved meanwhile)
         return true;
     }
 
@@ -335,10 +337,11 @@ public final class Pmd implements Agent {
     }
 
     /**
-     * Runs what is left in the mailbox on the calling thread, once the PMD's own thread has ended
-     * (a retired PMD): removals are acknowledged, so nobody waits for them.
+     * Runs what is left in the mailbox, on the PMD's thread as it ends (a retired PMD), with the
+     * mailbox closed to new commands: removals are acknowledged, so nobody waits for them.
      */
-    public void drainAfterStop() {
+    private void drainAfterStop() {
+        mailbox.close();
         while (mailbox.drain(runner) > 0) {
             tx.flush();
         }
@@ -452,6 +455,7 @@ public final class Pmd implements Agent {
 
     @Override
     public void onClose() {
+        drainAfterStop();
         batch.close();
         outBatch.close();
         parking.close();

@@ -63,8 +63,7 @@ final class PollList {
         published = polled;
         q.owner(-1);
         h.stopped();
-        releasing.add(h);
-        checkReleases();
+        releasing.add(h); // drained at the end of the iteration, after the transmit queues flushed
     }
 
     /** Completes the hand-overs whose queue has nothing in flight any more. */

@@ -193,11 +193,17 @@ public final class PcapPort implements Port {
         }
         int budget = PacketBatch.MAX_BURST;
         if (pps > 0) {
+            // A rate, not a schedule: packets the reader was not there for are not made up for
+            // in a burst later (the source waits, as a sender under back pressure would).
             final long now = System.nanoTime();
             if (paced == 0) {
                 paceStart = now;
             }
-            budget = (int) Math.min(budget, (now - paceStart) * pps / 1_000_000_000L + 1 - paced);
+            final long due = (now - paceStart) * pps / 1_000_000_000L + 1 - paced;
+            if (due > 2L * PacketBatch.MAX_BURST) {
+                paceStart = now - (paced - 1) * 1_000_000_000L / pps;
+            }
+            budget = (int) Math.max(0, Math.min(budget, due));
         }
         while (n < budget && pending) {
             if (clock != null && !clock.mayDeliver(clockIndex, reader.timestampNanos())) {

@@ -145,17 +145,20 @@ public final class Udpif {
     private void install(final Ukey ukey, final long epoch, final Outbox outbox) {
         final DpFlow flow = ukey.flow();
         registry.putIfAbsent(flow);
-        if (flushEpoch.get() != epoch) {
-            // A flush began after the translation: it may not have seen this flow; drop it here.
-            registry.remove(flow);
-            ukeys.finish(ukey);
-            ukey.unlock();
-            counters.flushedBeforeInstall.increment();
-            return;
-        }
-        // New connections become real now that a flow carries them (still under the ukey's lock).
-        if (loadBalancer != null) {
-            loadBalancer.commit(ukey);
+        try {
+            if (flushEpoch.get() != epoch) {
+                // A flush began after the translation: it may not have seen this flow; drop it here.
+                abandon(ukey);
+                counters.flushedBeforeInstall.increment();
+                return;
+            }
+            // New connections become real now that a flow carries them (still under the ukey's lock).
+            if (loadBalancer != null) {
+                loadBalancer.commit(ukey);
+            }
+        } catch (RuntimeException e) {
+            abandon(ukey); // nothing may stay registered with a ukey locked for ever
+            throw e;
         }
         outbox.send(flow.pmdId(), new PmdCommand.Install(flow));
         ukey.transition(UkeyState.INSTALLED);
@@ -163,15 +166,23 @@ public final class Udpif {
         ukey.unlock();
     }
 
+    /** Undoes a set-up that will not install: the flow leaves the registry, the ukey is finished. */
+    private void abandon(final Ukey ukey) {
+        registry.remove(ukey.flow());
+        ukeys.finish(ukey);
+        ukey.unlock();
+    }
+
     /**
      * Installs a copy of an installed megaflow in PMD {@code pmd}, with a ukey of its own, for a
      * receive queue moving there (prewarming): same key, mask, actions and translation.
      *
-     * @return true if the copy was installed (false: the source is busy or gone, or the target has it)
+     * @return true if the copy was installed (false: the source is busy or gone, the target has it,
+     *         or the flow limit is reached: a copy is an optimisation, never worth a flow)
      */
     public boolean copy(final Ukey source, final int pmd, final Outbox outbox) {
         final long epoch = flushEpoch.get();
-        if (!source.tryLock()) {
+        if (registry.size() >= flowLimit.limit() || !source.tryLock()) {
             return false;
         }
         final DpFlow copy;
@@ -183,7 +194,9 @@ public final class Udpif {
             }
             key = source.key();
             xlate = source.xlate();
-            copy = new DpFlow(key, source.flow().mask(), source.flow().actions(), pmd, System.currentTimeMillis());
+            // Idle since the source's last packet, so the copy expires when the source would have.
+            final DpFlow from = source.flow();
+            copy = new DpFlow(key, from.mask(), from.actions(), pmd, Math.max(from.usedMillis(), from.createdMillis()));
         } finally {
             source.unlock();
         }
