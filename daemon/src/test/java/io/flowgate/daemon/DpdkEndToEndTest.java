@@ -3,6 +3,7 @@ package io.flowgate.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flowgate.daemon.control.UnixctlClient;
 import io.flowgate.daemon.testing.Daemon;
 import io.flowgate.daemon.testing.FlowgateProcess;
 import io.flowgate.daemon.testing.Pcaps;
@@ -202,6 +203,90 @@ class DpdkEndToEndTest {
             quietly("ip", "netns", "del", a);
             quietly("ip", "netns", "del", b);
         }
+    }
+
+    // ---- (d) several receive queues ----
+
+    /**
+     * Two PMDs on one port with two receive queues (net_af_packet with qpairs=2: the kernel spreads
+     * flows over its sockets): 2,000 UDP 5-tuples sent into the veth are received on both queues,
+     * by both PMDs, and all of them are forwarded; pmd-rxq-show shows the assignment as OVS does.
+     */
+    @Test
+    void twoPmdsShareAPortWithTwoReceiveQueues() throws Exception {
+        final String tag = Long.toString(ProcessHandle.current().pid() % 10000);
+        final String a = "fgQ" + tag;
+        final String va = "fgq" + tag;
+        try {
+            sh("ip", "netns", "add", a);
+            sh("ip", "link", "add", va, "type", "veth", "peer", "name", va + "r");
+            sh("ip", "link", "set", va, "netns", a);
+            sh("ip", "link", "set", va + "r", "up");
+            address(a, va, "02:00:00:00:0a:01", "10.0.1.2/24", "10.0.1.1", "02:00:00:00:01:01");
+            final Path flows = tmp.resolve("sink.flows");
+            Files.writeString(flows, "priority=1,udp,in_port=1,actions=output:2\n");
+            final Path rundir = tmp.resolve("mq");
+            try (Daemon d = Daemon.start("run", "--rundir", rundir.toString(), "--flows", flows.toString(),
+                    "--port", "1=dpdk:net_af_packet0,iface=" + va + "r,qpairs=2", "--port", "2=dpdk:net_null0,no-rx=1",
+                    "--pmd-cpu-mask", "0x3", "--pmd-idle", "backoff")) {
+                d.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
+                final Path socket = UnixctlClient.resolve("flowgate", rundir);
+                final Path sender = tmp.resolve("sender.py");
+                Files.writeString(sender, """
+                        import socket, time
+                        for port in range(20000, 22000):
+                            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                            s.bind(("10.0.1.2", port))
+                            s.sendto(b"x" * 32, ("10.0.2.2", 5000))
+                            s.close()
+                            if port % 20 == 0:
+                                time.sleep(0.005)  # within what a backing-off PMD drains from the kernel's rings
+                        """);
+                sh("ip", "netns", "exec", a, "/usr/bin/python3", sender.toString());
+                long forwarded = 0;
+                String stats = "";
+                for (int i = 0; i < 100 && forwarded < 2000; i++) {
+                    stats = appctl(socket, "dpif-netdev/pmd-stats-show");
+                    forwarded = 0;
+                    for (String line : stats.lines().toList()) {
+                        if (line.strip().startsWith("packets received:")) {
+                            forwarded += Long.parseLong(line.strip().substring("packets received:".length()).strip());
+                        }
+                    }
+                    Thread.sleep(100);
+                }
+                assertTrue(forwarded >= 2000, "every packet received: " + stats);
+                final String rxq = appctl(socket, "dpif-netdev/pmd-rxq-show");
+                assertTrue(rxq.startsWith("Displaying last 60 seconds pmd usage %\n"), rxq);
+                assertTrue(rxq.contains("pmd thread numa_id 0 core_id 0:\n  isolated : false\n  port: net_af_packet0"
+                        + "    queue-id:  0 (enabled)   pmd usage: "), rxq);
+                assertTrue(rxq.contains("pmd thread numa_id 0 core_id 1:\n  isolated : false\n  port: net_af_packet0"
+                        + "    queue-id:  1 (enabled)   pmd usage: "), rxq);
+                // Both PMDs received some of the flows.
+                final List<Long> perPmd = new ArrayList<>();
+                for (String line : stats.lines().toList()) {
+                    if (line.strip().startsWith("packets received:")) {
+                        perPmd.add(Long.parseLong(line.strip().substring("packets received:".length()).strip()));
+                    }
+                }
+                assertEquals(2, perPmd.size(), stats);
+                assertTrue(perPmd.get(0) > 200 && perPmd.get(1) > 200, "both queues and both PMDs forward: " + perPmd);
+                final String config = appctl(socket, "config/show");
+                assertTrue(config.contains("port.1.n_rxq=2\n"), config);
+                assertTrue(config.contains("pmd-cpu-mask=0x3\n"), config);
+                d.signal("TERM");
+                assertEquals(0, d.awaitExit(30, TimeUnit.SECONDS), d.err());
+            }
+        } finally {
+            quietly("ip", "netns", "del", a);
+            quietly("ip", "link", "del", va + "r");
+        }
+    }
+
+    private static String appctl(final Path socket, final String method, final String... args) throws Exception {
+        final UnixctlClient.Reply r = UnixctlClient.call(socket, method, List.of(args), 30_000);
+        assertEquals(null, r.error(), method);
+        return r.result();
     }
 
     // ---- refusals ----

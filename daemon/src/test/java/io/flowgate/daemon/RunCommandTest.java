@@ -161,6 +161,17 @@ class RunCommandTest {
                 "bad.conf:3: pmd-idle must be spin or backoff, not \"sometimes\""},
             {"flows = /nonexistent/acl.flows\nport.1 = ring:a\n", "/nonexistent/acl.flows: no such file"},
             {"flows = " + flows + "\nport.1 = ring:a\npmd-cpus = 3-1\n", "bad.conf:3: pmd-cpus: CPU range \"3-1\" is not valid"},
+            {"flows = " + flows + "\nport.1 = ring:a\npmd-cpu-mask = 0xg\n",
+                "bad.conf:3: pmd-cpu-mask: \"0xg\" is not a hexadecimal CPU mask (bad digit 'g')"},
+            {"flows = " + flows + "\nport.1 = ring:a\nhandlers = 2\nn-handler-threads = 3\n",
+                "bad.conf:4: n-handler-threads is the same setting as handlers, already set on line 3"},
+            {"flows = " + flows + "\nport.1 = ring:a\nport.1.n_rxq = 2\n",
+                "port 1: n_rxq 2: a ring port has one receive queue (several are for dpdk ports)"},
+            {"flows = " + flows + "\nport.1 = ring:a\nport.1.pmd-rxq-affinity = 0\n",
+                "bad.conf:3: port 1: pmd-rxq-affinity=0: \"0\" is not QUEUE:CORE"},
+            {"flows = " + flows + "\nport.1 = ring:a\nport.2.n_rxq = 1\n", "bad.conf:3: port.2.n_rxq: there is no port 2"},
+            {"flows = " + flows + "\nport.1 = ring:a\npmd-rxq-assign = fastest\n",
+                "pmd-rxq-assign=fastest: must be one of cycles, roundrobin, group"},
         };
         for (String[] c : cases) {
             Files.writeString(conf, c[0]);
@@ -171,5 +182,32 @@ class RunCommandTest {
         final String[] r = runInProcess("run", "--rundir", tmp.resolve("run").toString(), "--flows", flows,
                 "--port", "x=ring:a");
         assertTrue(r[2].contains("\"x\" is not a port number"), r[2]);
+        final String[] q = runInProcess("run", "--rundir", tmp.resolve("run").toString(), "--flows", flows,
+                "--port", "1=ring:a", "--port-set", "1-n_rxq=2");
+        assertTrue(q[2].contains("--port-set \"1-n_rxq=2\": expected N:KEY=VALUE, as in 1:n_rxq=2"), q[2]);
+    }
+
+    @Test
+    void theRunTimeSettingsHaveTheSameNamesInTheConfigFileAndOnTheCommandLine() throws Exception {
+        final Path conf = tmp.resolve("names.conf");
+        Files.writeString(conf, "flows = " + ACL.resolve("flows.txt") + "\nport.1 = ring:a\nport.2 = ring:b\n"
+                + "n-handler-threads = 3\nemc-insert-inv-prob = 0\npmd-rxq-assign = roundrobin\n"
+                + "port.1.pmd-rxq-affinity = 0:0\n");
+        final Path rundir = tmp.resolve("names-run");
+        try (Daemon d = Daemon.start("run", "--config", conf.toString(), "--rundir", rundir.toString(),
+                "--n-revalidator-threads", "2", "--max-idle", "2500", "--port-set", "2:pmd-rxq-affinity=0:0")) {
+            d.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
+            final var reply = io.flowgate.daemon.control.UnixctlClient.call(
+                    io.flowgate.daemon.control.UnixctlClient.resolve("flowgate", rundir), "config/show",
+                    java.util.List.of(), 30_000);
+            final String show = reply.result();
+            for (String line : java.util.List.of("n-handler-threads=3", "n-revalidator-threads=2", "max-idle=2500",
+                    "emc-insert-inv-prob=0", "pmd-rxq-assign=roundrobin", "port.1.pmd-rxq-affinity=0:0",
+                    "port.2.pmd-rxq-affinity=0:0")) {
+                assertTrue(show.contains(line + "\n"), line + " in\n" + show);
+            }
+            d.signal("TERM");
+            assertEquals(0, d.awaitExit(30, TimeUnit.SECONDS), d.err());
+        }
     }
 }

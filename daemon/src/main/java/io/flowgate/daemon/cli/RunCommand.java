@@ -406,8 +406,9 @@ final class RunCommand implements Callable<Integer> {
                               final int min, final int max) throws ConfigException {
         final String alias = ALIASES.get(name);
         if (alias != null && file != null && file.get(name) != null && file.get(alias) != null) {
-            throw new ConfigException(file.where(alias) + ": " + alias + " is " + name + ", already set on "
-                    + file.where(name));
+            final String line = file.where(name);
+            throw new ConfigException(file.where(alias) + ": " + alias + " is the same setting as " + name
+                    + ", already set on line " + line.substring(line.lastIndexOf(':') + 1));
         }
         final String key = alias != null && file != null && file.get(alias) != null ? alias : name;
         final int value;

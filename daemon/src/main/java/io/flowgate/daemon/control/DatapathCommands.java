@@ -271,7 +271,7 @@ final class DatapathCommands {
             }
             queues.sort(Comparator.<io.flowgate.fastpath.port.RxQueue, String>comparing(q -> q.port().name())
                     .thenComparingInt(io.flowgate.fastpath.port.RxQueue::id));
-            final long length = p.intervalNanos(intervals);
+            final long length = p.load().length(intervals);
             long queued = 0;
             for (io.flowgate.fastpath.port.RxQueue q : queues) {
                 final long busy = q.busyNanos(intervals);
@@ -280,7 +280,7 @@ final class DatapathCommands {
                         q.id(), length == 0 ? "NOT AVAIL" : String.format("%2d %%", busy * 100 / length)));
             }
             s.append("  overhead: ").append(length == 0 ? "NOT AVAIL"
-                    : String.format("%2d %%", Math.max(0, p.intervalBusyNanos(intervals) - queued) * 100 / length))
+                    : String.format("%2d %%", Math.max(0, p.load().busy(intervals) - queued) * 100 / length))
                     .append('\n');
         }
         return s.toString();

@@ -53,11 +53,12 @@ public final class Reconfiguration {
     public static final long TIMEOUT_MILLIS = 30_000;
 
     private final Datapath dp;
-    private String assignMode = DatapathConfig.Queues.DEFAULTS.assign();
-    private boolean isolate = true;
-    private int emcInsertInverse;
+    // Read by config/show and pmd-rxq-show while a change may be under way: volatile, not locked.
+    private volatile String assignMode = DatapathConfig.Queues.DEFAULTS.assign();
+    private volatile boolean isolate = true;
+    private volatile int emcInsertInverse;
     /** pmd-rxq-affinity by port number (queue id to core), kept for queues made again by n_rxq. */
-    private final Map<Integer, Map<Integer, Integer>> affinity = new HashMap<>();
+    private final Map<Integer, Map<Integer, Integer>> affinity = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<String> journal = new ArrayList<>();
 
     public Reconfiguration(final Datapath dp) {
@@ -65,33 +66,37 @@ public final class Reconfiguration {
         this.emcInsertInverse = dp.config().emcInsertInverse();
     }
 
-    public synchronized int emcInsertInverse() {
+    public int emcInsertInverse() {
         return emcInsertInverse;
     }
 
     /** What the last changes did, newest last (for tests and the log). */
-    public synchronized List<String> journal() {
-        return List.copyOf(journal);
+    public List<String> journal() {
+        synchronized (journal) {
+            return List.copyOf(journal);
+        }
     }
 
     private void note(final String what) {
         LOG.log(System.Logger.Level.INFO, what);
-        journal.add(what);
-        if (journal.size() > 100) {
-            journal.removeFirst();
+        synchronized (journal) {
+            journal.add(what);
+            if (journal.size() > 100) {
+                journal.removeFirst();
+            }
         }
     }
 
-    public synchronized String assignMode() {
+    public String assignMode() {
         return assignMode;
     }
 
-    public synchronized boolean isolate() {
+    public boolean isolate() {
         return isolate;
     }
 
     /** pmd-rxq-affinity of a port, as set. */
-    public synchronized Map<Integer, Integer> affinity(final Port port) {
+    public Map<Integer, Integer> affinity(final Port port) {
         return Map.copyOf(affinity.getOrDefault(port.number(), Map.of()));
     }
 

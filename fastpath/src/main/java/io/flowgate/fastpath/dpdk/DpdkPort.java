@@ -389,6 +389,7 @@ public final class DpdkPort implements Port {
         }
         // The PMD's one clock read per iteration, not one per packet.
         final long now = batch.polledAt();
+        final boolean hashed = rss;
         int added = 0;
         for (int i = 0; i < n; i++) {
             final long m = ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, ptrs + 8L * i);
@@ -398,6 +399,9 @@ public final class DpdkPort implements Port {
                 continue;
             }
             add(batch, m, now);
+            if (hashed && (rte_mbuf.ol_flags(m) & rte_mbuf.F_RX_RSS_HASH) != 0) {
+                batch.rssHash(added, rte_mbuf.hash_rss(m));
+            }
             added++;
         }
         state.received += added;
@@ -406,11 +410,7 @@ public final class DpdkPort implements Port {
 
     private static void add(final PacketBatch batch, final long m, final long timestamp) {
         final long buf = rte_mbuf.buf_addr(m);
-        final int i = batch.count();
         batch.addBorrowed(buf + rte_mbuf.data_off(m), rte_mbuf.data_len(m), m, timestamp, buf);
-        if ((rte_mbuf.ol_flags(m) & rte_mbuf.F_RX_RSS_HASH) != 0) {
-            batch.rssHash(i, rte_mbuf.hash_rss(m));
-        }
     }
 
     /** Fills the look-ahead when it is empty; sets the clock's head for this input. */

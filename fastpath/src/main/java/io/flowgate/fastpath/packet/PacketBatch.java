@@ -191,6 +191,11 @@ public final class PacketBatch implements AutoCloseable {
         rssValid |= 1 << i;
     }
 
+    /** True if any packet of the batch carries the NIC's RSS hash. */
+    public boolean anyRssHash() {
+        return rssValid != 0;
+    }
+
     /** True if packet {@code i} carries the NIC's RSS hash. */
     public boolean hasRssHash(final int i) {
         return (rssValid & (1 << i)) != 0;

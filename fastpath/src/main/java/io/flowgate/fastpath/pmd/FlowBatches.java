@@ -1,22 +1,34 @@
 package io.flowgate.fastpath.pmd;
 
 import io.flowgate.fastpath.action.ActionExecutor;
+import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.fastpath.megaflow.DpFlow;
+import io.flowgate.fastpath.packet.Memory;
 import io.flowgate.fastpath.packet.PacketBatch;
+import io.flowgate.fastpath.parse.FlowExtractor;
+import io.flowgate.fastpath.parse.ParseCounters;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Per-flow batches (OVS's packet_batch_per_flow): the packets of a received batch that found
  * their megaflow are grouped by flow, and each flow's actions run once for all of its packets;
  * the flow's statistics get one update per batch. Grouping is linear: a counting sort on the group
  * each flow gets the first time the batch meets it (remembered in the flow as a hint), never a
- * comparison of every pair. PMD thread only; allocates nothing.
+ * comparison of every pair. Packet-outs (a handler's answer to an upcall) are executed here too.
+ * PMD thread only; allocates nothing.
  */
 final class FlowBatches {
     private static final int W = FlowKey.WORDS;
     private static final int N = PacketBatch.MAX_BURST;
 
     private final ActionExecutor executor = new ActionExecutor();
+    /** Packet-outs: their own batch, and a parser for those that come without the PMD's parse. */
+    private final PacketBatch outBatch = PacketBatch.owning();
+    private final FlowExtractor outExtractor;
+    private final long[] outKey = new long[W];
     private final TxQueues tx;
     private final long[] keys;
     private final DpFlow[] flows;
@@ -31,10 +43,11 @@ final class FlowBatches {
     private final int[] groupTcpFlags = new int[N];
 
     /** @param keys, flows the input stage's per-packet keys and found flows (null: not to execute) */
-    FlowBatches(final TxQueues tx, final long[] keys, final DpFlow[] flows) {
+    FlowBatches(final TxQueues tx, final long[] keys, final DpFlow[] flows, final int vlanLimit) {
         this.tx = tx;
         this.keys = keys;
         this.flows = flows;
+        this.outExtractor = new FlowExtractor(new ParseCounters(), vlanLimit); // counted when received
     }
 
     /** Executes the flows found for packets {@code [0, n)} of {@code b}. */
@@ -125,10 +138,37 @@ final class FlowBatches {
         f.hit(1, b.length(i), FlowKey.tcpFlags(keys, i * W), nowMillis);
     }
 
-    /** Executes actions on packet {@code i} of {@code b} whose key is at {@code key[0]} (a packet-out). */
-    void executePacketOut(final PacketBatch b, final int i, final io.flowgate.fastpath.action.DpActions actions,
-                          final long[] key) {
-        pkts[0] = i;
-        executor.execute(actions, b, pkts, 1, key, tx);
+    /**
+     * Sends a packet-out: its frame with its actions. An answer to an upcall brings the PMD's
+     * parse along; another packet-out is parsed here.
+     *
+     * @return true if it was sent (false: not a frame that can be forwarded, counted)
+     */
+    boolean packetOut(final PmdCommand.PacketOut out) {
+        final PacketBatch b = outBatch;
+        b.clear();
+        b.inPort(out.inPort());
+        final int len = Math.min(out.frame().length, b.dataRoom());
+        MemorySegment.copy(out.frame(), 0, b.slotSegment(0), ValueLayout.JAVA_BYTE, PacketBatch.HEADROOM, len);
+        b.addOwned(len, out.timestampNanos());
+        long[] key = out.key();
+        if (key != null) {
+            b.headerOffsets(0, out.l3(), out.l4());
+        } else {
+            final long offsets = outExtractor.extract(Memory.ALL, b.address(0), len, out.inPort(), outKey, 0);
+            if (offsets == FlowExtractor.DROP) {
+                tx.drop(b, 0, DropReason.RX_INVALID);
+                return false;
+            }
+            b.headerOffsets(0, FlowExtractor.l3Offset(offsets), FlowExtractor.l4Offset(offsets));
+            key = outKey;
+        }
+        pkts[0] = 0;
+        executor.execute(out.actions(), b, pkts, 1, key, tx);
+        return true;
+    }
+
+    void close() {
+        outBatch.close();
     }
 }

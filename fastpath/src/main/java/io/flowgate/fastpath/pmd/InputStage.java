@@ -56,10 +56,6 @@ final class InputStage {
         return emc;
     }
 
-    Int2ObjectHashMap<Dpcls> classifiers() {
-        return classifiers;
-    }
-
     /**
      * Parses packets {@code [0, n)}: keys, hashes (the NIC's RSS hash when it gave one) and header
      * offsets. A packet that cannot be forwarded gets hash 0.
@@ -70,11 +66,11 @@ final class InputStage {
         final int n = b.count();
         final int inPort = b.inPort();
         final long[] k = keys;
+        final boolean rss = b.anyRssHash();
         long bytes = 0;
         for (int i = 0; i < n; i++) {
             final int length = b.length(i);
             bytes += length;
-            flows[i] = null;
             final long offsets = extractor.extract(Memory.ALL, b.address(i), length, inPort, k, i * W);
             if (offsets == FlowExtractor.DROP) {
                 hashes[i] = 0;
@@ -82,7 +78,7 @@ final class InputStage {
                 continue;
             }
             b.headerOffsets(i, FlowExtractor.l3Offset(offsets), FlowExtractor.l4Offset(offsets));
-            hashes[i] = b.hasRssHash(i) ? FlowHash.fromRss(b.rssHash(i)) : FlowHash.hashKey(k, i * W) | 1;
+            hashes[i] = rss && b.hasRssHash(i) ? FlowHash.fromRss(b.rssHash(i)) : FlowHash.hashKey(k, i * W) | 1;
         }
         return bytes;
     }
@@ -96,23 +92,28 @@ final class InputStage {
         final long[] k = keys;
         final long[] c = stats.counts;
         final Parking park = parking;
+        final DpFlow[] fl = flows;
+        // Nothing in flight (the usual case): no packet can have to wait, no need to look.
+        final boolean waiting = park.upcalls() != 0;
         int pending = 0;
         int unparked = 0; // packets that found parking full: handled as if nothing were in flight
         int emcHits = 0;
         for (int i = 0; i < n; i++) {
             final long h = hashes[i];
             if (h == 0) {
+                fl[i] = null;
                 tx.drop(b, i, DropReason.RX_INVALID);
                 continue;
             }
-            if (park.busy(h)) {
+            if (waiting && park.busy(h)) {
                 if (hold(b, i, q)) {
+                    fl[i] = null;
                     continue;
                 }
                 unparked |= 1 << i;
             }
             final DpFlow f = emc.lookup(k, i * W, h);
-            flows[i] = f;
+            fl[i] = f;
             if (f == null) {
                 pending |= 1 << i;
             } else {
@@ -171,6 +172,32 @@ final class InputStage {
             c[PmdCounter.MEGAFLOW_HITS.ordinal()]++;
         }
         return found;
+    }
+
+    /**
+     * Sends the parked packets whose upcall was answered through the datapath again, oldest first,
+     * in batches {@code b} (cleared here) by input port and queue.
+     *
+     * @return the packets sent through again
+     */
+    int unpark(final PacketBatch b, final FlowBatches batches, final long nowMillis) {
+        int work = 0;
+        while (parking.ready()) {
+            b.clear();
+            final RxQueue q = parking.unpark(b);
+            if (q == null) {
+                break;
+            }
+            final int n = b.count();
+            q.inFlight(-n);
+            parse(b);
+            lookup(b, q);
+            batches.execute(b, n, nowMillis);
+            q.port().release(b);
+            parking.returnLent();
+            work += n;
+        }
+        return work;
     }
 
     /** Counts packet {@code i} as dropped. */
@@ -239,6 +266,22 @@ final class InputStage {
         }
         // Batches run between commands, so no packet of this PMD touches the flow any more.
         flow.markRemoved();
+    }
+
+    int flowCount() {
+        int n = 0;
+        for (Dpcls cls : classifiers.values()) {
+            n += cls.flowCount();
+        }
+        return n;
+    }
+
+    int maskCount() {
+        int n = 0;
+        for (Dpcls cls : classifiers.values()) {
+            n += cls.subtableCount();
+        }
+        return n;
     }
 
     void rank() {

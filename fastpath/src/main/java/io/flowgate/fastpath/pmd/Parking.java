@@ -233,9 +233,12 @@ final class Parking implements AutoCloseable {
                 continue;
             }
             if (w != r) {
-                move(r, w);
+                swap(r, w); // keeps the waiting ones in order; what ends up past the count is gone
             }
             w++;
+        }
+        for (int r = w; r < count; r++) {
+            queue[r] = null;
         }
         count = w;
         if (runQueue == null) {
@@ -244,21 +247,6 @@ final class Parking implements AutoCloseable {
             restaged = w; // what the batch parks again goes after these, then to the front
         }
         return runQueue;
-    }
-
-    private void move(final int from, final int to) {
-        hash[to] = hash[from];
-        address[to] = address[from];
-        bufferStart[to] = bufferStart[from];
-        mbuf[to] = mbuf[from];
-        timestamp[to] = timestamp[from];
-        length[to] = length[from];
-        inPort[to] = inPort[from];
-        hasRss[to] = hasRss[from];
-        rss[to] = rss[from];
-        slot[to] = slot[from];
-        queue[to] = queue[from];
-        queue[from] = null;
     }
 
     /**

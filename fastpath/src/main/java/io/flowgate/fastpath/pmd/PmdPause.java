@@ -18,11 +18,11 @@ public final class PmdPause {
         this.paused = new CountDownLatch(pmds);
     }
 
-    void paused() {
+    private void paused() {
         paused.countDown();
     }
 
-    boolean resumed() {
+    private boolean resumed() {
         return resumed;
     }
 
@@ -34,5 +34,38 @@ public final class PmdPause {
     /** Lets the PMDs go on. */
     public void resume() {
         resumed = true;
+    }
+
+    /** A PMD's side of pauses: the one it is in, if any. PMD thread only. */
+    static final class Holder {
+        private PmdPause pause;
+        private boolean said;
+
+        void set(final PmdPause p) {
+            pause = p;
+            said = false;
+        }
+
+        /** True while paused. */
+        boolean holding() {
+            return pause != null && !pause.resumed();
+        }
+
+        /** True (once) if a pause has just ended: forgotten here. */
+        boolean ended() {
+            if (pause == null || !pause.resumed()) {
+                return false;
+            }
+            pause = null;
+            return true;
+        }
+
+        /** The iteration in which the pause arrived has ended, its packets sent: say so once. */
+        void iterationEnded() {
+            if (pause != null && !said) {
+                said = true;
+                pause.paused();
+            }
+        }
     }
 }

@@ -52,6 +52,14 @@ public final class PmdStats {
         };
     }
 
+    /** Counts a received burst on the port in {@code slot} (-1: none), PMD thread. */
+    void received(final int slot, final int packets, final long bytes) {
+        if (slot >= 0) {
+            portRx[slot] += packets;
+            portRxBytes[slot] += bytes;
+        }
+    }
+
     /** Publishes everything written so far (PMD thread, once per iteration). */
     void publish() {
         EPOCH.setRelease(this, (long) EPOCH.getOpaque(this) + 1);

@@ -84,6 +84,19 @@ final class PollList {
         return !releasing.isEmpty();
     }
 
+    /** True if no queue is being handed over and every polled input has ended (a replayed capture). */
+    boolean inputsDone() {
+        if (!releasing.isEmpty()) {
+            return false;
+        }
+        for (RxQueue q : polled) {
+            if (q.port().receives() && !q.port().exhausted()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The polled or releasing queue of {@code port} with this id (whose upcall is being answered), or null. */
     RxQueue find(final int port, final int queue) {
         for (RxQueue q : polled) {
