@@ -36,7 +36,7 @@ final class ConfigCommands {
         }
         try {
             OtherConfig.apply(dp.reconfiguration(), values);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
             throw new CommandException("config/set: " + e.getMessage());
         } catch (TimeoutException e) {
             throw new CommandException("config/set: " + e.getMessage() + " (the change goes on in the background)");
@@ -57,7 +57,7 @@ final class ConfigCommands {
         }
         try {
             OtherConfig.applyPort(dp.reconfiguration(), port, values);
-        } catch (IllegalArgumentException | DpdkException e) {
+        } catch (IllegalArgumentException | IllegalStateException | DpdkException e) {
             throw new CommandException("port/set " + port.name() + ": " + e.getMessage());
         } catch (TimeoutException e) {
             throw new CommandException("port/set " + port.name() + ": " + e.getMessage());

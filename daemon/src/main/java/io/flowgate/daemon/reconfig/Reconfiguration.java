@@ -35,8 +35,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Moving a receive queue from PMD A to PMD B ({@link #move}):
  * <ol>
- * <li>prewarm: every megaflow of the queue's port that another PMD has is installed in B too,
- *     with a ukey of its own (a ukey names its PMD), so B starts with what A had learnt;</li>
+ * <li>prewarm: the megaflows A has for the queue's port (those the moving queue's packets made,
+ *     when A keeps another queue of the port) are installed in B too, each with a ukey of its own
+ *     (a ukey names its PMD), so B starts with what A had learnt;</li>
  * <li>A stops polling the queue and reports when nothing of it is in flight (its upcalls answered,
  *     its parked packets sent): packets A received are forwarded by A, in order;</li>
  * <li>megaflows A set up meanwhile are copied too; then B adopts the queue (its installs are ahead
@@ -290,7 +291,10 @@ public final class Reconfiguration {
     /**
      * n_rxq of a DPDK port: its queues are handed back by their PMDs, every PMD pauses while the
      * device is set up again (nothing may send through it meanwhile), and the new queues are
-     * spread over the PMDs, each prewarmed with the port's megaflows.
+     * spread over the PMDs. They are not prewarmed: RSS spreads the flows anew, so no PMD knows
+     * which flows a new queue will bring; the port's megaflows stay where they are and idle out
+     * where no traffic comes for them. If the device refuses, it is set up as it was and its
+     * queues are polled again.
      */
     public synchronized void rxQueues(final Port port, final int n) throws TimeoutException, InterruptedException,
             DpdkException {
@@ -306,32 +310,28 @@ public final class Reconfiguration {
             return;
         }
         final long start = System.nanoTime();
-        for (RxQueue q : dp.rxQueues()) {
-            if (q.port() == port && q.owner() >= 0) {
-                release(q, dp.pmd(q.owner()));
-            }
-        }
-        final List<Pmd> all = List.of(dp.pmds());
-        final PmdPause pause = new PmdPause(all.size());
-        for (Pmd p : all) {
-            send(p, new PmdCommand.Pause(pause));
-        }
-        final int before = port.rxQueueCount();
         try {
-            if (!pause.awaitPaused(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-                throw new TimeoutException("the PMDs did not pause");
+            for (RxQueue q : dp.rxQueues()) {
+                if (q.port() == port && q.owner() >= 0) {
+                    release(q, dp.pmd(q.owner()));
+                }
             }
-            dpdk.rxQueues(n);
-        } catch (DpdkException | TimeoutException e) {
-            // Back to how it was, so the port is polled again.
-            if (port.rxQueueCount() != before) {
-                dpdk.rxQueues(before);
+            final List<Pmd> all = List.of(dp.pmds());
+            final PmdPause pause = new PmdPause(all.size());
+            for (Pmd p : all) {
+                send(p, new PmdCommand.Pause(pause));
             }
-            pause.resume();
-            reassign();
+            try {
+                if (!pause.awaitPaused(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                    throw new TimeoutException("the PMDs did not pause");
+                }
+                dpdk.rxQueues(n); // on failure the port is set up as it was
+            } finally {
+                pause.resume();
+            }
+        } catch (DpdkException | TimeoutException | RuntimeException e) {
+            reassign(); // the queues released so far are polled again
             throw e;
-        } finally {
-            pause.resume();
         }
         final List<RxQueue> queues = new ArrayList<>();
         for (int i = 0; i < port.rxQueueCount(); i++) {
@@ -375,9 +375,10 @@ public final class Reconfiguration {
         int moved = 0;
         for (RxQueue q : dp.rxQueues()) {
             final Pmd from = q.owner() < 0 ? null : dp.pmd(q.owner());
+            final boolean pinnedHere = from != null && q.affinity() >= 0 && q.affinity() == from.core();
+            final boolean unpinned = q.affinity() < 0 || !byCore.containsKey(q.affinity());
             final boolean stays = keepPlaced && from != null && pmds.contains(from)
-                    && (q.affinity() >= 0 ? q.affinity() == from.core() || !byCore.containsKey(q.affinity())
-                    : !isolated.contains(from.core()));
+                    && (pinnedHere || (unpinned && !isolated.contains(from.core())));
             final Pmd to = stays ? from : byCore.get(a.coreOf(q));
             if (to != from) {
                 move(q, from, to);
@@ -393,10 +394,13 @@ public final class Reconfiguration {
         final Outbox outbox = new Outbox(dp.pmdSet());
         int copied = 0;
         if (from != null) {
-            copied += to == null ? 0 : prewarm(q.port(), from, to, outbox);
+            // With no other queue of the port left there, every flow of the port goes along; else
+            // those the moving queue's packets made (RSS keeps a flow on one queue).
+            final int only = polls(from, q.port(), q) ? q.id() : -1;
+            copied += to == null ? 0 : prewarm(q.port(), only, from, to, outbox);
             release(q, from);
             if (to != null) {
-                copied += prewarm(q.port(), from, to, outbox); // set up at the source while it handed over
+                copied += prewarm(q.port(), only, from, to, outbox); // set up at the source while it handed over
             }
         }
         if (to != null) {
@@ -404,7 +408,7 @@ public final class Reconfiguration {
             deliver(outbox);
         }
         int removed = 0;
-        if (from != null && !polls(from, q.port())) {
+        if (from != null && !polls(from, q.port(), null)) {
             final List<DpFlow> left = new ArrayList<>();
             for (DpFlow f : dp.registry().view()) {
                 if (f.pmdId() == from.id() && f.inPort() == q.port().number()) {
@@ -428,15 +432,19 @@ public final class Reconfiguration {
         send(from, new PmdCommand.ReleaseQueue(handover));
         if (!handover.awaitDrained(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
             send(from, new PmdCommand.AdoptQueue(q));
+            while (q.owner() != from.id()) {
+                LockSupport.parkNanos(100_000); // until it polls it again: nobody else may take it meanwhile
+            }
             throw new TimeoutException("port " + q.port().name() + " rx queue " + q.id() + ": "
                     + from.roleName() + " still has " + q.inFlight() + " packet(s) of it in flight; it keeps the"
                     + " queue");
         }
     }
 
-    private static boolean polls(final Pmd pmd, final Port port) {
+    /** True if {@code pmd} polls a queue of {@code port} other than {@code except}. */
+    private static boolean polls(final Pmd pmd, final Port port, final RxQueue except) {
         for (RxQueue q : pmd.rxQueues()) {
-            if (q.port() == port) {
+            if (q.port() == port && q != except) {
                 return true;
             }
         }
@@ -444,17 +452,17 @@ public final class Reconfiguration {
     }
 
     /**
-     * Installs in {@code to} a copy of every megaflow of {@code port} that {@code from} (the
-     * queue's PMD until now) has and {@code to} lacks: only those, since what other PMDs learnt
-     * came from other queues. A source ukey that is locked (being revalidated) is tried again a
-     * few times.
+     * Installs in {@code to} a copy of every megaflow of {@code port} (made by queue {@code only},
+     * or any when it is -1) that {@code from} (the queue's PMD until now) has and {@code to}
+     * lacks: only those, since what other PMDs learnt came from other queues. A source ukey that
+     * is locked (being revalidated) is tried again a few times.
      */
-    private int prewarm(final Port port, final Pmd from, final Pmd to, final Outbox outbox) {
+    private int prewarm(final Port port, final int only, final Pmd from, final Pmd to, final Outbox outbox) {
         int copied = 0;
         List<Ukey> busy = new ArrayList<>();
         for (DpFlow f : dp.registry().view()) {
-            if (f.inPort() == port.number() && f.pmdId() == from.id() && !f.isDead() && f.owner() instanceof Ukey source
-                    && !installedIn(f, to)) {
+            if (f.inPort() == port.number() && f.pmdId() == from.id() && (only < 0 || f.rxq() == only)
+                    && !f.isDead() && f.owner() instanceof Ukey source && !installedIn(f, to)) {
                 if (dp.udpif().copy(source, to.id(), outbox)) {
                     copied++;
                 } else if (source.isLocked()) {

@@ -280,8 +280,17 @@ public final class DpdkPort implements Port {
             }
         }
         check("stopping", rte_ethdev_h.rte_eth_dev_stop(portId));
-        options = options.withRxQueues(n);
-        configure(n);
+        final Options before = options;
+        try {
+            options = options.withRxQueues(n);
+            configure(n);
+        } catch (DpdkException e) {
+            // Back to the queues it had, so that the port works as before the request.
+            rte_ethdev_h.rte_eth_dev_stop(portId);
+            options = before;
+            configure(before.rxQueues());
+            throw e;
+        }
     }
 
     private void check(final String step, final int rc) throws DpdkException {

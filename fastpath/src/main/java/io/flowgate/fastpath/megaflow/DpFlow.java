@@ -13,7 +13,7 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Who touches what:
  * <ul>
- * <li>match, mask, ufid, pmd and in_port are fixed at creation;</li>
+ * <li>match, mask, ufid, pmd, in_port and receive queue are fixed at creation;</li>
  * <li>actions are an immutable {@link DpActions} swapped atomically by a revalidator
  * ({@link #actions(DpActions)}), read by the PMD with an acquire load;</li>
  * <li>statistics are written only by the owning PMD, with plain arithmetic and one release store
@@ -60,6 +60,7 @@ public final class DpFlow {
     private final long ufidLo;
     private final int pmdId;
     private final int inPort;
+    private final int rxq;
     private final long createdMillis;
 
     @SuppressWarnings("unused") // through ACTIONS
@@ -83,6 +84,16 @@ public final class DpFlow {
      * @param mask the megaflow's mask; in_port must be exact
      */
     public DpFlow(final long[] key, final FlowMask mask, final DpActions actions, final int pmdId, final long nowMillis) {
+        this(key, mask, actions, pmdId, 0, nowMillis);
+    }
+
+    /**
+     * @param rxq the receive queue (of in_port) whose packet made the flow: where its traffic
+     *            comes from, so that a queue moving to another PMD takes the right flows along
+     */
+    public DpFlow(final long[] key, final FlowMask mask, final DpActions actions, final int pmdId, final int rxq,
+                  final long nowMillis) {
+        this.rxq = rxq;
         this.mask = mask;
         this.match = new long[FlowKey.WORDS];
         mask.apply(key, 0, match);
@@ -128,6 +139,11 @@ public final class DpFlow {
 
     public int inPort() {
         return inPort;
+    }
+
+    /** The receive queue of {@link #inPort()} whose packet made this flow. */
+    public int rxq() {
+        return rxq;
     }
 
     public long createdMillis() {

@@ -198,29 +198,53 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
             // Not the ufid: a replacing ukey has the same ufid as the one it replaces.
             holder = ++lastHolder;
             final long now = System.currentTimeMillis();
-            for (Claim c : claims) {
-                if (!(c instanceof ConnectionClaim cc)) {
-                    continue;
-                }
-                final Backend b = backend(cc.key().groupId(), cc.bucketId());
-                if (b == null) {
-                    continue; // the group changed since translation; the flow will be revalidated
-                }
-                final ConnectionTable.Entry old = table.get(cc.key());
-                if (old != null && old.holder() == 0) {
-                    orphans--; // a restored connection's first packet since the restart
-                }
-                if (old == null || old.bucketId() != cc.bucketId()) {
-                    if (old != null) {
-                        release(cc.key(), old);
+            // What this commit changed, to put back if a later claim fails (the table may refuse a put).
+            final List<Runnable> undo = new ArrayList<>();
+            try {
+                for (Claim c : claims) {
+                    if (!(c instanceof ConnectionClaim cc)) {
+                        continue;
                     }
-                    b.add(cc.active());
-                    table.put(cc.key(), new ConnectionTable.Entry(cc.bucketId(), cc.active(), now, holder));
-                } else {
-                    // The same connection set up again (its flow was replaced, or after a restart).
-                    table.put(cc.key(), new ConnectionTable.Entry(old.bucketId(), old.active(), now, holder));
+                    final Backend b = backend(cc.key().groupId(), cc.bucketId());
+                    if (b == null) {
+                        continue; // the group changed since translation; the flow will be revalidated
+                    }
+                    final ConnectionTable.Entry old = table.get(cc.key());
+                    if (old == null || old.bucketId() != cc.bucketId()) {
+                        // The entry first: counts follow only what the table holds.
+                        table.put(cc.key(), new ConnectionTable.Entry(cc.bucketId(), cc.active(), now, holder));
+                        if (old != null) {
+                            release(cc.key(), old);
+                        }
+                        b.add(cc.active());
+                        undo.add(() -> {
+                            b.remove(cc.active());
+                            if (old == null) {
+                                table.remove(cc.key(), table.get(cc.key()));
+                            } else {
+                                table.put(cc.key(), old);
+                                final Backend was = backend(cc.key().groupId(), old.bucketId());
+                                if (was != null) {
+                                    was.add(old.active());
+                                }
+                            }
+                        });
+                    } else {
+                        // The same connection set up again (its flow was replaced, or after a restart).
+                        table.put(cc.key(), new ConnectionTable.Entry(old.bucketId(), old.active(), now, holder));
+                        undo.add(() -> table.put(cc.key(), old));
+                    }
+                    if (old != null && old.holder() == 0) {
+                        orphans--; // a restored connection's first packet since the restart
+                        undo.add(() -> orphans++);
+                    }
+                    held.add(cc);
                 }
-                held.add(cc);
+            } catch (RuntimeException e) {
+                for (int i = undo.size() - 1; i >= 0; i--) {
+                    undo.get(i).run();
+                }
+                throw e;
             }
         }
         if (!held.isEmpty()) {

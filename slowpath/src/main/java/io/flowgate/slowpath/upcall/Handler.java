@@ -147,7 +147,8 @@ public final class Handler implements Agent {
             if (registry.size() >= flowLimit.limit()) {
                 counters.flowLimitHit.increment();
             } else {
-                final DpFlow flow = new DpFlow(upcall.key(), mask(result), result.actions(), upcall.pmdId(), now);
+                final DpFlow flow = new DpFlow(upcall.key(), mask(result), result.actions(), upcall.pmdId(), upcall.rxq(),
+                        now);
                 udpif.setUp(flow, upcall.key(), result, epoch, outbox);
             }
         } catch (RuntimeException e) {

@@ -38,6 +38,8 @@ public final class Handlers implements AutoCloseable {
     private final int ringBytes;
     private final AgentHost host;
     private final List<Handler> handlers = new ArrayList<>();
+    /** Retiring handlers still moving what their rings hold (after a resize that timed out, say). */
+    private final List<Handler> retiring = new ArrayList<>();
     /** What readers see (a resize in progress holds the lock for a while). */
     private volatile List<Handler> published = List.of();
 
@@ -77,6 +79,7 @@ public final class Handlers implements AutoCloseable {
         if (n < 1) {
             throw new IllegalArgumentException("n-handler-threads must be at least 1, not " + n);
         }
+        reapRetired();
         final int current = handlers.size();
         if (n >= current) {
             for (int i = current; i < n; i++) {
@@ -96,6 +99,10 @@ public final class Handlers implements AutoCloseable {
         for (Handler h : go) {
             h.retire(survivors);
         }
+        // From now on they are no longer handlers: no later resize may give their rings out again.
+        handlers.removeAll(go);
+        retiring.addAll(go);
+        published = List.copyOf(handlers);
         awaitPmdIterations(deadline);
         for (Handler h : go) {
             h.producersGone();
@@ -103,17 +110,25 @@ public final class Handlers implements AutoCloseable {
         for (Handler h : go) {
             while (!h.retired()) {
                 if (System.nanoTime() > deadline) {
-                    throw new TimeoutException(h.roleName() + " still has upcalls to move");
+                    throw new TimeoutException(h.roleName() + " still has upcalls to move (it goes on moving them)");
                 }
                 Thread.sleep(1);
             }
-            host.stop(h);
-            h.ring().close();
-            handlers.remove(h);
-            published = List.copyOf(handlers);
         }
+        reapRetired();
         LOG.log(System.Logger.Level.INFO, "handlers: " + current + " -> " + n + ", " + udpif.counters().moved()
                 + " upcall(s) moved in all");
+    }
+
+    /** Stops the retiring handlers that are done and frees their rings. */
+    private void reapRetired() {
+        for (Handler h : List.copyOf(retiring)) {
+            if (h.retired()) {
+                host.stop(h);
+                h.ring().close();
+                retiring.remove(h);
+            }
+        }
     }
 
     /** Waits until every PMD has finished two more iterations (its upcalls in progress have landed). */
@@ -143,6 +158,8 @@ public final class Handlers implements AutoCloseable {
     /** Stops every handler and frees the rings (after the PMDs have stopped). */
     @Override
     public synchronized void close() {
+        handlers.addAll(retiring);
+        retiring.clear();
         for (Handler h : handlers) {
             host.stop(h);
         }

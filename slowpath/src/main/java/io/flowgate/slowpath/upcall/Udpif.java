@@ -196,7 +196,8 @@ public final class Udpif {
             xlate = source.xlate();
             // Idle since the source's last packet, so the copy expires when the source would have.
             final DpFlow from = source.flow();
-            copy = new DpFlow(key, from.mask(), from.actions(), pmd, Math.max(from.usedMillis(), from.createdMillis()));
+            copy = new DpFlow(key, from.mask(), from.actions(), pmd, from.rxq(),
+                    Math.max(from.usedMillis(), from.createdMillis()));
         } finally {
             source.unlock();
         }

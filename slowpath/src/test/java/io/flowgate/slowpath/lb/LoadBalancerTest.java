@@ -136,4 +136,28 @@ class LoadBalancerTest {
             assertEquals(0, rig.lb.connections(1, 2)[1]);
         }
     }
+
+    @Test
+    void aCommitTheTableRefusesCountsNothing() throws Exception {
+        // A table of 16 entries refuses puts once it is full: each refused commit must leave the
+        // backends' counts equal to what the table holds.
+        try (ConnectionTable table = ConnectionTable.inMemory(16)) {
+            final LbRig rig = new LbRig(table, RR3);
+            int refused = 0;
+            for (int n = 1; n < 5000 && refused < 50; n++) {
+                try {
+                    rig.upcall(LbRig.tcp(n, "0x002"));
+                } catch (RuntimeException e) {
+                    refused++;
+                }
+            }
+            assertTrue(refused > 0, "the table filled up");
+            int counted = 0;
+            for (int b = 1; b <= 3; b++) {
+                final int[] c = rig.lb.connections(1, b);
+                counted += c[0] + c[1];
+            }
+            assertEquals(table.size(), counted, "connections counted = connections in the table");
+        }
+    }
 }

@@ -164,6 +164,7 @@ class HandlerMigrationTest {
         for (int n = 0; n < k; n++) {
             queue(handler(1 + n % 3).ring(), n, hash(n));
         }
+        final List<Handler> all = handlers.all(); // the retiring ones leave the list at once
         final CompletableFuture<Void> resize = CompletableFuture.runAsync(() -> {
             try {
                 handlers.resize(1, 10_000);
@@ -171,7 +172,6 @@ class HandlerMigrationTest {
                 throw new IllegalStateException(e);
             }
         });
-        final List<Handler> all = handlers.all();
         while (!resize.isDone()) {
             for (Handler h : all) {
                 h.doWork();
