@@ -354,10 +354,15 @@ class PmdTest {
         final UpcallRing.Upcall u = upcalls().getFirst();
         assertEquals(2, inQueue.inFlight(), "one upcall in flight, one packet parked");
 
+        // Commands ahead of the release in the same mailbox: a flow of another port's traffic
+        // installed and one removed; they run before the queue is let go, and nothing is lost.
+        final DpFlow other = flowFor(80, TO_2);
+        source.offer(new PmdCommand.Install(other));
         final QueueHandover handover = new QueueHandover(inQueue);
         source.offer(new PmdCommand.ReleaseQueue(handover));
         in.inject(udp(53, 3));
         source.doWork();
+        assertEquals(1, source.flowCount(), "the command ahead of the release ran");
         assertEquals(-1, inQueue.owner());
         assertFalse(handover.isDrained(), "its upcall is still in flight");
         assertEquals(1, in.pendingRx() > 0 ? 1 : 0, "packet 3 stays in the queue: the source no longer polls it");
