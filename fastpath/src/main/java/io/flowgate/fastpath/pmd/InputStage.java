@@ -134,6 +134,14 @@ final class InputStage {
         }
     }
 
+    /** The upcall of a packet of {@code q} (null if the queue has gone) with this hash was answered. */
+    void answered(final long hash, final RxQueue q) {
+        parking.answered(hash);
+        if (q != null) {
+            q.inFlight(-1);
+        }
+    }
+
     /**
      * Parks packet {@code i} behind the upcall of its flow.
      *

@@ -1,6 +1,5 @@
 package io.flowgate.fastpath.pmd;
 
-import io.flowgate.bindings.CpuAffinity;
 import io.flowgate.fastpath.emc.Emc;
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.packet.PacketBatch;
@@ -50,15 +49,14 @@ public final class Pmd implements Agent {
     private final PacketBatch unparked = PacketBatch.borrowing();
     private final Consumer<PmdCommand> runner = this::run;
     private final PmdPause.Holder pause = new PmdPause.Holder();
+    private final PmdCpus cpus = new PmdCpus();
     private volatile boolean drained;
-    private volatile BitSet cpus;
 
     /**
-     * @param ports      every port of the datapath (for transmission, through transmit queue {@code id})
-     * @param handlers   where upcalls go
-     * @param emcInverse EMC insertion inverse probability (0 disables the EMC)
-     * @param vlanLimit  VLAN tags to parse (1 or 2)
-     * @param ordered    replay: keep every port's output in input order
+     * PMD {@code id} transmits on every port of the datapath through transmit queue {@code id} and
+     * sends upcalls to {@code handlers}; {@code emcInverse} is the EMC's insertion inverse probability
+     * (0: no EMC), {@code vlanLimit} the VLAN tags parsed (1 or 2); {@code ordered} (replay) keeps
+     * every port's output in input order.
      */
     public Pmd(final int id, final List<Port> ports, final UpcallRings handlers, final int emcInverse,
                final int vlanLimit, final boolean ordered) {
@@ -99,14 +97,12 @@ public final class Pmd implements Agent {
         // Only now, with this iteration's packets gone, may a released queue's new PMD start.
         polls.checkReleases();
         pause.iterationEnded();
-        clock.end(work > 0);
+        clock.end(work > 0, c);
         if (work > 0) {
-            c[PmdCounter.BUSY_ITERATIONS.ordinal()]++;
             if (drained) {
                 drained = false; // a queue adopted after the PMD went idle, say
             }
         } else {
-            c[PmdCounter.IDLE_ITERATIONS.ordinal()]++;
             drained = parking.upcalls() == 0 && parking.parked() == 0 && mailbox.isEmpty()
                     && (ordered == null || !ordered.holding()) && polls.inputsDone();
         }
@@ -147,8 +143,6 @@ public final class Pmd implements Agent {
         return work;
     }
 
-    // ---- commands ----
-
     private void run(final PmdCommand command) {
         switch (command) {
             case PmdCommand.Install install -> input.install(install.flow());
@@ -169,18 +163,12 @@ public final class Pmd implements Agent {
             stats.counts[PmdCounter.PACKET_OUTS.ordinal()]++;
         }
         if (out.answersUpcall()) {
-            parking.answered(out.hash());
-            final RxQueue q = polls.find(out.inPort(), out.rxq());
-            if (q != null) {
-                q.inFlight(-1);
-            }
+            input.answered(out.hash(), polls.find(out.inPort(), out.rxq()));
             if (ordered != null) {
                 ordered.answered();
             }
         }
     }
-
-    // ---- what others may ask ----
 
     public int id() {
         return id;
@@ -239,26 +227,21 @@ public final class Pmd implements Agent {
 
     /** The core this PMD runs on, as pmd-stats-show and pmd-rxq-show name it: its CPU when pinned, else its id. */
     public int core() {
-        final BitSet set = cpus;
-        return set == null ? id : set.nextSetBit(0);
+        return cpus.core(id);
     }
 
     /** The CPUs this PMD is pinned to (OVS's pmd-cpu-mask), or null; set before it starts. */
     public BitSet cpus() {
-        final BitSet set = cpus;
-        return set == null ? null : (BitSet) set.clone();
+        return cpus.get();
     }
 
     public void cpus(final BitSet set) {
-        this.cpus = set == null ? null : (BitSet) set.clone();
+        cpus.set(set);
     }
 
     @Override
     public void onStart() {
-        final BitSet set = cpus;
-        if (set != null) {
-            CpuAffinity.pinCurrentThread(set);
-        }
+        cpus.pinCurrentThread();
         for (Port p : ports) {
             p.attachThread();
         }

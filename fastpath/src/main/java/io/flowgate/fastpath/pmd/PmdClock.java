@@ -74,9 +74,10 @@ final class PmdClock {
         return wallNanos / 1_000_000L;
     }
 
-    /** Ends an iteration: was it busy? */
-    void end(final boolean busy) {
+    /** Ends an iteration: was it busy? (counted in {@code counts}) */
+    void end(final boolean busy, final long[] counts) {
         lastBusy = busy;
+        counts[(busy ? PmdCounter.BUSY_ITERATIONS : PmdCounter.IDLE_ITERATIONS).ordinal()]++;
     }
 
     /** After a pause: that time is neither busy nor idle, nor any queue's (one may have moved meanwhile). */
@@ -97,6 +98,12 @@ final class PmdClock {
     }
 
     private void chargeQueues(final long elapsed) {
+        if (busyCount == 1) { // one queue had it all (the usual case): no division
+            busyQueues[0].busy(elapsed);
+            busyQueues[0] = null;
+            busyCount = 0;
+            return;
+        }
         long total = 0;
         for (int i = 0; i < busyCount; i++) {
             total += busyPackets[i];
