@@ -115,7 +115,7 @@ class OvsAppctlTest {
             assertEquals(0, r.status(), name + ": " + r.err());
             checked++;
         }
-        assertEquals(34, checked, "every command but exit (the last test)");
+        assertEquals(36, checked, "every command but exit (the last test)");
     }
 
     @Test

@@ -309,14 +309,16 @@ public final class Revalidators implements AutoCloseable {
             }
             ukey.dumpSeq(r.seq());
             final long packets = ukey.pushStats();
+            // Connections first: what the flow saw reaches their entries even if the flow goes now.
+            final boolean connectionEnded = loadBalancer != null && loadBalancer.track(ukey, packets);
             if (r.deleteAll()) {
                 deletedLimit.increment();
                 keepLocked = true;
             } else if (idleFor(flow, now) > r.idleMillis()) {
                 deletedIdle.increment();
                 keepLocked = true;
-            } else if (loadBalancer != null && loadBalancer.track(ukey)) {
-                deletedConnectionEnded.increment(); // FIN or RST: the connection ends with its flow
+            } else if (connectionEnded) {
+                deletedConnectionEnded.increment(); // its connection timed out: the next packet is a new one
                 keepLocked = true;
             } else if (ukey.xlate().pipelineVersion() != r.pipeline().version()) {
                 keepLocked = !retranslate(r, ukey, packets, now);
@@ -355,7 +357,11 @@ public final class Revalidators implements AutoCloseable {
                 return false;
             }
         }
-        final XlateResult result = xlate.translate(r.pipeline(), ukey.key());
+        final XlateResult result = xlate.retranslate(r.pipeline(), ukey.key());
+        if (result.connectionEnded()) {
+            deletedConnectionEnded.increment();
+            return false;
+        }
         if (!flow.mask().covers(result.datapathMask())) {
             deletedChanged.increment();
             return false;
@@ -458,7 +464,11 @@ public final class Revalidators implements AutoCloseable {
 
     // ---- phase 3: the leader closes the round ----
 
-    /** Leader: records the round's duration, moves the flow limit, expires rules, wakes waiters. */
+    /**
+     * Leader: records the round's duration, moves the flow limit, expires rules and idle
+     * connections, wakes waiters. A failure in one of those is counted and logged; the round
+     * still ends, so that no exception stops later rounds.
+     */
     public void finishRound(final Round r) {
         final long end = System.currentTimeMillis();
         final long duration = Math.max(0, end - r.startMillis());
@@ -466,11 +476,10 @@ public final class Revalidators implements AutoCloseable {
         final long flows = r.flows().length;
         flowsAvg = (flowsAvg + flows) / 2;
         flowsMax = Math.max(flowsMax, flows);
-        flowLimit.adjust(duration, flows);
-        expireRules(end);
+        guarded("adjusting the flow limit", () -> flowLimit.adjust(duration, flows));
+        guarded("expiring rules", () -> expireRules(end));
         if (loadBalancer != null) {
-            // Connections restored at start-up that no packet has claimed within max-idle end too.
-            loadBalancer.expireOrphans(end, settings.maxIdleMillis());
+            guarded("expiring connections", () -> loadBalancer.expire(end));
         }
         nextRoundMillis = r.startMillis() + settings.intervalMillis();
         completedRounds.incrementAndGet();
@@ -481,6 +490,15 @@ public final class Revalidators implements AutoCloseable {
         }
         for (CompletableFuture<Long> w : done) {
             w.complete(r.seq());
+        }
+    }
+
+    private void guarded(final String what, final Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            errors.increment();
+            LOG.log(System.Logger.Level.ERROR, "revalidator: " + what, e);
         }
     }
 

@@ -8,6 +8,7 @@ import io.flowgate.daemon.log.Vlog;
 import io.flowgate.daemon.datapath.Datapath;
 import io.flowgate.daemon.datapath.DatapathConfig;
 import io.flowgate.daemon.datapath.Summary;
+import io.flowgate.daemon.reconfig.OtherConfig;
 import io.flowgate.fastpath.emc.Emc;
 import io.flowgate.fastpath.parse.FlowExtractor;
 import io.flowgate.fastpath.pmd.PmdCounter;
@@ -16,6 +17,7 @@ import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.revalidator.RevalidatorSettings;
+import io.flowgate.slowpath.lb.ConnTimeouts;
 import io.flowgate.slowpath.lb.ConnectionTable;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.RulePipeline;
@@ -50,7 +52,8 @@ final class RunCommand implements Callable<Integer> {
     static final Set<String> CONFIG_KEYS = Set.of("flows", "groups", "rundir", "pmds", "handlers", "revalidators",
             "max-idle", "flow-limit", "emc-insert-inv-prob", "prefixes", "vlan-limit", "pmd-idle", "pmd-cpus",
             "control-group", "log-file", "dpdk-args", "mbufs", "state-dir", "n-handler-threads",
-            "n-revalidator-threads", "pmd-cpu-mask", "pmd-rxq-assign", "pmd-rxq-isolate");
+            "n-revalidator-threads", "pmd-cpu-mask", "pmd-rxq-assign", "pmd-rxq-isolate", "lb-timeouts",
+            "expire-nodest-conn");
     /** Settings known by two names: Flowgate's first, OVS's other_config name second. */
     static final Map<String, String> ALIASES = Map.of("handlers", "n-handler-threads", "revalidators",
             "n-revalidator-threads");
@@ -109,6 +112,16 @@ final class RunCommand implements Callable<Integer> {
                     + " port.N.KEY = VALUE in the config file)")
     List<String> portSettings = new ArrayList<>();
 
+    @Option(names = "--lb-timeouts", paramLabel = "STATE=SECONDS,...",
+            description = "how long a select group's connection lives in each state after its last packet, e.g."
+                    + " tcp=900,tcpfin=120,udp=300,time_wait=120 (default: IPVS's)")
+    String lbTimeouts;
+
+    @Option(names = "--expire-nodest-conn", paramLabel = "BOOL",
+            description = "drop a removed bucket's connections at their next packet (default: false: they keep"
+                    + " going to it until they end)")
+    String expireNodest;
+
     @Option(names = "--max-idle", paramLabel = "MS", description = "delete flows idle this long (default: 10000)")
     Integer maxIdle;
 
@@ -153,7 +166,8 @@ final class RunCommand implements Callable<Integer> {
     private record Settings(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, int pmds, int handlers,
                             int revalidators, int maxIdle, int flowLimit, int emcInverse, TrieField[] prefixes,
                             int vlanLimit, boolean spin, List<Integer> pmdCpus, String controlGroup, Path logFile,
-                            List<String> dpdkArgs, int mbufs, Path stateDir, DatapathConfig.Queues queues) {
+                            List<String> dpdkArgs, int mbufs, Path stateDir, DatapathConfig.Queues queues,
+                            ConnTimeouts lbTimeouts, boolean expireNodestConn) {
     }
 
     @Override
@@ -190,8 +204,8 @@ final class RunCommand implements Callable<Integer> {
                     .withQueues(s.queues());
             final ConnectionTable connections;
             try {
-                connections = s.stateDir() == null ? ConnectionTable.inMemory(Datapath.CONNECTIONS)
-                        : ConnectionTable.open(s.stateDir(), Datapath.CONNECTIONS);
+                connections = s.stateDir() == null ? ConnectionTable.inMemory(Datapath.connectionCapacity(dc))
+                        : ConnectionTable.open(s.stateDir(), Datapath.connectionCapacity(dc));
             } catch (IOException | RuntimeException e) {
                 err.println("flowgate: state-dir " + s.stateDir() + ": " + e.getMessage());
                 return 1;
@@ -199,6 +213,8 @@ final class RunCommand implements Callable<Integer> {
             final Datapath dp;
             try {
                 dp = new Datapath(dc, pipeline, connections);
+                dp.loadBalancer().timeouts(s.lbTimeouts());
+                dp.loadBalancer().expireNodestConn(s.expireNodestConn());
             } catch (PortException e) {
                 connections.close();
                 err.println("flowgate: " + e.getMessage());
@@ -342,7 +358,24 @@ final class RunCommand implements Callable<Integer> {
         final int mbufCount = number("mbufs", mbufs, file, DatapathConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1 << 24);
         return new Settings(specs, flowsFile, groupsFile, dir, pmdCount, handlerCount, revalidatorCount, idle, limit,
                 emc, tries, vlans, pmdIdleMode.equals("spin"), cpus, group, log, eal, mbufCount,
-                stateDir != null ? stateDir : file == null ? null : file.path("state-dir"), queues(file, specs));
+                stateDir != null ? stateDir : file == null ? null : file.path("state-dir"), queues(file, specs),
+                connectionSettings(file).timeouts(), connectionSettings(file).expireNodest());
+    }
+
+    private record ConnectionSettings(ConnTimeouts timeouts, boolean expireNodest) {
+    }
+
+    /** lb-timeouts and expire-nodest-conn: command line, else file, else IPVS's defaults. */
+    private ConnectionSettings connectionSettings(final ConfigFile file) throws ConfigException {
+        final String t = lbTimeouts != null ? lbTimeouts : file == null ? null : file.get("lb-timeouts");
+        final String n = expireNodest != null ? expireNodest : file == null ? null : file.get("expire-nodest-conn");
+        try {
+            return new ConnectionSettings(
+                    t == null ? ConnTimeouts.defaults() : (ConnTimeouts) OtherConfig.parse("lb-timeouts", t),
+                    n != null && (Boolean) OtherConfig.parse("expire-nodest-conn", n));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     /** n_rxq and pmd-rxq-affinity per port, pmd-rxq-assign and pmd-rxq-isolate: file, then command line. */

@@ -56,6 +56,9 @@ final class DaemonCommands {
         c.add("datapath_drop_tx_failed", () -> dp.totals().drops(DropReason.TX_FAILED));
         c.add("datapath_drop_action", () -> dp.totals().drops(DropReason.ACTION));
         c.add("datapath_drop_userspace_action", () -> dp.totals().drops(DropReason.CONTROLLER));
+        c.add("datapath_drop_upcall_failed", () -> dp.totals().drops(DropReason.UPCALL_FAILED));
+        c.add("datapath_drop_conn_table_full", () -> dp.totals().drops(DropReason.CONN_TABLE_FULL));
+        c.add("datapath_drop_nodest_conn", () -> dp.totals().drops(DropReason.NODEST_CONN));
         c.add("dpif_flow_put", () -> dp.totals().get(PmdCounter.FLOWS_INSTALLED));
         c.add("dpif_flow_del", () -> dp.totals().get(PmdCounter.FLOWS_REMOVED));
         c.add("dpif_execute", () -> dp.totals().get(PmdCounter.PACKET_OUTS));

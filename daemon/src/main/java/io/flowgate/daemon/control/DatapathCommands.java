@@ -32,10 +32,31 @@ final class DatapathCommands {
         u.register("dpctl/del-flows", "[dp]", 0, 1, c::delFlows);
         u.register("dpctl/show", "[-s] [dp...]", 0, 2, c::show);
         u.register("lb/show", "", 0, 0, args -> dp.loadBalancer().show());
+        u.register("lb/connections", "[group]", 0, 1, c::lbConnections);
+        u.register("lb/check", "", 0, 0, args -> {
+            final List<String> m = dp.loadBalancer().countMismatches();
+            if (!m.isEmpty()) {
+                throw new CommandException("counts differ from the connection table: " + String.join("; ", m));
+            }
+            return "counts agree with the connection table (" + dp.loadBalancer().table().size() + " connection(s))\n";
+        });
         u.register("dpif-netdev/pmd-stats-show", "[-pmd core] [dp]", 0, 3, c::pmdStatsShow);
         u.register("dpif-netdev/pmd-stats-clear", "[-pmd core] [dp]", 0, 3, c::pmdStatsClear);
         u.register("dpif-netdev/pmd-rxq-show", "[-pmd core] [-secs secs] [dp]", 0, 5, c::pmdRxqShow);
         u.register("dpif-netdev/pmd-rxq-rebalance", "[dp]", 0, 1, c::rebalance);
+    }
+
+    /** lb/connections [GROUP]: every connection of select groups (or of one), as ipvsadm -Lc lists them. */
+    private String lbConnections(final List<String> args) throws CommandException {
+        int group = -1;
+        if (!args.isEmpty()) {
+            try {
+                group = Integer.parseUnsignedInt(args.get(0));
+            } catch (NumberFormatException e) {
+                throw new CommandException("\"" + args.get(0) + "\" is not a group id");
+            }
+        }
+        return dp.loadBalancer().listConnections(group, System.currentTimeMillis());
     }
 
     private static boolean flag(final List<String> args, final String flag) throws CommandException {

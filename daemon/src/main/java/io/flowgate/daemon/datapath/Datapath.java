@@ -49,8 +49,13 @@ import java.util.concurrent.TimeUnit;
 public final class Datapath implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("datapath");
     private static final int RING_BYTES = 4 << 20;
-    /** Most connections the connection table holds. */
-    public static final long CONNECTIONS = 1 << 20;
+    /**
+     * Most connections the connection table of a datapath with this flow-limit ceiling holds:
+     * twice the ceiling, since a connection outlives its flows (FIN_WAIT, TIME_WAIT).
+     */
+    public static long connectionCapacity(final DatapathConfig config) {
+        return 2L * Math.max(1, config.flowLimit());
+    }
 
     private final DatapathConfig config;
     private final RulePipeline pipeline;
@@ -76,7 +81,7 @@ public final class Datapath implements AutoCloseable {
     private boolean closed;
 
     public Datapath(final DatapathConfig config, final RulePipeline pipeline) throws PortException {
-        this(config, pipeline, ConnectionTable.inMemory(CONNECTIONS));
+        this(config, pipeline, ConnectionTable.inMemory(connectionCapacity(config)));
     }
 
     /**
@@ -95,8 +100,12 @@ public final class Datapath implements AutoCloseable {
         for (Port p : ports) {
             numbers.add(p.number());
         }
-        this.loadBalancer = new LoadBalancer(connections, List.copyOf(pipeline.current().groups().values()));
-        pipeline.onChange(v -> loadBalancer.update(List.copyOf(pipeline.current().groups().values())));
+        this.loadBalancer = new LoadBalancer(connections, List.copyOf(pipeline.current().groups().values()),
+                pipeline.current().version());
+        pipeline.onChange(v -> {
+            final var now = pipeline.current();
+            loadBalancer.update(List.copyOf(now.groups().values()), now.version());
+        });
         final Xlate xlate = new Xlate(numbers::contains, loadBalancer);
         this.udpif = new Udpif(pipeline, xlate, registry, new UkeyMap(), new FlowLimit(config.flowLimit()),
                 loadBalancer);
@@ -469,6 +478,9 @@ public final class Datapath implements AutoCloseable {
                 case UPCALL_LOST -> get(PmdCounter.DROP_UPCALL_LOST);
                 case INVALID_PORT -> get(PmdCounter.DROP_INVALID_PORT);
                 case TX_FAILED -> get(PmdCounter.DROP_TX_FAILED);
+                case UPCALL_FAILED -> get(PmdCounter.DROP_UPCALL_FAILED);
+                case CONN_TABLE_FULL -> get(PmdCounter.DROP_CONN_TABLE_FULL);
+                case NODEST_CONN -> get(PmdCounter.DROP_NODEST_CONN);
             };
         }
 

@@ -3,6 +3,7 @@ package io.flowgate.daemon.reconfig;
 import io.flowgate.bindings.CpuAffinity;
 import io.flowgate.daemon.datapath.Datapath;
 import io.flowgate.fastpath.dpdk.DpdkException;
+import io.flowgate.slowpath.lb.ConnTimeouts;
 import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.port.Port;
 
@@ -44,6 +45,10 @@ public final class OtherConfig {
         global("pmd-rxq-assign", t -> oneOf(t, RxqScheduler.MODES), "cycles, roundrobin or group");
         global("pmd-rxq-isolate", t -> oneOf(t, List.of("true", "false")).equals("true"),
                 "a PMD with a pinned queue polls no other");
+        global("lb-timeouts", t -> ConnTimeouts.defaults().with(t),
+                "STATE=SECONDS,...: how long select groups' connections live per state (tcp, tcpfin, udp, time_wait...)");
+        global("expire-nodest-conn", t -> oneOf(t, List.of("true", "false")).equals("true"),
+                "drop a removed bucket's connections at their next packet");
         PORT.put("n_rxq", new Key("n_rxq", t -> number(t, 1, 1024), "receive queues (dpdk ports)"));
         PORT.put("pmd-rxq-affinity", new Key("pmd-rxq-affinity", OtherConfig::affinity,
                 "QUEUE:CORE,...: pin receive queues to PMD cores"));
@@ -179,6 +184,8 @@ public final class OtherConfig {
                 case "emc-insert-inv-prob" -> r.emcInsertInverse((Integer) e.getValue());
                 case "max-idle" -> r.maxIdle((Integer) e.getValue());
                 case "flow-limit" -> r.flowLimit((Integer) e.getValue());
+                case "lb-timeouts" -> r.datapath().loadBalancer().timeouts((ConnTimeouts) e.getValue());
+                case "expire-nodest-conn" -> r.datapath().loadBalancer().expireNodestConn((Boolean) e.getValue());
                 default -> {
                 }
             }
@@ -230,6 +237,8 @@ public final class OtherConfig {
         v.put("pmd-cpu-mask", pinned ? CpuAffinity.toMask(cores) : "(not pinned: " + dp.pmds().length + " PMD(s))");
         v.put("pmd-rxq-assign", r.assignMode());
         v.put("pmd-rxq-isolate", Boolean.toString(r.isolate()));
+        v.put("lb-timeouts", dp.loadBalancer().timeouts().toString());
+        v.put("expire-nodest-conn", Boolean.toString(dp.loadBalancer().expireNodestConn()));
         final StringBuilder s = new StringBuilder();
         v.forEach((k, x) -> s.append(k).append('=').append(x).append('\n'));
         for (Port p : dp.ports()) {

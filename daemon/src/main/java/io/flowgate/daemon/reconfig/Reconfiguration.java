@@ -62,6 +62,11 @@ public final class Reconfiguration {
     private final Map<Integer, Map<Integer, Integer>> affinity = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<String> journal = new ArrayList<>();
 
+    /** The datapath this reconfigures. */
+    public Datapath datapath() {
+        return dp;
+    }
+
     public Reconfiguration(final Datapath dp) {
         this.dp = dp;
         this.emcInsertInverse = dp.config().emcInsertInverse();

@@ -13,7 +13,13 @@ public enum DropReason {
     /** Output to a port the datapath does not have. */
     INVALID_PORT("datapath_drop_invalid_port", "output to a nonexistent port"),
     /** The port could not take the packet (transmit queue full). */
-    TX_FAILED("datapath_drop_tx_error", "transmit failed");
+    TX_FAILED("datapath_drop_tx_error", "transmit failed"),
+    /** The slow path failed on the packet's upcall (translation or flow set-up threw). */
+    UPCALL_FAILED("datapath_drop_upcall_failed", "slow path failed on the upcall"),
+    /** A new connection through a select group found the connection table full. */
+    CONN_TABLE_FULL("datapath_drop_conn_table_full", "new connection refused: connection table full"),
+    /** A connection whose bucket was removed, with expire_nodest_conn set. */
+    NODEST_CONN("datapath_drop_nodest_conn", "connection of a removed bucket (expire_nodest_conn)");
 
     private final String counterName;
     private final String description;

@@ -147,6 +147,10 @@ final class FlowBatches {
     boolean packetOut(final PmdCommand.PacketOut out) {
         final PacketBatch b = outBatch;
         b.clear();
+        if (out.dropped() != null) {
+            tx.drop(b, 0, out.dropped());
+            return false;
+        }
         b.inPort(out.inPort());
         final int len = Math.min(out.frame().length, b.dataRoom());
         MemorySegment.copy(out.frame(), 0, b.slotSegment(0), ValueLayout.JAVA_BYTE, PacketBatch.HEADROOM, len);

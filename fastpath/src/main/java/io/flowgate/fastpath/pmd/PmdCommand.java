@@ -1,6 +1,7 @@
 package io.flowgate.fastpath.pmd;
 
 import io.flowgate.fastpath.action.DpActions;
+import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.port.QueueHandover;
 import io.flowgate.fastpath.port.RxQueue;
@@ -23,10 +24,16 @@ public sealed interface PmdCommand {
     /**
      * Send a packet with the given actions, as if it had hit a flow with them: the packet of an
      * upcall (then {@code answersUpcall}, and the PMD's parse travels with it: key, L3 and L4
-     * offsets, hash and receive queue), or a packet-out.
+     * offsets, hash and receive queue), or a packet-out. With {@code dropped} set, the packet is
+     * not sent but counted as dropped for that reason (the slow path refused it).
      */
     record PacketOut(int inPort, int rxq, long hash, int l3, int l4, long[] key, byte[] frame, DpActions actions,
-                     long timestampNanos, boolean answersUpcall) implements PmdCommand {
+                     long timestampNanos, boolean answersUpcall, DropReason dropped) implements PmdCommand {
+        public PacketOut(final int inPort, final int rxq, final long hash, final int l3, final int l4, final long[] key,
+                         final byte[] frame, final DpActions actions, final long timestampNanos,
+                         final boolean answersUpcall) {
+            this(inPort, rxq, hash, l3, l4, key, frame, actions, timestampNanos, answersUpcall, null);
+        }
     }
 
     /** Start polling a receive queue (its megaflows were installed before this command). */

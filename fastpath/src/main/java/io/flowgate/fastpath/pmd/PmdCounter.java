@@ -24,7 +24,10 @@ public enum PmdCounter {
     DROP_RX_INVALID("dropped: invalid on receive"),
     DROP_UPCALL_LOST("dropped: upcall lost"),
     DROP_INVALID_PORT("dropped: nonexistent output port"),
-    DROP_TX_FAILED("dropped: transmit failed");
+    DROP_TX_FAILED("dropped: transmit failed"),
+    DROP_UPCALL_FAILED("dropped: slow path failed on the upcall"),
+    DROP_CONN_TABLE_FULL("dropped: connection table full"),
+    DROP_NODEST_CONN("dropped: connection of a removed bucket");
 
     private final String description;
 

@@ -49,6 +49,9 @@ public final class PmdStats {
             case UPCALL_LOST -> PmdCounter.DROP_UPCALL_LOST.ordinal();
             case INVALID_PORT -> PmdCounter.DROP_INVALID_PORT.ordinal();
             case TX_FAILED -> PmdCounter.DROP_TX_FAILED.ordinal();
+            case UPCALL_FAILED -> PmdCounter.DROP_UPCALL_FAILED.ordinal();
+            case CONN_TABLE_FULL -> PmdCounter.DROP_CONN_TABLE_FULL.ordinal();
+            case NODEST_CONN -> PmdCounter.DROP_NODEST_CONN.ordinal();
         };
     }
 

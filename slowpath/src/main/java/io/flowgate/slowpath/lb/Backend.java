@@ -3,17 +3,21 @@ package io.flowgate.slowpath.lb;
 import io.flowgate.slowpath.ofproto.Bucket;
 
 /**
- * One bucket of a select group seen as an IPVS real server: its weight, its connection
- * thresholds, and its connections, active (TCP established) and inactive (every other state, and
- * UDP). Overload has hysteresis as in IPVS: it is set when active + inactive reaches the upper
+ * One bucket of a select group seen as an IPVS real server, by bucket id: its latest definition
+ * (weight, thresholds, actions), and its connections, active (ESTABLISHED) and inactive (every
+ * other state, and UDP), counted from the connection table's entries as they come, change state
+ * and end. Overload has hysteresis as in IPVS: it is set when active + inactive reaches the upper
  * threshold and cleared only below the lower threshold, or below 3/4 of the upper one when there
  * is no lower threshold. A weight of 0 quiesces the backend: it keeps its connections but gets
- * no new ones.
+ * no new ones. A bucket removed from its group stays here, with its last definition, as long as
+ * it has connections: they keep going to it (IPVS's expire_nodest_conn=0), and a bucket added back
+ * with the same id takes them back.
  *
  * <p>Guarded by the {@link LoadBalancer}'s lock.
  */
 public final class Backend {
-    private final Bucket bucket;
+    private Bucket bucket;
+    private boolean removed;
     private int active;
     private int inactive;
     private boolean overloaded;
@@ -50,42 +54,51 @@ public final class Backend {
         return overloaded;
     }
 
-    /** Can take a new connection: weight above 0 and not overloaded. */
+    /** No longer in its group's definition (it serves only the connections it has). */
+    public boolean removed() {
+        return removed;
+    }
+
+    /** Can take a new connection: in the group, weight above 0 and not overloaded. */
     boolean usable() {
-        return bucket.weight() > 0 && !overloaded;
+        return !removed && bucket.weight() > 0 && !overloaded;
     }
 
-    /** Takes over the connections of the same bucket in a group that is being replaced. */
-    void inherit(final Backend old) {
-        active = old.active;
-        inactive = old.inactive;
+    /** The bucket's definition in the group's latest version (same id; weight, thresholds or actions may differ). */
+    void define(final Bucket latest) {
+        this.bucket = latest;
+        this.removed = false;
         updateOverload();
     }
 
-    void add(final boolean isActive) {
-        if (isActive) {
-            active++;
-        } else {
-            inactive++;
-        }
-        updateOverload();
+    void remove() {
+        this.removed = true;
     }
 
-    void remove(final boolean isActive) {
-        if (isActive) {
-            active = Math.max(0, active - 1);
-        } else {
-            inactive = Math.max(0, inactive - 1);
+    /**
+     * A connection of this backend moves from state {@code from} to {@code to} (null: it did not
+     * exist, or it ends).
+     */
+    void count(final ConnState from, final ConnState to) {
+        if (from != null) {
+            if (from.active()) {
+                active--;
+            } else {
+                inactive--;
+            }
         }
-        updateOverload();
-    }
-
-    /** An inactive connection became established. */
-    void activate() {
-        if (inactive > 0) {
-            inactive--;
+        if (to != null) {
+            if (to.active()) {
+                active++;
+            } else {
+                inactive++;
+            }
         }
-        active++;
+        if (active < 0 || inactive < 0) {
+            // Counts follow the table's entries one for one; below zero is a bug, never clamped.
+            throw new IllegalStateException("bucket " + bucket.bucketId() + ": " + active + " active, " + inactive
+                    + " inactive after " + from + " -> " + to);
+        }
         updateOverload();
     }
 
@@ -109,6 +122,6 @@ public final class Backend {
     @Override
     public String toString() {
         return "bucket " + bucket.bucketId() + ": weight " + bucket.weight() + ", " + active + " active, "
-                + inactive + " inactive" + (overloaded ? ", overloaded" : "");
+                + inactive + " inactive" + (overloaded ? ", overloaded" : "") + (removed ? ", removed" : "");
     }
 }

@@ -1,6 +1,7 @@
 package io.flowgate.slowpath.lb;
 
 import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,100 +9,108 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.function.BiConsumer;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * Which bucket each connection uses, in a Chronicle Map: off-heap, and when given a state
- * directory, memory-mapped from {@code connections.dat} there, so what was written survives the
- * process, kill -9 included (the kernel keeps the dirty pages of a shared mapping).
+ * The connections of every select group, by {@link ConnectionKey}: in memory, and, when given a
+ * state directory, written through to a Chronicle Map memory-mapped from
+ * {@code connections.dat} there, so that what was written survives the process, kill -9 included
+ * (the kernel keeps the dirty pages of a shared mapping). Lookups never read the file: it is read
+ * once, at open.
  *
- * <p>An entry holds the bucket id, whether the connection is active (TCP established), when it
- * was last written, and its holder: a number naming the ukey whose flow carries the
- * connection, or 0 when no flow does (after a restart, until the connection's next packet).
+ * <p>The table holds at most its capacity (sized from the flow-limit ceiling): {@link #hasRoom}
+ * says whether a new connection fits. Not thread-safe: the {@link LoadBalancer}'s lock guards it.
  */
 public final class ConnectionTable implements AutoCloseable {
     public static final String FILE_NAME = "connections.dat";
     private static final System.Logger LOG = System.getLogger("lb");
-    static final int VALUE_BYTES = 4 + 4 + 8 + 8;
+    /** bucket id, state, flags, 2 spare bytes, last seen. */
+    static final int VALUE_BYTES = 4 + 1 + 1 + 2 + 8;
+    private static final int REPLIES_SEEN = 1;
 
-    /** One connection's entry. */
-    public record Entry(int bucketId, boolean active, long lastSeenMillis, long holder) {
-        byte[] toBytes() {
-            return ByteBuffer.allocate(VALUE_BYTES).putInt(bucketId).putInt(active ? 1 : 0)
-                    .putLong(lastSeenMillis).putLong(holder).array();
-        }
-
-        static Entry fromBytes(final byte[] bytes) {
-            final ByteBuffer b = ByteBuffer.wrap(bytes);
-            return new Entry(b.getInt(), b.getInt() != 0, b.getLong(), b.getLong());
-        }
-    }
-
-    private volatile ChronicleMap<byte[], byte[]> map;
-    private final long maxEntries;
+    private final Map<ConnectionKey, Connection> connections = new HashMap<>();
+    private final long capacity;
+    private final ChronicleMap<byte[], byte[]> store;
     private final Path file;
     private final Path movedAside;
 
-    private ConnectionTable(final ChronicleMap<byte[], byte[]> map, final long maxEntries, final Path file,
+    private ConnectionTable(final long capacity, final ChronicleMap<byte[], byte[]> store, final Path file,
                             final Path movedAside) {
-        this.map = map;
-        this.maxEntries = maxEntries;
+        if (capacity < 1) {
+            throw new IllegalArgumentException("connection table capacity must be at least 1, not " + capacity);
+        }
+        this.capacity = capacity;
+        this.store = store;
         this.file = file;
         this.movedAside = movedAside;
     }
 
-    /**
-     * A table that lives in memory only, made on first use (a Chronicle Map generates classes
-     * when it is first built, which a datapath without connection scheduling need not pay for).
-     */
-    public static ConnectionTable inMemory(final long maxEntries) {
-        return new ConnectionTable(null, maxEntries, null, null);
-    }
-
-    private ChronicleMap<byte[], byte[]> map() {
-        ChronicleMap<byte[], byte[]> m = map;
-        if (m == null) {
-            synchronized (this) {
-                m = map;
-                if (m == null) {
-                    m = builder(maxEntries).create();
-                    map = m;
-                }
-            }
-        }
-        return m;
+    /** A table that lives in memory only (no state directory): ready at once. */
+    public static ConnectionTable inMemory(final long capacity) {
+        return new ConnectionTable(capacity, null, null, null);
     }
 
     /**
-     * Opens (or creates) {@code stateDir/connections.dat}. A file that cannot be opened (corrupt,
-     * truncated, from another layout) is moved aside to {@code connections.dat.corrupt-<millis>}
-     * with a log line saying so, and the table starts empty.
+     * Opens (or creates) {@code stateDir/connections.dat} and reads its connections. A file that
+     * cannot be read (corrupt, truncated, another layout) is moved aside to
+     * {@code connections.dat.corrupt-<millis>} with a log line saying so, and the table starts
+     * empty.
      */
-    public static ConnectionTable open(final Path stateDir, final long maxEntries) throws IOException {
+    public static ConnectionTable open(final Path stateDir, final long capacity) throws IOException {
         Files.createDirectories(stateDir);
         final Path file = stateDir.resolve(FILE_NAME);
         Path aside = null;
         if (Files.exists(file)) {
+            ChronicleMap<byte[], byte[]> map = null;
             try {
                 // Recovery, not a plain open: after kill -9 the map's segment locks may still be held.
-                return new ConnectionTable(builder(maxEntries).recoverPersistedTo(file.toFile(), true),
-                        maxEntries, file, null);
+                map = builder(capacity).recoverPersistedTo(file.toFile(), true);
+                final ConnectionTable t = new ConnectionTable(capacity, map, file, null);
+                t.load();
+                return t;
             } catch (IOException | RuntimeException | LinkageError e) {
+                if (map != null) {
+                    map.close();
+                }
                 aside = file.resolveSibling(FILE_NAME + ".corrupt-" + System.currentTimeMillis());
                 Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
                 LOG.log(System.Logger.Level.WARNING, "connection table " + file + " is unreadable (" + e
                         + "); moved it to " + aside + " and starting with no connections");
             }
         }
-        return new ConnectionTable(builder(maxEntries).createPersistedTo(file.toFile()), maxEntries, file, aside);
+        return new ConnectionTable(capacity, builder(capacity).createPersistedTo(file.toFile()), file, aside);
     }
 
-    private static net.openhft.chronicle.map.ChronicleMapBuilder<byte[], byte[]> builder(final long maxEntries) {
+    private static ChronicleMapBuilder<byte[], byte[]> builder(final long capacity) {
         return ChronicleMap.of(byte[].class, byte[].class)
-                .name("flowgate-connections")
-                .entries(maxEntries)
+                .name("flowgate-connections-2")
+                .entries(capacity)
                 .constantKeySizeBySample(new byte[ConnectionKey.BYTES])
                 .constantValueSizeBySample(new byte[VALUE_BYTES]);
+    }
+
+    private void load() {
+        store.forEach((k, v) -> {
+            if (k.length != ConnectionKey.BYTES || v.length != VALUE_BYTES) {
+                throw new IllegalStateException("an entry of " + k.length + "+" + v.length + " bytes, not "
+                        + ConnectionKey.BYTES + "+" + VALUE_BYTES + " (a file of another version)");
+            }
+            final ByteBuffer b = ByteBuffer.wrap(v);
+            final int bucket = b.getInt();
+            final int state = b.get();
+            final int flags = b.get();
+            b.getShort();
+            final long lastSeen = b.getLong();
+            if (state < 0 || state >= ConnState.values().length) {
+                throw new IllegalStateException("an entry with state " + state);
+            }
+            final ConnectionKey key = ConnectionKey.fromBytes(k);
+            connections.put(key, new Connection(key, bucket, ConnState.values()[state], (flags & REPLIES_SEEN) != 0,
+                    lastSeen));
+        });
     }
 
     /** Where a corrupt file was moved at open, or null. */
@@ -109,41 +118,65 @@ public final class ConnectionTable implements AutoCloseable {
         return movedAside;
     }
 
-    public Entry get(final ConnectionKey key) {
-        final byte[] v = map().get(key.toBytes());
-        return v == null ? null : Entry.fromBytes(v);
+    /** True if connections are written to a file. */
+    public boolean persistent() {
+        return store != null;
     }
 
-    public void put(final ConnectionKey key, final Entry entry) {
-        map().put(key.toBytes(), entry.toBytes());
+    public long capacity() {
+        return capacity;
     }
 
-    /** Removes the entry if it is still the one given (so a stale holder cannot remove a newer one). */
-    public boolean remove(final ConnectionKey key, final Entry expected) {
-        return map().remove(key.toBytes(), expected.toBytes());
+    Connection get(final ConnectionKey key) {
+        return connections.get(key);
+    }
+
+    /** True if one more connection fits. */
+    boolean hasRoom() {
+        return connections.size() < capacity;
+    }
+
+    /** Adds a new connection (the caller checked {@link #hasRoom}). */
+    void insert(final Connection c) {
+        if (!hasRoom()) {
+            throw new IllegalStateException("connection table full (" + capacity + ")");
+        }
+        connections.put(c.key, c);
+        write(c);
+    }
+
+    /** Writes a connection's changed state through to the file. */
+    void write(final Connection c) {
+        c.persistedLastSeen = c.lastSeenMillis;
+        if (store != null) {
+            final byte[] v = ByteBuffer.allocate(VALUE_BYTES).putInt(c.bucketId).put((byte) c.state.ordinal())
+                    .put((byte) (c.repliesSeen ? REPLIES_SEEN : 0)).putShort((short) 0).putLong(c.lastSeenMillis).array();
+            store.put(c.key.toBytes(), v);
+        }
+    }
+
+    void remove(final Connection c) {
+        if (connections.remove(c.key, c) && store != null) {
+            store.remove(c.key.toBytes());
+        }
     }
 
     public int size() {
-        final ChronicleMap<byte[], byte[]> m = map;
-        return m == null ? 0 : m.size();
+        return connections.size();
     }
 
-    /** Visits every entry (weakly consistent with concurrent changes). */
-    public void forEach(final BiConsumer<ConnectionKey, Entry> action) {
-        final ChronicleMap<byte[], byte[]> m = map;
-        if (m != null) {
-            m.forEach((k, v) -> action.accept(ConnectionKey.fromBytes(k), Entry.fromBytes(v)));
-        }
+    /** Every connection (a live view: iterate under the load balancer's lock). */
+    Collection<Connection> all() {
+        return Collections.unmodifiableCollection(connections.values());
     }
 
     @Override
     public void close() {
-        final ChronicleMap<byte[], byte[]> m = map;
-        if (m == null) {
+        if (store == null) {
             return;
         }
         try {
-            m.close();
+            store.close();
         } catch (RuntimeException e) {
             throw new UncheckedIOException(new IOException("closing connection table " + file, e));
         }

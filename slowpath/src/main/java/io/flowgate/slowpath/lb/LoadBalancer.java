@@ -1,112 +1,117 @@
 package io.flowgate.slowpath.lb;
 
+import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.slowpath.lb.ConnState.Direction;
 import io.flowgate.slowpath.ofproto.Bucket;
 import io.flowgate.slowpath.ofproto.Group;
 import io.flowgate.slowpath.ukey.Ukey;
 import io.flowgate.slowpath.xlate.GroupSelector;
+import io.flowgate.slowpath.xlate.XlateResult;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Connection scheduling for select groups with {@code selection_method=hprio}, {@code wrr} or
- * {@code rr} (hash groups stay stateless in {@link io.flowgate.slowpath.xlate.Xlate}).
+ * Connections through select groups with {@code selection_method=hprio}, {@code wrr}, {@code rr}
+ * or {@code maglev} (hash groups stay stateless in {@link io.flowgate.slowpath.xlate.Xlate}),
+ * after Linux IPVS. The {@link ConnectionTable} is the truth; datapath flows are only a cache of it.
  *
  * <p>The packet's way: a handler translating a miss reaches a select group and asks
- * {@link #select}. A connection already in the {@link ConnectionTable} keeps its bucket; a new
- * one (TCP SYN, the first packet of a UDP 5-tuple, or any packet the table does not know) gets a
- * bucket from the group's {@link Scheduler}. Either way the 5-tuple is un-wildcarded, so the
- * megaflow is one exact connection carrying its bucket's actions. Nothing changes yet: the
- * choice is a {@link GroupSelector.Claim}, which the handler {@link #commit commits} only if it
- * installs the flow. Committing writes the table entry, counts the connection on its bucket and
- * makes the ukey the connection's holder; when that ukey reaches DELETED (its flow idled out, or
- * a revalidator removed it after FIN or RST, see {@link #track}) the connection ends and its
- * count is released, exactly once. Revalidators move a connection from inactive to active when
- * its flow has seen an ACK.
+ * {@link #select}. A connection the table knows (in either direction) goes to its bucket, and the
+ * packet's TCP flags move its state; an unknown one is scheduled (the group's scheduler, or its
+ * Maglev table) and enters the table. Either way the 5-tuple is un-wildcarded, so the megaflow is
+ * one exact connection direction carrying its bucket's actions. Deleting, idling out or replacing
+ * that flow does not end the connection: its next miss finds it again.
  *
- * <p>One lock guards the counts, the table's writes and the group states: connection set-up is
- * the slow path, and one lock keeps "count" and "table" in step without ordering rules.
+ * <p>Revalidators never schedule. Each round, {@link #track} gives the table what a connection's
+ * flows saw (new TCP flags, the last packet's time) and says to delete a flow whose connection has
+ * ended; {@link #expire} ends connections idle for their state's timeout (IPVS's, unless set), which
+ * releases their count then, once. Counts per bucket (active = ESTABLISHED, inactive = the rest)
+ * follow the entries one for one; group state is kept by group and bucket id, whatever pipeline
+ * version a translation runs against ({@link SelectGroup}).
+ *
+ * <p>One lock guards the table, the counts and the group states: connection set-up is the slow
+ * path, and one lock keeps "count" and "table" in step without ordering rules.
  */
 public final class LoadBalancer implements GroupSelector, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("lb");
-    private static final int TCP_FIN = 0x01;
-    private static final int TCP_SYN = 0x02;
-    private static final int TCP_RST = 0x04;
+    /** The last-seen time is written to the file when it moved this much (or a quarter of the timeout). */
+    private static final long PERSIST_GRANULARITY_MILLIS = 1000;
     private static final int TCP_ACK = 0x10;
 
-    /** Counters for {@code lb/show}. */
+    /** Counters for {@code lb/show} and the coverage counters. */
     public static final class Counters {
         public final LongAdder scheduled = new LongAdder();
         public final LongAdder kept = new LongAdder();
+        public final LongAdder replies = new LongAdder();
         public final LongAdder noUsableBucket = new LongAdder();
-        public final LongAdder ended = new LongAdder();
-        public final LongAdder endedByFlags = new LongAdder();
+        public final LongAdder tableFull = new LongAdder();
+        public final LongAdder nodestDropped = new LongAdder();
+        public final LongAdder expired = new LongAdder();
+        public final LongAdder flowsEnded = new LongAdder();
         public final LongAdder restored = new LongAdder();
         public final LongAdder staleDropped = new LongAdder();
-        public final LongAdder orphansExpired = new LongAdder();
+        public final LongAdder expiredWhileDown = new LongAdder();
     }
 
-    private record ConnectionClaim(ConnectionKey key, int bucketId, boolean active) implements Claim {
+    /** A flow carries this connection in this direction, to this bucket. */
+    record ConnectionClaim(ConnectionKey key, int bucketId, Direction direction) implements Claim {
     }
 
-    /**
-     * The connections one ukey's flow carries, and which of them revalidators already know to be
-     * established. Read and written under the ukey's lock (commit, then revalidation).
-     */
-    private final class Held implements Ukey.Finisher {
-        final ConnectionKey[] keys;
-        final boolean[] active;
-        final long holder;
-
-        Held(final List<ConnectionClaim> claims, final long holder) {
-            this.keys = new ConnectionKey[claims.size()];
-            this.active = new boolean[keys.length];
-            for (int j = 0; j < keys.length; j++) {
-                keys[j] = claims.get(j).key();
-                active[j] = claims.get(j).active();
-            }
-            this.holder = holder;
-        }
-
-        boolean anyTcp() {
-            for (ConnectionKey k : keys) {
-                if (k.proto() == FlowKey.IPPROTO_TCP) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
+    /** The packet is dropped and no flow installed. */
+    private record Refusal(DropReason reason) implements Claim {
         @Override
-        public void finished(final Ukey ukey) {
-            end(this);
+        public DropReason refusal() {
+            return reason;
         }
+    }
+
+    /** Revalidation found no live connection for the flow: delete it. */
+    private record Ended(ConnectionKey key) implements Claim {
+        @Override
+        public boolean ended() {
+            return true;
+        }
+    }
+
+    private record Deadline(long at, Connection connection) {
     }
 
     private final ConnectionTable table;
     private final Counters counters = new Counters();
     private final Map<Integer, SelectGroup> groups = new HashMap<>();
-    /** Names the ukey holding a connection; 0 is "no flow holds it". */
-    private long lastHolder;
-    /** Restored connections no flow has claimed yet. */
-    private int orphans;
+    private final PriorityQueue<Deadline> deadlines = new PriorityQueue<>(Comparator.comparingLong(Deadline::at));
+    private ConnTimeouts timeouts = ConnTimeouts.defaults();
+    private boolean expireNodestConn;
 
     /**
-     * @param table  the connection table (its entries are restored against {@code groups})
-     * @param groups the select groups of the current pipeline
+     * @param table  the connection table (its entries, from a previous run, are restored against
+     *               {@code groups})
+     * @param groups  the groups of the current pipeline version
+     * @param version that version's number
      */
-    public LoadBalancer(final ConnectionTable table, final List<Group> groups) {
+    public LoadBalancer(final ConnectionTable table, final List<Group> groups, final long version) {
+        this(table, groups, version, System.currentTimeMillis());
+    }
+
+    LoadBalancer(final ConnectionTable table, final List<Group> groups, final long version, final long nowMillis) {
         this.table = table;
-        update(groups);
-        restore();
+        update(groups, version);
+        restore(nowMillis);
     }
 
     public Counters counters() {
         return counters;
+    }
+
+    public ConnectionTable table() {
+        return table;
     }
 
     @Override
@@ -114,289 +119,388 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
         return group.type() == Group.Type.SELECT && Scheduler.supports(group.selectionMethod());
     }
 
-    /** The state of {@code g}: the current one if it is for this very definition, else a new one inheriting it. */
-    private SelectGroup stateFor(final Group g) {
-        final SelectGroup old = groups.get(g.groupId());
-        return old != null && old.group().equals(g) ? old : new SelectGroup(g, old);
-    }
-
-    private Backend backend(final int groupId, final int bucketId) {
-        final SelectGroup sg = groups.get(groupId);
-        return sg == null ? null : sg.backend(bucketId);
-    }
-
     /**
-     * Publishes new group definitions: a group whose buckets changed is replaced as a whole, its
-     * remaining buckets keeping their connection counts.
+     * Applies the groups of pipeline version {@code version}: groups newer here replace their
+     * pools; groups absent are deleted (their connections keep their buckets until they end).
      */
-    public synchronized void update(final List<Group> definitions) {
-        final Map<Integer, SelectGroup> next = new HashMap<>();
+    public synchronized void update(final List<Group> definitions, final long version) {
+        final Map<Integer, Group> byId = new HashMap<>();
         for (Group g : definitions) {
             if (handles(g)) {
-                next.put(g.groupId(), stateFor(g));
+                byId.put(g.groupId(), g);
             }
         }
-        groups.clear();
-        groups.putAll(next);
+        byId.forEach((id, g) -> groups.computeIfAbsent(id, SelectGroup::new).define(g, version));
+        for (SelectGroup sg : groups.values()) {
+            if (!byId.containsKey(sg.groupId())) {
+                sg.delete(version);
+            }
+        }
+    }
+
+    /** The timeouts connections live by. */
+    public synchronized ConnTimeouts timeouts() {
+        return timeouts;
+    }
+
+    /** New timeouts: every connection's deadline moves with them. */
+    public synchronized void timeouts(final ConnTimeouts t) {
+        timeouts = t;
+        deadlines.clear();
+        for (Connection c : table.all()) {
+            file(c, c.deadline(t));
+        }
+    }
+
+    /** The global expire_nodest_conn (groups may also set it for themselves). */
+    public synchronized boolean expireNodestConn() {
+        return expireNodestConn;
+    }
+
+    public synchronized void expireNodestConn(final boolean on) {
+        expireNodestConn = on;
+    }
+
+    private SelectGroup stateFor(final Group group, final long version) {
+        SelectGroup sg = groups.get(group.groupId());
+        if (sg == null) {
+            // A translation against a version this balancer has not been told about yet.
+            sg = new SelectGroup(group.groupId());
+            groups.put(group.groupId(), sg);
+        }
+        sg.define(group, version); // no-op unless newer than what was applied
+        return sg;
     }
 
     @Override
-    public synchronized Bucket select(final Group group, final long[] flow, final long[] wc, final List<Claim> claims) {
-        // A translation may run against a pipeline version this balancer has not been told about yet.
-        final SelectGroup sg = stateFor(group);
-        groups.put(group.groupId(), sg);
+    public synchronized Bucket select(final Group group, final long version, final long[] flow, final long[] wc,
+                                      final List<Claim> claims, final boolean schedule) {
+        final SelectGroup sg = stateFor(group, version);
         if (!FlowKey.isIp(flow, 0)) {
-            final Backend b = sg.schedule();
-            if (b == null) {
-                counters.noUsableBucket.increment();
-            }
+            // Not a connection: scheduled per packet, nothing kept.
+            final Backend b = schedule ? sg.schedule(0) : null;
             return b == null ? null : b.bucket();
         }
-        final ConnectionKey key = ConnectionKey.of(group.groupId(), flow, wc);
-        final ConnectionTable.Entry entry = table.get(key);
-        if (entry != null) {
-            final Backend b = sg.backend(entry.bucketId());
-            if (b != null) {
-                counters.kept.increment();
-                claims.add(new ConnectionClaim(key, b.bucketId(), entry.active()));
-                return b.bucket();
-            }
-            // Its bucket is gone: the connection ends here and is scheduled again.
-            if (table.remove(key, entry)) {
-                orphans -= entry.holder() == 0 ? 1 : 0;
-                counters.ended.increment();
+        final long now = System.currentTimeMillis();
+        final int flags = FlowKey.nwProto(flow, 0) == FlowKey.IPPROTO_TCP ? FlowKey.tcpFlags(flow, 0) : 0;
+        ConnectionKey key = ConnectionKey.of(group.groupId(), flow, wc);
+        Direction direction = Direction.INPUT;
+        Connection c = table.get(key);
+        if (c == null) {
+            final ConnectionKey reverse = key.reverse();
+            c = table.get(reverse);
+            if (c != null) {
+                key = reverse;
+                direction = Direction.OUTPUT;
             }
         }
-        final Backend b = sg.schedule();
+        if (c != null) {
+            final Backend b = sg.backend(c.bucketId);
+            if (b == null || (b.removed() && sg.expireNodestConn(expireNodestConn))) {
+                if (!schedule) {
+                    claims.add(new Ended(key));
+                    return null;
+                }
+                // IPVS's expire_nodest_conn: this packet is dropped and the connection ends.
+                end(c);
+                counters.nodestDropped.increment();
+                claims.add(new Refusal(DropReason.NODEST_CONN));
+                return null;
+            }
+            if (schedule) {
+                see(c, sg, flags, direction, now);
+            }
+            (direction == Direction.INPUT ? counters.kept : counters.replies).increment();
+            claims.add(new ConnectionClaim(key, c.bucketId, direction));
+            return b.bucket();
+        }
+        if (!schedule) {
+            claims.add(new Ended(key)); // revalidators never schedule
+            return null;
+        }
+        if (!table.hasRoom()) {
+            counters.tableFull.increment();
+            claims.add(new Refusal(DropReason.CONN_TABLE_FULL));
+            return null;
+        }
+        final Backend b = sg.schedule(key.fleetHash());
         if (b == null) {
             counters.noUsableBucket.increment();
             return null;
         }
+        c = new Connection(key, b.bucketId(), ConnState.first(key.proto(), flags), false, now);
+        table.insert(c);
+        b.count(null, c.state);
+        file(c, c.deadline(timeouts));
         counters.scheduled.increment();
-        claims.add(new ConnectionClaim(key, b.bucketId(), midStream(flow)));
+        claims.add(new ConnectionClaim(key, b.bucketId(), Direction.INPUT));
         return b.bucket();
     }
 
-    /** A TCP packet with ACK and without SYN belongs to an established connection. */
-    private static boolean midStream(final long[] flow) {
-        final int flags = FlowKey.tcpFlags(flow, 0);
-        return FlowKey.nwProto(flow, 0) == FlowKey.IPPROTO_TCP && (flags & TCP_ACK) != 0 && (flags & TCP_SYN) == 0;
+    /** A packet of {@code c} with these TCP flags was seen at {@code when} (a miss, or a flow's traffic). */
+    private void see(final Connection c, final SelectGroup sg, final int flags, final Direction direction,
+                     final long when) {
+        final ConnState before = c.state;
+        final boolean repliesBefore = c.repliesSeen;
+        ConnState from = before;
+        if (direction == Direction.OUTPUT && !repliesBefore) {
+            c.repliesSeen = true;
+            from = before.withRepliesSeen();
+        }
+        final ConnState after = c.key.proto() == FlowKey.IPPROTO_TCP ? from.next(flags, direction, c.repliesSeen) : from;
+        changed(c, sg, before, after, repliesBefore, when);
     }
 
-    /**
-     * Makes the choices of its translation real for the ukey that installs its flow. Call while
-     * holding the new ukey's lock, before it is installed.
-     */
-    public void commit(final Ukey ukey) {
-        final List<Claim> claims = ukey.xlate().claims();
-        if (claims.isEmpty()) {
+    private void changed(final Connection c, final SelectGroup sg, final ConnState before, final ConnState after,
+                         final boolean repliesBefore, final long when) {
+        c.lastSeenMillis = Math.max(c.lastSeenMillis, when);
+        if (after != before) {
+            c.state = after;
+            final Backend b = sg == null ? null : sg.backend(c.bucketId);
+            if (b != null) {
+                b.count(before, after);
+            }
+            final long deadline = c.deadline(timeouts);
+            if (deadline < c.filedAt) {
+                file(c, deadline); // a shorter timeout: the old filing would end it late
+            }
+        }
+        final long granularity = Math.min(PERSIST_GRANULARITY_MILLIS, timeouts.millis(c.state) / 4);
+        if (after != before || c.repliesSeen != repliesBefore || c.lastSeenMillis - c.persistedLastSeen >= granularity) {
+            table.write(c);
+        }
+    }
+
+    private void file(final Connection c, final long at) {
+        c.filedAt = at;
+        deadlines.add(new Deadline(at, c));
+    }
+
+    /** Ends a connection: out of the table, its count released (once: only a live one ends). */
+    private void end(final Connection c) {
+        if (!c.live) {
             return;
         }
-        final List<ConnectionClaim> held = new ArrayList<>(claims.size());
-        final long holder;
-        synchronized (this) {
-            // Not the ufid: a replacing ukey has the same ufid as the one it replaces.
-            holder = ++lastHolder;
-            final long now = System.currentTimeMillis();
-            // What this commit changed, to put back if a later claim fails (the table may refuse a put).
-            final List<Runnable> undo = new ArrayList<>();
-            try {
-                for (Claim c : claims) {
-                    if (!(c instanceof ConnectionClaim cc)) {
-                        continue;
-                    }
-                    final Backend b = backend(cc.key().groupId(), cc.bucketId());
-                    if (b == null) {
-                        continue; // the group changed since translation; the flow will be revalidated
-                    }
-                    final ConnectionTable.Entry old = table.get(cc.key());
-                    if (old == null || old.bucketId() != cc.bucketId()) {
-                        // The entry first: counts follow only what the table holds.
-                        table.put(cc.key(), new ConnectionTable.Entry(cc.bucketId(), cc.active(), now, holder));
-                        if (old != null) {
-                            release(cc.key(), old);
-                        }
-                        b.add(cc.active());
-                        undo.add(() -> {
-                            b.remove(cc.active());
-                            if (old == null) {
-                                table.remove(cc.key(), table.get(cc.key()));
-                            } else {
-                                table.put(cc.key(), old);
-                                final Backend was = backend(cc.key().groupId(), old.bucketId());
-                                if (was != null) {
-                                    was.add(old.active());
-                                }
-                            }
-                        });
-                    } else {
-                        // The same connection set up again (its flow was replaced, or after a restart).
-                        table.put(cc.key(), new ConnectionTable.Entry(old.bucketId(), old.active(), now, holder));
-                        undo.add(() -> table.put(cc.key(), old));
-                    }
-                    if (old != null && old.holder() == 0) {
-                        orphans--; // a restored connection's first packet since the restart
-                        undo.add(() -> orphans++);
-                    }
-                    held.add(cc);
-                }
-            } catch (RuntimeException e) {
-                for (int i = undo.size() - 1; i >= 0; i--) {
-                    undo.get(i).run();
-                }
-                throw e;
-            }
-        }
-        if (!held.isEmpty()) {
-            ukey.onFinish(new Held(held, holder));
-        }
-    }
-
-    /** The ukey holding these connections is finished: they end, unless a newer ukey holds them. */
-    private synchronized void end(final Held held) {
-        for (ConnectionKey key : held.keys) {
-            final ConnectionTable.Entry e = table.get(key);
-            if (e != null && e.holder() == held.holder && table.remove(key, e)) {
-                release(key, e);
-                counters.ended.increment();
-            }
-        }
-    }
-
-    private void release(final ConnectionKey key, final ConnectionTable.Entry e) {
-        final Backend b = backend(key.groupId(), e.bucketId());
+        c.live = false;
+        table.remove(c);
+        final SelectGroup sg = groups.get(c.key.groupId());
+        final Backend b = sg == null ? null : sg.backend(c.bucketId);
         if (b != null) {
-            b.remove(e.active());
+            b.count(c.state, null);
+            if (b.removed()) {
+                sg.forgetIdle();
+            }
         }
     }
 
     /**
-     * What a revalidator learns from a flow that carries connections: an ACK makes an inactive
-     * TCP connection active; FIN or RST ends it.
+     * What a revalidator learns from an installed flow each round: its packets since the last
+     * round keep its connections alive (their last-seen time is the flow's) and move their state
+     * as one more packet of the flow's kind would. A connection's flows are split by the SYN, FIN
+     * and RST flags (see {@link ConnectionKey#of}), so each of those packets came up and was seen
+     * one by one; what hits a flow afterwards is a retransmission of the same kind, or, on the
+     * data flow, ACKs. Call under the ukey's lock.
      *
-     * @return true if the flow's connection ended and the flow should be deleted
+     * @param newPackets the flow's packets since the last round
+     * @return true if a connection the flow carries has ended (or its bucket was removed with
+     *         expire_nodest_conn): the flow must be deleted, so that the next packet comes up
      */
-    public boolean track(final Ukey ukey) {
-        if (!(ukey.finisher() instanceof Held held)) {
+    public boolean track(final Ukey ukey, final long newPackets) {
+        final List<Claim> claims = ukey.xlate().claims();
+        if (claims.isEmpty()) {
             return false;
         }
-        final int flags = ukey.flow().tcpFlags();
-        if ((flags & (TCP_FIN | TCP_RST)) != 0) {
-            if (held.anyTcp()) {
-                counters.endedByFlags.increment();
-                return true;
-            }
-            return false;
-        }
-        if ((flags & TCP_ACK) == 0) {
-            return false;
-        }
-        for (int j = 0; j < held.keys.length; j++) {
-            // Once per connection: later rounds see the flag and skip the table.
-            if (!held.active[j] && held.keys[j].proto() == FlowKey.IPPROTO_TCP) {
-                held.active[j] = true;
-                activate(held.keys[j]);
+        final int control = FlowKey.tcpFlags(ukey.key(), 0) & ConnectionKey.CONTROL_FLAGS;
+        final int event = newPackets <= 0 ? 0 : control != 0 ? control : ukey.flow().tcpFlags() & TCP_ACK;
+        final long used = ukey.flow().usedMillis();
+        synchronized (this) {
+            for (Claim claim : claims) {
+                if (!(claim instanceof ConnectionClaim cc)) {
+                    continue;
+                }
+                final Connection c = table.get(cc.key());
+                final SelectGroup sg = groups.get(cc.key().groupId());
+                final Backend b = sg == null || c == null ? null : sg.backend(c.bucketId);
+                if (c == null || c.bucketId != cc.bucketId() || b == null
+                        || (b.removed() && sg.expireNodestConn(expireNodestConn))) {
+                    counters.flowsEnded.increment();
+                    return true;
+                }
+                if (c.key.proto() == FlowKey.IPPROTO_TCP && event != 0) {
+                    see(c, sg, event, cc.direction(), used);
+                } else if (newPackets > 0) {
+                    changed(c, sg, c.state, c.state, c.repliesSeen, used);
+                }
             }
         }
         return false;
     }
 
-    private synchronized void activate(final ConnectionKey key) {
-        final ConnectionTable.Entry e = table.get(key);
-        if (e == null || e.active()) {
-            return;
-        }
-        table.put(key, new ConnectionTable.Entry(e.bucketId(), true, System.currentTimeMillis(), e.holder()));
-        final Backend b = backend(key.groupId(), e.bucketId());
-        if (b != null) {
-            b.activate();
-        }
-    }
-
     /**
-     * Counts the connections a previous run left in the table: each keeps its bucket, held by no
-     * flow until its next packet; those whose group or bucket no longer exists are dropped.
+     * Ends every connection idle for its state's timeout (a revalidator calls this each round).
+     *
+     * @return the connections ended
      */
-    private synchronized void restore() {
-        final long now = System.currentTimeMillis();
-        final List<ConnectionKey> stale = new ArrayList<>();
-        final Map<ConnectionKey, ConnectionTable.Entry> orphaned = new HashMap<>();
-        table.forEach((key, e) -> {
-            final SelectGroup sg = groups.get(key.groupId());
-            if (sg == null || sg.backend(e.bucketId()) == null) {
-                stale.add(key);
-            } else {
-                orphaned.put(key, e);
-            }
-        });
-        for (ConnectionKey key : stale) {
-            final ConnectionTable.Entry e = table.get(key);
-            if (e != null && table.remove(key, e)) {
-                counters.staleDropped.increment();
-            }
-        }
-        orphaned.forEach((key, e) -> {
-            groups.get(key.groupId()).backend(e.bucketId()).add(e.active());
-            // The orphan clock starts now: the connection has max-idle to show up again.
-            table.put(key, new ConnectionTable.Entry(e.bucketId(), e.active(), now, 0));
-            counters.restored.increment();
-        });
-        orphans = orphaned.size();
-        if (!stale.isEmpty() || !orphaned.isEmpty()) {
-            LOG.log(System.Logger.Level.INFO, "connection table: restored " + orphaned.size()
-                    + " connection(s), dropped " + stale.size() + " whose group or bucket no longer exists");
-        }
-    }
-
-    /** Ends restored connections that no packet has claimed for {@code idleMillis}. */
-    public synchronized int expireOrphans(final long nowMillis, final long idleMillis) {
-        if (orphans <= 0) {
-            return 0; // the usual case: no walk over the table
-        }
-        final List<ConnectionKey> expired = new ArrayList<>();
-        table.forEach((key, e) -> {
-            if (e.holder() == 0 && nowMillis - e.lastSeenMillis() > idleMillis) {
-                expired.add(key);
-            }
-        });
+    public synchronized int expire(final long nowMillis) {
         int n = 0;
-        for (ConnectionKey key : expired) {
-            final ConnectionTable.Entry e = table.get(key);
-            if (e != null && e.holder() == 0 && table.remove(key, e)) {
-                release(key, e);
-                counters.orphansExpired.increment();
-                orphans--;
-                n++;
+        while (!deadlines.isEmpty() && deadlines.peek().at() <= nowMillis) {
+            final Deadline d = deadlines.poll();
+            final Connection c = d.connection();
+            if (!c.live || d.at() != c.filedAt) {
+                continue; // ended already, or filed again since
             }
+            final long deadline = c.deadline(timeouts);
+            if (deadline > nowMillis) {
+                file(c, deadline); // seen since it was filed
+                continue;
+            }
+            end(c);
+            counters.expired.increment();
+            n++;
         }
         return n;
     }
 
+    /**
+     * Counts the connections a previous run left in the table: each keeps its bucket and its state;
+     * those whose group or bucket no longer exists, or whose timeout passed while Flowgate was down,
+     * are dropped.
+     */
+    private synchronized void restore(final long nowMillis) {
+        final List<Connection> stale = new ArrayList<>();
+        int restored = 0;
+        for (Connection c : table.all()) {
+            final SelectGroup sg = groups.get(c.key.groupId());
+            final Backend b = sg == null ? null : sg.backend(c.bucketId);
+            if (b == null || b.removed()) {
+                counters.staleDropped.increment();
+                stale.add(c);
+            } else if (c.deadline(timeouts) <= nowMillis) {
+                counters.expiredWhileDown.increment();
+                stale.add(c);
+            } else {
+                b.count(null, c.state);
+                file(c, c.deadline(timeouts));
+                restored++;
+            }
+        }
+        for (Connection c : stale) {
+            c.live = false;
+            table.remove(c);
+        }
+        counters.restored.add(restored);
+        if (restored > 0 || !stale.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "connection table: restored " + restored + " connection(s), dropped "
+                    + stale.size() + " whose group or bucket no longer exists or whose timeout passed");
+        }
+    }
+
     /** Active and inactive connections of a bucket (0 if there is no such group or bucket). */
     public synchronized int[] connections(final int groupId, final int bucketId) {
-        final Backend b = backend(groupId, bucketId);
+        final SelectGroup sg = groups.get(groupId);
+        final Backend b = sg == null ? null : sg.backend(bucketId);
         return b == null ? new int[2] : new int[] {b.active(), b.inactive()};
     }
 
-    /** {@code lb/show}: every scheduled group, its buckets' connections and overload state. */
+    /**
+     * Where the counts differ from the table's entries (tests and {@code lb/check}): one line per
+     * bucket whose active or inactive count is not the number of its entries in that state; empty
+     * when they agree.
+     */
+    public synchronized List<String> countMismatches() {
+        final Map<Long, int[]> counted = new HashMap<>();
+        for (Connection c : table.all()) {
+            final int[] n = counted.computeIfAbsent((long) c.key.groupId() << 32 | (c.bucketId & 0xFFFF_FFFFL),
+                    k -> new int[2]);
+            n[c.state.active() ? 0 : 1]++;
+        }
+        final List<String> out = new ArrayList<>();
+        for (SelectGroup sg : groups.values()) {
+            for (Backend b : sg.backends()) {
+                final int[] n = counted.remove((long) sg.groupId() << 32 | (b.bucketId() & 0xFFFF_FFFFL));
+                final int active = n == null ? 0 : n[0];
+                final int inactive = n == null ? 0 : n[1];
+                if (active != b.active() || inactive != b.inactive()) {
+                    out.add("group " + sg.groupId() + " bucket " + b.bucketId() + ": counted " + b.active() + "/"
+                            + b.inactive() + ", entries " + active + "/" + inactive);
+                }
+            }
+        }
+        counted.forEach((k, n) -> out.add("group " + (k >>> 32) + " bucket " + (int) (long) k + ": " + n[0] + "/" + n[1]
+                + " entries with no backend"));
+        return out;
+    }
+
+    /** The bucket id a connection (by its first packet's flow key through {@code groupId}) is on, or -1. */
+    public synchronized int bucketOf(final int groupId, final long[] flow) {
+        final Connection c = table.get(ConnectionKey.of(groupId, flow, new long[FlowKey.WORDS]));
+        return c == null ? -1 : c.bucketId;
+    }
+
+    /** {@code lb/show}: every group that keeps connections, its buckets' counts, and the counters. */
     public synchronized String show() {
         final StringBuilder s = new StringBuilder();
         groups.keySet().stream().sorted().forEach(id -> {
             final SelectGroup sg = groups.get(id);
-            s.append("group ").append(id).append(" (selection_method=").append(sg.group().selectionMethod())
-                    .append("):\n");
+            s.append("group ").append(id).append(" (selection_method=")
+                    .append(sg.group() == null ? "?" : sg.group().selectionMethod())
+                    .append(sg.expireNodestConn(expireNodestConn) ? ", expire_nodest_conn" : "")
+                    .append(sg.deleted() ? ", deleted" : "").append("):\n");
             for (Backend b : sg.backends()) {
                 s.append("  ").append(b).append('\n');
             }
         });
-        s.append("connections in table: ").append(table.size()).append('\n');
+        s.append("connections in table: ").append(table.size()).append(" of ").append(table.capacity())
+                .append(table.persistent() ? " (persistent)" : " (in memory)").append('\n');
+        s.append(timeouts.summary()).append('\n');
         s.append("scheduled ").append(counters.scheduled.sum()).append(", kept ").append(counters.kept.sum())
-                .append(", no usable bucket ").append(counters.noUsableBucket.sum()).append(", ended ")
-                .append(counters.ended.sum()).append(" (FIN/RST ").append(counters.endedByFlags.sum())
-                .append("), restored ").append(counters.restored.sum()).append(", stale dropped ")
-                .append(counters.staleDropped.sum()).append(", orphans expired ")
-                .append(counters.orphansExpired.sum()).append('\n');
+                .append(", replies ").append(counters.replies.sum())
+                .append(", no usable bucket ").append(counters.noUsableBucket.sum())
+                .append(", table full ").append(counters.tableFull.sum())
+                .append(", expired ").append(counters.expired.sum())
+                .append(", nodest dropped ").append(counters.nodestDropped.sum())
+                .append(", flows of ended connections deleted ").append(counters.flowsEnded.sum()).append('\n');
+        s.append("restored ").append(counters.restored.sum()).append(", stale dropped ")
+                .append(counters.staleDropped.sum()).append(", expired while down ")
+                .append(counters.expiredWhileDown.sum()).append('\n');
         return s.toString();
+    }
+
+    /**
+     * {@code lb/connections}: every connection, as {@code ipvsadm -Lc} lists them: protocol,
+     * seconds until it expires, state, source, destination, group and bucket.
+     *
+     * @param groupId only this group's, or -1 for all
+     */
+    public synchronized String listConnections(final int groupId, final long nowMillis) {
+        final List<Connection> list = new ArrayList<>();
+        for (Connection c : table.all()) {
+            if (groupId < 0 || c.key.groupId() == groupId) {
+                list.add(c);
+            }
+        }
+        list.sort(Comparator.comparingInt((Connection c) -> c.key.groupId()).thenComparingInt(c -> c.bucketId)
+                .thenComparing(c -> c.key.describe()));
+        final StringBuilder s = new StringBuilder();
+        for (Connection c : list) {
+            final long left = Math.max(0, c.deadline(timeouts) - nowMillis);
+            s.append(String.format("%s expire %d.%03ds %s group %d bucket %d%s%n", c.key.describe(), left / 1000,
+                    left % 1000, c.state.displayName(), c.key.groupId(), c.bucketId,
+                    c.repliesSeen ? " (replies seen)" : ""));
+        }
+        s.append(list.size()).append(" connection(s)\n");
+        return s.toString();
+    }
+
+    /** The connections a translation result carries, as (group, bucket) pairs: for tests. */
+    public static List<int[]> carried(final XlateResult r) {
+        final List<int[]> out = new ArrayList<>();
+        for (Claim c : r.claims()) {
+            if (c instanceof ConnectionClaim cc) {
+                out.add(new int[] {cc.key().groupId(), cc.bucketId()});
+            }
+        }
+        return out;
     }
 
     @Override

@@ -6,15 +6,15 @@ package io.flowgate.slowpath.lb;
  * overloaded or have weight 0 are never picked; null means none is usable.
  */
 public abstract sealed class Scheduler {
-    /** True if {@code selection_method} names a scheduler ({@link #forMethod} is not null). */
+    /** True if {@code selection_method} keeps connections (a scheduler, or Maglev's table: see {@link SelectGroup}). */
     public static boolean supports(final String method) {
         return switch (method) {
-            case "hprio", "rr", "wrr" -> true;
+            case "hprio", "rr", "wrr", "maglev" -> true;
             default -> false;
         };
     }
 
-    /** The scheduler of a group's {@code selection_method}, or null for the stateless {@code hash}. */
+    /** The scheduler of a group's {@code selection_method}, or null ({@code hash}, and {@code maglev}, which looks up a table). */
     public static Scheduler forMethod(final String method) {
         return switch (method) {
             case "hprio" -> new HighestPriority();

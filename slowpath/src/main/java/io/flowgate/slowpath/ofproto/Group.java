@@ -7,15 +7,24 @@ import java.util.List;
  * {@code select} (one bucket per flow, chosen by the selection method). Immutable.
  *
  * @param selectionMethod for select groups: {@code hash} (default), {@code hprio}, {@code wrr},
- *                        {@code rr}; ignored for the other types
+ *                        {@code rr}, {@code maglev}; ignored for the other types
  * @param hashFields      for {@code hash}: the fields hashed (empty = the 5-tuple)
+ * @param expireNodestConn a connection whose bucket was removed is dropped at its next packet
+ *                        (IPVS's expire_nodest_conn) instead of going on to the removed bucket
  */
-public record Group(int groupId, Type type, String selectionMethod, List<OfField> hashFields, List<Bucket> buckets) {
+public record Group(int groupId, Type type, String selectionMethod, List<OfField> hashFields, List<Bucket> buckets,
+                    boolean expireNodestConn) {
     public enum Type { ALL, SELECT, INDIRECT }
 
     public Group {
         hashFields = List.copyOf(hashFields);
         buckets = List.copyOf(buckets);
+    }
+
+    /** A group without Flowgate's connection properties. */
+    public Group(final int groupId, final Type type, final String selectionMethod, final List<OfField> hashFields,
+                 final List<Bucket> buckets) {
+        this(groupId, type, selectionMethod, hashFields, buckets, false);
     }
 
     @Override
@@ -24,6 +33,9 @@ public record Group(int groupId, Type type, String selectionMethod, List<OfField
                 .append(type.name().toLowerCase(java.util.Locale.ROOT));
         if (type == Type.SELECT && !"hash".equals(selectionMethod)) {
             s.append(",selection_method=").append(selectionMethod);
+        }
+        if (expireNodestConn) {
+            s.append(",expire_nodest_conn=true");
         }
         if (!hashFields.isEmpty()) {
             s.append(",fields(");

@@ -19,6 +19,10 @@ import java.util.Set;
  * Open vSwitch's group syntax ({@code ovs-ofctl add-groups}):
  * {@code group_id=1,type=select,selection_method=hprio,bucket=weight:5,upper_threshold:50,lower_threshold:20,actions=output:2}.
  *
+ * <p>Flowgate adds {@code selection_method=maglev} (consistent hashing every node computes alike)
+ * and the group property {@code expire_nodest_conn=true} (drop a removed bucket's connections at
+ * their next packet, as IPVS's sysctl of that name).
+ *
  * <p>Group properties come first, then one {@code bucket=} per bucket. A bucket's properties are
  * {@code bucket_id:N}, {@code weight:N}, {@code watch_port:N} and Flowgate's connection thresholds
  * for select groups, {@code upper_threshold:N} and {@code lower_threshold:N} (IPVS's u_threshold
@@ -57,6 +61,7 @@ public final class GroupSyntax {
         long groupId = -1;
         Group.Type type = null;
         String method = "hash";
+        boolean expireNodest = false;
         final List<OfField> fields = new ArrayList<>();
         final List<List<Token>> buckets = new ArrayList<>();
         for (Token t : tokens) {
@@ -106,14 +111,19 @@ public final class GroupSyntax {
                     };
                     case "selection_method" -> {
                         method = v.toLowerCase(Locale.ROOT);
-                        if (!Set.of("hash", "hprio", "wrr", "rr", "dp_hash").contains(method)) {
-                            throw new Values.Bad("unknown selection_method \"" + v + "\" (hash, hprio, wrr, rr)");
+                        if (!Set.of("hash", "hprio", "wrr", "rr", "maglev", "dp_hash").contains(method)) {
+                            throw new Values.Bad("unknown selection_method \"" + v + "\" (hash, hprio, wrr, rr, maglev)");
                         }
                         if (method.equals("dp_hash")) {
                             method = "hash";
                         }
                     }
                     case "selection_method_param" -> Values.uint(v, 64, "selection_method_param");
+                    case "expire_nodest_conn" -> expireNodest = switch (v.toLowerCase(Locale.ROOT)) {
+                        case "true", "1" -> true;
+                        case "false", "0" -> false;
+                        default -> throw new Values.Bad("expire_nodest_conn must be true or false, not \"" + v + "\"");
+                    };
                     default -> throw new Values.Bad("unknown group property \"" + t.name('=') + "\"");
                 }
             } catch (Values.Bad e) {
@@ -142,7 +152,7 @@ public final class GroupSyntax {
             throw l.error(1, text.strip(), "indirect group " + groupId + " must have exactly one bucket, not "
                     + parsed.size());
         }
-        return new Group((int) groupId, type, method, fields, parsed);
+        return new Group((int) groupId, type, method, fields, parsed, expireNodest);
     }
 
     private static Bucket bucket(final FlowSyntax.Line l, final List<Token> tokens, final int defaultId)

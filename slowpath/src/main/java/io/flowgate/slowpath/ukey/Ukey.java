@@ -22,7 +22,6 @@ import java.util.List;
 public final class Ukey {
     private static final VarHandle STATE;
     private static final VarHandle OWNER;
-    private static final VarHandle FINISHER;
     private static final UkeyState[] STATES = UkeyState.values();
     /** Walks only as deep as the transition's caller. */
     private static final StackWalker WALKER = StackWalker.getInstance(java.util.Set.of(), 4);
@@ -32,7 +31,6 @@ public final class Ukey {
             final MethodHandles.Lookup l = MethodHandles.lookup();
             STATE = l.findVarHandle(Ukey.class, "state", int.class);
             OWNER = l.findVarHandle(Ukey.class, "owner", Thread.class);
-            FINISHER = l.findVarHandle(Ukey.class, "finisher", Finisher.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -47,8 +45,6 @@ public final class Ukey {
     private volatile int state;
     @SuppressWarnings("unused") // through OWNER
     private volatile Thread owner;
-    @SuppressWarnings("unused") // through FINISHER
-    private volatile Finisher finisher;
     // The last transition, kept unformatted (formatting costs more than the walk).
     private volatile UkeyState lastState = UkeyState.CREATED;
     private volatile Thread lastThread = Thread.currentThread();
@@ -143,42 +139,9 @@ public final class Ukey {
                 lastState = to;
                 if (to == UkeyState.DELETED) {
                     counters.finished.increment();
-                    runFinisher();
                 }
                 return true;
             }
-        }
-    }
-
-    /** Work to do once when a ukey is finished, such as releasing the connection its flow carried. */
-    @FunctionalInterface
-    public interface Finisher {
-        void finished(Ukey ukey);
-    }
-
-    /**
-     * Runs {@code f} once when this ukey reaches DELETED, on the thread that moves it there; at
-     * once if it already has. One finisher per ukey.
-     */
-    public void onFinish(final Finisher f) {
-        if (!FINISHER.compareAndSet(this, null, f)) {
-            throw new IllegalStateException("ukey " + id + " already has a finisher");
-        }
-        if (state() == UkeyState.DELETED) {
-            runFinisher();
-        }
-    }
-
-    /** The finisher waiting for DELETED, or null. */
-    public Finisher finisher() {
-        return (Finisher) FINISHER.getAcquire(this);
-    }
-
-    private void runFinisher() {
-        // Whoever takes it runs it: the DELETED transition, or onFinish arriving after it.
-        final Finisher f = (Finisher) FINISHER.getAndSet(this, (Finisher) null);
-        if (f != null) {
-            f.finished(this);
         }
     }
 

@@ -36,7 +36,7 @@ public final class UkeyMap {
 
     /**
      * What to do, once, when a ukey is finished: the final accounting that must not happen twice
-     * (connection counts, for example). Runs on the finishing thread.
+     * (tests count finishes with it). Runs on the finishing thread.
      */
     public void onFinish(final Consumer<Ukey> action) {
         this.onFinish = action;

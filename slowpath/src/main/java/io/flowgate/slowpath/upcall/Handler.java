@@ -1,6 +1,7 @@
 package io.flowgate.slowpath.upcall;
 
 import io.flowgate.fastpath.action.DpActions;
+import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.fastpath.flow.FlowMask;
 import io.flowgate.fastpath.megaflow.DpFlow;
@@ -135,16 +136,21 @@ public final class Handler implements Agent {
             return;
         }
         DpActions actions = DpActions.DROP;
+        DropReason dropped = null;
+        XlateResult result = null;
         try {
             // The epoch first: a flush that starts after this read stops this set-up from installing.
             final long epoch = udpif.flushEpoch();
-            final XlateResult result = xlate.translate(pipeline.current(), upcall.key());
+            result = xlate.translate(pipeline.current(), upcall.key());
             actions = result.actions();
+            dropped = result.refusal();
             final long now = System.currentTimeMillis();
             // The missed packet's statistics go to the rules now; the datapath flow counts only the
             // packets that hit it (as in OVS).
             Ukey.pushToRules(result.rules(), 1, upcall.frame().length, now);
-            if (registry.size() >= flowLimit.limit()) {
+            if (dropped != null) {
+                counters.refused.increment(); // a select group refused the packet: no flow for it
+            } else if (registry.size() >= flowLimit.limit()) {
                 counters.flowLimitHit.increment();
             } else {
                 final DpFlow flow = new DpFlow(upcall.key(), mask(result), result.actions(), upcall.pmdId(), upcall.rxq(),
@@ -152,13 +158,17 @@ public final class Handler implements Agent {
                 udpif.setUp(flow, upcall.key(), result, epoch, outbox);
             }
         } catch (RuntimeException e) {
-            // The packet is dropped, but answered: its PMD must not wait for it.
+            // The set-up finished its ukey; the packet goes on if it was translated (its flow is
+            // only a cache), else it is dropped and counted. Either way it is answered: its PMD
+            // must not wait for it.
             counters.errors.increment();
             LOG.log(System.Logger.Level.ERROR, roleName() + ": upcall on port " + upcall.inPort() + " failed", e);
-            actions = DpActions.DROP;
+            if (result == null) {
+                dropped = DropReason.UPCALL_FAILED;
+            }
         }
         outbox.send(upcall.pmdId(), new PmdCommand.PacketOut(upcall.inPort(), upcall.rxq(), upcall.hash(),
-                upcall.l3(), upcall.l4(), upcall.key(), upcall.frame(), actions, upcall.timestampNanos(), true));
+                upcall.l3(), upcall.l4(), upcall.key(), upcall.frame(), actions, upcall.timestampNanos(), true, dropped));
     }
 
     private FlowMask mask(final XlateResult result) {

@@ -144,33 +144,41 @@ public final class Udpif {
 
     private void install(final Ukey ukey, final long epoch, final Outbox outbox) {
         final DpFlow flow = ukey.flow();
-        registry.putIfAbsent(flow);
+        boolean sent = false;
         try {
+            registry.putIfAbsent(flow);
             if (flushEpoch.get() != epoch) {
                 // A flush began after the translation: it may not have seen this flow; drop it here.
-                abandon(ukey);
                 counters.flushedBeforeInstall.increment();
                 return;
             }
-            // New connections become real now that a flow carries them (still under the ukey's lock).
-            if (loadBalancer != null) {
-                loadBalancer.commit(ukey);
+            outbox.send(flow.pmdId(), new PmdCommand.Install(flow));
+            sent = true;
+            ukey.transition(UkeyState.INSTALLED);
+            counters.installed.increment();
+        } finally {
+            if (!sent) {
+                abandon(ukey); // flushed, or a failure: nothing may stay registered with a ukey locked for ever
+            } else {
+                ukey.unlock();
             }
-        } catch (RuntimeException e) {
-            abandon(ukey); // nothing may stay registered with a ukey locked for ever
-            throw e;
         }
-        outbox.send(flow.pmdId(), new PmdCommand.Install(flow));
-        ukey.transition(UkeyState.INSTALLED);
-        counters.installed.increment();
-        ukey.unlock();
     }
 
-    /** Undoes a set-up that will not install: the flow leaves the registry, the ukey is finished. */
+    /**
+     * Undoes a set-up that will not install: the flow leaves the registry, the ukey is finished
+     * (once) and unlocked, whatever fails on the way.
+     */
     private void abandon(final Ukey ukey) {
-        registry.remove(ukey.flow());
-        ukeys.finish(ukey);
-        ukey.unlock();
+        try {
+            registry.remove(ukey.flow());
+        } finally {
+            try {
+                ukeys.finish(ukey);
+            } finally {
+                ukey.unlock();
+            }
+        }
     }
 
     /**

@@ -13,6 +13,7 @@ public final class UpcallCounters {
     final LongAdder noPmd = new LongAdder();
     final LongAdder flushedBeforeInstall = new LongAdder();
     final LongAdder errors = new LongAdder();
+    final LongAdder refused = new LongAdder();
     final LongAdder moved = new LongAdder();
 
     /** Upcalls translated. */
@@ -50,9 +51,17 @@ public final class UpcallCounters {
         return flushedBeforeInstall.sum();
     }
 
-    /** Upcalls whose handling failed (the packet was dropped, its PMD told). */
+    /**
+     * Upcalls whose handling threw: no flow stays behind; the packet was forwarded if it had been
+     * translated, else dropped (datapath_drop_upcall_failed); its PMD was told either way.
+     */
     public long errors() {
         return errors.sum();
+    }
+
+    /** Packets a select group refused (connection table full, removed bucket): dropped, no flow installed. */
+    public long refused() {
+        return refused.sum();
     }
 
     /** Upcalls a retiring handler moved to another handler's ring. */

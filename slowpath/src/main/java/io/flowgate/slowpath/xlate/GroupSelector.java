@@ -1,5 +1,6 @@
 package io.flowgate.slowpath.xlate;
 
+import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.slowpath.ofproto.Bucket;
 import io.flowgate.slowpath.ofproto.Group;
 
@@ -7,24 +8,33 @@ import java.util.List;
 
 /**
  * Chooses the bucket of a select group for a packet. Stateless hashing is built into
- * {@link Xlate}; schedulers that keep connection state (hprio, wrr, rr) plug in here.
+ * {@link Xlate}; selection methods that keep connections (hprio, wrr, rr, maglev) plug in here.
  */
 public interface GroupSelector {
-    /**
-     * A choice with state (a new connection on a bucket) that takes effect only if the
-     * translation's flow is installed: the handler commits it then, and nobody else does.
-     */
+    /** What a choice says about the translation's flow beyond its actions (kept in its result). */
     interface Claim {
+        /** Why the packet is dropped and no flow may be installed for it, or null. */
+        default DropReason refusal() {
+            return null;
+        }
+
+        /** Revalidation: the connection the flow carried has ended, so the flow must go (not change). */
+        default boolean ended() {
+            return false;
+        }
     }
 
     /** True if this selector chooses for {@code group}; otherwise {@link Xlate} hashes. */
     boolean handles(Group group);
 
     /**
-     * @param flow   the packet's current flow key (read only)
-     * @param wc     add here every key bit the choice depended on
-     * @param claims add here what must be committed if the flow is installed
-     * @return the chosen bucket, or null to drop ("no usable bucket")
+     * @param version  the pipeline version {@code group} comes from
+     * @param flow     the packet's current flow key (read only)
+     * @param wc       add here every key bit the choice depended on
+     * @param claims   add here what the result must carry (connections, refusals)
+     * @param schedule true for a packet the slow path handles (may start or advance a connection);
+     *                 false for revalidation, which only reads
+     * @return the chosen bucket, or null to drop
      */
-    Bucket select(Group group, long[] flow, long[] wc, List<Claim> claims);
+    Bucket select(Group group, long version, long[] flow, long[] wc, List<Claim> claims, boolean schedule);
 }

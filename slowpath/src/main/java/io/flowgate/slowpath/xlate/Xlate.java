@@ -62,10 +62,24 @@ public final class Xlate {
     }
 
     public XlateResult translate(final Pipeline pipeline, final long[] key, final boolean trace) {
+        return translate(pipeline, key, trace, true);
+    }
+
+    /**
+     * Translates an installed flow's key again (revalidation): select groups read the connections
+     * they keep but schedule none and change none.
+     */
+    public XlateResult retranslate(final Pipeline pipeline, final long[] key) {
+        return translate(pipeline, key, false, false);
+    }
+
+    private XlateResult translate(final Pipeline pipeline, final long[] key, final boolean trace,
+                                  final boolean schedule) {
         // A translating thread reuses its context: handlers and revalidators translate all day,
         // and the garbage would land on the PMDs as collection pauses.
         final Context ctx = trace ? new Context() : contexts.get();
         ctx.reset(pipeline, key, trace);
+        ctx.schedule = schedule;
         try {
             ctx.run();
             return ctx.result();
@@ -96,6 +110,7 @@ public final class Xlate {
         final List<Bucket> buckets = new ArrayList<>();
         final List<GroupSelector.Claim> claims = new ArrayList<>();
         StringBuilder trace;
+        boolean schedule;
         int depth;
         int resubmits;
         int table;
@@ -398,7 +413,7 @@ public final class Xlate {
                 case INDIRECT -> bucket(group.buckets().get(0));
                 case SELECT -> {
                     final Bucket b = selector != null && selector.handles(group)
-                            ? selector.select(group, flow, wc, claims) : hashSelect(group);
+                            ? selector.select(group, pipeline.version(), flow, wc, claims, schedule) : hashSelect(group);
                     if (b == null) {
                         note(" -> no usable bucket in group " + group.groupId() + ": dropped");
                     } else {

@@ -18,7 +18,7 @@ import java.util.List;
  * @param wildcards the bits the decision depended on, as OVS prints them in a trace's
  *                 "Megaflow:" line
  * @param error    why translation failed (actions are then "drop"), or null
- * @param claims   stateful choices (new connections) to commit if the flow is installed
+ * @param claims   what select groups that keep connections said about the flow (see {@link GroupSelector.Claim})
  */
 public record XlateResult(long[] key, long[] wildcards, DpActions actions, List<Rule> rules, List<Bucket> buckets,
                           long pipelineVersion, String error, String trace, List<GroupSelector.Claim> claims) {
@@ -27,6 +27,26 @@ public record XlateResult(long[] key, long[] wildcards, DpActions actions, List<
     public XlateResult(final long[] key, final long[] wildcards, final DpActions actions, final List<Rule> rules,
                        final List<Bucket> buckets, final long pipelineVersion, final String error, final String trace) {
         this(key, wildcards, actions, rules, buckets, pipelineVersion, error, trace, List.of());
+    }
+
+    /** Why the packet is dropped with no flow installed (a select group refused it), or null. */
+    public io.flowgate.fastpath.action.DropReason refusal() {
+        for (GroupSelector.Claim c : claims) {
+            if (c.refusal() != null) {
+                return c.refusal();
+            }
+        }
+        return null;
+    }
+
+    /** Revalidation found that a connection this flow carried has ended: the flow must be deleted. */
+    public boolean connectionEnded() {
+        for (GroupSelector.Claim c : claims) {
+            if (c.ended()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -39,7 +39,7 @@ class SchedulerTest {
         final Backend[] b = backends(new int[] {1, 1}, new int[] {0}, new int[] {1});
         final Scheduler s = Scheduler.forMethod("rr");
         assertEquals(1, s.pick(b).bucketId());
-        b[0].add(false); // bucket 1 reaches its upper threshold of 1
+        b[0].count(null, ConnState.SYN_RECV); // bucket 1 reaches its upper threshold of 1
         assertEquals(3, s.pick(b).bucketId());
         assertEquals(3, s.pick(b).bucketId(), "bucket 1 overloaded, bucket 2 has weight 0");
     }
@@ -48,24 +48,37 @@ class SchedulerTest {
     void withoutALowerThresholdOverloadClearsBelowThreeQuartersOfTheUpper() {
         final Backend b = backends(new int[] {1, 8})[0];
         for (int i = 0; i < 8; i++) {
-            b.add(i % 2 == 0);
+            b.count(null, i % 2 == 0 ? ConnState.ESTABLISHED : ConnState.SYN_RECV);
         }
         assertTrue(b.overloaded());
-        b.remove(true); // 7
-        b.remove(false); // 6 = 3/4 of 8: not below
+        b.count(ConnState.ESTABLISHED, null); // 7
+        b.count(ConnState.SYN_RECV, null); // 6 = 3/4 of 8: not below
         assertTrue(b.overloaded());
-        b.remove(true); // 5
+        b.count(ConnState.ESTABLISHED, null); // 5
         assertFalse(b.overloaded());
     }
 
     @Test
     void allOverloadedMeansNoBucket() {
         final Backend[] b = backends(new int[] {2, 1}, new int[] {1, 1});
-        b[0].add(false);
-        b[1].add(true);
+        b[0].count(null, ConnState.SYN_RECV);
+        b[1].count(null, ConnState.ESTABLISHED);
         assertNull(Scheduler.forMethod("hprio").pick(b));
         assertNull(Scheduler.forMethod("rr").pick(b));
         assertNull(Scheduler.forMethod("wrr").pick(b));
         assertNull(Scheduler.forMethod("hash"), "hash is stateless: Xlate's own");
+    }
+
+    @Test
+    void countsNeverGoBelowZeroQuietly() {
+        final Backend b = backends(new int[] {1})[0];
+        b.count(null, ConnState.ESTABLISHED);
+        b.count(ConnState.ESTABLISHED, ConnState.FIN_WAIT);
+        assertEquals(0, b.active());
+        assertEquals(1, b.inactive());
+        b.count(ConnState.FIN_WAIT, null);
+        // A release with nothing to release is a bug to see, not a count to clamp.
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> b.count(ConnState.FIN_WAIT, null));
     }
 }

@@ -109,7 +109,7 @@ class SyntaxErrorsTest {
             Arguments.of("group_id=1,type=select,bucket=weight:5,upper_threshold:10,lower_threshold:20,output:1", 31,
                     "weight:5", "lower_threshold 20 is above upper_threshold 10"),
             Arguments.of("group_id=1,type=select,selection_method=magic,bucket=output:1", 24, "selection_method=magic",
-                    "unknown selection_method \"magic\" (hash, hprio, wrr, rr)"),
+                    "unknown selection_method \"magic\" (hash, hprio, wrr, rr, maglev)"),
             Arguments.of("group_id=1,type=all,bucket=mod_dl_src:zz,output:1", 28, "mod_dl_src:zz",
                     "\"zz\" is not an Ethernet address (mod_dl_src takes xx:xx:xx:xx:xx:xx)"),
             Arguments.of("group_id=1,type=all,bucket=goto_table:3", 28, "goto_table:3",
