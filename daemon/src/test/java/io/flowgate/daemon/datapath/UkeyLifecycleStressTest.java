@@ -15,7 +15,10 @@ import io.flowgate.revalidator.RevalidatorSettings;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.lb.ConnTimeouts;
+import io.flowgate.slowpath.lb.LoadBalancer;
 import io.flowgate.slowpath.syntax.FlowSyntax;
+import io.flowgate.slowpath.syntax.GroupSyntax;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.ukey.UkeyState;
 
@@ -34,7 +37,13 @@ import org.junit.jupiter.api.Test;
  * Everything at once, for a minute (longer with {@code -Dflowgate.stress.seconds=N}): 2 PMDs on
  * four ring ports, 2 handlers, 2 revalidators with a 1 s max-idle; traffic over 50,000 flows
  * whose population keeps changing, so flows are set up and expire all the time; a rule replaced
- * or a narrowing rule added or removed every 100 ms. At the end, exactly: every packet received
+ * or a narrowing rule added or removed every 100 ms. Among the traffic, TCP connections that open,
+ * carry data, close and open again through the seed's hprio select group (three weight-5 buckets
+ * with thresholds 50/20, a weight-1 spill-over), whose buckets are removed and added back as the
+ * rules change, with short connection timeouts so that connections end all the time.
+ *
+ * <p>Every 100 ms: each bucket's counts equal its entries in the connection table, and no bucket
+ * holds more connections than its upper threshold. At the end, exactly: every packet received
  * was sent or dropped for a counted reason; the statistics of all rules ever installed add up to
  * the packets classified; every ukey is live or was finished once; nothing moved backwards.
  */
@@ -42,6 +51,8 @@ class UkeyLifecycleStressTest {
     private static final int PORTS = 4;
     private static final int FLOWS = 50_000;
     private static final long SECONDS = Long.getLong("flowgate.stress.seconds", 60);
+    private static final int UPPER = 50;
+    private static final int CONNECTIONS_PER_PORT = 300;
 
     /**
      * A host table that makes megaflows fine-grained (1,024 /32 source rules per port: prefix
@@ -61,9 +72,24 @@ class UkeyLifecycleStressTest {
         return s.toString();
     }
 
+    /** The seed's hprio group, with buckets taken out and put back as the generations go. */
+    private static String group(final int generation) {
+        final StringBuilder s = new StringBuilder("group_id=1,type=select,selection_method=hprio");
+        for (int b = 1; b <= 3; b++) {
+            if (!(generation % 4 == 1 && b == 2)) {
+                s.append(",bucket=bucket_id:").append(b).append(",weight:5,upper_threshold:").append(UPPER)
+                        .append(",lower_threshold:20,actions=output:").append(b);
+            }
+        }
+        if (generation % 4 != 2) {
+            s.append(",bucket=bucket_id:4,weight:1,actions=output:4");
+        }
+        return s.toString();
+    }
+
     /** Generation g's routing: one port's rules move every 100 ms; a narrowing drop rule comes and goes. */
     private static String routingRules(final int generation) {
-        final StringBuilder s = new StringBuilder();
+        final StringBuilder s = new StringBuilder("priority=10,tcp,actions=group:1\n");
         for (int p = 1; p <= PORTS; p++) {
             final int shift = p == 1 + generation % PORTS ? generation : 0;
             // Output to the input port is dropped, as OpenFlow says.
@@ -102,9 +128,15 @@ class UkeyLifecycleStressTest {
             for (Port p : dp.ports()) {
                 ring[p.number()] = (RingPort) p;
             }
+            // Connections end within a second or two of their last packet, so counts go up and down.
+            dp.loadBalancer().timeouts(ConnTimeouts.defaults().with(
+                    "tcp=2,tcpfin=0.5,time_wait=0.5,close=0.2,close_wait=0.5,last_ack=0.5,syn_recv=1,none=0.2"));
             dp.start();
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
-            final CountDownLatch stopped = new CountDownLatch(PORTS + 2);
+            final CountDownLatch stopped = new CountDownLatch(PORTS + 3);
+            final ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+            final LongAdder checks = new LongAdder();
+            final int[] peak = new int[5];
             final List<Thread> threads = new ArrayList<>();
             for (int p = 1; p <= PORTS; p++) {
                 final int port = p;
@@ -119,6 +151,22 @@ class UkeyLifecycleStressTest {
                         ring[p].drainTransmitted(f -> { }, Integer.MAX_VALUE);
                     }
                     Thread.onSpinWait();
+                }
+                stopped.countDown();
+            }));
+            threads.add(Thread.ofPlatform().name("connection-checker").start(() -> {
+                final LoadBalancer lb = dp.loadBalancer();
+                while (System.nanoTime() < end) {
+                    sleep(100);
+                    problems.addAll(lb.countMismatches());
+                    for (int b = 1; b <= 3; b++) {
+                        final int[] c = lb.connections(1, b);
+                        peak[b] = Math.max(peak[b], c[0] + c[1]);
+                        if (c[0] + c[1] > UPPER) {
+                            problems.add("bucket " + b + " holds " + (c[0] + c[1]) + " connections, above " + UPPER);
+                        }
+                    }
+                    checks.increment();
                 }
                 stopped.countDown();
             }));
@@ -154,7 +202,14 @@ class UkeyLifecycleStressTest {
                             + " %,d live, %,d rule generations, revalidator %s%n", SECONDS, rx,
                     t.get(PmdCounter.MISSES), t.get(PmdCounter.LOST_UPCALLS), ukeys.counters().created(),
                     ukeys.counters().finished(), ukeys.size(), generation.get(), dp.revalidators().counters());
+            System.out.printf("connections: %d checks, bucket peaks %d/%d/%d, %s", checks.sum(), peak[1], peak[2],
+                    peak[3], dp.loadBalancer().show());
             assertTrue(rx > 100_000, "enough traffic to mean something: " + rx);
+            assertTrue(checks.sum() >= SECONDS * 5, "checked every 100 ms or so: " + checks.sum());
+            assertEquals(List.of(), List.copyOf(problems), "counts = entries, thresholds held, at every check");
+            assertEquals(List.of(), dp.loadBalancer().countMismatches());
+            assertTrue(dp.loadBalancer().counters().scheduled.sum() > 1000, "connections came and went");
+            assertTrue(dp.loadBalancer().counters().expired.sum() > 1000, "and ended");
             assertEquals(rx, t.get(PmdCounter.TX_PACKETS) + t.drops(), "packets in = packets out + counted drops");
             long rulePackets = 0;
             for (Rule r : everyRule) {
@@ -186,8 +241,10 @@ class UkeyLifecycleStressTest {
     private static void applyRules(final RulePipeline pipeline, final ConcurrentLinkedQueue<Rule> every, final int gen) {
         try {
             final List<Rule> rules = FlowSyntax.parseFlows("routing", routingRules(gen), System.currentTimeMillis());
+            final var g = GroupSyntax.parseGroup("stress", 1, group(gen));
             every.addAll(rules);
             pipeline.apply(e -> {
+                e.putGroup(g);
                 for (Rule r : e.rules()) {
                     if (r.priority() != 3) {
                         e.deleteRule(r);
@@ -212,7 +269,34 @@ class UkeyLifecycleStressTest {
             tuple[i] = r.nextInt();
         }
         long sent = 0;
+        // TCP connections through the select group: each slot opens (SYN), sends data (ACKs),
+        // closes (FIN, then its last ACK) or resets, then opens again with a new source port.
+        final int[] step = new int[CONNECTIONS_PER_PORT];
+        final int[] sport = new int[CONNECTIONS_PER_PORT];
+        for (int c = 0; c < CONNECTIONS_PER_PORT; c++) {
+            sport[c] = 10_000 + c;
+        }
         while (System.nanoTime() < end) {
+            if ((sent & 3) == 0) {
+                final int c = r.nextInt(CONNECTIONS_PER_PORT);
+                final int flags = switch (step[c]) {
+                    case 0 -> 0x02;
+                    case 6 -> r.nextInt(8) == 0 ? 0x04 : 0x11;
+                    default -> 0x10;
+                };
+                final byte[] f = PacketBuilder.eth().ipv4("172.16." + number + "." + (c & 0xFF), "192.168.9.1")
+                        .tcp(sport[c], 80, flags).build();
+                if (!port.inject(f)) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                sent++;
+                if (++step[c] > 7 || flags == 0x04) {
+                    step[c] = 0;
+                    sport[c] = 10_000 + (sport[c] - 10_000 + CONNECTIONS_PER_PORT) % 50_000;
+                }
+                continue;
+            }
             final int i = r.nextInt(n);
             if ((sent & 63) == 0) {
                 tuple[r.nextInt(n)] = r.nextInt(); // churn
