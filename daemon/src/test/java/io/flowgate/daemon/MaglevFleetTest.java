@@ -1,0 +1,126 @@
+package io.flowgate.daemon;
+
+import io.flowgate.daemon.testing.Daemon;
+import io.flowgate.fastpath.pcap.PacketReader;
+import io.flowgate.fastpath.pcap.PcapWriter;
+import io.flowgate.fastpath.testing.PacketBuilder;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A fleet that agrees without sharing state: two {@code flowgate run} processes given the same
+ * Maglev group (10 backends, weights 1 to 3), each receiving the same 100,000 new connections,
+ * send every one to the same backend; and the backends' shares follow their weights.
+ */
+class MaglevFleetTest {
+    private static final int TUPLES = 100_000;
+    private static final int BACKENDS = 10;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(300)
+    void twoNodesAgreeOnEveryConnectionsBackend() throws Exception {
+        final Path flows = Files.writeString(dir.resolve("fleet.flows"),
+                "priority=10,tcp,in_port=1,tp_dst=443,actions=group:7\n");
+        final StringBuilder group = new StringBuilder("group_id=7,type=select,selection_method=maglev");
+        int weights = 0;
+        for (int b = 1; b <= BACKENDS; b++) {
+            group.append(",bucket=bucket_id:").append(b).append(",weight:").append(weight(b))
+                    .append(",actions=output:").append(b + 1);
+            weights += weight(b);
+        }
+        final Path groups = Files.writeString(dir.resolve("fleet.groups"), group + "\n");
+        final SplittableRandom r = new SplittableRandom(42);
+        final List<byte[]> syns = new ArrayList<>(TUPLES);
+        for (int i = 0; i < TUPLES; i++) {
+            final int src = r.nextInt();
+            syns.add(PacketBuilder.eth().ipv4("10." + (src >>> 16 & 0xFF) + "." + (src >>> 8 & 0xFF) + "." + (src & 0xFF),
+                    "203.0.113." + (1 + r.nextInt(4))).tcp(1024 + r.nextInt(60_000), 443, 0x02).build());
+        }
+        final Path in = dir.resolve("syn.pcap");
+        try (PcapWriter w = PcapWriter.create(in); Arena arena = Arena.ofConfined()) {
+            final MemorySegment buf = arena.allocate(2048);
+            for (byte[] f : syns) {
+                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+                w.write(0, buf, 0, f.length, f.length);
+            }
+        }
+        final Map<String, Integer> a = node("a", flows, groups, in);
+        final Map<String, Integer> b = node("b", flows, groups, in);
+        assertEquals(a.size(), b.size());
+        int agree = 0;
+        final int[] share = new int[BACKENDS + 2];
+        for (Map.Entry<String, Integer> e : a.entrySet()) {
+            if (e.getValue().equals(b.get(e.getKey()))) {
+                agree++;
+            }
+            share[e.getValue()]++;
+        }
+        System.out.printf("maglev fleet: %d of %d 5-tuples on the same backend on both nodes%n", agree, a.size());
+        assertTrue(a.size() >= TUPLES * 99 / 100, "(nearly) all distinct 5-tuples forwarded: " + a.size());
+        assertEquals(a.size(), agree, "both nodes chose the same backend for every 5-tuple");
+        for (int bk = 1; bk <= BACKENDS; bk++) {
+            final double expected = (double) weight(bk) / weights;
+            final double got = (double) share[bk + 1] / a.size();
+            System.out.printf("  backend %d weight %d: %.4f of connections (weight share %.4f)%n", bk, weight(bk), got,
+                    expected);
+            assertTrue(Math.abs(got - expected) < 0.02, "backend " + bk + ": " + got + " vs " + expected);
+        }
+    }
+
+    private static int weight(final int bucket) {
+        return 1 + bucket % 3;
+    }
+
+    /** Runs one node over the capture; returns each 5-tuple's output port. */
+    private Map<String, Integer> node(final String name, final Path flows, final Path groups, final Path in)
+            throws Exception {
+        final List<String> args = new ArrayList<>(List.of("run", "--rundir", dir.resolve(name).toString(),
+                "--flows", flows.toString(), "--groups", groups.toString(), "--pmd-idle", "backoff",
+                "--port", "1=pcap:in=" + in + ",pps=25000")); // paced: every SYN is a miss
+        for (int b = 1; b <= BACKENDS; b++) {
+            args.add("--port");
+            args.add((b + 1) + "=pcap:out=" + dir.resolve(name + "-" + (b + 1) + ".pcap"));
+        }
+        try (Daemon d = Daemon.start(args.toArray(new String[0]))) {
+            d.awaitErr(l -> l.contains("pcap inputs replayed"), 120, TimeUnit.SECONDS);
+            d.process().destroy(); // SIGTERM: outputs are closed in order
+            assertTrue(d.process().waitFor(60, TimeUnit.SECONDS));
+        }
+        final Map<String, Integer> portOf = new HashMap<>();
+        for (int port = 2; port <= BACKENDS + 1; port++) {
+            try (PacketReader r = PacketReader.open(dir.resolve(name + "-" + port + ".pcap"));
+                 Arena arena = Arena.ofConfined()) {
+                final MemorySegment buf = arena.allocate(65536);
+                while (r.next()) {
+                    r.copyTo(buf, 0);
+                    final ByteBuffer p = ByteBuffer.wrap(buf.asSlice(0, r.capturedLength()).toArray(ValueLayout.JAVA_BYTE));
+                    final String tuple = p.getInt(26) + ":" + p.getInt(30) + ":" + (p.getShort(34) & 0xFFFF);
+                    portOf.put(tuple, port);
+                }
+            }
+        }
+        return portOf;
+    }
+}
