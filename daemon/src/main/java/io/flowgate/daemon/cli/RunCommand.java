@@ -67,7 +67,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--port", paramLabel = "N=SPEC",
             description = "port N: dpdk:DEVARGS (a PCI address or a vdev such as net_af_packet0,iface=eth1),"
-                    + " pcap:in=FILE[,out=FILE] or ring:NAME (repeatable; replaces port.N of the config)")
+                    + " pcap:in=FILE[,out=FILE], ring:NAME or dummy:NAME[,tx_pcap=FILE] (fed by netdev-dummy/receive;"
+                    + " repeatable; replaces port.N of the config)")
     List<String> ports = new ArrayList<>();
 
     @Option(names = "--flows", paramLabel = "FILE", description = "rules (ovs-ofctl flows-file syntax)")

@@ -34,6 +34,7 @@ public final class ControlSocket implements AutoCloseable {
         UpcallCommands.register(commands, dp);
         OfctlCommands.register(commands, dp);
         ConfigCommands.register(commands, dp);
+        NetdevDummyCommands.register(commands, dp);
         server = new UnixctlServer(rundir.resolve("flowgate." + ProcessHandle.current().pid() + ".ctl"), commands, group);
         coverage.add("unixctl_received", server::served);
         coverage.add("unixctl_refused", server::refused);

@@ -147,6 +147,8 @@ public final class Datapath implements AutoCloseable {
                             spec.path("out", config.base()), clock, pmdSlots, spec.passes(),
                             Long.parseLong(spec.option("pps", "0")));
                     case "ring" -> new RingPort(spec.number(), spec.value(), RING_BYTES, pmdSlots);
+                    case "dummy" -> new io.flowgate.fastpath.port.DummyPort(spec.number(), spec.value(),
+                            spec.path("tx_pcap", config.base()), pmdSlots);
                     case "dpdk" -> {
                         final DatapathConfig.Dpdk d = config.dpdk();
                         final long expected = config.ordered() ? d.expected().getOrDefault(spec.number(), 0L) : -1;

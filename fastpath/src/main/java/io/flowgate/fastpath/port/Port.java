@@ -19,7 +19,7 @@ public interface Port extends AutoCloseable {
     /** The spec the port was made from, e.g. {@code pcap:in=a.pcap,out=b.pcap}. */
     String spec();
 
-    /** The port type as dpctl/show prints it ("pcap", "ring", "dpdk"). */
+    /** The port type as dpctl/show prints it ("pcap", "ring", "dpdk", "dummy"). */
     String type();
 
     /** The port's name, as dpctl/show and dump-flows -m print it. */

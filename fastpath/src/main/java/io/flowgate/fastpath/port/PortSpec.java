@@ -7,11 +7,13 @@ import java.util.Map;
 
 /**
  * A port specification as written on the command line or in a configuration file:
- * {@code pcap:in=FILE[,out=FILE][,loop=N|true][,pps=N]}, {@code ring:NAME}, {@code dpdk:DEVARGS}.
+ * {@code pcap:in=FILE[,out=FILE][,loop=N|true][,pps=N]}, {@code ring:NAME}, {@code dpdk:DEVARGS},
+ * {@code dummy:NAME[,tx_pcap=FILE]}.
  *
- * @param kind    pcap, ring or dpdk
- * @param options the comma-separated key=value options (pcap), or the single value (ring name,
- *                DPDK device arguments, under the key "")
+ * @param kind    pcap, ring, dpdk or dummy
+ * @param options the comma-separated key=value options (pcap, dummy), or the single value (ring
+ *                name, DPDK device arguments, under the key ""); a dummy port's name is under ""
+ *                too
  */
 public record PortSpec(int number, String kind, Map<String, String> options, String text) {
     /** Parses {@code N=SPEC} (the --port form). */
@@ -36,7 +38,7 @@ public record PortSpec(int number, String kind, Map<String, String> options, Str
         }
         final int colon = spec.indexOf(':');
         if (colon <= 0) {
-            throw new PortException("port " + number + ": \"" + spec + "\" has no kind (pcap:, ring: or dpdk:)");
+            throw new PortException("port " + number + ": \"" + spec + "\" has no kind (pcap:, ring:, dpdk: or dummy:)");
         }
         final String kind = spec.substring(0, colon).toLowerCase(Locale.ROOT);
         final String rest = spec.substring(colon + 1);
@@ -92,10 +94,55 @@ public record PortSpec(int number, String kind, Map<String, String> options, Str
                 }
                 options.put("", rest.strip());
             }
+            case "dummy" -> dummy(number, rest, options);
             default -> throw new PortException("port " + number + ": unknown port kind \"" + kind
-                    + "\" (pcap, ring, dpdk)");
+                    + "\" (pcap, ring, dpdk, dummy)");
         }
         return new PortSpec(number, kind, Map.copyOf(options), spec);
+    }
+
+    /**
+     * {@code dummy:NAME[,tx_pcap=FILE]}. The name is how netdev-dummy/receive and listings name the
+     * port; it may not look like a port number, which the command also accepts.
+     */
+    private static void dummy(final int number, final String rest, final Map<String, String> options)
+            throws PortException {
+        final String[] parts = rest.split(",", -1);
+        final String name = parts[0].strip();
+        if (name.isEmpty() || name.contains("=")) {
+            throw new PortException("port " + number + ": dummy port needs a name first, as in dummy:p1 or"
+                    + " dummy:p2,tx_pcap=p2.pcap");
+        }
+        if (!name.matches("[A-Za-z0-9_.:-]+")) {
+            throw new PortException("port " + number + ": dummy port name \"" + name + "\" may hold only letters,"
+                    + " digits and _ . : -");
+        }
+        if (name.matches("[0-9]+")) {
+            throw new PortException("port " + number + ": dummy port name \"" + name + "\" is a number; it would be"
+                    + " taken for a port number");
+        }
+        options.put("", name);
+        for (int i = 1; i < parts.length; i++) {
+            final String part = parts[i];
+            if (part.isBlank()) {
+                continue;
+            }
+            final int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new PortException("port " + number + ": dummy option \"" + part.strip() + "\" is not KEY=VALUE");
+            }
+            final String key = part.substring(0, eq).strip();
+            final String value = part.substring(eq + 1).strip();
+            if (!key.equals("tx_pcap")) {
+                throw new PortException("port " + number + ": unknown dummy option \"" + key + "\" (tx_pcap)");
+            }
+            if (value.isEmpty()) {
+                throw new PortException("port " + number + ": tx_pcap needs a file name, as in tx_pcap=p2.pcap");
+            }
+            if (options.put(key, value) != null) {
+                throw new PortException("port " + number + ": dummy option \"" + key + "\" given twice");
+            }
+        }
     }
 
     public Path path(final String option, final Path base) {
@@ -112,7 +159,18 @@ public record PortSpec(int number, String kind, Map<String, String> options, Str
      * a configuration file, whose names are relative to the file).
      */
     public PortSpec resolve(final Path base) {
-        if (!kind.equals("pcap") || base == null) {
+        if (base == null) {
+            return this;
+        }
+        if (kind.equals("dummy")) {
+            if (!options.containsKey("tx_pcap")) {
+                return this;
+            }
+            final String file = path("tx_pcap", base).toString();
+            return new PortSpec(number, kind, Map.of("", value(), "tx_pcap", file),
+                    "dummy:" + value() + ",tx_pcap=" + file);
+        }
+        if (!kind.equals("pcap")) {
             return this;
         }
         final Map<String, String> resolved = new LinkedHashMap<>();
