@@ -42,6 +42,7 @@ final class OfctlCommands {
         u.register("ofctl/dump-flows", "", 0, 0, args -> c.dumpFlows());
         u.register("ofctl/replace-flows", "file", 1, 1, c::replaceFlows);
         u.register("ofctl/add-group", "group", 1, 1, c::addGroup);
+        u.register("ofctl/mod-group", "group", 1, 1, c::modGroup);
         u.register("ofctl/del-groups", "[group_id=N]", 0, 1, c::delGroups);
         u.register("ofctl/dump-groups", "", 0, 0, args -> c.dumpGroups());
         u.register("ofproto/trace", "[flowgate] flow", 1, 2, c::trace);
@@ -150,6 +151,26 @@ final class OfctlCommands {
             throw new CommandException(e.getMessage());
         }
         change(e -> e.addGroup(g));
+        return "";
+    }
+
+    /**
+     * As ovs-ofctl mod-group: replaces an existing group's type and buckets at once (select groups
+     * keep their connections, by bucket id: see docs/load-balancing.md).
+     */
+    private String modGroup(final List<String> args) throws CommandException {
+        final Group g;
+        try {
+            g = GroupSyntax.parseGroup("ofctl/mod-group", 1, args.getFirst());
+        } catch (SyntaxException e) {
+            throw new CommandException(e.getMessage());
+        }
+        change(e -> {
+            if (!e.base().groups().containsKey(g.groupId())) {
+                throw new CommandException("group " + g.groupId() + " does not exist (OFPGMFC_UNKNOWN_GROUP)");
+            }
+            e.putGroup(g);
+        });
         return "";
     }
 

@@ -36,6 +36,8 @@ public final class ConnectionTable implements AutoCloseable {
     private final ChronicleMap<byte[], byte[]> store;
     private final Path file;
     private final Path movedAside;
+    private long writeFailures;
+    private long lastFailureLogMillis;
 
     private ConnectionTable(final long capacity, final ChronicleMap<byte[], byte[]> store, final Path file,
                             final Path movedAside) {
@@ -145,20 +147,47 @@ public final class ConnectionTable implements AutoCloseable {
         write(c);
     }
 
-    /** Writes a connection's changed state through to the file. */
+    /**
+     * Writes a connection's changed state through to the file. A write that fails (a full or
+     * broken file) is counted and logged, and forwarding goes on: the connection is kept in
+     * memory, and only a restart would lose it.
+     */
     void write(final Connection c) {
         c.persistedLastSeen = c.lastSeenMillis;
         if (store != null) {
             final byte[] v = ByteBuffer.allocate(VALUE_BYTES).putInt(c.bucketId).put((byte) c.state.ordinal())
                     .put((byte) (c.repliesSeen ? REPLIES_SEEN : 0)).putShort((short) 0).putLong(c.lastSeenMillis).array();
-            store.put(c.key.toBytes(), v);
+            try {
+                store.put(c.key.toBytes(), v);
+            } catch (RuntimeException e) {
+                failed("writing", e);
+            }
         }
     }
 
     void remove(final Connection c) {
         if (connections.remove(c.key, c) && store != null) {
-            store.remove(c.key.toBytes());
+            try {
+                store.remove(c.key.toBytes());
+            } catch (RuntimeException e) {
+                failed("removing", e);
+            }
         }
+    }
+
+    private void failed(final String what, final RuntimeException e) {
+        writeFailures++;
+        final long now = System.currentTimeMillis();
+        if (now - lastFailureLogMillis > 60_000) {
+            lastFailureLogMillis = now;
+            LOG.log(System.Logger.Level.ERROR, "connection table " + file + ": " + what + " a connection failed ("
+                    + writeFailures + " failure(s) so far); connections are kept in memory", e);
+        }
+    }
+
+    /** Writes to the file that failed (the connections are in memory, not in the file). */
+    public long writeFailures() {
+        return writeFailures;
     }
 
     public int size() {

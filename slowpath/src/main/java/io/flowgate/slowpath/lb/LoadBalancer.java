@@ -451,7 +451,8 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
             }
         });
         s.append("connections in table: ").append(table.size()).append(" of ").append(table.capacity())
-                .append(table.persistent() ? " (persistent)" : " (in memory)").append('\n');
+                .append(table.persistent() ? " (persistent" + (table.writeFailures() > 0 ? ", " + table.writeFailures()
+                        + " failed writes" : "") + ")" : " (in memory)").append('\n');
         s.append(timeouts.summary()).append('\n');
         s.append("scheduled ").append(counters.scheduled.sum()).append(", kept ").append(counters.kept.sum())
                 .append(", replies ").append(counters.replies.sum())
