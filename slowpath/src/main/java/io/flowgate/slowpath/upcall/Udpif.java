@@ -129,7 +129,17 @@ public final class Udpif {
     public UkeyMap.Claim setUp(final DpFlow flow, final long[] key, final XlateResult result, final long epoch,
                                final Outbox outbox) {
         final Ukey ukey = new Ukey(flow, key, result, ukeys.counters());
-        final UkeyMap.Claim claim = ukeys.claim(ukey);
+        final UkeyMap.Claim claim;
+        try {
+            claim = ukeys.claim(ukey);
+        } catch (RuntimeException e) {
+            // Failed on the way (finishing a replaced ukey, say): the candidate may be in the map
+            // already. Still ours, it is finished and unlocked here; discarded, it needs nothing.
+            if (ukey.heldByCurrentThread()) {
+                abandon(ukey);
+            }
+            throw e;
+        }
         switch (claim) {
             case INSERTED -> install(ukey, epoch, outbox);
             case REPLACED -> {
