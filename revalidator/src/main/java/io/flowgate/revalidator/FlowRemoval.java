@@ -87,22 +87,41 @@ public final class FlowRemoval {
                 return false;
             }
         }
+        // Every ukey is taken through to the end whatever fails on the way (a ukey left locked
+        // would never be revalidated again); the first failure is reported once all are done.
+        RuntimeException failure = null;
         for (Ukey u : ukeys) {
-            u.pushStats();
-            registry.remove(u.flow());
-            u.transition(UkeyState.REMOVED);
+            failure = step(failure, u::pushStats);
+            failure = step(failure, () -> registry.remove(u.flow()));
+            failure = step(failure, () -> u.transition(UkeyState.REMOVED));
             u.unlock();
             if (finish) {
-                map.finish(u);
+                failure = step(failure, () -> map.finish(u));
             }
         }
         for (DpFlow f : orphans) {
-            registry.remove(f);
+            failure = step(failure, () -> registry.remove(f));
         }
         ukeys.clear();
         orphans.clear();
         finish = false;
+        if (failure != null) {
+            throw failure;
+        }
         return true;
+    }
+
+    private static RuntimeException step(final RuntimeException failed, final Runnable step) {
+        try {
+            step.run();
+            return failed;
+        } catch (RuntimeException e) {
+            if (failed != null) {
+                failed.addSuppressed(e);
+                return failed;
+            }
+            return e;
+        }
     }
 
     /** What it waits for: the flows not yet acknowledged, by PMD (diagnostics). */

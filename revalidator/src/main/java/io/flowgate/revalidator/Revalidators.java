@@ -265,9 +265,18 @@ public final class Revalidators implements AutoCloseable {
         return removal;
     }
 
-    /** Completes a started removal if the PMDs have acknowledged it. */
+    /**
+     * Completes a started removal if the PMDs have acknowledged it. A failure on the way is
+     * counted; the removal is complete all the same (every ukey in it was unlocked).
+     */
     boolean complete(final FlowRemoval removal) {
-        return removal.tryComplete(registry, ukeys);
+        try {
+            return removal.tryComplete(registry, ukeys);
+        } catch (RuntimeException e) {
+            errors.increment();
+            LOG.log(System.Logger.Level.ERROR, "revalidator: completing a flow removal", e);
+            return true;
+        }
     }
 
     /** The whole dump phase on the calling thread, stepping {@code step} (the PMDs) while removals wait. */

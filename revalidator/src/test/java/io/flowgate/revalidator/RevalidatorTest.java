@@ -111,6 +111,44 @@ class RevalidatorTest {
     }
 
     @Test
+    void aFailureWhileFinishingRemovedUkeysIsCountedAndRoundsGoOn() throws Exception {
+        try (Rig rig = new Rig(RevalidatorSettings.DEFAULTS,
+                "priority=1,udp,tp_dst=53,actions=output:2\npriority=1,udp,tp_dst=54,actions=output:3")) {
+            rig.send(Rig.udp(53), 1);
+            rig.send(Rig.udp(54), 1);
+            rig.settle();
+            final List<Ukey> both = new java.util.ArrayList<>();
+            for (int s = 0; s < rig.ukeys.shardCount(); s++) {
+                rig.ukeys.forEachInShard(s, both::add);
+            }
+            assertEquals(2, both.size());
+            for (Ukey u : both) {
+                rig.registry.remove(u.flow()); // the dump no longer sees them: stale after 4 rounds
+            }
+            final int[] faults = {1};
+            rig.ukeys.onFinish(u -> {
+                if (faults[0]-- > 0) {
+                    throw new IllegalStateException("injected: finishing failed");
+                }
+            });
+            for (int round = 1; round <= 4; round++) {
+                rig.round(); // the 4th deletes both in one removal; finishing the first throws
+            }
+            assertEquals(1, rig.revalidators.counters().errors(), "the failure is counted");
+            for (Ukey u : both) {
+                assertEquals(UkeyState.DELETED, u.state(), "finished in spite of the failure: " + u);
+                assertTrue(!u.isLocked(), "and unlocked: " + u);
+            }
+            assertEquals(0, rig.ukeys.size());
+            rig.send(Rig.udp(53), 1);
+            rig.settle();
+            rig.round();
+            assertEquals(UkeyState.INSTALLED, rig.onlyUkey().state(), "later rounds run as before");
+            assertEquals(1, rig.revalidators.counters().errors());
+        }
+    }
+
+    @Test
     void aboveTheFlowLimitMissesAreForwardedButInstallNothing() throws Exception {
         try (Rig rig = new Rig(RevalidatorSettings.DEFAULTS, "priority=1,udp,tp_dst=53,actions=output:2\n"
                 + "priority=1,udp,tp_dst=54,actions=output:2")) {
