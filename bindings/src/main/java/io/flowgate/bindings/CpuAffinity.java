@@ -134,6 +134,23 @@ public final class CpuAffinity {
         return cpus;
     }
 
+    /** {@code cpus} as a CPU list, the form {@link #parseList} reads: {@code 0-3,6}. */
+    public static String toList(final BitSet cpus) {
+        final StringBuilder s = new StringBuilder();
+        for (int a = cpus.nextSetBit(0); a >= 0; ) {
+            final int b = cpus.nextClearBit(a) - 1;
+            if (!s.isEmpty()) {
+                s.append(',');
+            }
+            s.append(a);
+            if (b > a) {
+                s.append('-').append(b);
+            }
+            a = cpus.nextSetBit(b + 1);
+        }
+        return s.toString();
+    }
+
     /** A CPU set as a mask in OVS's form: "0x6". */
     public static String toMask(final BitSet cpus) {
         final StringBuilder s = new StringBuilder();
