@@ -18,6 +18,7 @@ import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.revalidator.RevalidatorSettings;
 import io.flowgate.slowpath.lb.ConnTimeouts;
+import io.flowgate.revalidator.estimator.EstimatorSettings;
 import io.flowgate.slowpath.lb.ConnectionTable;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.RulePipeline;
@@ -53,7 +54,7 @@ final class RunCommand implements Callable<Integer> {
             "max-idle", "flow-limit", "emc-insert-inv-prob", "prefixes", "vlan-limit", "pmd-idle", "pmd-cpus",
             "control-group", "log-file", "dpdk-args", "mbufs", "state-dir", "n-handler-threads",
             "n-revalidator-threads", "pmd-cpu-mask", "pmd-rxq-assign", "pmd-rxq-isolate", "lb-timeouts",
-            "expire-nodest-conn");
+            "expire-nodest-conn", "estimator-cpus", "estimator-nice", "run-estimation");
     /** Settings known by two names: Flowgate's first, OVS's other_config name second. */
     static final Map<String, String> ALIASES = Map.of("handlers", "n-handler-threads", "revalidators",
             "n-revalidator-threads");
@@ -123,6 +124,18 @@ final class RunCommand implements Callable<Integer> {
                     + " going to it until they end)")
     String expireNodest;
 
+    @Option(names = "--estimator-cpus", paramLabel = "LIST",
+            description = "CPUs of the rate estimator threads, a CPU list such as 0-1,3 (default: any)")
+    String estimatorCpus;
+
+    @Option(names = "--estimator-nice", paramLabel = "N",
+            description = "nice value of the rate estimator threads, -20..19 (default: inherited)")
+    String estimatorNice;
+
+    @Option(names = "--run-estimation", paramLabel = "BOOL",
+            description = "estimate rates of ports, groups and buckets (default: true)")
+    String runEstimation;
+
     @Option(names = "--max-idle", paramLabel = "MS", description = "delete flows idle this long (default: 10000)")
     Integer maxIdle;
 
@@ -168,7 +181,7 @@ final class RunCommand implements Callable<Integer> {
                             int revalidators, int maxIdle, int flowLimit, int emcInverse, TrieField[] prefixes,
                             int vlanLimit, boolean spin, List<Integer> pmdCpus, String controlGroup, Path logFile,
                             List<String> dpdkArgs, int mbufs, Path stateDir, DatapathConfig.Queues queues,
-                            ConnTimeouts lbTimeouts, boolean expireNodestConn) {
+                            ConnTimeouts lbTimeouts, boolean expireNodestConn, EstimatorSettings estimator) {
     }
 
     @Override
@@ -216,6 +229,7 @@ final class RunCommand implements Callable<Integer> {
                 dp = new Datapath(dc, pipeline, connections);
                 dp.loadBalancer().timeouts(s.lbTimeouts());
                 dp.loadBalancer().expireNodestConn(s.expireNodestConn());
+                dp.rates().estimators().configure(s.estimator());
             } catch (PortException e) {
                 connections.close();
                 err.println("flowgate: " + e.getMessage());
@@ -360,7 +374,25 @@ final class RunCommand implements Callable<Integer> {
         return new Settings(specs, flowsFile, groupsFile, dir, pmdCount, handlerCount, revalidatorCount, idle, limit,
                 emc, tries, vlans, pmdIdleMode.equals("spin"), cpus, group, log, eal, mbufCount,
                 stateDir != null ? stateDir : file == null ? null : file.path("state-dir"), queues(file, specs),
-                connectionSettings(file).timeouts(), connectionSettings(file).expireNodest());
+                connectionSettings(file).timeouts(), connectionSettings(file).expireNodest(), estimatorSettings(file));
+    }
+
+    /** estimator-cpus, estimator-nice, run-estimation: command line, else file, else defaults. */
+    private EstimatorSettings estimatorSettings(final ConfigFile file) throws ConfigException {
+        final Map<String, Object> values = new java.util.HashMap<>();
+        final String[][] given = {{"estimator-cpus", estimatorCpus}, {"estimator-nice", estimatorNice},
+                {"run-estimation", runEstimation}};
+        try {
+            for (String[] g : given) {
+                final String text = g[1] != null ? g[1] : file == null ? null : file.get(g[0]);
+                if (text != null) {
+                    values.put(g[0], OtherConfig.parse(g[0], text));
+                }
+            }
+            return OtherConfig.estimator(EstimatorSettings.DEFAULTS, values);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     private record ConnectionSettings(ConnTimeouts timeouts, boolean expireNodest) {

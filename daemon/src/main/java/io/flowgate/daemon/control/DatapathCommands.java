@@ -1,6 +1,8 @@
 package io.flowgate.daemon.control;
 
 import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.datapath.RateEstimation;
+import io.flowgate.revalidator.estimator.Rates;
 import io.flowgate.fastpath.flow.OdpFormat;
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.pmd.Pmd;
@@ -31,7 +33,8 @@ final class DatapathCommands {
         u.register("dpctl/dump-flows", "[-m] [dp]", 0, 2, c::dumpFlows);
         u.register("dpctl/del-flows", "[dp]", 0, 1, c::delFlows);
         u.register("dpctl/show", "[-s] [dp...]", 0, 2, c::show);
-        u.register("lb/show", "", 0, 0, args -> dp.loadBalancer().show());
+        u.register("lb/show", "[--rates]", 0, 1, c::lbShow);
+        u.register("estimator/show", "", 0, 0, args -> dp.rates().estimators().show());
         u.register("lb/connections", "[group]", 0, 1, c::lbConnections);
         u.register("lb/check", "", 0, 0, args -> {
             final List<String> m = dp.loadBalancer().countMismatches();
@@ -44,6 +47,36 @@ final class DatapathCommands {
         u.register("dpif-netdev/pmd-stats-clear", "[-pmd core] [dp]", 0, 3, c::pmdStatsClear);
         u.register("dpif-netdev/pmd-rxq-show", "[-pmd core] [-secs secs] [dp]", 0, 5, c::pmdRxqShow);
         u.register("dpif-netdev/pmd-rxq-rebalance", "[dp]", 0, 1, c::rebalance);
+    }
+
+    /** lb/show [--rates]: the groups' buckets and connections, or their rates as ipvsadm -L --rate shows them. */
+    private String lbShow(final List<String> args) throws CommandException {
+        if (args.isEmpty()) {
+            return dp.loadBalancer().show();
+        }
+        if (!args.getFirst().equals("--rates")) {
+            throw new CommandException("unknown option \"" + args.getFirst() + "\" (lb/show takes --rates)");
+        }
+        final RateEstimation rates = dp.rates();
+        rates.syncGroups();
+        final StringBuilder s = new StringBuilder(String.format("%-33s %8s %8s %8s %8s %8s%n%s%n",
+                "Group (selection_method)", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS", "  -> Bucket"));
+        final java.util.Map<Integer, List<Integer>> byGroup = new java.util.TreeMap<>();
+        for (int[] gb : dp.loadBalancer().bucketIds()) {
+            byGroup.computeIfAbsent(gb[0], k -> new ArrayList<>()).add(gb[1]);
+        }
+        byGroup.forEach((group, buckets) -> {
+            final var g = dp.pipeline().current().groups().get(group);
+            rateLine(s, "group " + group + " (" + (g == null ? "deleted" : g.selectionMethod()) + ")", rates.group(group));
+            buckets.stream().sorted().forEach(b -> rateLine(s, "  -> bucket " + b, rates.bucket(group, b)));
+        });
+        return s.toString();
+    }
+
+    private static void rateLine(final StringBuilder s, final String name, final Rates r) {
+        final Rates v = r == null ? Rates.ZERO : r;
+        s.append(String.format("%-33s %8d %8d %8d %8d %8d%n", name, v.cps(), v.inPps(), v.outPps(), v.inBps(),
+                v.outBps()));
     }
 
     /** lb/connections [GROUP]: every connection of select groups (or of one), as ipvsadm -Lc lists them. */
@@ -183,6 +216,10 @@ final class DatapathCommands {
                 s.append("    collisions:?\n");
                 s.append("    RX bytes:").append(t.portRxBytes()[i]).append("  TX bytes:").append(t.portTxBytes()[i])
                         .append('\n');
+                final Rates r = dp.rates().port(i);
+                s.append("    RX rate: ").append(r.inPps()).append(" pkt/s ").append(r.inBps())
+                        .append(" B/s  TX rate: ").append(r.outPps()).append(" pkt/s ").append(r.outBps())
+                        .append(" B/s\n");
             }
         }
         return s.toString();

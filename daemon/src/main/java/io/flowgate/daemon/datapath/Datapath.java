@@ -23,6 +23,7 @@ import io.flowgate.fastpath.port.RxQueue;
 import io.flowgate.fastpath.upcall.UpcallRings;
 import io.flowgate.revalidator.Revalidator;
 import io.flowgate.revalidator.Revalidators;
+import io.flowgate.revalidator.estimator.EstimatorSettings;
 import io.flowgate.slowpath.lb.ConnectionTable;
 import io.flowgate.slowpath.lb.LoadBalancer;
 import io.flowgate.slowpath.ofproto.RulePipeline;
@@ -72,6 +73,7 @@ public final class Datapath implements AutoCloseable {
     private final Revalidators revalidators;
     private final LoadBalancer loadBalancer;
     private final Reconfiguration reconfiguration;
+    private final RateEstimation rates;
     /** What retired PMDs counted, so that totals keep it. */
     private final List<PmdStats.Snapshot> retired = new ArrayList<>();
     private final ParseCounters retiredParse = new ParseCounters();
@@ -113,6 +115,13 @@ public final class Datapath implements AutoCloseable {
         this.handlers = new Handlers(udpif, pmds, rings, config.upcallRingBytes(), threads);
         this.revalidators = new Revalidators(config.revalidation(), udpif, pmds);
         this.reconfiguration = new Reconfiguration(this);
+        try {
+            this.rates = new RateEstimation(pmds, ports, loadBalancer, EstimatorSettings.DEFAULTS, pmdSlots);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while calibrating the rate estimators", e);
+        }
+        pipeline.onChange(v -> rates.syncGroups());
     }
 
     private static List<RxQueue> queuesOf(final List<Port> ports) {
@@ -317,6 +326,11 @@ public final class Datapath implements AutoCloseable {
     }
 
     /** Run-time changes: threads, PMDs, receive queues, settings. */
+    /** Rate estimators of the ports, the datapath and the select groups. */
+    public RateEstimation rates() {
+        return rates;
+    }
+
     public Reconfiguration reconfiguration() {
         return reconfiguration;
     }
@@ -345,6 +359,7 @@ public final class Datapath implements AutoCloseable {
             retired.add(pmd.stats().snapshot());
             pmd.parseCounters().addTo(retiredParse);
         }
+        rates.retired(pmd.stats());
     }
 
     // ---- life ----
@@ -366,6 +381,7 @@ public final class Datapath implements AutoCloseable {
             threads.start(r, AgentHost.Kind.REVALIDATOR);
         }
         reconfiguration.assignInitially(config.queues());
+        rates.start();
     }
 
     private void onError(final Throwable t) {
@@ -428,6 +444,11 @@ public final class Datapath implements AutoCloseable {
             }
         }
         stopDpdk();
+        try {
+            rates.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         loadBalancer.close();
         if (failure != null) {
             throw failure;

@@ -1,6 +1,7 @@
 package io.flowgate.daemon.reconfig;
 
 import io.flowgate.bindings.CpuAffinity;
+import io.flowgate.revalidator.estimator.EstimatorSettings;
 import io.flowgate.daemon.datapath.Datapath;
 import io.flowgate.fastpath.dpdk.DpdkException;
 import io.flowgate.slowpath.lb.ConnTimeouts;
@@ -49,6 +50,12 @@ public final class OtherConfig {
                 "STATE=SECONDS,...: how long select groups' connections live per state (tcp, tcpfin, udp, time_wait...)");
         global("expire-nodest-conn", t -> oneOf(t, List.of("true", "false")).equals("true"),
                 "drop a removed bucket's connections at their next packet");
+        global("estimator-cpus", OtherConfig::cpuListOrAny,
+                "CPUs of the rate estimator threads, a CPU list (0-1,3) or any; a change restarts them");
+        global("estimator-nice", t -> t.strip().equals("inherit") ? Integer.MIN_VALUE : number(t, -20, 19),
+                "nice value of the rate estimator threads (-20..19, or inherit)");
+        global("run-estimation", t -> oneOf(t, List.of("true", "false")).equals("true"),
+                "estimate rates (IPVS's run_estimation); false keeps the last rates");
         PORT.put("n_rxq", new Key("n_rxq", t -> number(t, 1, 1024), "receive queues (dpdk ports)"));
         PORT.put("pmd-rxq-affinity", new Key("pmd-rxq-affinity", OtherConfig::affinity,
                 "QUEUE:CORE,...: pin receive queues to PMD cores"));
@@ -124,6 +131,39 @@ public final class OtherConfig {
         }
     }
 
+    /** A CPU list, or {@code any} (an empty set). */
+    private static BitSet cpuListOrAny(final String text) {
+        if (text.strip().equals("any")) {
+            return new BitSet();
+        }
+        final BitSet cpus = CpuAffinity.parseList(text.strip());
+        final BitSet usable = CpuAffinity.currentThread();
+        final BitSet missing = (BitSet) cpus.clone();
+        missing.andNot(usable);
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("CPU(s) " + CpuAffinity.toList(missing) + " not available (usable: "
+                    + CpuAffinity.toList(usable) + ")");
+        }
+        return cpus;
+    }
+
+    /** estimator-cpus, estimator-nice and run-estimation as estimator settings over {@code base}. */
+    public static EstimatorSettings estimator(final EstimatorSettings base, final Map<String, Object> values) {
+        EstimatorSettings e = base;
+        if (values.containsKey("estimator-cpus")) {
+            final BitSet cpus = (BitSet) values.get("estimator-cpus");
+            e = e.withCpus(cpus.isEmpty() ? null : cpus);
+        }
+        if (values.containsKey("estimator-nice")) {
+            final int n = (Integer) values.get("estimator-nice");
+            e = e.withNice(n == Integer.MIN_VALUE ? null : n);
+        }
+        if (values.containsKey("run-estimation")) {
+            e = e.withRun((Boolean) values.get("run-estimation"));
+        }
+        return e;
+    }
+
     private static int number(final String text, final int min, final int max) {
         final long v;
         try {
@@ -190,6 +230,11 @@ public final class OtherConfig {
                 }
             }
         }
+        final var est = r.datapath().rates().estimators();
+        final EstimatorSettings next = estimator(est.settings(), values);
+        if (!next.equals(est.settings())) {
+            est.configure(next); // one change, one generation, however many of its keys were set
+        }
         if (values.containsKey("pmd-rxq-assign")) {
             r.assignMode((String) values.get("pmd-rxq-assign"));
         }
@@ -239,6 +284,10 @@ public final class OtherConfig {
         v.put("pmd-rxq-isolate", Boolean.toString(r.isolate()));
         v.put("lb-timeouts", dp.loadBalancer().timeouts().toString());
         v.put("expire-nodest-conn", Boolean.toString(dp.loadBalancer().expireNodestConn()));
+        final EstimatorSettings est = dp.rates().estimators().settings();
+        v.put("estimator-cpus", est.cpus() == null ? "any" : CpuAffinity.toList(est.cpus()));
+        v.put("estimator-nice", est.nice() == null ? "inherit" : est.nice().toString());
+        v.put("run-estimation", Boolean.toString(est.run()));
         final StringBuilder s = new StringBuilder();
         v.forEach((k, x) -> s.append(k).append('=').append(x).append('\n'));
         for (Port p : dp.ports()) {

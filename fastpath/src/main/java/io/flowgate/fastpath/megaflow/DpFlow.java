@@ -62,6 +62,8 @@ public final class DpFlow {
     private final int inPort;
     private final int rxq;
     private final long createdMillis;
+    /** The stats slot its packets also count into (see PmdStats.STATS_SLOTS), or -1; set before install. */
+    private int statsSlot = -1;
 
     @SuppressWarnings("unused") // through ACTIONS
     private DpActions actions;
@@ -104,6 +106,20 @@ public final class DpFlow {
         this.inPort = FlowKey.inPort(match, 0);
         this.createdMillis = nowMillis;
         ACTIONS.setRelease(this, actions);
+    }
+
+    /**
+     * Where the PMD also counts this flow's packets and bytes (a select group bucket's
+     * direction), or -1. Set by the slow path before the flow is installed (the install command
+     * publishes it).
+     */
+    public int statsSlot() {
+        return statsSlot;
+    }
+
+    public DpFlow statsSlot(final int slot) {
+        this.statsSlot = slot;
+        return this;
     }
 
     /** The masked match; do not modify. */

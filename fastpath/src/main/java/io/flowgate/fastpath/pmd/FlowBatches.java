@@ -30,6 +30,7 @@ final class FlowBatches {
     private final FlowExtractor outExtractor;
     private final long[] outKey = new long[W];
     private final TxQueues tx;
+    private final PmdStats stats;
     private final long[] keys;
     private final DpFlow[] flows;
     // Per packet its group; per group its flow and totals.
@@ -43,7 +44,8 @@ final class FlowBatches {
     private final int[] groupTcpFlags = new int[N];
 
     /** @param keys, flows the input stage's per-packet keys and found flows (null: not to execute) */
-    FlowBatches(final TxQueues tx, final long[] keys, final DpFlow[] flows, final int vlanLimit) {
+    FlowBatches(final TxQueues tx, final long[] keys, final DpFlow[] flows, final int vlanLimit, final PmdStats stats) {
+        this.stats = stats;
         this.tx = tx;
         this.keys = keys;
         this.flows = flows;
@@ -129,6 +131,7 @@ final class FlowBatches {
         groupFlow[g] = null;
         executor.execute(f.actions(), b, pkts, count, keys, tx);
         f.hit(count, groupBytes[g], groupTcpFlags[g], nowMillis);
+        stats.counted(f.statsSlot(), count, groupBytes[g]);
     }
 
     /** Executes one packet with one flow (ordered replay goes packet by packet). */
@@ -136,6 +139,7 @@ final class FlowBatches {
         pkts[0] = i;
         executor.execute(f.actions(), b, pkts, 1, keys, tx);
         f.hit(1, b.length(i), FlowKey.tcpFlags(keys, i * W), nowMillis);
+        stats.counted(f.statsSlot(), 1, b.length(i));
     }
 
     /**
@@ -169,6 +173,7 @@ final class FlowBatches {
         }
         pkts[0] = 0;
         executor.execute(out.actions(), b, pkts, 1, key, tx);
+        stats.counted(out.statsSlot(), 1, len);
         return true;
     }
 

@@ -28,11 +28,12 @@ public sealed interface PmdCommand {
      * not sent but counted as dropped for that reason (the slow path refused it).
      */
     record PacketOut(int inPort, int rxq, long hash, int l3, int l4, long[] key, byte[] frame, DpActions actions,
-                     long timestampNanos, boolean answersUpcall, DropReason dropped) implements PmdCommand {
+                     long timestampNanos, boolean answersUpcall, DropReason dropped, int statsSlot)
+            implements PmdCommand {
         public PacketOut(final int inPort, final int rxq, final long hash, final int l3, final int l4, final long[] key,
                          final byte[] frame, final DpActions actions, final long timestampNanos,
                          final boolean answersUpcall) {
-            this(inPort, rxq, hash, l3, l4, key, frame, actions, timestampNanos, answersUpcall, null);
+            this(inPort, rxq, hash, l3, l4, key, frame, actions, timestampNanos, answersUpcall, null, -1);
         }
     }
 

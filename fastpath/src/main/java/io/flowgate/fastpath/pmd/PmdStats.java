@@ -25,7 +25,16 @@ public final class PmdStats {
         }
     }
 
+    /**
+     * Stats slots a flow can count into besides its own counters (a select group's bucket, one
+     * direction): {@link io.flowgate.fastpath.megaflow.DpFlow#statsSlot()}. Slots beyond this many
+     * are not counted.
+     */
+    public static final int STATS_SLOTS = 4096;
+
     final long[] counts = new long[COUNTERS.length];
+    final long[] slotPackets = new long[STATS_SLOTS];
+    final long[] slotBytes = new long[STATS_SLOTS];
     long[] portRx;
     long[] portTx;
     long[] portRxBytes;
@@ -61,6 +70,33 @@ public final class PmdStats {
             portRx[slot] += packets;
             portRxBytes[slot] += bytes;
         }
+    }
+
+    /** Counts packets into a stats slot (-1: none), PMD thread. */
+    void counted(final int slot, final int packets, final long bytes) {
+        if (slot >= 0 && slot < STATS_SLOTS) {
+            slotPackets[slot] += packets;
+            slotBytes[slot] += bytes;
+        }
+    }
+
+    /** Port counters, by what they count (any thread, no allocation: estimators read them). */
+    public enum PortField { RX_PACKETS, TX_PACKETS, RX_BYTES, TX_BYTES }
+
+    /** One port counter of the port in {@code slot} (opaque: at most an iteration stale). */
+    public long port(final PortField field, final int slot) {
+        final long[] a = switch (field) {
+            case RX_PACKETS -> portRx;
+            case TX_PACKETS -> portTx;
+            case RX_BYTES -> portRxBytes;
+            case TX_BYTES -> portTxBytes;
+        };
+        return slot < a.length ? (long) LONGS.getOpaque(a, slot) : 0;
+    }
+
+    /** Packets (or bytes) counted into stats slot {@code slot} (opaque, any thread, no allocation). */
+    public long slot(final int slot, final boolean bytes) {
+        return slot >= 0 && slot < STATS_SLOTS ? (long) LONGS.getOpaque(bytes ? slotBytes : slotPackets, slot) : 0;
     }
 
     /** Publishes everything written so far (PMD thread, once per iteration). */

@@ -17,6 +17,22 @@ public record Calibration(double nanosPerEstimator, int chainMax) {
     private static final int PASSES = 12;
     private static final int TEST_ESTIMATORS = 64;
 
+    private static final java.util.Map<Integer, Calibration> MEASURED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The calibration for {@code counters}, measured once per process (a datapath that starts
+     * again need not wait for it); a new CPU list measures afresh with {@link #measure}.
+     */
+    public static Calibration cached(final int counters) throws InterruptedException {
+        final Calibration c = MEASURED.get(counters);
+        if (c != null) {
+            return c;
+        }
+        final Calibration m = measure(counters);
+        MEASURED.putIfAbsent(counters, m);
+        return m;
+    }
+
     /** The figure for a measured cost per estimator. */
     public static Calibration of(final double nanosPerEstimator) {
         return new Calibration(nanosPerEstimator, (int) Math.max(1, CHAIN_BUDGET_NANOS / Math.max(1.0, nanosPerEstimator)));

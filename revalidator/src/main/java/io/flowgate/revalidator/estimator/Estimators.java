@@ -83,7 +83,7 @@ public final class Estimators implements AutoCloseable {
         this.clock = clock;
         this.counters = counters;
         this.fixedCalibration = calibration != null;
-        this.calibration = calibration != null ? calibration : Calibration.measure(counters);
+        this.calibration = calibration != null ? calibration : Calibration.cached(counters);
         this.calibratedFor = settings.cpus();
     }
 
@@ -370,6 +370,10 @@ public final class Estimators implements AutoCloseable {
                     if (cpus != null) {
                         CpuAffinity.pinCurrentThread(cpus);
                     }
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, name + ": " + e.getMessage());
+                }
+                try {
                     if (nice != null) {
                         ThreadNice.setCurrentThread(nice);
                     }

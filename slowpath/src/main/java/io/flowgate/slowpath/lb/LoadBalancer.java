@@ -60,8 +60,15 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
         public final LongAdder expiredWhileDown = new LongAdder();
     }
 
-    /** A flow carries this connection in this direction, to this bucket. */
-    record ConnectionClaim(ConnectionKey key, int bucketId, Direction direction) implements Claim {
+    private static final java.lang.invoke.VarHandle SLOT_CONNS =
+            java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
+    /** Stats slots by (group, bucket, direction): where PMDs count a bucket's packets and bytes. */
+    private final Map<Long, Integer> statsSlots = new HashMap<>();
+    /** Connections scheduled, by the bucket's input slot (IPVS's conns counter; written under the lock). */
+    private final long[] slotConns = new long[io.flowgate.fastpath.pmd.PmdStats.STATS_SLOTS];
+
+    /** A flow carries this connection in this direction, to this bucket; its packets count into the slot. */
+    record ConnectionClaim(ConnectionKey key, int bucketId, Direction direction, int statsSlot) implements Claim {
     }
 
     /** The packet is dropped and no flow installed. */
@@ -211,7 +218,7 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
                 see(c, sg, flags, direction, now);
             }
             (direction == Direction.INPUT ? counters.kept : counters.replies).increment();
-            claims.add(new ConnectionClaim(key, c.bucketId, direction));
+            claims.add(new ConnectionClaim(key, c.bucketId, direction, statsSlot(key.groupId(), c.bucketId, direction)));
             return b.bucket();
         }
         if (!schedule) {
@@ -233,8 +240,50 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
         b.count(null, c.state);
         file(c, c.deadline(timeouts));
         counters.scheduled.increment();
-        claims.add(new ConnectionClaim(key, b.bucketId(), Direction.INPUT));
+        final int slot = statsSlot(key.groupId(), b.bucketId(), Direction.INPUT);
+        if (slot >= 0) {
+            SLOT_CONNS.setOpaque(slotConns, slot, (long) SLOT_CONNS.getOpaque(slotConns, slot) + 1);
+        }
+        claims.add(new ConnectionClaim(key, b.bucketId(), Direction.INPUT, slot));
         return b.bucket();
+    }
+
+    /**
+     * The stats slot of a bucket's direction, given out on first use and kept for the balancer's
+     * life (a bucket removed and added back counts on where it left off); -1 once all are taken.
+     */
+    private int statsSlot(final int groupId, final int bucketId, final Direction direction) {
+        final long k = ((long) groupId << 33) | ((bucketId & 0xFFFF_FFFFL) << 1) | (direction == Direction.OUTPUT ? 1 : 0);
+        Integer slot = statsSlots.get(k);
+        if (slot == null) {
+            if (statsSlots.size() >= slotConns.length) {
+                return -1;
+            }
+            slot = statsSlots.size();
+            statsSlots.put(k, slot);
+        }
+        return slot;
+    }
+
+    /** The stats slot of bucket {@code bucketId} of group {@code groupId}, towards it or back (given out now if new). */
+    public synchronized int statsSlot(final int groupId, final int bucketId, final boolean back) {
+        return statsSlot(groupId, bucketId, back ? Direction.OUTPUT : Direction.INPUT);
+    }
+
+    /** Connections ever scheduled to the bucket whose input slot is {@code slot} (any thread, opaque). */
+    public long connectionsScheduled(final int slot) {
+        return slot >= 0 && slot < slotConns.length ? (long) SLOT_CONNS.getOpaque(slotConns, slot) : 0;
+    }
+
+    /** (group id, bucket id) of every bucket that keeps connections, removed ones with connections included. */
+    public synchronized List<int[]> bucketIds() {
+        final List<int[]> out = new ArrayList<>();
+        for (SelectGroup sg : groups.values()) {
+            for (Backend b : sg.backends()) {
+                out.add(new int[] {sg.groupId(), b.bucketId()});
+            }
+        }
+        return out;
     }
 
     /** A packet of {@code c} with these TCP flags was seen at {@code when} (a miss, or a flow's traffic). */

@@ -154,7 +154,7 @@ public final class Handler implements Agent {
                 counters.flowLimitHit.increment();
             } else {
                 final DpFlow flow = new DpFlow(upcall.key(), mask(result), result.actions(), upcall.pmdId(), upcall.rxq(),
-                        now);
+                        now).statsSlot(result.statsSlot());
                 udpif.setUp(flow, upcall.key(), result, epoch, outbox);
             }
         } catch (RuntimeException e) {
@@ -168,7 +168,8 @@ public final class Handler implements Agent {
             }
         }
         outbox.send(upcall.pmdId(), new PmdCommand.PacketOut(upcall.inPort(), upcall.rxq(), upcall.hash(),
-                upcall.l3(), upcall.l4(), upcall.key(), upcall.frame(), actions, upcall.timestampNanos(), true, dropped));
+                upcall.l3(), upcall.l4(), upcall.key(), upcall.frame(), actions, upcall.timestampNanos(), true, dropped,
+                result == null ? -1 : result.statsSlot()));
     }
 
     private FlowMask mask(final XlateResult result) {

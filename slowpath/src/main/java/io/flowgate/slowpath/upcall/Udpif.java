@@ -215,7 +215,7 @@ public final class Udpif {
             // Idle since the source's last packet, so the copy expires when the source would have.
             final DpFlow from = source.flow();
             copy = new DpFlow(key, from.mask(), from.actions(), pmd, from.rxq(),
-                    Math.max(from.usedMillis(), from.createdMillis()));
+                    Math.max(from.usedMillis(), from.createdMillis())).statsSlot(from.statsSlot());
         } finally {
             source.unlock();
         }

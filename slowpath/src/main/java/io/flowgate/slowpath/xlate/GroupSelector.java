@@ -22,6 +22,11 @@ public interface GroupSelector {
         default boolean ended() {
             return false;
         }
+
+        /** The stats slot the flow's packets also count into (its bucket, one direction), or -1. */
+        default int statsSlot() {
+            return -1;
+        }
     }
 
     /** True if this selector chooses for {@code group}; otherwise {@link Xlate} hashes. */

@@ -39,6 +39,16 @@ public record XlateResult(long[] key, long[] wildcards, DpActions actions, List<
         return null;
     }
 
+    /** The stats slot the flow's packets also count into (its select group bucket), or -1. */
+    public int statsSlot() {
+        for (GroupSelector.Claim c : claims) {
+            if (c.statsSlot() >= 0) {
+                return c.statsSlot();
+            }
+        }
+        return -1;
+    }
+
     /** Revalidation found that a connection this flow carried has ended: the flow must be deleted. */
     public boolean connectionEnded() {
         for (GroupSelector.Claim c : claims) {

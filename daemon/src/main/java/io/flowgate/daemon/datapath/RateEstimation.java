@@ -1,0 +1,227 @@
+package io.flowgate.daemon.datapath;
+
+import io.flowgate.fastpath.pmd.Pmd;
+import io.flowgate.fastpath.pmd.PmdStats;
+import io.flowgate.fastpath.pmd.PmdStats.PortField;
+import io.flowgate.fastpath.pmd.Pmds;
+import io.flowgate.fastpath.port.Port;
+import io.flowgate.revalidator.estimator.Estimator;
+import io.flowgate.revalidator.estimator.EstimatorSettings;
+import io.flowgate.revalidator.estimator.Estimators;
+import io.flowgate.revalidator.estimator.Rates;
+import io.flowgate.revalidator.estimator.StatsSource;
+import io.flowgate.slowpath.lb.LoadBalancer;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The datapath's stats objects and their rate estimators: each port (received = in, sent = out),
+ * the datapath as a whole, and each select group that keeps connections with its buckets (as
+ * IPVS's services and real servers: connections scheduled, packets and bytes towards the backend
+ * and back). Every source sums the per-PMD counters, the retired PMDs' included, without
+ * allocating; group and bucket estimators follow the groups as they change.
+ */
+public final class RateEstimation implements AutoCloseable {
+    private final Pmds pmds;
+    private final List<Port> ports;
+    private final LoadBalancer lb;
+    private final Estimators estimators;
+    /** What retired PMDs counted: port fields by slot, and stats slots (packets, bytes). */
+    private final AtomicLongArray retiredPorts;
+    private final AtomicLongArray retiredSlots = new AtomicLongArray(2 * PmdStats.STATS_SLOTS);
+    private final List<Estimator> portEstimators = new ArrayList<>();
+    private final Estimator total;
+    /** Bucket estimators by (group, bucket), and group estimators by group. */
+    private final Map<Long, Estimator> buckets = new HashMap<>();
+    private final Map<Integer, Estimator> groups = new HashMap<>();
+    /** Each group's buckets' stats slots, read by its estimator (replaced whole when they change). */
+    private final Map<Integer, java.util.concurrent.atomic.AtomicReference<int[][]>> groupSlots = new HashMap<>();
+
+    RateEstimation(final Pmds pmds, final List<Port> ports, final LoadBalancer lb, final EstimatorSettings settings,
+                   final int counters) throws InterruptedException {
+        this.pmds = pmds;
+        this.ports = ports;
+        this.lb = lb;
+        this.retiredPorts = new AtomicLongArray(PortField.values().length * ports.size());
+        this.estimators = Estimators.start(settings, counters);
+        for (int i = 0; i < ports.size(); i++) {
+            final int slot = i;
+            final Estimator e = new Estimator("port " + Integer.toUnsignedString(ports.get(i).number()), into -> {
+                into[StatsSource.CONNS] = 0;
+                into[StatsSource.IN_PACKETS] = port(PortField.RX_PACKETS, slot);
+                into[StatsSource.OUT_PACKETS] = port(PortField.TX_PACKETS, slot);
+                into[StatsSource.IN_BYTES] = port(PortField.RX_BYTES, slot);
+                into[StatsSource.OUT_BYTES] = port(PortField.TX_BYTES, slot);
+            });
+            portEstimators.add(e);
+        }
+        total = new Estimator("datapath", into -> {
+            into[StatsSource.CONNS] = 0;
+            into[StatsSource.IN_PACKETS] = allPorts(PortField.RX_PACKETS);
+            into[StatsSource.OUT_PACKETS] = allPorts(PortField.TX_PACKETS);
+            into[StatsSource.IN_BYTES] = allPorts(PortField.RX_BYTES);
+            into[StatsSource.OUT_BYTES] = allPorts(PortField.TX_BYTES);
+        });
+    }
+
+    /** Starts estimating the ports, the datapath and the groups there are now. */
+    void start() {
+        portEstimators.forEach(estimators::add);
+        estimators.add(total);
+        syncGroups();
+    }
+
+    public Estimators estimators() {
+        return estimators;
+    }
+
+    private long port(final PortField field, final int slot) {
+        long n = retiredPorts.get(field.ordinal() * ports.size() + slot);
+        for (Pmd p : pmds.byId()) {
+            if (p != null) {
+                n += p.stats().port(field, slot);
+            }
+        }
+        return n;
+    }
+
+    private long allPorts(final PortField field) {
+        long n = 0;
+        for (int i = 0; i < ports.size(); i++) {
+            n += port(field, i);
+        }
+        return n;
+    }
+
+    private long slot(final int slot, final boolean bytes) {
+        if (slot < 0) {
+            return 0;
+        }
+        long n = retiredSlots.get(2 * slot + (bytes ? 1 : 0));
+        for (Pmd p : pmds.byId()) {
+            if (p != null) {
+                n += p.stats().slot(slot, bytes);
+            }
+        }
+        return n;
+    }
+
+    /** A bucket's totals, from its two stats slots (towards it, back from it). */
+    private void bucket(final int in, final int out, final long[] into, final boolean add) {
+        final long c = lb.connectionsScheduled(in);
+        final long ip = slot(in, false);
+        final long op = slot(out, false);
+        final long ib = slot(in, true);
+        final long ob = slot(out, true);
+        if (add) {
+            into[StatsSource.CONNS] += c;
+            into[StatsSource.IN_PACKETS] += ip;
+            into[StatsSource.OUT_PACKETS] += op;
+            into[StatsSource.IN_BYTES] += ib;
+            into[StatsSource.OUT_BYTES] += ob;
+        } else {
+            into[StatsSource.CONNS] = c;
+            into[StatsSource.IN_PACKETS] = ip;
+            into[StatsSource.OUT_PACKETS] = op;
+            into[StatsSource.IN_BYTES] = ib;
+            into[StatsSource.OUT_BYTES] = ob;
+        }
+    }
+
+    /** A PMD retires: what it counted stays in the sums. */
+    void retired(final PmdStats stats) {
+        for (PortField f : PortField.values()) {
+            for (int i = 0; i < ports.size(); i++) {
+                retiredPorts.addAndGet(f.ordinal() * ports.size() + i, stats.port(f, i));
+            }
+        }
+        for (int s = 0; s < PmdStats.STATS_SLOTS; s++) {
+            final long p = stats.slot(s, false);
+            if (p != 0) {
+                retiredSlots.addAndGet(2 * s, p);
+                retiredSlots.addAndGet(2 * s + 1, stats.slot(s, true));
+            }
+        }
+    }
+
+    /**
+     * Follows the select groups: an estimator for every bucket that keeps connections and for its
+     * group; those of buckets and groups that are gone stop.
+     */
+    public synchronized void syncGroups() {
+        final Map<Integer, List<int[]>> now = new TreeMap<>();
+        for (int[] gb : lb.bucketIds()) {
+            now.computeIfAbsent(gb[0], k -> new ArrayList<>()).add(gb);
+        }
+        final Map<Long, Estimator> keep = new HashMap<>();
+        now.forEach((group, list) -> {
+            final int[][] slots = new int[list.size()][];
+            for (int i = 0; i < list.size(); i++) {
+                final int bucket = list.get(i)[1];
+                final int in = lb.statsSlot(group, bucket, false);
+                final int out = lb.statsSlot(group, bucket, true);
+                slots[i] = new int[] {in, out};
+                final long key = ((long) group << 32) | (bucket & 0xFFFF_FFFFL);
+                Estimator e = buckets.remove(key);
+                if (e == null) {
+                    e = new Estimator("group " + group + " bucket " + bucket, into -> bucket(in, out, into, false));
+                    estimators.add(e);
+                }
+                keep.put(key, e);
+            }
+            final var holder = groupSlots.computeIfAbsent(group,
+                    k -> new java.util.concurrent.atomic.AtomicReference<>(new int[0][]));
+            holder.set(slots);
+            if (!groups.containsKey(group)) {
+                final Estimator g = new Estimator("group " + group, into -> {
+                    java.util.Arrays.fill(into, 0, StatsSource.FIELDS, 0L);
+                    for (int[] s : holder.get()) {
+                        bucket(s[0], s[1], into, true);
+                    }
+                });
+                groups.put(group, g);
+                estimators.add(g);
+            }
+        });
+        buckets.values().forEach(estimators::remove);
+        buckets.clear();
+        buckets.putAll(keep);
+        groups.entrySet().removeIf(e -> {
+            if (!now.containsKey(e.getKey())) {
+                estimators.remove(e.getValue());
+                groupSlots.remove(e.getKey());
+                return true;
+            }
+            return false;
+        });
+    }
+
+    public Rates port(final int slot) {
+        return portEstimators.get(slot).rates();
+    }
+
+    public Rates total() {
+        return total.rates();
+    }
+
+    /** A group's rates, or null if it keeps no connections. */
+    public synchronized Rates group(final int group) {
+        final Estimator e = groups.get(group);
+        return e == null ? null : e.rates();
+    }
+
+    public synchronized Rates bucket(final int group, final int bucket) {
+        final Estimator e = buckets.get(((long) group << 32) | (bucket & 0xFFFF_FFFFL));
+        return e == null ? null : e.rates();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        estimators.close();
+    }
+}
