@@ -122,7 +122,7 @@ class OvsAppctlTest {
             assertEquals(0, r.status(), name + ": " + r.err());
             checked++;
         }
-        assertEquals(38, checked, "every command but exit (the last test)");
+        assertEquals(39, checked, "every command but exit (the last test)");
     }
 
     @Test
