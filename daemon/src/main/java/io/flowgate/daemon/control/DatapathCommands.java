@@ -211,8 +211,10 @@ final class DatapathCommands {
             s.append("  port ").append(Integer.toUnsignedString(p.number())).append(": ").append(p.name())
                     .append(" (").append(p.type()).append(")\n");
             if (stats) {
-                s.append("    RX packets:").append(t.portRx()[i]).append(" errors:? dropped:? overruns:? frame:?\n");
-                s.append("    TX packets:").append(t.portTx()[i]).append(" errors:? dropped:? aborted:? carrier:?\n");
+                s.append("    RX packets:").append(t.portRx()[i]).append(" errors:? dropped:").append(t.portRxDropped()[i])
+                        .append(" overruns:? frame:?\n");
+                s.append("    TX packets:").append(t.portTx()[i]).append(" errors:? dropped:").append(t.portTxDropped()[i])
+                        .append(" aborted:? carrier:?\n");
                 s.append("    collisions:?\n");
                 s.append("    RX bytes:").append(t.portRxBytes()[i]).append("  TX bytes:").append(t.portTxBytes()[i])
                         .append('\n');

@@ -462,6 +462,8 @@ public final class Datapath implements AutoCloseable {
         final long[] tx = new long[ports.size()];
         final long[] rxBytes = new long[ports.size()];
         final long[] txBytes = new long[ports.size()];
+        final long[] rxDropped = new long[ports.size()];
+        final long[] txDropped = new long[ports.size()];
         final ParseCounters parse = new ParseCounters();
         final List<PmdStats.Snapshot> all = new ArrayList<>();
         synchronized (retired) {
@@ -481,14 +483,16 @@ public final class Datapath implements AutoCloseable {
                 tx[i] += s.portTx()[i];
                 rxBytes[i] += s.portRxBytes()[i];
                 txBytes[i] += s.portTxBytes()[i];
+                rxDropped[i] += s.portRxDropped()[i];
+                txDropped[i] += s.portTxDropped()[i];
             }
         }
-        return new Totals(counts, rx, tx, rxBytes, txBytes, parse);
+        return new Totals(counts, rx, tx, rxBytes, txBytes, rxDropped, txDropped, parse);
     }
 
     /** Datapath-wide counters. */
     public record Totals(long[] counts, long[] portRx, long[] portTx, long[] portRxBytes, long[] portTxBytes,
-                         ParseCounters parse) {
+                         long[] portRxDropped, long[] portTxDropped, ParseCounters parse) {
         public long get(final PmdCounter c) {
             return counts[c.ordinal()];
         }

@@ -39,6 +39,10 @@ public final class PmdStats {
     long[] portTx;
     long[] portRxBytes;
     long[] portTxBytes;
+    /** Received packets dropped as unparsable or for want of upcall room, by input port. */
+    long[] portRxDropped;
+    /** Packets a port's device refused to send, by output port. */
+    long[] portTxDropped;
     private long[] baseline = new long[COUNTERS.length];
     @SuppressWarnings("unused") // through EPOCH
     private long epoch;
@@ -48,6 +52,8 @@ public final class PmdStats {
         portTx = new long[ports];
         portRxBytes = new long[ports];
         portTxBytes = new long[ports];
+        portRxDropped = new long[ports];
+        portTxDropped = new long[ports];
     }
 
     static int index(final DropReason reason) {
@@ -81,7 +87,7 @@ public final class PmdStats {
     }
 
     /** Port counters, by what they count (any thread, no allocation: estimators read them). */
-    public enum PortField { RX_PACKETS, TX_PACKETS, RX_BYTES, TX_BYTES }
+    public enum PortField { RX_PACKETS, TX_PACKETS, RX_BYTES, TX_BYTES, RX_DROPPED, TX_DROPPED }
 
     /** One port counter of the port in {@code slot} (opaque: at most an iteration stale). */
     public long port(final PortField field, final int slot) {
@@ -90,6 +96,8 @@ public final class PmdStats {
             case TX_PACKETS -> portTx;
             case RX_BYTES -> portRxBytes;
             case TX_BYTES -> portTxBytes;
+            case RX_DROPPED -> portRxDropped;
+            case TX_DROPPED -> portTxDropped;
         };
         return slot < a.length ? (long) LONGS.getOpaque(a, slot) : 0;
     }
@@ -126,13 +134,17 @@ public final class PmdStats {
         final long[] ptx = new long[tx.length];
         final long[] brx = new long[rx.length];
         final long[] btx = new long[tx.length];
+        final long[] drx = new long[rx.length];
+        final long[] dtx = new long[tx.length];
         for (int i = 0; i < rx.length; i++) {
             prx[i] = (long) LONGS.getOpaque(rx, i);
             ptx[i] = (long) LONGS.getOpaque(tx, i);
             brx[i] = (long) LONGS.getOpaque(portRxBytes, i);
             btx[i] = (long) LONGS.getOpaque(portTxBytes, i);
+            drx[i] = (long) LONGS.getOpaque(portRxDropped, i);
+            dtx[i] = (long) LONGS.getOpaque(portTxDropped, i);
         }
-        return new Snapshot(c, prx, ptx, brx, btx);
+        return new Snapshot(c, prx, ptx, brx, btx, drx, dtx);
     }
 
     /** Starts counting afresh (pmd-stats-clear): later snapshots are relative to now (any thread). */
@@ -145,7 +157,8 @@ public final class PmdStats {
     }
 
     /** An immutable copy of a PMD's counters. */
-    public record Snapshot(long[] counts, long[] portRx, long[] portTx, long[] portRxBytes, long[] portTxBytes) {
+    public record Snapshot(long[] counts, long[] portRx, long[] portTx, long[] portRxBytes, long[] portTxBytes,
+                           long[] portRxDropped, long[] portTxDropped) {
         public long get(final PmdCounter c) {
             return counts[c.ordinal()];
         }

@@ -81,6 +81,7 @@ final class TxQueues implements Outputs {
                 bytes += len;
             } else {
                 c[PmdStats.index(DropReason.TX_FAILED)]++;
+                stats.portTxDropped[slot]++;
             }
         }
         c[PmdCounter.TX_PACKETS.ordinal()] += sent;
@@ -92,6 +93,12 @@ final class TxQueues implements Outputs {
     @Override
     public void drop(final PacketBatch b, final int i, final DropReason reason) {
         stats.counts[PmdStats.index(reason)]++;
+        if (reason == DropReason.RX_INVALID || reason == DropReason.UPCALL_LOST) {
+            final int slot = slot(b.inPort());
+            if (slot >= 0) {
+                stats.portRxDropped[slot]++; // the port received it, the datapath could not take it
+            }
+        }
     }
 
     /** Pushes every queue that got packets to its device; counts what the devices refused. */
@@ -106,6 +113,7 @@ final class TxQueues implements Outputs {
                     stats.counts[PmdCounter.TX_PACKETS.ordinal()] -= refused;
                     stats.portTx[s] -= refused;
                     stats.counts[PmdCounter.DROP_TX_FAILED.ordinal()] += refused;
+                    stats.portTxDropped[s] += refused;
                 }
             }
         }

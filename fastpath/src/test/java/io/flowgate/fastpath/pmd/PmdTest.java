@@ -254,6 +254,8 @@ class PmdTest {
         pmd.doWork();
         assertEquals(1, count(pmd, PmdCounter.DROP_RX_INVALID));
         assertTrue(upcalls().isEmpty());
+        assertEquals(1, pmd.stats().port(PmdStats.PortField.RX_DROPPED, 0), "counted as a drop of the port it came in on");
+        assertEquals(0, pmd.stats().port(PmdStats.PortField.RX_DROPPED, 1));
     }
 
     @Test

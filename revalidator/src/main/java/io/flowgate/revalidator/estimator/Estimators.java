@@ -215,7 +215,18 @@ public final class Estimators implements AutoCloseable {
 
     /** With every thread stopped: measures again and spreads the estimators over chains of the new length. */
     private void recalibrate(final EstimatorSettings now) throws InterruptedException {
-        calibration = Calibration.measure(counters);
+        // Measured where the estimators will run, as IPVS measures in its first kthread.
+        final BitSet before = now.cpus() == null ? null : CpuAffinity.currentThread();
+        try {
+            if (before != null) {
+                CpuAffinity.pinCurrentThread(now.cpus());
+            }
+            calibration = Calibration.measure(counters);
+        } finally {
+            if (before != null) {
+                CpuAffinity.pinCurrentThread(before);
+            }
+        }
         calibratedFor = now.cpus();
         final List<Estimator> all = new ArrayList<>();
         for (Slot s : slots) {
