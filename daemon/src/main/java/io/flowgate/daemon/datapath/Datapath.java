@@ -347,6 +347,7 @@ public final class Datapath implements AutoCloseable {
             pmd.cpus(set);
         }
         pmds.add(pmd);
+        rates.pmdStarted(pmd.stats());
         threads.start(pmd, AgentHost.Kind.PMD);
         return pmd;
     }
@@ -359,7 +360,7 @@ public final class Datapath implements AutoCloseable {
             retired.add(pmd.stats().snapshot());
             pmd.parseCounters().addTo(retiredParse);
         }
-        rates.retired(pmd.stats());
+
     }
 
     // ---- life ----
@@ -444,11 +445,7 @@ public final class Datapath implements AutoCloseable {
             }
         }
         stopDpdk();
-        try {
-            rates.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        rates.close();
         loadBalancer.close();
         if (failure != null) {
             throw failure;

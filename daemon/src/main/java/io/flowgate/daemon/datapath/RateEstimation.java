@@ -1,6 +1,5 @@
 package io.flowgate.daemon.datapath;
 
-import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.pmd.PmdStats.PortField;
 import io.flowgate.fastpath.pmd.Pmds;
@@ -17,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The datapath's stats objects and their rate estimators: each port (received = in, sent = out),
@@ -31,9 +29,11 @@ public final class RateEstimation implements AutoCloseable {
     private final List<Port> ports;
     private final LoadBalancer lb;
     private final Estimators estimators;
-    /** What retired PMDs counted: port fields by slot, and stats slots (packets, bytes). */
-    private final AtomicLongArray retiredPorts;
-    private final AtomicLongArray retiredSlots = new AtomicLongArray(2 * PmdStats.STATS_SLOTS);
+    /**
+     * The counters of every PMD there has been, retired ones included (copy on write): sums over
+     * them never go down, whatever PMDs come and go.
+     */
+    private volatile PmdStats[] everyPmd = new PmdStats[0];
     private final List<Estimator> portEstimators = new ArrayList<>();
     private final Estimator total;
     /** Bucket estimators by (group, bucket), and group estimators by group. */
@@ -47,7 +47,6 @@ public final class RateEstimation implements AutoCloseable {
         this.pmds = pmds;
         this.ports = ports;
         this.lb = lb;
-        this.retiredPorts = new AtomicLongArray(PortField.values().length * ports.size());
         this.estimators = Estimators.start(settings, counters);
         for (int i = 0; i < ports.size(); i++) {
             final int slot = i;
@@ -81,11 +80,9 @@ public final class RateEstimation implements AutoCloseable {
     }
 
     private long port(final PortField field, final int slot) {
-        long n = retiredPorts.get(field.ordinal() * ports.size() + slot);
-        for (Pmd p : pmds.byId()) {
-            if (p != null) {
-                n += p.stats().port(field, slot);
-            }
+        long n = 0;
+        for (PmdStats p : everyPmd) {
+            n += p.port(field, slot);
         }
         return n;
     }
@@ -102,11 +99,9 @@ public final class RateEstimation implements AutoCloseable {
         if (slot < 0) {
             return 0;
         }
-        long n = retiredSlots.get(2 * slot + (bytes ? 1 : 0));
-        for (Pmd p : pmds.byId()) {
-            if (p != null) {
-                n += p.stats().slot(slot, bytes);
-            }
+        long n = 0;
+        for (PmdStats p : everyPmd) {
+            n += p.slot(slot, bytes);
         }
         return n;
     }
@@ -133,20 +128,11 @@ public final class RateEstimation implements AutoCloseable {
         }
     }
 
-    /** A PMD retires: what it counted stays in the sums. */
-    void retired(final PmdStats stats) {
-        for (PortField f : PortField.values()) {
-            for (int i = 0; i < ports.size(); i++) {
-                retiredPorts.addAndGet(f.ordinal() * ports.size() + i, stats.port(f, i));
-            }
-        }
-        for (int s = 0; s < PmdStats.STATS_SLOTS; s++) {
-            final long p = stats.slot(s, false);
-            if (p != 0) {
-                retiredSlots.addAndGet(2 * s, p);
-                retiredSlots.addAndGet(2 * s + 1, stats.slot(s, true));
-            }
-        }
+    /** A PMD starts: its counters join the sums, for good (a retired PMD's counts stay in them). */
+    synchronized void pmdStarted(final PmdStats stats) {
+        final PmdStats[] now = java.util.Arrays.copyOf(everyPmd, everyPmd.length + 1);
+        now[now.length - 1] = stats;
+        everyPmd = now;
     }
 
     /**
@@ -176,7 +162,7 @@ public final class RateEstimation implements AutoCloseable {
             }
             final var holder = groupSlots.computeIfAbsent(group,
                     k -> new java.util.concurrent.atomic.AtomicReference<>(new int[0][]));
-            holder.set(slots);
+            holder.set(union(holder.get(), slots));
             if (!groups.containsKey(group)) {
                 final Estimator g = new Estimator("group " + group, into -> {
                     java.util.Arrays.fill(into, 0, StatsSource.FIELDS, 0L);
@@ -201,6 +187,24 @@ public final class RateEstimation implements AutoCloseable {
         });
     }
 
+    /**
+     * A group's buckets' slots so far and now: a group counts what went to buckets it no longer
+     * has too, so its totals never go down (and a bucket added back is not counted twice).
+     */
+    private static int[][] union(final int[][] before, final int[][] now) {
+        final List<int[]> all = new ArrayList<>(java.util.Arrays.asList(before));
+        for (int[] s : now) {
+            boolean known = false;
+            for (int[] b : before) {
+                known |= b[0] == s[0] && b[1] == s[1];
+            }
+            if (!known) {
+                all.add(s);
+            }
+        }
+        return all.toArray(new int[0][]);
+    }
+
     public Rates port(final int slot) {
         return portEstimators.get(slot).rates();
     }
@@ -221,7 +225,7 @@ public final class RateEstimation implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         estimators.close();
     }
 }

@@ -230,10 +230,10 @@ public final class OtherConfig {
                 }
             }
         }
-        final var est = r.datapath().rates().estimators();
-        final EstimatorSettings next = estimator(est.settings(), values);
-        if (!next.equals(est.settings())) {
-            est.configure(next); // one change, one generation, however many of its keys were set
+        if (values.containsKey("estimator-cpus") || values.containsKey("estimator-nice")
+                || values.containsKey("run-estimation")) {
+            // One change, one generation, however many of its keys were set.
+            r.datapath().rates().estimators().update(old -> estimator(old, values));
         }
         if (values.containsKey("pmd-rxq-assign")) {
             r.assignMode((String) values.get("pmd-rxq-assign"));

@@ -80,7 +80,8 @@ class ConfigCommandsTest {
                 + " nothing changed\n", refused("config/set", "pmd-cpu-mask=zzz"));
         assertEquals("config/set: unknown setting \"n-handlers\" (known: n-handler-threads, n-revalidator-threads,"
                 + " pmd-cpu-mask, emc-insert-inv-prob, max-idle, flow-limit, pmd-rxq-assign, pmd-rxq-isolate,"
-                + " lb-timeouts, expire-nodest-conn); nothing changed\n", refused("config/set", "n-handlers=2"));
+                + " lb-timeouts, expire-nodest-conn, estimator-cpus, estimator-nice, run-estimation); nothing changed\n",
+                refused("config/set", "n-handlers=2"));
         assertEquals("config/set: lb-timeouts=bogus=1: unknown connection state \"bogus\" (tcp, tcpfin, udp, or one of"
                 + " [none, established, syn_sent, syn_recv, fin_wait, time_wait, close, close_wait, last_ack, listen,"
                 + " synack, udp]); nothing changed\n", refused("config/set", "lb-timeouts=bogus=1"));

@@ -515,6 +515,7 @@ public final class DpdkPort implements Port {
         private final long mbufs;
         private int count;
         private int refused;
+        private long refusedBytes;
         private long p11, p12, p13, p14, p15, p16, p17;
 
         DpdkTxQueue(final short queue, final long mbufs) {
@@ -574,6 +575,9 @@ public final class DpdkPort implements Port {
             final int sent = flowgate_shim_h.fg_tx_burst(portId, queue, mbufs, (short) c) & 0xFFFF;
             count = 0;
             if (sent < c) {
+                for (int i = sent; i < c; i++) {
+                    refusedBytes += rte_mbuf.pkt_len(ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, mbufs + 8L * i));
+                }
                 rte_mbuf_h.rte_pktmbuf_free_bulk(mbufs + 8L * sent, c - sent);
             }
             return c - sent;
@@ -584,6 +588,13 @@ public final class DpdkPort implements Port {
             final int r = refused + burst();
             refused = 0;
             return r;
+        }
+
+        @Override
+        public long takeRefusedBytes() {
+            final long b = refusedBytes;
+            refusedBytes = 0;
+            return b;
         }
     }
 

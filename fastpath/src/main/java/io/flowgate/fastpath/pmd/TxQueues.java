@@ -114,6 +114,7 @@ final class TxQueues implements Outputs {
                     stats.portTx[s] -= refused;
                     stats.counts[PmdCounter.DROP_TX_FAILED.ordinal()] += refused;
                     stats.portTxDropped[s] += refused;
+                    stats.portTxBytes[s] -= queues[s].takeRefusedBytes();
                 }
             }
         }

@@ -36,4 +36,9 @@ public interface TxQueue {
     default int flush() {
         return 0;
     }
+
+    /** Bytes of the packets the device refused since the last call (they were counted as sent). */
+    default long takeRefusedBytes() {
+        return 0;
+    }
 }

@@ -10,8 +10,9 @@ import java.util.Arrays;
  * period; a chain holds at most {@code chainMax} estimators (what calibration says fits in about
  * 95 µs), so a row costs at most 48 chains' worth, an eighth of its tick.
  *
- * <p>Placement: a new estimator goes to the row after the one just estimated ({@link #addRow},
- * moved by the thread after each tick), first chain with room. Estimators added together fill
+ * <p>Placement: a new estimator goes to the row just estimated (the one before {@link #addRow},
+ * which the thread moves after each tick), so its first estimation covers a whole period; first
+ * chain with room. Estimators added together fill
  * that row up to one chain's worth above the emptiest row and then go on to the next row below
  * that level, so a burst of thousands spreads over the ticks instead of piling into one, and the
  * rows' lengths stay within one chain of each other.
@@ -35,7 +36,7 @@ final class Chains {
     private final Estimator[][][] rows = new Estimator[TICKS][CHAINS_PER_TICK][];
     private final int[] tickLen = new int[TICKS];
     private int count;
-    /** The row new estimators start from: the one after the row just estimated (thread writes). */
+    /** The row after the one just estimated (thread writes); new estimators go to the one before it. */
     private volatile int addRow;
     /**
      * The row the next tick estimates and the period it belongs to: written by this chain's
@@ -62,7 +63,9 @@ final class Chains {
         if (count >= maxCount && !force) {
             return false;
         }
-        final int from = addRow;
+        // The row just estimated (IPVS's add_row - 1): a new estimator's first estimation comes a
+        // whole period after it started counting, so the first growth is a full 2 s of it.
+        final int from = (addRow + TICKS - 1) % TICKS;
         if (from != burstFrom) {
             // The thread has moved on since the last addition: start again after the row just estimated.
             burstFrom = from;
@@ -179,7 +182,7 @@ final class Chains {
             period = period + 1;
         }
         estRow = row;
-        addRow = row; // new estimators go after the row just estimated
+        addRow = row; // new estimators go into the row just estimated
     }
 
     /** The period the next tick belongs to (the estimating thread's count of 2 s periods). */

@@ -12,7 +12,9 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
  * The estimator threads and what they estimate, following the design IPVS merged in Linux 6.2.
@@ -53,8 +55,15 @@ public final class Estimators implements AutoCloseable {
 
     private final Object mutex = new Object();
     private final List<Slot> slots = new ArrayList<>();
-    private final AtomicLong genId = new AtomicLong();
+    /** Settings and the generation they belong to, replaced together (under configLock). */
+    private record Config(EstimatorSettings settings, long generation) {
+    }
+
+    private final Object configLock = new Object();
+    private volatile Config config;
     private final AtomicLong genIdDone = new AtomicLong();
+    /** A reload is queued and has not begun: further changes need not queue another. */
+    private final AtomicBoolean reloadQueued = new AtomicBoolean();
     private final AtomicLong stops = new AtomicLong();
     private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(r -> {
         final Thread t = new Thread(r, "estimator-reload");
@@ -66,7 +75,6 @@ public final class Estimators implements AutoCloseable {
     private final int counters;
     private final boolean fixedCalibration;
     private final long[] scratch = new long[StatsSource.FIELDS];
-    private volatile EstimatorSettings settings;
     private Calibration calibration;
     private BitSet calibratedFor;
     private int addSlot;
@@ -78,7 +86,7 @@ public final class Estimators implements AutoCloseable {
      */
     public Estimators(final EstimatorSettings settings, final Calibration calibration, final int counters,
                       final Launcher launcher, final EstimatorThread.Clock clock) throws InterruptedException {
-        this.settings = Objects.requireNonNull(settings, "settings");
+        this.config = new Config(Objects.requireNonNull(settings, "settings"), 0);
         this.launcher = launcher;
         this.clock = clock;
         this.counters = counters;
@@ -109,11 +117,14 @@ public final class Estimators implements AutoCloseable {
                     }
                 }
             }
-            if (slot == null && slots.size() < settings.maxThreads()) {
+            final Config cfg = config;
+            if (slot == null && slots.size() < cfg.settings().maxThreads()) {
                 slot = new Slot(new Chains(slots.size(), calibration.chainMax()));
                 slots.add(slot);
                 addSlot = slots.size() - 1;
-                launch(slot, genId.get());
+                if (!launch(slot, cfg)) {
+                    queueReload(true); // its estimators wait for a thread: try again shortly
+                }
             }
             if (slot == null) {
                 // Every thread full and no more allowed: the least loaded one takes it.
@@ -139,7 +150,7 @@ public final class Estimators implements AutoCloseable {
     }
 
     public EstimatorSettings settings() {
-        return settings;
+        return config.settings();
     }
 
     /**
@@ -147,17 +158,43 @@ public final class Estimators implements AutoCloseable {
      * switching estimation on or off takes effect at the next tick.
      */
     public void configure(final EstimatorSettings next) {
-        final EstimatorSettings old = settings;
-        settings = next;
-        if (!Objects.equals(old.cpus(), next.cpus()) || !Objects.equals(old.nice(), next.nice())) {
-            genId.incrementAndGet();
+        update(old -> next);
+    }
+
+    /**
+     * Changes the settings as {@code change} says, atomically with respect to other changes (two
+     * operators setting different keys at once both win).
+     */
+    public EstimatorSettings update(final UnaryOperator<EstimatorSettings> change) {
+        final boolean restart;
+        final EstimatorSettings next;
+        synchronized (configLock) {
+            final Config old = config;
+            next = change.apply(old.settings());
+            restart = !Objects.equals(old.settings().cpus(), next.cpus())
+                    || !Objects.equals(old.settings().nice(), next.nice());
+            config = new Config(next, restart ? old.generation() + 1 : old.generation());
+        }
+        if (restart) {
+            queueReload(false);
+        }
+        return next;
+    }
+
+    private void queueReload(final boolean later) {
+        if (closed || !reloadQueued.compareAndSet(false, true)) {
+            return; // one pending pass applies whatever is newest when it runs
+        }
+        if (later) {
+            reloader.schedule(this::reload, 100, TimeUnit.MILLISECONDS);
+        } else {
             reloader.execute(this::reload);
         }
     }
 
     /** The configuration generation; threads of an older one are being restarted. */
     public long generation() {
-        return genId.get();
+        return config.generation();
     }
 
     /** The generation the last reload applied. */
@@ -171,26 +208,30 @@ public final class Estimators implements AutoCloseable {
     }
 
     private void reload() {
-        final long gen = genId.get();
+        reloadQueued.set(false); // from here on a change queues another pass
+        final Config cfg = config; // settings and generation read together
+        final long gen = cfg.generation();
         boolean retry = false;
         try {
             synchronized (mutex) {
                 if (closed) {
                     return;
                 }
+                final boolean recalibrate = !fixedCalibration && !Objects.equals(cfg.settings().cpus(), calibratedFor);
                 for (Slot s : slots) {
-                    if (s.thread != null && s.thread.generation != gen) {
+                    // A new calibration replaces every chain: no thread may go on with an old one,
+                    // even one started for this generation already (by an addition).
+                    if (s.thread != null && (recalibrate || s.thread.generation != gen)) {
                         launcher.stop(s.thread);
                         s.thread = null;
                         stops.incrementAndGet();
                     }
                 }
-                final EstimatorSettings now = settings;
-                if (!fixedCalibration && !Objects.equals(now.cpus(), calibratedFor)) {
-                    recalibrate(now);
+                if (recalibrate) {
+                    recalibrate(cfg.settings());
                 }
                 for (Slot s : slots) {
-                    if (s.thread == null && !launch(s, gen)) {
+                    if (s.thread == null && !launch(s, cfg)) {
                         retry = true;
                     }
                 }
@@ -203,31 +244,37 @@ public final class Estimators implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, "estimator reload failed; trying again", e);
             retry = true;
         }
-        if (closed) {
-            return;
-        }
-        if (gen != genId.get()) {
-            reloader.execute(this::reload); // a change arrived while this one was applied
+        if (config.generation() != gen) {
+            queueReload(false); // a change arrived while this one was applied
         } else if (retry) {
-            reloader.schedule(this::reload, 100, TimeUnit.MILLISECONDS);
+            queueReload(true);
         }
     }
 
     /** With every thread stopped: measures again and spreads the estimators over chains of the new length. */
     private void recalibrate(final EstimatorSettings now) throws InterruptedException {
-        // Measured where the estimators will run, as IPVS measures in its first kthread.
+        calibratedFor = now.cpus();
+        // Measured where the estimators will run, as IPVS measures in its first kthread; if the
+        // CPUs cannot be used, measured here (the old figure is kept only if measuring fails).
         final BitSet before = now.cpus() == null ? null : CpuAffinity.currentThread();
         try {
             if (before != null) {
                 CpuAffinity.pinCurrentThread(now.cpus());
             }
             calibration = Calibration.measure(counters);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "estimator calibration on CPUs " + now.cpus() + " failed: "
+                    + e.getMessage() + "; measuring unpinned");
+            calibration = Calibration.measure(counters);
         } finally {
             if (before != null) {
-                CpuAffinity.pinCurrentThread(before);
+                try {
+                    CpuAffinity.pinCurrentThread(before);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "estimator reload thread: " + e.getMessage());
+                }
             }
         }
-        calibratedFor = now.cpus();
         final List<Estimator> all = new ArrayList<>();
         for (Slot s : slots) {
             all.addAll(s.chains.all());
@@ -248,16 +295,17 @@ public final class Estimators implements AutoCloseable {
         }
     }
 
-    private boolean launch(final Slot s, final long gen) {
+    private boolean launch(final Slot s, final Config cfg) {
         if (closed) {
             return false;
         }
-        final EstimatorThread t = new EstimatorThread(s.chains, gen, clock, () -> settings.run());
+        final EstimatorThread t = new EstimatorThread(s.chains, cfg.generation(), clock, () -> config.settings().run());
         try {
-            launcher.start(t, settings, "estimator" + s.chains.id);
+            launcher.start(t, cfg.settings(), "estimator" + s.chains.id);
             s.thread = t;
             return true;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // (An OutOfMemoryError here is "unable to create native thread": try again later.)
             LOG.log(System.Logger.Level.WARNING, "estimator thread " + s.chains.id + " did not start; trying again", e);
             return false;
         }
@@ -324,9 +372,10 @@ public final class Estimators implements AutoCloseable {
     public String show() {
         final StringBuilder s = new StringBuilder();
         synchronized (mutex) {
-            final EstimatorSettings now = settings;
+            final Config cfg = config;
+            final EstimatorSettings now = cfg.settings();
             s.append(String.format("estimation: %s, generation %d (applied %d), cpus %s, nice %s%n",
-                    now.run() ? "on" : "off", genId.get(), genIdDone.get(),
+                    now.run() ? "on" : "off", cfg.generation(), genIdDone.get(),
                     now.cpus() == null ? "any" : CpuAffinity.toList(now.cpus()),
                     now.nice() == null ? "inherited" : now.nice()));
             s.append(String.format("calibration: %.0f ns per estimator, chain length %d, %d per tick, %d per thread%n",
@@ -357,13 +406,17 @@ public final class Estimators implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         closed = true;
         reloader.shutdownNow();
         synchronized (mutex) {
             for (Slot s : slots) {
                 if (s.thread != null) {
-                    launcher.stop(s.thread);
+                    try {
+                        launcher.stop(s.thread);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt(); // the thread is told to stop; not waited for
+                    }
                     s.thread = null;
                 }
             }

@@ -240,6 +240,36 @@ class EstimatorsTest {
         }
     }
 
+    @Test
+    void anAdditionRightAfterACpuChangeEndsUpInTheChainsOfTheOneRunningThread() throws Exception {
+        final BitSet usable = io.flowgate.bindings.CpuAffinity.currentThread();
+        for (int round = 0; round < 5; round++) {
+            final Stepped threads = new Stepped();
+            try (Estimators est = new Estimators(EstimatorSettings.DEFAULTS, null, 1, threads,
+                    EstimatorThread.Clock.SYSTEM)) {
+                // The reload for the new CPUs is queued; the addition usually gets in first and
+                // starts a thread of the new generation before the recalibration replaces its chains.
+                est.configure(EstimatorSettings.DEFAULTS.withCpus(cpus(usable.nextSetBit(0))));
+                final Estimator e = estimator(round);
+                est.add(e);
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (est.generationDone() != est.generation() && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertEquals(1, est.generationDone());
+                final List<EstimatorThread> running = threads.running();
+                assertEquals(1, running.size(), "one thread runs");
+                // Later additions and removals reach the chains that thread estimates.
+                final Estimator later = estimator(100 + round);
+                est.add(later);
+                est.remove(e);
+                assertEquals(List.of(later), running.getFirst().chains.all(), "round " + round
+                        + ": the running thread estimates the chains estimators are added to and removed from");
+                threads.stopped.forEach((t, times) -> assertEquals(1, times, "stopped once"));
+            }
+        }
+    }
+
     private static BitSet cpus(final int cpu) {
         final BitSet s = new BitSet();
         s.set(cpu);

@@ -63,7 +63,10 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
     private static final java.lang.invoke.VarHandle SLOT_CONNS =
             java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
     /** Stats slots by (group, bucket, direction): where PMDs count a bucket's packets and bytes. */
-    private final Map<Long, Integer> statsSlots = new HashMap<>();
+    private final Map<SlotKey, Integer> statsSlots = new HashMap<>();
+
+    private record SlotKey(int groupId, int bucketId, Direction direction) {
+    }
     /** Connections scheduled, by the bucket's input slot (IPVS's conns counter; written under the lock). */
     private final long[] slotConns = new long[io.flowgate.fastpath.pmd.PmdStats.STATS_SLOTS];
 
@@ -253,7 +256,7 @@ public final class LoadBalancer implements GroupSelector, AutoCloseable {
      * life (a bucket removed and added back counts on where it left off); -1 once all are taken.
      */
     private int statsSlot(final int groupId, final int bucketId, final Direction direction) {
-        final long k = ((long) groupId << 33) | ((bucketId & 0xFFFF_FFFFL) << 1) | (direction == Direction.OUTPUT ? 1 : 0);
+        final SlotKey k = new SlotKey(groupId, bucketId, direction);
         Integer slot = statsSlots.get(k);
         if (slot == null) {
             if (statsSlots.size() >= slotConns.length) {
