@@ -46,6 +46,7 @@ public record Calibration(double nanosPerEstimator, int chainMax) {
     public static Calibration measure(final int counters) throws InterruptedException {
         final long[][] perPmd = new long[Math.max(1, counters)][StatsSource.FIELDS];
         final Chains chains = new Chains(-1, TEST_ESTIMATORS);
+        Estimator first = null;
         for (int i = 0; i < TEST_ESTIMATORS; i++) {
             final Estimator e = new Estimator("calibration", into -> {
                 for (int f = 0; f < StatsSource.FIELDS; f++) {
@@ -58,9 +59,10 @@ public record Calibration(double nanosPerEstimator, int chainMax) {
             });
             e.start(new long[StatsSource.FIELDS]);
             chains.add(e, true);
+            first = first == null ? e : first;
         }
         final long[] scratch = new long[StatsSource.FIELDS];
-        final int row = chains.nextRow();
+        final int row = first.row; // one chain's worth: all in one row
         long best = Long.MAX_VALUE;
         for (int pass = 0; pass < PASSES; pass++) {
             if (pass % 4 == 3) {
@@ -72,9 +74,10 @@ public record Calibration(double nanosPerEstimator, int chainMax) {
             final long t0 = System.nanoTime();
             final int n = chains.estimateRow(row, scratch, pass);
             final long t = System.nanoTime() - t0;
-            if (n == TEST_ESTIMATORS) {
-                best = Math.min(best, t);
+            if (n != TEST_ESTIMATORS) {
+                throw new IllegalStateException("calibration estimated " + n + " of " + TEST_ESTIMATORS);
             }
+            best = Math.min(best, t);
         }
         return of((double) best / TEST_ESTIMATORS);
     }

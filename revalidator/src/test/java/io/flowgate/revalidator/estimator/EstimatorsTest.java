@@ -270,6 +270,14 @@ class EstimatorsTest {
         }
     }
 
+    @Test
+    void calibrationTimesAWholeChainAndFitsItInItsBudget() throws Exception {
+        final Calibration c = Calibration.measure(2);
+        assertTrue(c.nanosPerEstimator() > 0 && c.nanosPerEstimator() < 1_000_000, "measured: " + c);
+        assertEquals(Math.max(1, (int) (Calibration.CHAIN_BUDGET_NANOS / c.nanosPerEstimator())), c.chainMax());
+        assertTrue(c.chainMax() > 1, "a chain holds more than one estimator on any machine that runs this: " + c);
+    }
+
     private static BitSet cpus(final int cpu) {
         final BitSet s = new BitSet();
         s.set(cpu);
