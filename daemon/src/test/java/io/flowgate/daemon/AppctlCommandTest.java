@@ -44,6 +44,10 @@ class AppctlCommandTest {
             assertEquals("0", r[0], r[2]);
             assertTrue(r[1].startsWith("flowgate "), r[1]);
 
+            r = appctl("--rundir", tmp.resolve("run").toString(), "version");
+            assertEquals("0", r[0], "the daemon found by its run directory, as README shows: " + r[2]);
+            assertTrue(r[1].startsWith("flowgate "), r[1]);
+
             r = appctl("-t", ctl, "dpctl/dump-flows", "-m");
             assertEquals("0", r[0], "options after the command are the command's: " + r[2]);
 

@@ -26,6 +26,10 @@ final class AppctlCommand implements Callable<Integer> {
             description = "pidfile name in $OVS_RUNDIR (default flowgate) or socket path to contact")
     String target = "flowgate";
 
+    @Option(names = "--rundir", paramLabel = "DIR",
+            description = "the daemon's run directory (as given to flowgate run --rundir); default: $OVS_RUNDIR")
+    java.nio.file.Path rundir;
+
     @Option(names = {"-T", "--timeout"}, paramLabel = "SECS", description = "wait at most SECS seconds for a response")
     int timeout;
 
@@ -41,7 +45,7 @@ final class AppctlCommand implements Callable<Integer> {
             return 1;
         }
         try {
-            final var socket = UnixctlClient.resolve(target, UnixctlClient.rundir());
+            final var socket = UnixctlClient.resolve(target, rundir != null ? rundir : UnixctlClient.rundir());
             final var reply = UnixctlClient.call(socket, words.getFirst(), words.subList(1, words.size()),
                     timeout * 1000L);
             if (reply.error() != null) {

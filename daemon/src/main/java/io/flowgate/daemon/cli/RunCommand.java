@@ -315,8 +315,14 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
         }
+        final Map<Integer, String> given = new TreeMap<>();
         for (String p : ports) {
             final PortSpec ps = PortSpec.parseNumbered(p);
+            final String earlier = given.put(ps.number(), p);
+            if (earlier != null) {
+                throw new ConfigException("port " + Integer.toUnsignedString(ps.number()) + " given twice (--port "
+                        + earlier + " and --port " + p + ")");
+            }
             specs.put(ps.number(), ps.resolve(Path.of("").toAbsolutePath()));
         }
         if (specs.isEmpty()) {

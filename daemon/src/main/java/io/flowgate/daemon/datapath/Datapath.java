@@ -16,6 +16,7 @@ import io.flowgate.fastpath.pmd.Pmds;
 import io.flowgate.fastpath.port.PcapPort;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.PortException;
+import io.flowgate.fastpath.port.PortFiles;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.fastpath.port.ReplayClock;
 import io.flowgate.fastpath.port.RingPort;
@@ -140,6 +141,7 @@ public final class Datapath implements AutoCloseable {
         final List<Port> opened = new ArrayList<>();
         final ReplayClock clock = config.ordered() ? new ReplayClock() : null;
         final Set<Integer> seen = new HashSet<>();
+        PortFiles.checkOutputsAreNotInputs(config.ports()); // before any output is opened (truncated)
         try {
             startDpdk(config);
             for (PortSpec spec : config.ports()) {
