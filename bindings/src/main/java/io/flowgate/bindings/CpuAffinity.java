@@ -58,6 +58,21 @@ public final class CpuAffinity {
         }
     }
 
+    /**
+     * {@code cpus}, if the calling thread may run on every one of them (the machine has them and
+     * the process's cpuset allows them); otherwise an error naming the ones missing.
+     */
+    public static BitSet requireUsable(final BitSet cpus) {
+        final BitSet usable = currentThread();
+        final BitSet missing = (BitSet) cpus.clone();
+        missing.andNot(usable);
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("CPU " + toList(missing) + " not available to this process (usable: "
+                    + toList(usable) + ")");
+        }
+        return cpus;
+    }
+
     /** The CPUs the calling thread may run on. */
     public static BitSet currentThread() {
         try (Arena arena = Arena.ofConfined()) {

@@ -172,6 +172,14 @@ class RunCommandTest {
             {"flows = " + flows + "\nport.1 = ring:a\nport.2.n_rxq = 1\n", "bad.conf:3: port.2.n_rxq: there is no port 2"},
             {"flows = " + flows + "\nport.1 = ring:a\npmd-rxq-assign = fastest\n",
                 "pmd-rxq-assign=fastest: must be one of cycles, roundrobin, group"},
+            // A PMD pinned where it cannot run forwards nothing: refused at start (it used to log a
+            // stack trace, say "running" and forward nothing).
+            {"flows = " + flows + "\nport.1 = ring:a\npmd-cpus = 1000\n",
+                "bad.conf:3: pmd-cpus: CPU 1000 not available to this process (usable: "},
+            {"flows = " + flows + "\nport.1 = ring:a\npmd-cpu-mask = 0x1000000\n",
+                "bad.conf:3: pmd-cpu-mask: CPU 24 not available to this process (usable: "},
+            {"flows = " + flows + "\nport.1 = ring:a\nestimator-cpus = 999\n",
+                "estimator-cpus=999: CPU 999 not available to this process (usable: "},
         };
         for (String[] c : cases) {
             Files.writeString(conf, c[0]);

@@ -360,10 +360,11 @@ final class RunCommand implements Callable<Integer> {
         }
         final List<Integer> cpus = new ArrayList<>();
         try {
+            // A PMD pinned where it cannot run would forward nothing: refuse to start instead.
             if (cpuText != null) {
-                CpuAffinity.parseList(cpuText).stream().forEach(cpus::add);
+                CpuAffinity.requireUsable(CpuAffinity.parseList(cpuText)).stream().forEach(cpus::add);
             } else if (maskText != null) {
-                CpuAffinity.parseMask(maskText).stream().forEach(cpus::add);
+                CpuAffinity.requireUsable(CpuAffinity.parseMask(maskText)).stream().forEach(cpus::add);
             }
         } catch (IllegalArgumentException e) {
             final String key = cpuText != null ? "pmd-cpus" : "pmd-cpu-mask";

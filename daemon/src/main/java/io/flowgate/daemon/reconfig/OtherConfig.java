@@ -38,7 +38,7 @@ public final class OtherConfig {
     static {
         global("n-handler-threads", t -> number(t, 1, 64), "upcall handler threads");
         global("n-revalidator-threads", t -> number(t, 1, 64), "revalidator threads");
-        global("pmd-cpu-mask", CpuAffinity::parseMask, "CPUs of the PMD threads, a hex mask (0x6: CPUs 1 and 2)");
+        global("pmd-cpu-mask", t -> CpuAffinity.requireUsable(CpuAffinity.parseMask(t)), "CPUs of the PMD threads, a hex mask (0x6: CPUs 1 and 2)");
         global("emc-insert-inv-prob", t -> number(t, 0, Integer.MAX_VALUE),
                 "insert into the EMC 1 in N times, 0 disables it");
         global("max-idle", t -> number(t, 1, Integer.MAX_VALUE), "delete flows idle this many ms");
@@ -136,14 +136,7 @@ public final class OtherConfig {
         if (text.strip().equals("any")) {
             return new BitSet();
         }
-        final BitSet cpus = CpuAffinity.parseList(text.strip());
-        final BitSet usable = CpuAffinity.currentThread();
-        final BitSet missing = (BitSet) cpus.clone();
-        missing.andNot(usable);
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("CPU(s) " + CpuAffinity.toList(missing) + " not available (usable: "
-                    + CpuAffinity.toList(usable) + ")");
-        }
+        final BitSet cpus = CpuAffinity.requireUsable(CpuAffinity.parseList(text.strip()));
         return cpus;
     }
 
