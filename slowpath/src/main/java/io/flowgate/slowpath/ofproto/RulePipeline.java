@@ -99,6 +99,8 @@ public final class RulePipeline {
         private final Pipeline base;
         private final Map<Integer, Map<Long, Rule>> addedByTable = new HashMap<>();
         private final Map<Integer, Map<Long, Rule>> removedByTable = new HashMap<>();
+        /** The added rules again, by (table, priority, match): finding a rule to replace is a lookup. */
+        private final Map<Identity, Rule> addedByIdentity = new HashMap<>();
         private Map<Integer, Group> groups;
         private boolean changed;
 
@@ -111,14 +113,17 @@ public final class RulePipeline {
             return base;
         }
 
+        /** What makes two rules the same rule (OpenFlow: table, priority and match). */
+        private record Identity(int table, int priority, Match match) {
+            static Identity of(final Rule r) {
+                return new Identity(r.table(), r.priority(), r.match());
+            }
+        }
+
         private Rule existing(final Rule r) {
-            final Map<Long, Rule> added = addedByTable.get(r.table());
-            if (added != null) {
-                for (Rule a : added.values()) {
-                    if (a.sameIdentity(r)) {
-                        return a;
-                    }
-                }
+            final Rule a = addedByIdentity.get(Identity.of(r));
+            if (a != null) {
+                return a;
             }
             final RuleTable t = base.table(r.table());
             if (t == null) {
@@ -136,6 +141,7 @@ public final class RulePipeline {
                 removeRule(old);
             }
             addedByTable.computeIfAbsent(rule.table(), k -> new LinkedHashMap<>()).put(rule.id(), rule);
+            addedByIdentity.put(Identity.of(rule), rule);
             changed = true;
         }
 
@@ -153,6 +159,7 @@ public final class RulePipeline {
         private void removeRule(final Rule r) {
             final Map<Long, Rule> added = addedByTable.get(r.table());
             if (added != null && added.remove(r.id()) != null) {
+                addedByIdentity.remove(Identity.of(r), r);
                 return;
             }
             removedByTable.computeIfAbsent(r.table(), k -> new HashMap<>()).put(r.id(), r);
@@ -172,6 +179,52 @@ public final class RulePipeline {
                 out.addAll(added.values());
             }
             return out;
+        }
+
+        /** What {@link #replaceRules} did. */
+        public record Replacement(int kept, int replaced, int added, int deleted) {
+        }
+
+        /**
+         * Makes the rules exactly {@code next}, touching only those that differ, as ovs-ofctl's
+         * replace-flows does: a rule defined identically (same table, priority, match, cookie,
+         * timeouts, actions) is kept, with its duration and statistics; one whose definition
+         * changed is replaced; the others are added or deleted. Of rules repeated in
+         * {@code next}, the last counts.
+         */
+        public Replacement replaceRules(final List<Rule> next) {
+            final Map<Identity, Rule> now = new HashMap<>();
+            for (Rule r : rules()) {
+                now.put(Identity.of(r), r);
+            }
+            final Map<Identity, Rule> wanted = new LinkedHashMap<>();
+            for (Rule r : next) {
+                wanted.put(Identity.of(r), r);
+            }
+            int kept = 0;
+            int replaced = 0;
+            int added = 0;
+            for (Map.Entry<Identity, Rule> w : wanted.entrySet()) {
+                final Rule old = now.get(w.getKey());
+                if (old != null && old.sameDefinition(w.getValue())) {
+                    kept++;
+                    continue;
+                }
+                if (old != null) {
+                    replaced++;
+                } else {
+                    added++;
+                }
+                addRule(w.getValue());
+            }
+            int deleted = 0;
+            for (Map.Entry<Identity, Rule> n : now.entrySet()) {
+                if (!wanted.containsKey(n.getKey())) {
+                    removeRule(n.getValue());
+                    deleted++;
+                }
+            }
+            return new Replacement(kept, replaced, added, deleted);
         }
 
         /** Deletes the rules the filter selects; returns how many. */
