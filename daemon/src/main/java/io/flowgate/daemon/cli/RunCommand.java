@@ -235,11 +235,12 @@ final class RunCommand implements Callable<Integer> {
                 err.println("flowgate: " + e.getMessage());
                 return 1;
             }
-            return serve(dp, s, out, err);
+            return serve(dp, s, pid, out, err);
         }
     }
 
-    private int serve(final Datapath dp, final Settings s, final PrintWriter out, final PrintWriter err)
+    private int serve(final Datapath dp, final Settings s, final PidFile pid, final PrintWriter out,
+                      final PrintWriter err)
             throws InterruptedException {
         final StopSignals signals = StopSignals.install();
         final long start = System.nanoTime();
@@ -252,6 +253,7 @@ final class RunCommand implements Callable<Integer> {
             dp.start();
             control = new ControlSocket(s.rundir(), dp, () -> signals.request("exit command"), s.controlGroup());
             control.start();
+            pid.ready(); // the pid file appears once the control socket answers
             err.printf("flowgate: running as pid %d with %d port(s), %d PMD(s), %d handler(s); control socket %s;"
                             + " SIGTERM or SIGINT stops it%n", ProcessHandle.current().pid(), dp.ports().size(),
                     s.pmds(), s.handlers(), control.path());
