@@ -45,6 +45,12 @@ public final class FlowgateCommand implements Runnable {
         if (ex instanceof java.nio.file.AccessDeniedException e) {
             return e.getFile() + ": permission denied";
         }
+        if (ex instanceof java.nio.file.FileAlreadyExistsException e) {
+            return e.getFile() + ": exists and is not a directory";
+        }
+        if (ex instanceof java.nio.file.NotDirectoryException e) {
+            return e.getFile() + ": not a directory";
+        }
         if (ex instanceof java.nio.file.FileSystemException e) {
             return e.getFile() + ": " + (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason());
         }

@@ -221,7 +221,8 @@ final class RunCommand implements Callable<Integer> {
                 connections = s.stateDir() == null ? ConnectionTable.inMemory(Datapath.connectionCapacity(dc))
                         : ConnectionTable.open(s.stateDir(), Datapath.connectionCapacity(dc));
             } catch (IOException | RuntimeException e) {
-                err.println("flowgate: state-dir " + s.stateDir() + ": " + e.getMessage());
+                err.println("flowgate: state-dir " + s.stateDir() + ": cannot open the connection table: "
+                        + FlowgateCommand.describe(e));
                 return 1;
             }
             final Datapath dp;
@@ -376,6 +377,14 @@ final class RunCommand implements Callable<Integer> {
         // With a mask, one PMD per CPU (as OVS); with a list, --pmds of them pinned in turn.
         final int pmdCount = maskText != null ? cpus.size() : number("pmds", pmds, file, 1, 1, 64);
         final String group = controlGroup != null ? controlGroup : file == null ? null : file.get("control-group");
+        if (group != null) {
+            try {
+                java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+                throw new ConfigException(origin("control-group", controlGroup, file) + "no such group \"" + group
+                        + "\"");
+            }
+        }
         final Path log = logFile != null ? logFile : file == null ? null : file.path("log-file");
         final String ealText = dpdkArgs != null ? dpdkArgs : file == null ? null : file.get("dpdk-args");
         final List<String> eal = ealText == null || ealText.isBlank() ? List.of() : List.of(ealText.strip().split("\\s+"));

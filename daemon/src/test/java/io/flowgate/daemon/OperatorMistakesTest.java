@@ -12,12 +12,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Input is never destroyed: an output that is also an input (the same file by any name) is
- * refused before anything is opened. Before, {@code replay --in 1=X --out 2=X} truncated the
+ * An operator's mistakes are refused, named, before anything starts. Input is never destroyed:
+ * an output that is also an input (the same file by any name) is refused before anything is
+ * opened. Before, {@code replay --in 1=X --out 2=X} truncated the
  * bundled capture from 3.3 MB to 123 KB, and {@code pcap:in=X,out=X} left X at 24 bytes.
  */
 @Timeout(60) // without the check, a replay reading its own output runs on and on
-class InputProtectionTest {
+class OperatorMistakesTest {
     private static final Path ROOT = Path.of(System.getProperty("flowgate.repo.root", "..")).toAbsolutePath().normalize();
 
     @TempDir
@@ -85,5 +86,25 @@ class InputProtectionTest {
                 "--port", "1=ring:a");
         assertEquals(1, r.status(), r.err());
         assertEquals("flowgate: port 1 given twice (--port 1=pcap:in=" + x + " and --port 1=ring:a)\n", r.err());
+    }
+
+    @Test
+    void badDirectoriesAndGroupsAreNamedWithTheReason() throws Exception {
+        final String flows = ROOT.resolve("examples/router/router.flows").toString();
+        final Path file = Files.writeString(dir.resolve("afile"), "x");
+        CliTest.Run r = CliTest.run("run", "--rundir", file.toString(), "--flows", flows, "--port", "1=ring:a");
+        assertEquals(1, r.status(), r.err());
+        assertEquals("flowgate: cannot create run directory " + file + ": " + file + ": exists and is not a directory\n",
+                r.err());
+        r = CliTest.run("run", "--rundir", dir.resolve("r1").toString(), "--control-group", "no-such-group-here",
+                "--flows", flows, "--port", "1=ring:a");
+        assertEquals(1, r.status(), r.err());
+        assertEquals("flowgate: --control-group: no such group \"no-such-group-here\"\n", r.err(),
+                "refused before anything starts (it used to print a Java exception name, then a summary)");
+        r = CliTest.run("run", "--rundir", dir.resolve("r2").toString(), "--state-dir", file.resolve("sub").toString(),
+                "--flows", flows, "--port", "1=ring:a");
+        assertEquals(1, r.status(), r.err());
+        assertTrue(r.err().startsWith("flowgate: state-dir " + file.resolve("sub") + ": cannot open the connection table: "),
+                r.err());
     }
 }
