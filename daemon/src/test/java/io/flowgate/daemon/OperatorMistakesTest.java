@@ -107,4 +107,17 @@ class OperatorMistakesTest {
         assertTrue(r.err().startsWith("flowgate: state-dir " + file.resolve("sub") + ": cannot open the connection table: "),
                 r.err());
     }
+
+    @Test
+    void aCommentAtTheEndOfAConfigurationLineIsAComment() throws Exception {
+        final Path conf = Files.writeString(dir.resolve("c.conf"), "flows = "
+                + ROOT.resolve("examples/router/router.flows") + "   # the edge router's rules\n"
+                + "port.1 = ring:a # clients\n");
+        try (io.flowgate.daemon.testing.Daemon d = io.flowgate.daemon.testing.Daemon.start("run", "--config",
+                conf.toString(), "--rundir", dir.resolve("rc").toString())) {
+            final String line = d.awaitErr(l -> l.contains("control socket") || l.startsWith("flowgate: "), 60,
+                    java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(line.contains("control socket"), "it used to read \"FILE   # the ...\" as the file name: " + line);
+        }
+    }
 }

@@ -11,7 +11,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A daemon configuration file: one {@code key = value} per line, {@code #} comments, blank lines
+ * A daemon configuration file: one {@code key = value} per line, {@code #} comments (on a line of
+ * their own or after a value, following a space), blank lines
  * ignored. Keys are the long option names of {@code flowgate run} without the dashes, ports are
  * {@code port.N = SPEC}:
  * <pre>
@@ -57,7 +58,10 @@ public final class ConfigFile {
                 throw new ConfigException(path + ":" + n + ": expected KEY = VALUE, not \"" + line + "\"");
             }
             final String key = line.substring(0, eq).strip();
-            final String value = line.substring(eq + 1).strip();
+            // A "#" after a space starts a comment, at the end of a line as on a line of its own.
+            final String rest = line.substring(eq + 1);
+            final int hash = commentAt(rest);
+            final String value = (hash < 0 ? rest : rest.substring(0, hash)).strip();
             if (value.isEmpty()) {
                 throw new ConfigException(path + ":" + n + ": \"" + key + "\" has no value");
             }
@@ -118,5 +122,15 @@ public final class ConfigFile {
     /** "FILE:LINE" of a key, for error messages about its value. */
     public String where(final String key) {
         return path + ":" + lines.get(key);
+    }
+
+    /** Where a trailing comment starts ("#" at the start or after whitespace), or -1. */
+    private static int commentAt(final String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) == '#' && (i == 0 || Character.isWhitespace(text.charAt(i - 1)))) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

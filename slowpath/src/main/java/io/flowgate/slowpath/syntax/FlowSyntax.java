@@ -74,16 +74,23 @@ public final class FlowSyntax {
         for (Token t : Token.split(text.substring(0, actionsAt), 1, true)) {
             if (!h.accept(l, t)) {
                 mb.accept(t, false);
+            } else if (h.cookieMaskGiven) {
+                throw l.error(t, "flow additions cannot use a cookie mask (as ovs-ofctl says; masks are for"
+                        + " del-flows and mod-flows)");
             }
         }
         final Match match = mb.build();
-        final int valueStart = actionsAt + "actions=".length();
+        // "actions" then "=", with spaces around it allowed, as ovs-ofctl allows them.
+        int valueStart = text.indexOf('=', actionsAt) + 1;
+        while (valueStart < text.length() && Character.isWhitespace(text.charAt(valueStart))) {
+            valueStart++;
+        }
         final List<OfAction> actions = ActionSyntax.parse(l, text.substring(valueStart), valueStart + 1,
                 h.table, match);
         return new Rule(h.table, h.priority, h.cookie, h.idleTimeout, h.hardTimeout, match, actions, nowMillis);
     }
 
-    /** Index of "actions=" at the top level, or -1. */
+    /** Index of "actions=" (spaces allowed before the "=") at the top level, or -1. */
     static int findActions(final String text) {
         int depth = 0;
         for (int i = 0; i < text.length(); i++) {
@@ -92,9 +99,15 @@ public final class FlowSyntax {
                 depth++;
             } else if (c == ')') {
                 depth--;
-            } else if (depth == 0 && text.regionMatches(true, i, "actions=", 0, 8)
+            } else if (depth == 0 && text.regionMatches(true, i, "actions", 0, 7)
                     && (i == 0 || text.charAt(i - 1) == ',' || Character.isWhitespace(text.charAt(i - 1)))) {
-                return i;
+                int j = i + 7;
+                while (j < text.length() && Character.isWhitespace(text.charAt(j))) {
+                    j++;
+                }
+                if (j < text.length() && text.charAt(j) == '=') {
+                    return i;
+                }
             }
         }
         return -1;
@@ -148,6 +161,7 @@ public final class FlowSyntax {
         int priority = 0x8000;
         long cookie;
         long cookieMask = 0;
+        boolean cookieMaskGiven;
         int idleTimeout;
         int hardTimeout;
 
@@ -184,7 +198,10 @@ public final class FlowSyntax {
                     case "cookie" -> {
                         final int slash = v.indexOf('/');
                         cookie = Values.uint(slash < 0 ? v : v.substring(0, slash), 64, "cookie");
-                        cookieMask = slash < 0 ? -1L : Values.uint(v.substring(slash + 1), 64, "cookie mask");
+                        final String mask = slash < 0 ? null : v.substring(slash + 1);
+                        cookieMaskGiven = mask != null;
+                        // -1 is all ones, as ovs-ofctl reads it.
+                        cookieMask = mask == null || mask.equals("-1") ? -1L : Values.uint(mask, 64, "cookie mask");
                         cookie &= cookieMask;
                     }
                     default -> throw new AssertionError(name);

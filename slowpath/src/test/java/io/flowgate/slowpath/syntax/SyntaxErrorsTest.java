@@ -22,6 +22,8 @@ class SyntaxErrorsTest {
             Arguments.of("ip,nw_src=10.0.0.256,actions=drop", 11, "10.0.0.256",
                     "\"10.0.0.256\" is not an IPv4 address (nw_src): octet 256 is above 255"),
             Arguments.of("priority=70000,actions=drop", 10, "70000", "invalid priority \"70000\" (0 to 65535)"),
+            Arguments.of("cookie=0x123/-1,ip,actions=drop", 1, "cookie=0x123/-1",
+                    "flow additions cannot use a cookie mask (as ovs-ofctl says; masks are for del-flows and mod-flows)"),
             Arguments.of("table=255,actions=drop", 7, "255", "table 255 is out of range (0 to 254)"),
             Arguments.of("icmp,icmp_type=300,actions=drop", 16, "300", "300: value too large for 8-bit field icmp_type"),
             Arguments.of("ip,nw_frag=maybe,actions=drop", 12, "maybe", "maybe: unknown fragment type (valid types are "
@@ -137,5 +139,15 @@ class SyntaxErrorsTest {
     void aTraceFlowRejectsMasks() {
         final SyntaxException e = assertThrows(SyntaxException.class, () -> FlowSyntax.parseFlow("ip,nw_dst=10.0.0.0/8"));
         assertEquals("flow:1:11: nw_dst in a flow takes a value, not a mask", e.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void spacesAroundCommasAndEqualsSignsAreAcceptedAsOvsOfctlAcceptsThem() throws Exception {
+        final var spaced = FlowSyntax.parseRule("t", 1, "priority=10 , ip , actions = drop", 0);
+        final var plain = FlowSyntax.parseRule("t", 1, "priority=10,ip,actions=drop", 0);
+        assertEquals(plain.toString(), spaced.toString());
+        org.junit.jupiter.api.Assertions.assertTrue(spaced.sameDefinition(plain));
+        // A cookie mask where one belongs: a filter (del-flows), with -1 for all ones.
+        assertEquals(-1L, FlowSyntax.parseFilter("cookie=0x123/-1", false).cookieMask());
     }
 }
