@@ -34,6 +34,8 @@ class SummaryTest {
         final long kpps = Long.parseLong(m.group(3));
         final double busy = Double.parseDouble(m.group(4));
         assertTrue(busy > 0 && busy <= lifetime + 0.01, "busy " + busy + " s of " + lifetime + " s");
-        assertEquals(Math.round(packets / busy / 1000), kpps, 1.0, r.out());
+        // (busy is printed to the hundredth: the rate from the printed figures is that close)
+        final double fromPrinted = packets / busy / 1000;
+        assertTrue(Math.abs(fromPrinted - kpps) <= kpps * 0.005 / busy + 1, fromPrinted + " vs " + r.out());
     }
 }

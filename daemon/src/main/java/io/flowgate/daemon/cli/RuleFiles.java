@@ -38,6 +38,38 @@ final class RuleFiles {
         return p;
     }
 
+    /**
+     * Reads the files again into a running pipeline (SIGHUP), as one change: rules defined as
+     * before are kept with their counters (as replace-flows), groups are replaced or added, groups
+     * no longer in the file are deleted. A file with an error changes nothing.
+     *
+     * @return what changed, for the log
+     */
+    static String reload(final RulePipeline pipeline, final Path flowsFile, final Path groupsFile)
+            throws IOException, SyntaxException, PipelineException {
+        final List<Group> gs = groupsFile == null ? List.of() : GroupSyntax.parseGroupsFile(groupsFile);
+        final List<Rule> rules = FlowSyntax.parseFlowsFile(flowsFile, System.currentTimeMillis());
+        final String[] done = new String[1];
+        pipeline.apply(e -> {
+            final java.util.Set<Integer> keep = new java.util.HashSet<>();
+            for (Group g : gs) {
+                keep.add(g.groupId());
+                if (!g.equals(e.group(g.groupId()))) {
+                    e.putGroup(g);
+                }
+            }
+            for (Integer id : List.copyOf(e.base().groups().keySet())) {
+                if (!keep.contains(id)) {
+                    e.deleteGroup(id);
+                }
+            }
+            final var r = e.replaceRules(rules);
+            done[0] = r.kept() + " rule(s) kept, " + r.replaced() + " replaced, " + r.added() + " added, "
+                    + r.deleted() + " deleted; " + gs.size() + " group(s)";
+        });
+        return done[0];
+    }
+
     /** Parses the --prefixes list (nw_dst, nw_src, ipv6_dst, ipv6_src), keeping the first of repeats. */
     static TrieField[] tries(final List<String> names) {
         final List<TrieField> out = new ArrayList<>();

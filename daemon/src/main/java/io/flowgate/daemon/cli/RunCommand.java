@@ -240,6 +240,19 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** SIGHUP: the rule and group files again; an error is reported and changes nothing. */
+    private static void reload(final Datapath dp, final Settings s, final PrintWriter err) {
+        try {
+            final String what = RuleFiles.reload(dp.pipeline(), s.flows(), s.groups());
+            err.println("flowgate: SIGHUP: reloaded the rules: " + what);
+        } catch (IOException e) {
+            err.println("flowgate: SIGHUP: " + FlowgateCommand.describe(e) + "; the rules are unchanged");
+        } catch (SyntaxException | PipelineException e) {
+            err.println("flowgate: SIGHUP: " + e.getMessage() + "; the rules are unchanged");
+        }
+        err.flush();
+    }
+
     private int serve(final Datapath dp, final Settings s, final PidFile pid, final PrintWriter out,
                       final PrintWriter err)
             throws InterruptedException {
@@ -261,6 +274,9 @@ final class RunCommand implements Callable<Integer> {
             err.flush();
             boolean announced = !hasPcapInput(dp);
             while (!signals.await(200, TimeUnit.MILLISECONDS)) {
+                if (signals.takeReload()) {
+                    reload(dp, s, err);
+                }
                 if (!announced && pcapInputsDone(dp)) {
                     announced = true;
                     err.printf("flowgate: pcap inputs replayed (%d packets received); still running%n",
