@@ -81,6 +81,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--rundir", paramLabel = "DIR", description = "directory for the pid file (default: /var/run/flowgate)")
     Path rundir;
 
+    @Option(names = "--detach", description = "run in the background: return once the daemon answers on its control"
+            + " socket (its standard error goes to RUNDIR/flowgate.stderr), or fail with its error")
+    boolean detach;
+
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "keep the connection table of select groups here (connections.dat), so that connections"
                     + " keep their buckets across restarts (default: in memory only)")
@@ -199,6 +203,9 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             err.println("flowgate: " + FlowgateCommand.describe(e));
             return 1;
+        }
+        if (detach) {
+            return Detach.run(s.rundir(), out, err);
         }
         final PidFile pid;
         try {
