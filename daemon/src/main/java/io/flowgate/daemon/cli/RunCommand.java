@@ -247,6 +247,22 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Tells systemd (a {@code Type=notify} unit sets NOTIFY_SOCKET) how the daemon is doing, as
+     * sd_notify(3) does; without the variable, nothing.
+     */
+    private static void notifySystemd(final String state, final PrintWriter err) {
+        final String socket = System.getenv("NOTIFY_SOCKET");
+        if (socket == null || socket.isEmpty()) {
+            return;
+        }
+        try {
+            io.flowgate.bindings.UnixDatagram.send(socket, state);
+        } catch (RuntimeException e) {
+            err.println("flowgate: sd_notify to " + socket + ": " + e.getMessage());
+        }
+    }
+
     /** SIGHUP: the rule and group files again; an error is reported and changes nothing. */
     private static void reload(final Datapath dp, final Settings s, final PrintWriter err) {
         try {
@@ -275,6 +291,7 @@ final class RunCommand implements Callable<Integer> {
             control = new ControlSocket(s.rundir(), dp, () -> signals.request("exit command"), s.controlGroup());
             control.start();
             pid.ready(); // the pid file appears once the control socket answers
+            notifySystemd("READY=1\nMAINPID=" + ProcessHandle.current().pid() + "\nSTATUS=forwarding\n", err);
             err.printf("flowgate: running as pid %d with %d port(s), %d PMD(s), %d handler(s); control socket %s;"
                             + " SIGTERM or SIGINT stops it%n", ProcessHandle.current().pid(), dp.ports().size(),
                     s.pmds(), s.handlers(), control.path());
@@ -293,6 +310,7 @@ final class RunCommand implements Callable<Integer> {
             }
             err.println("flowgate: " + signals.received() + ": stopping");
             err.flush();
+            notifySystemd("STOPPING=1\n", err);
         } catch (IOException e) {
             err.println("flowgate: " + FlowgateCommand.describe(e));
             status = 1;
