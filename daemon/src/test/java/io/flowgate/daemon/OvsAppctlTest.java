@@ -54,7 +54,7 @@ class OvsAppctlTest {
             args.add("--port");
             args.add(p + "=pcap:out=" + tmp.resolve("out-" + p + ".pcap"));
         }
-        args.addAll(List.of("--port", "7=dummy:d7"));
+        args.addAll(List.of("--port", "7=dummy:d7", "--log-file", tmp.resolve("flowgate.log").toString()));
         daemon = Daemon.start(args.toArray(new String[0]));
         final String line = daemon.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
         ctl = Path.of(line.replaceAll(".*control socket (\\S+);.*", "$1"));
@@ -62,6 +62,19 @@ class OvsAppctlTest {
         while (appctl("dpctl/show").out().contains("flows: 0") && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
+    }
+
+    @Test
+    @Order(6)
+    void vlogReopenOpensTheLogFileAgainAfterLogrotateMovedIt() throws Exception {
+        final Path log = tmp.resolve("flowgate.log");
+        final Path rotated = tmp.resolve("flowgate.log.1");
+        java.nio.file.Files.move(log, rotated, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        final Run r = appctl("vlog/reopen");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(java.nio.file.Files.readString(log).contains("|vlog|INFO|opened log file " + log),
+                "a new file, started as OVS starts one");
+        assertTrue(appctl("vlog/list").out().contains("lb "), "every module that logs is listed");
     }
 
     @AfterAll
@@ -122,7 +135,7 @@ class OvsAppctlTest {
             assertEquals(0, r.status(), name + ": " + r.err());
             checked++;
         }
-        assertEquals(39, checked, "every command but exit (the last test)");
+        assertEquals(40, checked, "every command but exit (the last test)");
     }
 
     @Test
@@ -196,7 +209,7 @@ class OvsAppctlTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void exitStopsTheDaemonCleanly() throws Exception {
         final Run r = appctl("exit");
         assertEquals(0, r.status(), r.err());

@@ -25,6 +25,14 @@ final class DaemonCommands {
         });
         u.register("coverage/show", "", 0, 0, args -> coverage.show());
         u.register("vlog/list", "", 0, 0, args -> Vlog.get().list());
+        u.register("vlog/reopen", "", 0, 0, args -> {
+            try {
+                Vlog.get().reopen();
+            } catch (java.io.IOException e) {
+                throw new CommandException(e.getMessage());
+            }
+            return "";
+        });
         u.register("vlog/set", "{spec}", 0, Integer.MAX_VALUE, DaemonCommands::vlogSet);
         u.register("memory/show", "", 0, 0, args -> memory(dp));
         counters(coverage, dp);

@@ -44,8 +44,8 @@ public final class Vlog {
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     /** Modules known from the start (more appear as code asks for loggers). */
-    private static final List<String> MODULES = List.of("control", "daemon", "datapath", "dpdk", "handler", "pmd",
-            "revalidator", "unixctl", "vlog");
+    private static final List<String> MODULES = List.of("control", "daemon", "datapath", "dpdk", "estimator",
+            "handler", "lb", "pmd", "reconfig", "revalidator", "unixctl", "vlog");
     /** Declared after the constants its constructor uses. */
     private static final Vlog INSTANCE = new Vlog();
 
@@ -103,7 +103,7 @@ public final class Vlog {
         }
     }
 
-    /** Opens (appends to) the log file. */
+    /** Opens (appends to) the log file, and says so in it, as OVS does. */
     public synchronized void logFile(final Path path) throws IOException {
         final OutputStream next = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         final OutputStream old = file;
@@ -112,6 +112,20 @@ public final class Vlog {
         if (old != null) {
             old.close();
         }
+        log("vlog", VlogLevel.INFO, "opened log file " + path);
+    }
+
+    /**
+     * Opens the log file again by its name (vlog/reopen, after logrotate moved it away).
+     *
+     * @throws IOException if there is no log file ("Logging to file not configured", as OVS says)
+     */
+    public synchronized void reopen() throws IOException {
+        final Path path = filePath;
+        if (path == null) {
+            throw new IOException("Logging to file not configured");
+        }
+        logFile(path);
     }
 
     /** Sends console output somewhere else (tests). */
