@@ -39,7 +39,8 @@ final class OfctlCommands {
         u.register("ofctl/add-flow", "flow", 1, 1, c::addFlow);
         u.register("ofctl/add-flows", "file", 1, 1, c::addFlows);
         u.register("ofctl/del-flows", "[match]", 0, 1, c::delFlows);
-        u.register("ofctl/dump-flows", "", 0, 0, args -> c.dumpFlows());
+        u.register("ofctl/dump-flows", "[flow]", 0, 1, c::dumpFlows);
+        u.register("ofctl/mod-flows", "flow", 1, 1, c::modFlows);
         u.register("ofctl/replace-flows", "file", 1, 1, c::replaceFlows);
         u.register("ofctl/add-group", "group", 1, 1, c::addGroup);
         u.register("ofctl/mod-group", "group", 1, 1, c::modGroup);
@@ -116,9 +117,42 @@ final class OfctlCommands {
     }
 
     /** Rules as ovs-ofctl dump-flows prints them, with their statistics. */
-    private String dumpFlows() {
+    /**
+     * As ovs-ofctl mod-flows: every rule the match selects (loosely: rules at least as specific,
+     * in the given table or all) gets the new actions and keeps its duration and counters; none
+     * selected, nothing changes.
+     */
+    private String modFlows(final List<String> args) throws CommandException {
+        final Rule given;
+        final RulePipeline.RuleFilter filter;
+        try {
+            given = FlowSyntax.parseRule("ofctl/mod-flows", 1, args.getFirst(), System.currentTimeMillis());
+            final String text = args.getFirst();
+            final boolean hasTable = text.matches("(?s)(^|.*[,\\s])table\\s*=.*");
+            filter = new RulePipeline.RuleFilter(hasTable ? given.table() : -1, given.match(), false, 0, 0, 0);
+        } catch (SyntaxException e) {
+            throw new CommandException(e.getMessage());
+        }
+        change(e -> {
+            for (Rule r : e.rules()) {
+                if (filter.selects(r)) {
+                    e.addRule(r.withActions(given.actions())); // same identity: takes the old one's place
+                }
+            }
+        });
+        return "";
+    }
+
+    private String dumpFlows(final List<String> args) throws CommandException {
+        final RulePipeline.RuleFilter filter;
+        try {
+            filter = args.isEmpty() ? RulePipeline.RuleFilter.all() : FlowSyntax.parseFilter(args.getFirst(), false);
+        } catch (SyntaxException e) {
+            throw new CommandException(e.getMessage());
+        }
         final long now = System.currentTimeMillis();
         final List<Rule> rules = new ArrayList<>(pipeline.current().rules());
+        rules.removeIf(r -> !filter.selects(r));
         rules.sort(Comparator.comparingInt(Rule::table).thenComparing(Comparator.comparingInt(Rule::priority).reversed()));
         final StringBuilder s = new StringBuilder();
         for (Rule r : rules) {

@@ -22,10 +22,16 @@ public final class Rule {
     private final Match match;
     private final List<OfAction> actions;
     private final long createdMillis;
-    private final RuleStats stats = new RuleStats();
+    private final RuleStats stats;
 
     public Rule(final int table, final int priority, final long cookie, final int idleTimeout, final int hardTimeout,
                 final Match match, final List<OfAction> actions, final long createdMillis) {
+        this(table, priority, cookie, idleTimeout, hardTimeout, match, actions, createdMillis, new RuleStats());
+    }
+
+    private Rule(final int table, final int priority, final long cookie, final int idleTimeout, final int hardTimeout,
+                 final Match match, final List<OfAction> actions, final long createdMillis, final RuleStats stats) {
+        this.stats = stats;
         this.table = table;
         this.priority = priority;
         this.cookie = cookie;
@@ -34,6 +40,14 @@ public final class Rule {
         this.match = match;
         this.actions = List.copyOf(actions);
         this.createdMillis = createdMillis;
+    }
+
+    /**
+     * This rule with other actions (mod-flows): same table, priority, match, cookie, timeouts and
+     * creation time, and the same statistics object, so its duration and counters go on.
+     */
+    public Rule withActions(final List<OfAction> newActions) {
+        return new Rule(table, priority, cookie, idleTimeout, hardTimeout, match, newActions, createdMillis, stats);
     }
 
     /** A process-unique id (rules are compared by identity). */
