@@ -24,17 +24,8 @@ final class RuleFiles {
     /** Loads a flows file and an optional groups file into a new pipeline (groups first). */
     static RulePipeline load(final Path flowsFile, final Path groupsFile, final TrieField[] tries)
             throws IOException, SyntaxException, PipelineException {
-        final List<Group> gs = groupsFile == null ? List.of() : GroupSyntax.parseGroupsFile(groupsFile);
-        final List<Rule> rules = FlowSyntax.parseFlowsFile(flowsFile, System.currentTimeMillis());
         final RulePipeline p = new RulePipeline(tries);
-        p.apply(e -> {
-            for (Group g : gs) {
-                e.addGroup(g);
-            }
-            for (Rule r : rules) {
-                e.addRule(r);
-            }
-        });
+        reload(p, flowsFile, groupsFile); // into an empty pipeline: everything is added
         return p;
     }
 

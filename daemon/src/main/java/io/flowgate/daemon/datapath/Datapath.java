@@ -117,7 +117,7 @@ public final class Datapath implements AutoCloseable {
         this.revalidators = new Revalidators(config.revalidation(), udpif, pmds);
         this.reconfiguration = new Reconfiguration(this);
         try {
-            this.rates = new RateEstimation(pmds, ports, loadBalancer, EstimatorSettings.DEFAULTS, pmdSlots);
+            this.rates = new RateEstimation(ports, loadBalancer, EstimatorSettings.DEFAULTS, pmdSlots);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while calibrating the rate estimators", e);
@@ -497,17 +497,7 @@ public final class Datapath implements AutoCloseable {
         }
 
         public long drops(final DropReason r) {
-            return switch (r) {
-                case ACTION -> get(PmdCounter.DROP_ACTION);
-                case CONTROLLER -> get(PmdCounter.DROP_CONTROLLER);
-                case RX_INVALID -> get(PmdCounter.DROP_RX_INVALID);
-                case UPCALL_LOST -> get(PmdCounter.DROP_UPCALL_LOST);
-                case INVALID_PORT -> get(PmdCounter.DROP_INVALID_PORT);
-                case TX_FAILED -> get(PmdCounter.DROP_TX_FAILED);
-                case UPCALL_FAILED -> get(PmdCounter.DROP_UPCALL_FAILED);
-                case CONN_TABLE_FULL -> get(PmdCounter.DROP_CONN_TABLE_FULL);
-                case NODEST_CONN -> get(PmdCounter.DROP_NODEST_CONN);
-            };
+            return get(PmdStats.counter(r));
         }
 
         public long drops() {

@@ -2,7 +2,6 @@ package io.flowgate.daemon.datapath;
 
 import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.pmd.PmdStats.PortField;
-import io.flowgate.fastpath.pmd.Pmds;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.revalidator.estimator.Estimator;
 import io.flowgate.revalidator.estimator.EstimatorSettings;
@@ -25,7 +24,6 @@ import java.util.TreeMap;
  * allocating; group and bucket estimators follow the groups as they change.
  */
 public final class RateEstimation implements AutoCloseable {
-    private final Pmds pmds;
     private final List<Port> ports;
     private final LoadBalancer lb;
     private final Estimators estimators;
@@ -42,9 +40,8 @@ public final class RateEstimation implements AutoCloseable {
     /** Each group's buckets' stats slots, read by its estimator (replaced whole when they change). */
     private final Map<Integer, java.util.concurrent.atomic.AtomicReference<int[][]>> groupSlots = new HashMap<>();
 
-    RateEstimation(final Pmds pmds, final List<Port> ports, final LoadBalancer lb, final EstimatorSettings settings,
+    RateEstimation(final List<Port> ports, final LoadBalancer lb, final EstimatorSettings settings,
                    final int counters) throws InterruptedException {
-        this.pmds = pmds;
         this.ports = ports;
         this.lb = lb;
         this.estimators = Estimators.start(settings, counters);
@@ -106,26 +103,13 @@ public final class RateEstimation implements AutoCloseable {
         return n;
     }
 
-    /** A bucket's totals, from its two stats slots (towards it, back from it). */
-    private void bucket(final int in, final int out, final long[] into, final boolean add) {
-        final long c = lb.connectionsScheduled(in);
-        final long ip = slot(in, false);
-        final long op = slot(out, false);
-        final long ib = slot(in, true);
-        final long ob = slot(out, true);
-        if (add) {
-            into[StatsSource.CONNS] += c;
-            into[StatsSource.IN_PACKETS] += ip;
-            into[StatsSource.OUT_PACKETS] += op;
-            into[StatsSource.IN_BYTES] += ib;
-            into[StatsSource.OUT_BYTES] += ob;
-        } else {
-            into[StatsSource.CONNS] = c;
-            into[StatsSource.IN_PACKETS] = ip;
-            into[StatsSource.OUT_PACKETS] = op;
-            into[StatsSource.IN_BYTES] = ib;
-            into[StatsSource.OUT_BYTES] = ob;
-        }
+    /** Adds a bucket's totals, from its two stats slots (towards it, back from it), to {@code into}. */
+    private void addBucket(final int in, final int out, final long[] into) {
+        into[StatsSource.CONNS] += lb.connectionsScheduled(in);
+        into[StatsSource.IN_PACKETS] += slot(in, false);
+        into[StatsSource.OUT_PACKETS] += slot(out, false);
+        into[StatsSource.IN_BYTES] += slot(in, true);
+        into[StatsSource.OUT_BYTES] += slot(out, true);
     }
 
     /** A PMD starts: its counters join the sums, for good (a retired PMD's counts stay in them). */
@@ -155,7 +139,10 @@ public final class RateEstimation implements AutoCloseable {
                 final long key = ((long) group << 32) | (bucket & 0xFFFF_FFFFL);
                 Estimator e = buckets.remove(key);
                 if (e == null) {
-                    e = new Estimator("group " + group + " bucket " + bucket, into -> bucket(in, out, into, false));
+                    e = new Estimator("group " + group + " bucket " + bucket, into -> {
+                        java.util.Arrays.fill(into, 0, StatsSource.FIELDS, 0L);
+                        addBucket(in, out, into);
+                    });
                     estimators.add(e);
                 }
                 keep.put(key, e);
@@ -167,7 +154,7 @@ public final class RateEstimation implements AutoCloseable {
                 final Estimator g = new Estimator("group " + group, into -> {
                     java.util.Arrays.fill(into, 0, StatsSource.FIELDS, 0L);
                     for (int[] s : holder.get()) {
-                        bucket(s[0], s[1], into, true);
+                        addBucket(s[0], s[1], into);
                     }
                 });
                 groups.put(group, g);

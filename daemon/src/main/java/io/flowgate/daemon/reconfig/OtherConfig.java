@@ -136,8 +136,7 @@ public final class OtherConfig {
         if (text.strip().equals("any")) {
             return new BitSet();
         }
-        final BitSet cpus = CpuAffinity.requireUsable(CpuAffinity.parseList(text.strip()));
-        return cpus;
+        return CpuAffinity.requireUsable(CpuAffinity.parseList(text.strip()));
     }
 
     /** estimator-cpus, estimator-nice and run-estimation as estimator settings over {@code base}. */

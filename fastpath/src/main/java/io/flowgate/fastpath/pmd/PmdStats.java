@@ -33,8 +33,8 @@ public final class PmdStats {
     public static final int STATS_SLOTS = 4096;
 
     final long[] counts = new long[COUNTERS.length];
-    final long[] slotPackets = new long[STATS_SLOTS];
-    final long[] slotBytes = new long[STATS_SLOTS];
+    /** Per stats slot, packets at [2 * slot] and bytes beside them: one cache line per count. */
+    final long[] slotCounts = new long[2 * STATS_SLOTS];
     long[] portRx;
     long[] portTx;
     long[] portRxBytes;
@@ -54,6 +54,11 @@ public final class PmdStats {
         portTxBytes = new long[ports];
         portRxDropped = new long[ports];
         portTxDropped = new long[ports];
+    }
+
+    /** The counter a drop reason counts into (the one mapping; totals read through it too). */
+    public static PmdCounter counter(final DropReason reason) {
+        return COUNTERS[index(reason)];
     }
 
     static int index(final DropReason reason) {
@@ -81,8 +86,9 @@ public final class PmdStats {
     /** Counts packets into a stats slot (-1: none), PMD thread. */
     void counted(final int slot, final int packets, final long bytes) {
         if (slot >= 0 && slot < STATS_SLOTS) {
-            slotPackets[slot] += packets;
-            slotBytes[slot] += bytes;
+            final long[] c = slotCounts;
+            c[2 * slot] += packets;
+            c[2 * slot + 1] += bytes;
         }
     }
 
@@ -104,7 +110,7 @@ public final class PmdStats {
 
     /** Packets (or bytes) counted into stats slot {@code slot} (opaque, any thread, no allocation). */
     public long slot(final int slot, final boolean bytes) {
-        return slot >= 0 && slot < STATS_SLOTS ? (long) LONGS.getOpaque(bytes ? slotBytes : slotPackets, slot) : 0;
+        return slot >= 0 && slot < STATS_SLOTS ? (long) LONGS.getOpaque(slotCounts, 2 * slot + (bytes ? 1 : 0)) : 0;
     }
 
     /** Publishes everything written so far (PMD thread, once per iteration). */

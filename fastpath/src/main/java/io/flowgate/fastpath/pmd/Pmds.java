@@ -27,14 +27,6 @@ public final class Pmds {
         return p.mailbox().offer(command);
     }
 
-    /**
-     * The live PMDs by id, null where an id is free: the array itself, for readers that must not
-     * allocate (estimators); never modify it.
-     */
-    public Pmd[] byId() {
-        return byId;
-    }
-
     /** Every live PMD, by id. */
     public List<Pmd> all() {
         final List<Pmd> out = new ArrayList<>();
