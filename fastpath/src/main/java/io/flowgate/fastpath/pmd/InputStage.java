@@ -40,6 +40,8 @@ final class InputStage {
     final long[] keys = new long[N * W];
     final long[] hashes = new long[N];
     final DpFlow[] flows = new DpFlow[N];
+    /** The batch being looked up is one of parked packets sent through again ({@link #unpark}). */
+    private boolean rerun;
 
     InputStage(final int pmdId, final Emc emc, final FlowExtractor extractor, final UpcallRings handlers,
                final Parking parking, final PmdStats stats, final TxQueues tx) {
@@ -93,8 +95,9 @@ final class InputStage {
         final long[] c = stats.counts;
         final Parking park = parking;
         final DpFlow[] fl = flows;
-        // Nothing in flight (the usual case): no packet can have to wait, no need to look.
-        final boolean waiting = park.upcalls() != 0;
+        final boolean again = rerun;
+        // Nothing in flight or parked (the usual case): no packet can have to wait, no need to look.
+        final boolean waiting = park.upcalls() != 0 || park.parked() != 0;
         int pending = 0;
         int unparked = 0; // packets that found parking full: handled as if nothing were in flight
         int emcHits = 0;
@@ -105,8 +108,9 @@ final class InputStage {
                 tx.drop(b, i, DropReason.RX_INVALID);
                 continue;
             }
-            if (waiting && park.busy(h)) {
-                if (hold(b, i, q)) {
+            // A packet parked before is the oldest of its key: only an upcall of its key holds it.
+            if (waiting && (again ? park.upcalling(h) : park.busy(h))) {
+                if (hold(b, i, q, PmdCounter.PARKED)) {
                     fl[i] = null;
                     continue;
                 }
@@ -127,30 +131,37 @@ final class InputStage {
             while (pending != 0) {
                 final int i = Integer.numberOfTrailingZeros(pending);
                 pending &= pending - 1;
-                if ((unparked & (1 << i)) != 0 || !park.busy(hashes[i]) || !hold(b, i, q)) {
+                if ((unparked & (1 << i)) != 0) {
+                    upcall(b, i, q);
+                } else if (park.upcalling(hashes[i])) {
+                    if (!hold(b, i, q, PmdCounter.PARKED)) {
+                        upcall(b, i, q);
+                    }
+                } else if (!park.portBusy(b.inPort()) || !hold(b, i, q, PmdCounter.HELD)) {
                     upcall(b, i, q);
                 }
             }
         }
     }
 
-    /** The upcall of a packet of {@code q} (null if the queue has gone) with this hash was answered. */
-    void answered(final long hash, final RxQueue q) {
-        parking.answered(hash);
+    /** The upcall of a packet received on {@code inPort}, queue {@code q} (null if the queue has gone), with this hash was answered. */
+    void answered(final long hash, final int inPort, final RxQueue q) {
+        parking.answered(hash, inPort);
         if (q != null) {
             q.inFlight(-1);
         }
     }
 
     /**
-     * Parks packet {@code i} behind the upcall of its flow.
+     * Parks packet {@code i} behind an upcall in flight (of its flow, or of its port), counting it
+     * in {@code counter}.
      *
      * @return false if parking is full (counted): the caller handles the packet as usual
      */
-    private boolean hold(final PacketBatch b, final int i, final RxQueue q) {
+    private boolean hold(final PacketBatch b, final int i, final RxQueue q, final PmdCounter counter) {
         if (parking.park(b, i, hashes[i], q)) {
             q.inFlight(1);
-            stats.counts[PmdCounter.PARKED.ordinal()]++;
+            stats.counts[counter.ordinal()]++;
             return true;
         }
         stats.counts[PmdCounter.PARKING_FULL.ordinal()]++;
@@ -199,7 +210,9 @@ final class InputStage {
             final int n = b.count();
             q.inFlight(-n);
             parse(b);
+            rerun = true;
             lookup(b, q);
+            rerun = false;
             batches.execute(b, n, nowMillis);
             q.port().release(b);
             parking.returnLent();
@@ -213,7 +226,7 @@ final class InputStage {
         tx.drop(b, i, reason);
     }
 
-    /** The megaflow of packet {@code i}, from the EMC or the classifier, or null (ordered replay). */
+    /** The megaflow of packet {@code i}, from the caches or the classifier, or null (ordered replay). */
     DpFlow lookupOne(final int inPort, final int i) {
         final DpFlow f = emc.lookup(keys, i * W, hashes[i]);
         if (f != null) {
@@ -230,7 +243,7 @@ final class InputStage {
         final long[] c = stats.counts;
         if (ring != null && ring.offer(pmdId, b.inPort(), q.id(), b.l3Offset(i), b.l4Offset(i), b.timestamp(i), hash,
                 keys, i * W, Memory.ALL, b.address(i), b.length(i))) {
-            parking.upcalled(hash);
+            parking.upcalled(hash, b.inPort());
             q.inFlight(1);
             c[PmdCounter.MISSES.ordinal()]++;
             return true;

@@ -6,19 +6,29 @@ import io.flowgate.fastpath.port.RxQueue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import org.agrona.collections.Int2IntHashMap;
+
 /**
- * Packets held back behind an upcall in flight for the same flow, so that a flow's packets leave
- * in the order they came although its first one takes a detour through a handler.
+ * Packets held back behind an upcall in flight, so that a flow's packets leave in the order they
+ * came although its first one takes a detour through a handler, and so that a flow goes up once.
  *
  * <p>Why: while a flow's first packet is with the slow path, the flow's next packets would either
  * go up too (one upcall per packet, and a later one can be answered before an earlier one's
  * packet-out runs), or, once the handler's install arrives, hit the new megaflow and leave before
  * the first packet's packet-out. Instead, the PMD counts its upcalls in flight per packet hash
  * (the 64-bit hash of the whole key: in practice, per exact flow key) in a small open-addressing
- * table ({@link #upcalled}, {@link #answered}); a packet whose hash has one in flight is parked
- * here, whether or not it would hit. When that hash's last answer has run, its parked packets go
- * through the datapath again, in arrival order, before anything new is received ({@link #unpark}).
- * So a flow has at most one upcall in flight per PMD: OVS's "one upcall per flow".
+ * table ({@link #upcalled}, {@link #answered}); a packet whose hash has one in flight, or has
+ * packets parked, is parked here, whether or not it would hit ({@link #busy}).
+ *
+ * <p>A megaflow covers many exact keys, and which ones only the handler knows. So a miss of
+ * another key is held too while its input port has an upcall in flight ({@link #portBusy}): its
+ * megaflow may be the one being set up. When the answer has run it goes through the datapath
+ * again and hits, or goes up as the port's next upcall. This is OVS's "one upcall per flow",
+ * which OVS gets by making the upcall inside the PMD; here the PMD goes on forwarding hits
+ * meanwhile. Packets of different ports never share a megaflow (in_port is always matched).
+ *
+ * <p>Parked packets go through the datapath again, in arrival order, before anything new is
+ * received ({@link #unpark}), once neither their key nor their port has an upcall in flight.
  *
  * <p>Received DPDK packets stay in their mbufs while parked (zero copy); packets of copying ports
  * are copied into one of {@value #CAPACITY} slots of {@value #FRAME_ROOM} bytes. When parking is
@@ -34,11 +44,15 @@ final class Parking implements AutoCloseable {
     /** Hashes tracked at most (upcalls beyond are not tracked: their packets are not held back). */
     private static final int TRACKED = 1 << 15;
 
-    // Upcalls in flight per hash: linear probing, 0 is an empty slot (hashes are odd).
+    // Upcalls in flight and packets parked per hash: linear probing, 0 is an empty slot (hashes
+    // are odd). A hash has an entry while either count is above 0.
     private final long[] inFlightHash = new long[TRACKED];
     private final int[] inFlight = new int[TRACKED];
+    private final int[] parkedOf = new int[TRACKED];
     private int tracked;
     private int upcalls;
+    /** Upcalls in flight per input port (a port without any has no entry). */
+    private final Int2IntHashMap portUpcalls = new Int2IntHashMap(0);
 
     // The parked packets, oldest first.
     private final long[] hash = new long[CAPACITY];
@@ -87,37 +101,63 @@ final class Parking implements AutoCloseable {
         return inFlightHash[i] == hash ? inFlight[i] : 0;
     }
 
-    /** True if an upcall with this hash is in flight: the packet must wait behind it. */
-    boolean busy(final long hash) {
-        return upcalls != 0 && inFlight(hash) != 0;
-    }
-
-    /** An upcall with this hash went to a handler. */
-    void upcalled(final long hash) {
+    /** The slot of {@code hash}, added if need be; -1 if the table is too full to add it. */
+    private int claim(final long hash) {
         final int i = slotOf(hash);
         if (inFlightHash[i] == 0) {
             if (tracked >= TRACKED / 2) {
-                return; // too many at once: this one is not tracked (nothing waits behind it)
+                return -1;
             }
             inFlightHash[i] = hash;
             tracked++;
         }
-        inFlight[i]++;
-        upcalls++;
+        return i;
     }
 
-    /** The answer to an upcall with this hash has run. */
-    void answered(final long hash) {
+    /** True if an upcall with this hash is in flight or packets with it are parked: the packet must wait behind them. */
+    boolean busy(final long hash) {
+        return (upcalls != 0 || count != 0) && inFlightHash[slotOf(hash)] == hash;
+    }
+
+    /** True if an upcall with this hash is in flight (packets parked with it do not count). */
+    boolean upcalling(final long hash) {
+        return upcalls != 0 && inFlight(hash) != 0;
+    }
+
+    /** True if an upcall from input port {@code port} is in flight: a miss there may belong to its megaflow. */
+    boolean portBusy(final int port) {
+        return upcalls != 0 && portUpcalls.get(port) != 0;
+    }
+
+    /** An upcall with this hash, of a packet received on {@code port}, went to a handler. */
+    void upcalled(final long hash, final int port) {
+        final int i = claim(hash);
+        if (i < 0) {
+            return; // too many at once: this one is not tracked (nothing waits behind it)
+        }
+        inFlight[i]++;
+        upcalls++;
+        portUpcalls.put(port, portUpcalls.get(port) + 1);
+    }
+
+    /** The answer to an upcall with this hash, of a packet received on {@code port}, has run. */
+    void answered(final long hash, final int port) {
         final int i = slotOf(hash);
         if (inFlightHash[i] != hash || inFlight[i] == 0) {
             return; // not tracked
         }
         upcalls--;
-        if (--inFlight[i] == 0) {
+        final int onPort = portUpcalls.get(port) - 1;
+        if (onPort <= 0) {
+            portUpcalls.remove(port);
+        } else {
+            portUpcalls.put(port, onPort);
+        }
+        if (--inFlight[i] == 0 && parkedOf[i] == 0) {
             removeSlot(i);
-            if (count > 0) {
-                ready = true;
-            }
+        }
+        if (count > 0) {
+            ready = true;
         }
     }
 
@@ -138,11 +178,13 @@ final class Parking implements AutoCloseable {
             if (!stays) {
                 inFlightHash[hole] = h;
                 inFlight[hole] = inFlight[j];
+                parkedOf[hole] = parkedOf[j];
                 hole = j;
             }
         }
         inFlightHash[hole] = 0;
         inFlight[hole] = 0;
+        parkedOf[hole] = 0;
         tracked--;
     }
 
@@ -154,6 +196,14 @@ final class Parking implements AutoCloseable {
     /** Packets parked. */
     int parked() {
         return count;
+    }
+
+    /**
+     * True if a whole burst of copied packets could be parked now, and a batch of them parked
+     * again when it is sent through once more (its slots are still lent then).
+     */
+    boolean roomForBurst() {
+        return count <= CAPACITY - PacketBatch.MAX_BURST && free >= 2 * PacketBatch.MAX_BURST;
     }
 
     boolean ready() {
@@ -169,6 +219,14 @@ final class Parking implements AutoCloseable {
         if (count == CAPACITY) {
             return false;
         }
+        final int entry = claim(h);
+        if (entry < 0 || (b.mbuf(i) == 0 && (b.length(i) > FRAME_ROOM || free == 0))) {
+            if (entry >= 0 && inFlight[entry] == 0 && parkedOf[entry] == 0) {
+                removeSlot(entry);
+            }
+            return false;
+        }
+        parkedOf[entry]++;
         final int n = count;
         final long m = b.mbuf(i);
         if (m != 0) {
@@ -177,9 +235,6 @@ final class Parking implements AutoCloseable {
             mbuf[n] = b.takeMbuf(i);
             slot[n] = -1;
         } else {
-            if (b.length(i) > FRAME_ROOM || free == 0) {
-                return false;
-            }
             final int s = freeSlots[--free];
             final long start = slots.address() + (long) SLOT * s;
             MemorySegment.copy(io.flowgate.fastpath.packet.Memory.ALL, b.address(i), slots,
@@ -201,9 +256,9 @@ final class Parking implements AutoCloseable {
     }
 
     /**
-     * Moves the oldest run of parked packets that may go now (their bucket has nothing in flight;
-     * one input port and queue; at most a batch) into {@code b}, which the caller has cleared,
-     * keeping the others in order.
+     * Moves the oldest run of parked packets that may go now (neither their hash nor their input
+     * port has an upcall in flight; one input port and queue; at most a batch) into {@code b},
+     * which the caller has cleared, keeping the others in order.
      *
      * @return the run's receive queue, or null when nothing may go (then {@link #ready} is false)
      */
@@ -212,7 +267,7 @@ final class Parking implements AutoCloseable {
         RxQueue runQueue = null;
         int runPort = 0;
         for (int r = 0; r < count; r++) {
-            final boolean go = inFlight(hash[r]) == 0
+            final boolean go = inFlight(hash[r]) == 0 && portUpcalls.get(inPort[r]) == 0
                     && (runQueue == null || (queue[r] == runQueue && inPort[r] == runPort))
                     && b.count() < PacketBatch.MAX_BURST;
             if (go) {
@@ -229,6 +284,7 @@ final class Parking implements AutoCloseable {
                 if (slot[r] >= 0) {
                     lent[lentCount++] = slot[r];
                 }
+                unparked(hash[r]);
                 queue[r] = null;
                 continue;
             }
@@ -247,6 +303,13 @@ final class Parking implements AutoCloseable {
             restaged = w; // what the batch parks again goes after these, then to the front
         }
         return runQueue;
+    }
+
+    private void unparked(final long h) {
+        final int e = slotOf(h);
+        if (inFlightHash[e] == h && --parkedOf[e] == 0 && inFlight[e] == 0) {
+            removeSlot(e);
+        }
     }
 
     /**

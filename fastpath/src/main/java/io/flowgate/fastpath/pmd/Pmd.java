@@ -119,6 +119,9 @@ public final class Pmd implements Agent {
         for (int k = 0; k < n; k++, j = j + 1 == n ? 0 : j + 1) {
             final RxQueue q = qs[j];
             final Port port = q.port();
+            if (port.waitsUnpolled() && !parking.roomForBurst()) {
+                continue; // a file waits until held misses have gone
+            }
             final PacketBatch b = batch;
             b.clear();
             final int got = port.rxBurst(q.id(), b);
@@ -163,7 +166,7 @@ public final class Pmd implements Agent {
             stats.counts[PmdCounter.PACKET_OUTS.ordinal()]++;
         }
         if (out.answersUpcall()) {
-            input.answered(out.hash(), polls.find(out.inPort(), out.rxq()));
+            input.answered(out.hash(), out.inPort(), polls.find(out.inPort(), out.rxq()));
             if (ordered != null) {
                 ordered.answered();
             }

@@ -119,6 +119,11 @@ public final class PcapPort implements Port {
     }
 
     @Override
+    public boolean waitsUnpolled() {
+        return true;
+    }
+
+    @Override
     public boolean receives() {
         return reader != null;
     }

@@ -46,6 +46,16 @@ public interface Port extends AutoCloseable {
         return false;
     }
 
+    /**
+     * True if the port's input waits, losing nothing, while it is not polled (a file). Such a
+     * port is not polled while the PMD could not hold back a whole burst behind upcalls in
+     * flight, so that its misses still go up once per megaflow; a device's queue is always
+     * polled (its packets would be lost), and its misses go up when there is no room to hold them.
+     */
+    default boolean waitsUnpolled() {
+        return false;
+    }
+
     /** True if the port has anything to receive at all. */
     default boolean receives() {
         return true;

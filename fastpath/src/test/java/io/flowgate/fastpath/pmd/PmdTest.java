@@ -191,6 +191,77 @@ class PmdTest {
     }
 
     @Test
+    void missesOfOtherFlowsOfThePortWaitForItsUpcallAndThenHitTheMegaflowItSetUp() {
+        final Pmd pmd = pmd(false, ring);
+        final byte[] other = eth().ipv4("10.0.0.1", "10.0.0.2").udp(2000, 53).payload(20).build();
+        in.inject(udp(53, 1));
+        in.inject(other); // another exact flow, but the same megaflow (it matches the UDP destination only)
+        in.inject(udp(53, 2));
+        pmd.doWork();
+        final List<UpcallRing.Upcall> u = upcalls();
+        assertEquals(1, u.size(), "one upcall: the megaflow being set up may be the other flow's too");
+        assertEquals(1, count(pmd, PmdCounter.HELD));
+        assertEquals(1, count(pmd, PmdCounter.PARKED));
+
+        pmd.offer(new PmdCommand.Install(flowFor(53, TO_2)));
+        pmd.offer(answer(u.getFirst(), TO_2));
+        pmd.doWork();
+        final List<byte[]> sent = transmitted();
+        assertEquals(3, sent.size());
+        assertArrayEquals(udp(53, 1), sent.get(0));
+        assertArrayEquals(other, sent.get(1));
+        assertArrayEquals(udp(53, 2), sent.get(2));
+        assertEquals(1, count(pmd, PmdCounter.MISSES), "one upcall for the megaflow");
+        assertTrue(upcalls().isEmpty());
+        assertEquals(0, inQueue.inFlight());
+    }
+
+    @Test
+    void aHeldMissTheNewMegaflowDoesNotCoverGoesUpNextAndItsFlowStaysInOrder() {
+        final Pmd pmd = pmd(false, ring);
+        in.inject(udp(53, 1));
+        in.inject(udp(54, 1));
+        in.inject(udp(54, 2));
+        pmd.doWork();
+        final List<UpcallRing.Upcall> first = upcalls();
+        assertEquals(1, first.size());
+        assertEquals(2, count(pmd, PmdCounter.HELD));
+
+        pmd.offer(new PmdCommand.Install(flowFor(53, TO_2)));
+        pmd.offer(answer(first.getFirst(), TO_2));
+        in.inject(udp(54, 3)); // arrives while its flow's older packets wait: it waits behind them
+        pmd.doWork();
+        assertEquals(1, transmitted().size());
+        final List<UpcallRing.Upcall> second = upcalls();
+        assertEquals(1, second.size(), "the first held miss goes up, its flow's next packets wait for it");
+        assertArrayEquals(udp(54, 1), second.getFirst().frame());
+
+        pmd.offer(new PmdCommand.Install(flowFor(54, TO_2)));
+        pmd.offer(answer(second.getFirst(), TO_2));
+        pmd.doWork();
+        final List<byte[]> sent = transmitted();
+        assertEquals(3, sent.size());
+        for (int n = 1; n <= 3; n++) {
+            assertArrayEquals(udp(54, n), sent.get(n - 1), "packet " + n + " in place");
+        }
+        assertEquals(2, count(pmd, PmdCounter.MISSES), "one upcall per megaflow");
+        assertEquals(0, inQueue.inFlight());
+    }
+
+    @Test
+    void missesOfDifferentPortsNeverWaitForEachOther() {
+        final Pmd pmd = pmd(false, ring);
+        final RxQueue outQueue = new RxQueue(out, 0);
+        pmd.offer(new PmdCommand.AdoptQueue(outQueue));
+        in.inject(udp(53));
+        out.inject(udp(53)); // the same key but another in_port: never the same megaflow
+        pmd.doWork();
+        pmd.doWork();
+        assertEquals(2, upcalls().size());
+        assertEquals(0, count(pmd, PmdCounter.HELD));
+    }
+
+    @Test
     void aParkedPacketWhoseFlowIsStillMissingGoesUpNextAndTheRestWaitAgain() {
         final Pmd pmd = pmd(false, ring);
         in.inject(udp(53, 1));
@@ -242,9 +313,10 @@ class PmdTest {
         }
         final long lost = count(pmd, PmdCounter.LOST_UPCALLS);
         assertTrue(lost > 0, "the ring filled up");
-        // A few share a hash bucket with a flow already in flight: they wait behind it (parked).
-        assertEquals(injected, count(pmd, PmdCounter.MISSES) + lost + count(pmd, PmdCounter.PARKED),
-                "every miss is an upcall, a lost upcall or parked");
+        // Misses after the first wait for its answer (held) until parking is full; then they go up.
+        assertTrue(count(pmd, PmdCounter.PARKING_FULL) > 0);
+        assertEquals(injected, count(pmd, PmdCounter.MISSES) + lost + count(pmd, PmdCounter.PARKED)
+                + count(pmd, PmdCounter.HELD), "every miss is an upcall, a lost upcall, parked or held");
     }
 
     @Test
