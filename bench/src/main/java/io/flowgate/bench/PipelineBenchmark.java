@@ -47,8 +47,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@code single-flow}: one 5-tuple, so every packet is an EMC hit;</li>
  * <li>{@code one-megaflow-10k}: 10,000 distinct 5-tuples that one rule covers with one megaflow;</li>
  * <li>{@code acl-10k}: the same 10,000 5-tuples through the seven-rule ACL of the OVS
- *     megaflow-count comparison (many megaflows, several masks).</li>
+ *     megaflow-count comparison (many megaflows, several masks);</li>
+ * <li>{@code acl-100k}: 100,000 5-tuples through the ACL (the EMC holds a twelfth of them).</li>
  * </ul>
+ * {@code smc} switches the signature match cache ({@code off}: EMC, then dpcls, as OVS's
+ * default).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -67,8 +70,11 @@ public class PipelineBenchmark {
             priority=100,ip,actions=output:2
             """;
 
-    @Param({"single-flow", "one-megaflow-10k", "acl-10k"})
+    @Param({"single-flow", "one-megaflow-10k", "acl-10k", "acl-100k"})
     public String workload;
+
+    @Param({"on", "off"})
+    public String smc;
 
     private Traffic traffic;
     private SinkPort sink;
@@ -81,15 +87,17 @@ public class PipelineBenchmark {
         final List<byte[]> frames = switch (workload) {
             case "single-flow" -> List.of(Traffic.udp("10.0.0.1", "172.16.0.1", 40000, 8080));
             case "one-megaflow-10k", "acl-10k" -> Traffic.distinctUdp(10_000, 10_000);
+            case "acl-100k" -> Traffic.distinctUdp(100_000, 100_001);
             default -> throw new IllegalArgumentException(workload);
         };
-        final String rules = workload.equals("acl-10k") ? ACL : "priority=1,in_port=1,actions=output:2\n";
+        final String rules = workload.startsWith("acl-") ? ACL : "priority=1,in_port=1,actions=output:2\n";
         traffic = new Traffic(frames);
         final LoopPort rx = new LoopPort(1, traffic);
         sink = new SinkPort(2);
         ring = new UpcallRing(1 << 20);
         final List<Port> ports = List.of(rx, sink);
         pmd = new Pmd(0, ports, new UpcallRings(List.of(ring)), 100, 1, false);
+        pmd.smc().enabled(smc.equals("on"));
         pmd.offer(new PmdCommand.AdoptQueue(new RxQueue(rx, 0)));
         megaflows = installMegaflows(pmd, traffic, rules);
     }
@@ -118,9 +126,10 @@ public class PipelineBenchmark {
         final long rx = s.get(PmdCounter.RX_PACKETS);
         final long misses = s.get(PmdCounter.MISSES) + s.get(PmdCounter.LOST_UPCALLS);
         final long accounted = s.get(PmdCounter.TX_PACKETS) + s.get(PmdCounter.DROP_ACTION);
-        System.out.printf("%n%s: %d megaflows, %d masks, rx %d, emc hits %.1f%%, megaflow hits %.1f%%,"
-                        + " subtable lookups per megaflow hit %.2f%n", workload, megaflows, pmd.maskCount(), rx,
-                100.0 * s.get(PmdCounter.EMC_HITS) / rx, 100.0 * s.get(PmdCounter.MEGAFLOW_HITS) / rx,
+        System.out.printf("%n%s, smc %s: %d megaflows, %d masks, rx %d, emc hits %.1f%%, smc hits %.1f%%,"
+                        + " megaflow hits %.1f%%, subtable lookups per megaflow hit %.2f%n", workload, smc, megaflows,
+                pmd.maskCount(), rx, 100.0 * s.get(PmdCounter.EMC_HITS) / rx, 100.0 * s.get(PmdCounter.SMC_HITS) / rx,
+                100.0 * s.get(PmdCounter.MEGAFLOW_HITS) / rx,
                 (double) s.get(PmdCounter.SUBTABLE_LOOKUPS) / Math.max(1, s.get(PmdCounter.MEGAFLOW_HITS)));
         traffic.close();
         ring.close();

@@ -274,6 +274,7 @@ final class DatapathCommands {
             s.append("  packet recirculations: 0\n");
             s.append("  avg. datapath passes per packet: ").append(rx == 0 ? "0.00" : "1.00").append('\n');
             s.append("  emc hits: ").append(st.get(PmdCounter.EMC_HITS)).append('\n');
+            s.append("  smc hits: ").append(st.get(PmdCounter.SMC_HITS)).append('\n');
             s.append("  megaflow hits: ").append(mfHits).append('\n');
             s.append(String.format("  avg. subtable lookups per megaflow hit: %.2f%n",
                     mfHits == 0 ? 0.0 : (double) st.get(PmdCounter.SUBTABLE_LOOKUPS) / mfHits));

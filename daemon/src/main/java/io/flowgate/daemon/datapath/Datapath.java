@@ -343,6 +343,7 @@ public final class Datapath implements AutoCloseable {
     public Pmd startPmd(final int cpu) {
         final Pmd pmd = new Pmd(pmds.freeId(), ports, rings, reconfiguration.emcInsertInverse(), config.vlanLimit(),
                 config.ordered());
+        pmd.smc().enabled(reconfiguration.smcEnabled()); // before its thread starts
         if (cpu >= 0) {
             final BitSet set = new BitSet();
             set.set(cpu);

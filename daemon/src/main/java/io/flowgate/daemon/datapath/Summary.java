@@ -80,6 +80,7 @@ public record Summary(long seconds, long nanos, List<PortLine> ports, Datapath.T
             }
         }
         s.append(String.format("emc hits: %d%n", totals.get(PmdCounter.EMC_HITS)));
+        s.append(String.format("smc hits: %d%n", totals.get(PmdCounter.SMC_HITS)));
         s.append(String.format("megaflow hits: %d%n", totals.get(PmdCounter.MEGAFLOW_HITS)));
         s.append(String.format("upcalls: %d (lost: %d)%n", totals.get(PmdCounter.MISSES),
                 totals.get(PmdCounter.LOST_UPCALLS)));
@@ -120,6 +121,7 @@ public record Summary(long seconds, long nanos, List<PortLine> ports, Datapath.T
             }
             g.writeEndObject();
             g.writeNumberField("emc_hits", totals.get(PmdCounter.EMC_HITS));
+            g.writeNumberField("smc_hits", totals.get(PmdCounter.SMC_HITS));
             g.writeNumberField("megaflow_hits", totals.get(PmdCounter.MEGAFLOW_HITS));
             g.writeNumberField("upcalls", totals.get(PmdCounter.MISSES));
             g.writeNumberField("lost_upcalls", totals.get(PmdCounter.LOST_UPCALLS));

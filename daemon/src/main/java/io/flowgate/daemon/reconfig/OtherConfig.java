@@ -41,6 +41,8 @@ public final class OtherConfig {
         global("pmd-cpu-mask", t -> CpuAffinity.requireUsable(CpuAffinity.parseMask(t)), "CPUs of the PMD threads, a hex mask (0x6: CPUs 1 and 2)");
         global("emc-insert-inv-prob", t -> number(t, 0, Integer.MAX_VALUE),
                 "insert into the EMC 1 in N times, 0 disables it");
+        global("smc-enable", t -> oneOf(t, List.of("true", "false")).equals("true"),
+                "the signature match cache between the EMC and the classifier (default true)");
         global("max-idle", t -> number(t, 1, Integer.MAX_VALUE), "delete flows idle this many ms");
         global("flow-limit", t -> number(t, 1, Integer.MAX_VALUE), "most datapath flows");
         global("pmd-rxq-assign", t -> oneOf(t, RxqScheduler.MODES), "cycles, roundrobin or group");
@@ -214,6 +216,7 @@ public final class OtherConfig {
         for (Map.Entry<String, Object> e : values.entrySet()) {
             switch (e.getKey()) {
                 case "emc-insert-inv-prob" -> r.emcInsertInverse((Integer) e.getValue());
+                case "smc-enable" -> r.smcEnable((Boolean) e.getValue());
                 case "max-idle" -> r.maxIdle((Integer) e.getValue());
                 case "flow-limit" -> r.flowLimit((Integer) e.getValue());
                 case "lb-timeouts" -> r.datapath().loadBalancer().timeouts((ConnTimeouts) e.getValue());
@@ -261,6 +264,7 @@ public final class OtherConfig {
         final Reconfiguration r = dp.reconfiguration();
         final Map<String, String> v = new LinkedHashMap<>();
         v.put("emc-insert-inv-prob", Integer.toString(r.emcInsertInverse()));
+        v.put("smc-enable", Boolean.toString(r.smcEnabled()));
         v.put("flow-limit", Integer.toString(dp.flowLimit().ceiling()));
         v.put("max-idle", Long.toString(dp.revalidators().settings().maxIdleMillis()));
         v.put("n-handler-threads", Integer.toString(dp.handlers().size()));

@@ -58,6 +58,7 @@ public final class Reconfiguration {
     private volatile String assignMode = DatapathConfig.Queues.DEFAULTS.assign();
     private volatile boolean isolate = true;
     private volatile int emcInsertInverse;
+    private volatile boolean smcEnabled = true;
     /** pmd-rxq-affinity by port number (queue id to core), kept for queues made again by n_rxq. */
     private final Map<Integer, Map<Integer, Integer>> affinity = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<String> journal = new ArrayList<>();
@@ -74,6 +75,10 @@ public final class Reconfiguration {
 
     public int emcInsertInverse() {
         return emcInsertInverse;
+    }
+
+    public boolean smcEnabled() {
+        return smcEnabled;
     }
 
     /** What the last changes did, newest last (for tests and the log). */
@@ -157,6 +162,17 @@ public final class Reconfiguration {
         deliver(outbox);
         emcInsertInverse = inverse;
         note("emc-insert-inv-prob " + inverse);
+    }
+
+    /** smc-enable, applied by each PMD on its own thread (off empties the cache). */
+    public synchronized void smcEnable(final boolean on) {
+        final Outbox outbox = new Outbox(dp.pmdSet());
+        for (Pmd p : dp.pmds()) {
+            outbox.send(p.id(), new PmdCommand.Run(() -> p.smc().enabled(on)));
+        }
+        deliver(outbox);
+        smcEnabled = on;
+        note("smc-enable " + on);
     }
 
     public synchronized void maxIdle(final long millis) {

@@ -64,7 +64,7 @@ class ConfigCommandsTest {
     @Test
     void configShowListsEveryRunTimeSetting() throws Exception {
         final String show = ok("config/show");
-        for (String line : List.of("emc-insert-inv-prob=100", "flow-limit=200000", "max-idle=10000",
+        for (String line : List.of("emc-insert-inv-prob=100", "smc-enable=true", "flow-limit=200000", "max-idle=10000",
                 "n-handler-threads=2", "n-revalidator-threads=1", "pmd-rxq-assign=cycles", "pmd-rxq-isolate=true",
                 "port.1.n_rxq=1", "port.2.n_rxq=1")) {
             assertTrue(show.contains(line + "\n"), line + " in\n" + show);
@@ -79,7 +79,7 @@ class ConfigCommandsTest {
         assertEquals("config/set: pmd-cpu-mask=zzz: \"zzz\" is not a hexadecimal CPU mask (bad digit 'z');"
                 + " nothing changed\n", refused("config/set", "pmd-cpu-mask=zzz"));
         assertEquals("config/set: unknown setting \"n-handlers\" (known: n-handler-threads, n-revalidator-threads,"
-                + " pmd-cpu-mask, emc-insert-inv-prob, max-idle, flow-limit, pmd-rxq-assign, pmd-rxq-isolate,"
+                + " pmd-cpu-mask, emc-insert-inv-prob, smc-enable, max-idle, flow-limit, pmd-rxq-assign, pmd-rxq-isolate,"
                 + " lb-timeouts, expire-nodest-conn, estimator-cpus, estimator-nice, run-estimation); nothing changed\n",
                 refused("config/set", "n-handlers=2"));
         assertEquals("config/set: lb-timeouts=bogus=1: unknown connection state \"bogus\" (tcp, tcpfin, udp, or one of"
@@ -105,13 +105,24 @@ class ConfigCommandsTest {
     @Test
     void goodValuesTakeEffect() throws Exception {
         ok("config/set", "n-handler-threads=3", "n-revalidator-threads=2", "max-idle=2500", "flow-limit=5000",
-                "emc-insert-inv-prob=0");
+                "emc-insert-inv-prob=0", "smc-enable=false");
         assertEquals(3, dp.handlers().size());
         assertEquals(2, dp.revalidators().active());
         assertEquals(2500, dp.revalidators().settings().maxIdleMillis());
         assertEquals(5000, dp.flowLimit().ceiling());
         final String show = ok("config/show");
-        assertTrue(show.contains("n-handler-threads=3\n") && show.contains("emc-insert-inv-prob=0\n"), show);
+        assertTrue(show.contains("n-handler-threads=3\n") && show.contains("emc-insert-inv-prob=0\n")
+                && show.contains("smc-enable=false\n"), show);
+        for (io.flowgate.fastpath.pmd.Pmd p : dp.pmds()) {
+            final boolean[] on = {true};
+            final java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+            p.offer(new io.flowgate.fastpath.pmd.PmdCommand.Run(() -> {
+                on[0] = p.smc().enabled();
+                ran.countDown();
+            }));
+            assertTrue(ran.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(false, on[0], "each PMD switched its SMC off");
+        }
         ok("port/set", "in", "pmd-rxq-affinity=0:0");
         assertTrue(ok("config/show").contains("port.1.pmd-rxq-affinity=0:0\n"));
         final String rxq = ok("dpif-netdev/pmd-rxq-show");

@@ -80,6 +80,8 @@ public final class DpFlow {
     private long usedMillis;
     /** The owning PMD's hint: this flow's packet group in the batch being executed (checked before use). */
     private int batchGroup;
+    /** The owning PMD's number for this flow in its signature match cache; -1 while it has none. */
+    private int smcNumber = -1;
 
     /**
      * @param key  any key the megaflow matches (it is masked here)
@@ -217,6 +219,15 @@ public final class DpFlow {
 
     public void batchGroup(final int group) {
         this.batchGroup = group;
+    }
+
+    /** The flow's number in its PMD's signature match cache, or -1 (owning PMD only). */
+    public int smcNumber() {
+        return smcNumber;
+    }
+
+    public void smcNumber(final int number) {
+        this.smcNumber = number;
     }
 
     /**

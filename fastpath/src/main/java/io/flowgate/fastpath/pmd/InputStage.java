@@ -11,6 +11,7 @@ import io.flowgate.fastpath.packet.PacketBatch;
 import io.flowgate.fastpath.parse.FlowExtractor;
 import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.fastpath.port.RxQueue;
+import io.flowgate.fastpath.smc.Smc;
 import io.flowgate.fastpath.upcall.UpcallRing;
 import io.flowgate.fastpath.upcall.UpcallRings;
 
@@ -18,11 +19,12 @@ import org.agrona.collections.Int2ObjectHashMap;
 
 /**
  * The PMD's input stage, a batch at a time: parse every packet into its flow key and hash, look
- * the batch up in the EMC, then the misses in the input port's megaflow classifier (dpcls), and
- * send what is still missing to a handler (an upcall), or park it behind an upcall in flight for
- * the same flow ({@link Parking}). What it found is left in {@link #flows} for {@link FlowBatches}.
+ * the batch up in the EMC, its misses in the signature match cache (SMC), what is left in the
+ * input port's megaflow classifier (dpcls), and send what is still missing to a handler (an
+ * upcall), or park it behind an upcall in flight ({@link Parking}). What it found is left in
+ * {@link #flows} for {@link FlowBatches}.
  *
- * <p>Owns the PMD's EMC and classifiers (one per input port); PMD thread only. No allocation,
+ * <p>Owns the PMD's EMC, SMC and classifiers (one per input port); PMD thread only. No allocation,
  * lock or atomic read-modify-write per packet.
  */
 final class InputStage {
@@ -31,6 +33,7 @@ final class InputStage {
 
     private final int pmdId;
     private final Emc emc;
+    private final Smc smc;
     private final Int2ObjectHashMap<Dpcls> classifiers = new Int2ObjectHashMap<>();
     private final FlowExtractor extractor;
     private final UpcallRings handlers;
@@ -43,10 +46,11 @@ final class InputStage {
     /** The batch being looked up is one of parked packets sent through again ({@link #unpark}). */
     private boolean rerun;
 
-    InputStage(final int pmdId, final Emc emc, final FlowExtractor extractor, final UpcallRings handlers,
+    InputStage(final int pmdId, final Emc emc, final Smc smc, final FlowExtractor extractor, final UpcallRings handlers,
                final Parking parking, final PmdStats stats, final TxQueues tx) {
         this.pmdId = pmdId;
         this.emc = emc;
+        this.smc = smc;
         this.extractor = extractor;
         this.handlers = handlers;
         this.parking = parking;
@@ -56,6 +60,10 @@ final class InputStage {
 
     Emc emc() {
         return emc;
+    }
+
+    Smc smc() {
+        return smc;
     }
 
     /**
@@ -125,9 +133,14 @@ final class InputStage {
             }
         }
         c[PmdCounter.EMC_HITS.ordinal()] += emcHits;
+        if (pending != 0 && smc.enabled()) {
+            pending &= ~smcLookup(pending);
+        }
         if (pending != 0) {
-            pending &= ~classify(b.inPort(), pending);
-            // In arrival order: the first miss of a flow goes up, the ones after it wait for it.
+            final int inPort = b.inPort();
+            pending &= ~classify(inPort, pending);
+            // In arrival order: the first miss of the port goes up; the misses after it wait for its
+            // answer (their megaflow may be the one it sets up), those of its own key in order.
             while (pending != 0) {
                 final int i = Integer.numberOfTrailingZeros(pending);
                 pending &= pending - 1;
@@ -137,7 +150,7 @@ final class InputStage {
                     if (!hold(b, i, q, PmdCounter.PARKED)) {
                         upcall(b, i, q);
                     }
-                } else if (!park.portBusy(b.inPort()) || !hold(b, i, q, PmdCounter.HELD)) {
+                } else if (!park.portBusy(inPort) || !hold(b, i, q, PmdCounter.HELD)) {
                     upcall(b, i, q);
                 }
             }
@@ -169,8 +182,33 @@ final class InputStage {
     }
 
     /**
-     * Looks the EMC misses in {@code pending} (a bit per packet) up in the input port's megaflow
-     * classifier; hits go to {@code flows} and, now and then, into the EMC.
+     * Looks the EMC misses in {@code pending} (a bit per packet) up in the signature match cache;
+     * hits go to {@code flows}. A flow's megaflow matches in_port, so a hit is of this port.
+     *
+     * @return the packets found
+     */
+    private int smcLookup(final int pending) {
+        final long[] k = keys;
+        final DpFlow[] fl = flows;
+        int found = 0;
+        int bits = pending;
+        while (bits != 0) {
+            final int i = Integer.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            final DpFlow f = smc.lookup(k, i * W, hashes[i]);
+            if (f != null) {
+                fl[i] = f;
+                found |= 1 << i;
+            }
+        }
+        stats.counts[PmdCounter.SMC_HITS.ordinal()] += Integer.bitCount(found);
+        return found;
+    }
+
+    /**
+     * Looks the cache misses in {@code pending} (a bit per packet) up in the input port's megaflow
+     * classifier; hits go to {@code flows}, into the signature match cache and, now and then,
+     * into the EMC.
      *
      * @return the packets found
      */
@@ -188,6 +226,9 @@ final class InputStage {
             final int i = Integer.numberOfTrailingZeros(bits);
             bits &= bits - 1;
             emc.maybeInsert(keys, i * W, hashes[i], flows[i]);
+            if (smc.enabled()) {
+                smc.insert(hashes[i], flows[i]);
+            }
             c[PmdCounter.MEGAFLOW_HITS.ordinal()]++;
         }
         return found;
@@ -233,6 +274,9 @@ final class InputStage {
             stats.counts[PmdCounter.EMC_HITS.ordinal()]++;
             return f;
         }
+        if (smc.enabled() && smcLookup(1 << i) != 0) {
+            return flows[i];
+        }
         return classify(inPort, 1 << i) != 0 ? flows[i] : null;
     }
 
@@ -275,8 +319,10 @@ final class InputStage {
                 return;
             }
             cls.remove(existing);
+            smc.forgetFlow(existing);
         }
         cls.insert(flow);
+        smc.numberFlow(flow);
         stats.counts[PmdCounter.FLOWS_INSTALLED.ordinal()]++;
     }
 
@@ -285,6 +331,7 @@ final class InputStage {
         if (cls != null && cls.remove(flow)) {
             stats.counts[PmdCounter.FLOWS_REMOVED.ordinal()]++;
         }
+        smc.forgetFlow(flow);
         // Batches run between commands, so no packet of this PMD touches the flow any more.
         flow.markRemoved();
     }

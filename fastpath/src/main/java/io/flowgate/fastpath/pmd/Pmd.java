@@ -8,6 +8,7 @@ import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.fastpath.port.LoadHistory;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.RxQueue;
+import io.flowgate.fastpath.smc.Smc;
 import io.flowgate.fastpath.upcall.UpcallRings;
 
 import java.util.BitSet;
@@ -20,7 +21,7 @@ import org.agrona.concurrent.Agent;
  * A poll-mode-driver thread: a small duty cycle over its stages. One {@link #doWork()} is
  * <pre>
  *   run mailbox commands → send parked packets whose upcall was answered → for each receive queue:
- *   rx burst → {@link InputStage} (parse, EMC, dpcls, upcall or park) → {@link FlowBatches}
+ *   rx burst → {@link InputStage} (parse, EMC, SMC, dpcls, upcall or park) → {@link FlowBatches}
  *   (actions per flow) → {@link TxQueues} flushed, one send per port
  * </pre>
  * The PMD owns its EMC, classifiers, receive queues, transmit queues and counters; nobody else
@@ -65,7 +66,7 @@ public final class Pmd implements Agent {
         this.stats = new PmdStats(this.ports.length);
         this.tx = new TxQueues(this.ports, id, stats);
         this.polls = new PollList(id);
-        this.input = new InputStage(id, new Emc(emcInverse, 0x9E37_79B9L * (id + 1)),
+        this.input = new InputStage(id, new Emc(emcInverse, 0x9E37_79B9L * (id + 1)), new Smc(true),
                 new FlowExtractor(parseCounters, vlanLimit), handlers, parking, stats, tx);
         this.batches = new FlowBatches(tx, input.keys, input.flows, vlanLimit, stats);
         this.ordered = ordered ? new OrderedReplay(input, batches) : null;
@@ -226,6 +227,11 @@ public final class Pmd implements Agent {
 
     public Emc emc() {
         return input.emc();
+    }
+
+    /** The PMD's signature match cache (on by default; smc-enable switches it, on the PMD thread). */
+    public Smc smc() {
+        return input.smc();
     }
 
     /** The core this PMD runs on, as pmd-stats-show and pmd-rxq-show name it: its CPU when pinned, else its id. */

@@ -5,6 +5,7 @@ public enum PmdCounter {
     RX_PACKETS("packets received"),
     TX_PACKETS("packets sent"),
     EMC_HITS("emc hits"),
+    SMC_HITS("smc hits"),
     MEGAFLOW_HITS("megaflow hits"),
     MISSES("miss with success upcall"),
     LOST_UPCALLS("miss with failed upcall"),

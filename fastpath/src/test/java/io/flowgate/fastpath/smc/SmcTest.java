@@ -1,0 +1,118 @@
+package io.flowgate.fastpath.smc;
+
+import static io.flowgate.fastpath.testing.PacketBuilder.eth;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.flowgate.fastpath.action.DpActions;
+import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.fastpath.flow.FlowHash;
+import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.fastpath.flow.FlowMask;
+import io.flowgate.fastpath.megaflow.DpFlow;
+import io.flowgate.fastpath.testing.Parsed;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The signature match cache answers only with a live flow that matches the key: a signature
+ * shared by another key, a removed flow, or a number given to another flow since, all miss.
+ */
+class SmcTest {
+    private static long[] key(final int dport) {
+        return Parsed.parse(eth().ipv4("10.0.0.1", "10.0.0.2").udp(1000, dport).payload(20).build(), 1).key();
+    }
+
+    private static long hash(final long[] key) {
+        return FlowHash.hashKey(key, 0) | 1;
+    }
+
+    /** A megaflow on in_port 1 matching the UDP destination port only. */
+    private static DpFlow flowFor(final int dport) {
+        final long[] m = new long[FlowKey.WORDS];
+        FlowField.IN_PORT.or(m, -1L);
+        FlowField.DL_TYPE.or(m, -1L);
+        FlowField.NW_PROTO.or(m, -1L);
+        FlowField.TP_DST.or(m, -1L);
+        return new DpFlow(key(dport), FlowMask.of(m), DpActions.DROP, 0, 0);
+    }
+
+    @Test
+    void aKeyFindsTheFlowItHitLast() {
+        final Smc smc = new Smc(true);
+        final DpFlow f = flowFor(53);
+        smc.numberFlow(f);
+        final long[] k = key(53);
+        assertNull(smc.lookup(k, 0, hash(k)));
+        smc.insert(hash(k), f);
+        assertSame(f, smc.lookup(k, 0, hash(k)));
+        assertEquals(1, smc.usedEntries());
+    }
+
+    @Test
+    void anotherKeyWithTheSameHashIsCheckedAgainstTheFlowsMatch() {
+        final Smc smc = new Smc(true);
+        final DpFlow f = flowFor(53);
+        smc.numberFlow(f);
+        final long[] k = key(53);
+        smc.insert(hash(k), f);
+        final long[] other = key(54); // forced onto the same hash: only the match tells them apart
+        assertNull(smc.lookup(other, 0, hash(k)));
+    }
+
+    @Test
+    void aRemovedFlowIsNotFoundAndItsNumberGoesToTheNextFlowWithoutFalseHits() {
+        final Smc smc = new Smc(true);
+        final DpFlow old = flowFor(53);
+        smc.numberFlow(old);
+        final long[] k = key(53);
+        smc.insert(hash(k), old);
+        old.markDead();
+        assertNull(smc.lookup(k, 0, hash(k)), "a dead flow is never an answer");
+        smc.forgetFlow(old);
+        assertEquals(-1, old.smcNumber());
+        final DpFlow next = flowFor(80);
+        smc.numberFlow(next);
+        assertEquals(0, next.smcNumber(), "the freed number is reused");
+        assertNull(smc.lookup(k, 0, hash(k)), "the old entry now names a flow that does not match the key");
+        final long[] k80 = key(80);
+        smc.insert(hash(k80), next);
+        assertSame(next, smc.lookup(k80, 0, hash(k80)));
+    }
+
+    @Test
+    void aFullBucketTakesNewKeysInPlaceOfOldOnes() {
+        final Smc smc = new Smc(true);
+        final DpFlow[] flows = new DpFlow[Smc.WAYS + 1];
+        final long bucket = 12345;
+        for (int i = 0; i < flows.length; i++) {
+            flows[i] = flowFor(100 + i);
+            smc.numberFlow(flows[i]);
+            // Same bucket, different signatures.
+            smc.insert(bucket | ((long) (i + 1) << 32), flows[i]);
+        }
+        int found = 0;
+        for (int i = 0; i < flows.length; i++) {
+            final long[] k = key(100 + i);
+            if (smc.lookup(k, 0, bucket | ((long) (i + 1) << 32)) == flows[i]) {
+                found++;
+            }
+        }
+        assertEquals(Smc.WAYS, found, "a bucket holds " + Smc.WAYS + " entries");
+        assertSame(flows[Smc.WAYS], smc.lookup(key(100 + Smc.WAYS), 0, bucket | ((long) (Smc.WAYS + 1) << 32)),
+                "the newest is always there");
+    }
+
+    @Test
+    void switchedOffItForgetsEverything() {
+        final Smc smc = new Smc(true);
+        final DpFlow f = flowFor(53);
+        smc.numberFlow(f);
+        final long[] k = key(53);
+        smc.insert(hash(k), f);
+        smc.enabled(false);
+        smc.enabled(true);
+        assertNull(smc.lookup(k, 0, hash(k)));
+    }
+}
