@@ -183,7 +183,7 @@ final class InputStage {
 
     /**
      * Looks the EMC misses in {@code pending} (a bit per packet) up in the signature match cache;
-     * hits go to {@code flows}. A flow's megaflow matches in_port, so a hit is of this port.
+     * hits go to {@code flows} and, now and then, into the EMC. A flow's megaflow matches in_port, so a hit is of this port.
      *
      * @return the packets found
      */
@@ -199,6 +199,8 @@ final class InputStage {
             if (f != null) {
                 fl[i] = f;
                 found |= 1 << i;
+                // As after a classifier hit: else a flow the SMC answers would never reach the EMC.
+                emc.maybeInsert(k, i * W, hashes[i], f);
             }
         }
         stats.counts[PmdCounter.SMC_HITS.ordinal()] += Integer.bitCount(found);
