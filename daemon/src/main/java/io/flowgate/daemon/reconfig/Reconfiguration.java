@@ -155,24 +155,25 @@ public final class Reconfiguration {
 
     /** emc-insert-inv-prob, applied by each PMD on its own thread. */
     public synchronized void emcInsertInverse(final int inverse) {
-        final Outbox outbox = new Outbox(dp.pmdSet());
-        for (Pmd p : dp.pmds()) {
-            outbox.send(p.id(), new PmdCommand.Run(() -> p.emc().insertInverse(inverse)));
-        }
-        deliver(outbox);
+        onEveryPmd(p -> p.emc().insertInverse(inverse));
         emcInsertInverse = inverse;
         note("emc-insert-inv-prob " + inverse);
     }
 
     /** smc-enable, applied by each PMD on its own thread (off empties the cache). */
     public synchronized void smcEnable(final boolean on) {
-        final Outbox outbox = new Outbox(dp.pmdSet());
-        for (Pmd p : dp.pmds()) {
-            outbox.send(p.id(), new PmdCommand.Run(() -> p.smc().enabled(on)));
-        }
-        deliver(outbox);
+        onEveryPmd(p -> p.smc().enabled(on));
         smcEnabled = on;
         note("smc-enable " + on);
+    }
+
+    /** Runs {@code action} on each PMD's own thread, between its batches. */
+    private void onEveryPmd(final java.util.function.Consumer<Pmd> action) {
+        final Outbox outbox = new Outbox(dp.pmdSet());
+        for (Pmd p : dp.pmds()) {
+            outbox.send(p.id(), new PmdCommand.Run(() -> action.accept(p)));
+        }
+        deliver(outbox);
     }
 
     public synchronized void maxIdle(final long millis) {
