@@ -2,13 +2,9 @@ package io.flowgate.bindings;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.BitSet;
 
 /**
@@ -19,19 +15,10 @@ import java.util.BitSet;
 public final class CpuAffinity {
     /** glibc's cpu_set_t: 1024 bits. */
     private static final int SET_BYTES = 128;
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SET;
-    private static final MethodHandle GET;
-
-    static {
-        final Linker linker = Linker.nativeLinker();
-        final FunctionDescriptor fd = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_LONG, ValueLayout.ADDRESS);
-        final Linker.Option errno = Linker.Option.captureCallState("errno");
-        SET = linker.downcallHandle(linker.defaultLookup().find("sched_setaffinity").orElseThrow(), fd, errno);
-        GET = linker.downcallHandle(linker.defaultLookup().find("sched_getaffinity").orElseThrow(), fd, errno);
-    }
+    private static final FunctionDescriptor AFFINITY = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS);
+    private static final MethodHandle SET = Libc.withErrno("sched_setaffinity", AFFINITY);
+    private static final MethodHandle GET = Libc.withErrno("sched_getaffinity", AFFINITY);
 
     private CpuAffinity() {
     }
@@ -45,11 +32,11 @@ public final class CpuAffinity {
             final MemorySegment set = arena.allocate(SET_BYTES, 8);
             final byte[] bits = cpus.toByteArray();
             MemorySegment.copy(bits, 0, set, ValueLayout.JAVA_BYTE, 0, bits.length);
-            final MemorySegment state = arena.allocate(CAPTURE);
+            final MemorySegment state = Libc.errnoState(arena);
             final int rc = (int) SET.invokeExact(state, 0, (long) SET_BYTES, set);
             if (rc != 0) {
                 throw new IllegalStateException("sched_setaffinity to CPUs " + cpus + " failed: errno "
-                        + (int) ERRNO.get(state, 0L));
+                        + Libc.errno(state));
             }
         } catch (RuntimeException | Error e) {
             throw e;
@@ -77,10 +64,10 @@ public final class CpuAffinity {
     public static BitSet currentThread() {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment set = arena.allocate(SET_BYTES, 8);
-            final MemorySegment state = arena.allocate(CAPTURE);
+            final MemorySegment state = Libc.errnoState(arena);
             final int rc = (int) GET.invokeExact(state, 0, (long) SET_BYTES, set);
             if (rc != 0) {
-                throw new IllegalStateException("sched_getaffinity failed: errno " + (int) ERRNO.get(state, 0L));
+                throw new IllegalStateException("sched_getaffinity failed: errno " + Libc.errno(state));
             }
             return BitSet.valueOf(set.toArray(ValueLayout.JAVA_BYTE));
         } catch (RuntimeException | Error e) {

@@ -2,13 +2,9 @@ package io.flowgate.bindings;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * The calling thread's nice value, through libc's {@code setpriority(PRIO_PROCESS, gettid(), n)}:
@@ -17,23 +13,11 @@ import java.lang.invoke.VarHandle;
  */
 public final class ThreadNice {
     private static final int PRIO_PROCESS = 0;
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SET;
-    private static final MethodHandle GET;
-    private static final MethodHandle GETTID;
-
-    static {
-        final Linker linker = Linker.nativeLinker();
-        final Linker.Option errno = Linker.Option.captureCallState("errno");
-        SET = linker.downcallHandle(linker.defaultLookup().find("setpriority").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                        ValueLayout.JAVA_INT), errno);
-        GET = linker.downcallHandle(linker.defaultLookup().find("getpriority").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), errno);
-        GETTID = linker.downcallHandle(linker.defaultLookup().find("gettid").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT));
-    }
+    private static final MethodHandle SET = Libc.withErrno("setpriority",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle GET = Libc.withErrno("getpriority",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle GETTID = Libc.plain("gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
 
     private ThreadNice() {
     }
@@ -44,11 +28,11 @@ public final class ThreadNice {
             throw new IllegalArgumentException("nice " + nice + " is outside -20..19");
         }
         try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment state = arena.allocate(CAPTURE);
+            final MemorySegment state = Libc.errnoState(arena);
             final int rc = (int) SET.invokeExact(state, PRIO_PROCESS, (int) GETTID.invokeExact(), nice);
             if (rc != 0) {
                 throw new IllegalStateException("setpriority to nice " + nice + " failed: errno "
-                        + (int) ERRNO.get(state, 0L));
+                        + Libc.errno(state));
             }
         } catch (RuntimeException | Error e) {
             throw e;
@@ -60,13 +44,12 @@ public final class ThreadNice {
     /** The calling thread's nice value. */
     public static int currentThread() {
         try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment state = arena.allocate(CAPTURE);
-            // getpriority may return -1 legitimately; errno tells (it is not cleared here, so
-            // only a failed call sets it to non-zero in the captured state).
-            ERRNO.set(state, 0L, 0);
+            // getpriority may return -1 legitimately; errno tells (the state starts at 0, so
+            // only a failed call sets it to non-zero).
+            final MemorySegment state = Libc.errnoState(arena);
             final int rc = (int) GET.invokeExact(state, PRIO_PROCESS, (int) GETTID.invokeExact());
-            if (rc == -1 && (int) ERRNO.get(state, 0L) != 0) {
-                throw new IllegalStateException("getpriority failed: errno " + (int) ERRNO.get(state, 0L));
+            if (rc == -1 && Libc.errno(state) != 0) {
+                throw new IllegalStateException("getpriority failed: errno " + Libc.errno(state));
             }
             return rc;
         } catch (RuntimeException | Error e) {

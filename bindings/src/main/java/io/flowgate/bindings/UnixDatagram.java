@@ -2,13 +2,9 @@ package io.flowgate.bindings;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -23,30 +19,17 @@ public final class UnixDatagram implements AutoCloseable {
     private static final int SOCK_CLOEXEC = 0x80000;
     /** sizeof(struct sockaddr_un): sa_family_t then 108 bytes of path. */
     private static final int SOCKADDR_UN = 110;
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SOCKET;
-    private static final MethodHandle SENDTO;
-    private static final MethodHandle BIND;
-    private static final MethodHandle RECV;
-    private static final MethodHandle CLOSE;
-
-    static {
-        final Linker linker = Linker.nativeLinker();
-        final var lookup = linker.defaultLookup();
-        final Linker.Option errno = Linker.Option.captureCallState("errno");
-        SOCKET = linker.downcallHandle(lookup.find("socket").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), errno);
-        SENDTO = linker.downcallHandle(lookup.find("sendto").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_INT), errno);
-        BIND = linker.downcallHandle(lookup.find("bind").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), errno);
-        RECV = linker.downcallHandle(lookup.find("recv").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), errno);
-        CLOSE = linker.downcallHandle(lookup.find("close").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT));
-    }
+    private static final MethodHandle SOCKET = Libc.withErrno("socket", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle SENDTO = Libc.withErrno("sendto", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_INT));
+    private static final MethodHandle BIND = Libc.withErrno("bind", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle RECV = Libc.withErrno("recv", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle CLOSE = Libc.plain("close", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT));
 
     private final int fd;
 
@@ -61,10 +44,10 @@ public final class UnixDatagram implements AutoCloseable {
             final MemorySegment buf = arena.allocate(Math.max(1, b.length));
             MemorySegment.copy(b, 0, buf, ValueLayout.JAVA_BYTE, 0, b.length);
             final MemorySegment addr = address(arena, path);
-            final MemorySegment state = arena.allocate(CAPTURE);
+            final MemorySegment state = Libc.errnoState(arena);
             final long n = (long) SENDTO.invokeExact(state, s.fd, buf, (long) b.length, 0, addr, length(path));
             if (n < 0) {
-                throw new IllegalStateException("sendto " + path + " failed: errno " + (int) ERRNO.get(state, 0L));
+                throw new IllegalStateException("sendto " + path + " failed: errno " + Libc.errno(state));
             }
         } catch (RuntimeException | Error e) {
             throw e;
@@ -77,11 +60,11 @@ public final class UnixDatagram implements AutoCloseable {
     public static UnixDatagram bind(final String path) {
         final UnixDatagram s = open();
         try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment state = arena.allocate(CAPTURE);
+            final MemorySegment state = Libc.errnoState(arena);
             final int rc = (int) BIND.invokeExact(state, s.fd, address(arena, path), length(path));
             if (rc != 0) {
                 s.close();
-                throw new IllegalStateException("bind " + path + " failed: errno " + (int) ERRNO.get(state, 0L));
+                throw new IllegalStateException("bind " + path + " failed: errno " + Libc.errno(state));
             }
             return s;
         } catch (RuntimeException | Error e) {
@@ -95,10 +78,10 @@ public final class UnixDatagram implements AutoCloseable {
     public String receive() {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment buf = arena.allocate(4096);
-            final MemorySegment state = arena.allocate(CAPTURE);
+            final MemorySegment state = Libc.errnoState(arena);
             final long n = (long) RECV.invokeExact(state, fd, buf, 4096L, 0);
             if (n < 0) {
-                throw new IllegalStateException("recv failed: errno " + (int) ERRNO.get(state, 0L));
+                throw new IllegalStateException("recv failed: errno " + Libc.errno(state));
             }
             return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
         } catch (RuntimeException | Error e) {
@@ -110,10 +93,10 @@ public final class UnixDatagram implements AutoCloseable {
 
     private static UnixDatagram open() {
         try (Arena arena = Arena.ofConfined()) {
-            final MemorySegment state = arena.allocate(CAPTURE);
+            final MemorySegment state = Libc.errnoState(arena);
             final int fd = (int) SOCKET.invokeExact(state, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
             if (fd < 0) {
-                throw new IllegalStateException("socket(AF_UNIX, SOCK_DGRAM) failed: errno " + (int) ERRNO.get(state, 0L));
+                throw new IllegalStateException("socket(AF_UNIX, SOCK_DGRAM) failed: errno " + Libc.errno(state));
             }
             return new UnixDatagram(fd);
         } catch (RuntimeException | Error e) {

@@ -106,17 +106,20 @@ final class OfctlCommands {
     }
 
     private String delFlows(final List<String> args) throws CommandException {
-        final RulePipeline.RuleFilter filter;
-        try {
-            filter = args.isEmpty() ? RulePipeline.RuleFilter.all() : FlowSyntax.parseFilter(args.getFirst(), false);
-        } catch (SyntaxException e) {
-            throw new CommandException(e.getMessage());
-        }
+        final RulePipeline.RuleFilter filter = filter(args);
         change(e -> e.deleteRules(filter));
         return "";
     }
 
-    /** Rules as ovs-ofctl dump-flows prints them, with their statistics. */
+    /** The rules the command's match argument selects (all, without one). */
+    private static RulePipeline.RuleFilter filter(final List<String> args) throws CommandException {
+        try {
+            return args.isEmpty() ? RulePipeline.RuleFilter.all() : FlowSyntax.parseFilter(args.getFirst(), false);
+        } catch (SyntaxException e) {
+            throw new CommandException(e.getMessage());
+        }
+    }
+
     /**
      * As ovs-ofctl mod-flows: every rule the match selects (loosely: rules at least as specific,
      * in the given table or all) gets the new actions and keeps its duration and counters; none
@@ -143,13 +146,9 @@ final class OfctlCommands {
         return "";
     }
 
+    /** Rules as ovs-ofctl dump-flows prints them, with their statistics. */
     private String dumpFlows(final List<String> args) throws CommandException {
-        final RulePipeline.RuleFilter filter;
-        try {
-            filter = args.isEmpty() ? RulePipeline.RuleFilter.all() : FlowSyntax.parseFilter(args.getFirst(), false);
-        } catch (SyntaxException e) {
-            throw new CommandException(e.getMessage());
-        }
+        final RulePipeline.RuleFilter filter = filter(args);
         final long now = System.currentTimeMillis();
         final List<Rule> rules = new ArrayList<>(pipeline.current().rules());
         rules.removeIf(r -> !filter.selects(r));

@@ -223,12 +223,13 @@ final class InputStage {
         final long before = cls.subtableLookups();
         final int found = cls.lookup(keys, pending, flows);
         c[PmdCounter.SUBTABLE_LOOKUPS.ordinal()] += cls.subtableLookups() - before;
+        final boolean toSmc = smc.enabled();
         int bits = found;
         while (bits != 0) {
             final int i = Integer.numberOfTrailingZeros(bits);
             bits &= bits - 1;
             emc.maybeInsert(keys, i * W, hashes[i], flows[i]);
-            if (smc.enabled()) {
+            if (toSmc) {
                 smc.insert(hashes[i], flows[i]);
             }
             c[PmdCounter.MEGAFLOW_HITS.ordinal()]++;
