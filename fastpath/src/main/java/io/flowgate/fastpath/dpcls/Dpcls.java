@@ -1,5 +1,6 @@
 package io.flowgate.fastpath.dpcls;
 
+import io.flowgate.fastpath.flow.FlowHash;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.fastpath.flow.FlowMask;
 import io.flowgate.fastpath.megaflow.DpFlow;
@@ -23,6 +24,8 @@ public final class Dpcls {
     private static final int W = FlowKey.WORDS;
 
     private DpclsSubtable[] subtables = new DpclsSubtable[0];
+    /** The bits every subtable's mask has (all 0 while there is none). */
+    private final long[] common = new long[W];
     private int flowCount;
     /** Subtables visited per hit, summed (for "subtable lookups per hit"). */
     private long subtableLookups;
@@ -89,6 +92,7 @@ public final class Dpcls {
             target = new DpclsSubtable(flow.mask());
             subtables = Arrays.copyOf(subtables, subtables.length + 1);
             subtables[subtables.length - 1] = target;
+            recomputeCommon();
         }
         target.insert(flow);
         flowCount++;
@@ -107,11 +111,36 @@ public final class Dpcls {
                     System.arraycopy(subtables, 0, next, 0, i);
                     System.arraycopy(subtables, i + 1, next, i, subtables.length - i - 1);
                     subtables = next;
+                    recomputeCommon();
                 }
                 return true;
             }
         }
         return false;
+    }
+
+    private void recomputeCommon() {
+        Arrays.fill(common, subtables.length == 0 ? 0 : -1L);
+        for (DpclsSubtable s : subtables) {
+            for (int j = 0; j < W; j++) {
+                common[j] &= s.mask.word(j);
+            }
+        }
+    }
+
+    /**
+     * A hash of the key row at {@code keys[o]} over the bits every installed megaflow matches:
+     * two keys with different ones are very likely in different megaflows (if the next megaflow's
+     * mask has those bits too, as all so far had). With no megaflow yet, every key gets the same.
+     * Misses only, to tell which may wait for an upcall in flight (see Parking).
+     */
+    public long commonHash(final long[] keys, final int o) {
+        final long[] c = common;
+        long h = 0;
+        for (int j = 0; j < W; j++) {
+            h = FlowHash.step(h, keys[o + j] & c[j]);
+        }
+        return FlowHash.finish(h);
     }
 
     /**

@@ -118,7 +118,7 @@ final class InputStage {
             }
             // A packet parked before is the oldest of its key: only an upcall of its key holds it.
             if (waiting && (again ? park.upcalling(h) : park.busy(h))) {
-                if (hold(b, i, q, PmdCounter.PARKED)) {
+                if (hold(b, i, q, false, 0)) {
                     fl[i] = null;
                     continue;
                 }
@@ -139,42 +139,44 @@ final class InputStage {
         if (pending != 0) {
             final int inPort = b.inPort();
             pending &= ~classify(inPort, pending);
-            // In arrival order: the first miss of the port goes up; the misses after it wait for its
-            // answer (their megaflow may be the one it sets up), those of its own key in order.
+            final Dpcls cls = pending == 0 ? null : classifiers.get(inPort);
+            // In arrival order: a miss goes up unless an upcall in flight may set up its megaflow
+            // (then it waits for its answer); those of its own key wait in order.
             while (pending != 0) {
                 final int i = Integer.numberOfTrailingZeros(pending);
                 pending &= pending - 1;
+                final long share = share(inPort, cls, i);
                 if ((unparked & (1 << i)) != 0) {
-                    upcall(b, i, q);
+                    upcall(b, i, q, share);
                 } else if (park.upcalling(hashes[i])) {
-                    if (!hold(b, i, q, PmdCounter.PARKED)) {
-                        upcall(b, i, q);
+                    if (!hold(b, i, q, false, 0)) {
+                        upcall(b, i, q, share);
                     }
-                } else if (!park.portBusy(inPort) || !hold(b, i, q, PmdCounter.HELD)) {
-                    upcall(b, i, q);
+                } else if (!park.sharing(share) || !hold(b, i, q, true, share)) {
+                    upcall(b, i, q, share);
                 }
             }
         }
     }
 
-    /** The upcall of a packet received on {@code inPort}, queue {@code q} (null if the queue has gone), with this hash was answered. */
-    void answered(final long hash, final int inPort, final RxQueue q) {
-        parking.answered(hash, inPort);
+    /** The upcall of a packet of {@code q} (null if the queue has gone) with this hash was answered. */
+    void answered(final long hash, final RxQueue q) {
+        parking.answered(hash);
         if (q != null) {
             q.inFlight(-1);
         }
     }
 
     /**
-     * Parks packet {@code i} behind an upcall in flight (of its flow, or of its port), counting it
-     * in {@code counter}.
+     * Parks packet {@code i} behind the upcall in flight of its flow, or, {@code held}, behind
+     * those that may set up its megaflow ({@code share}); counted as parked or held.
      *
      * @return false if parking is full (counted): the caller handles the packet as usual
      */
-    private boolean hold(final PacketBatch b, final int i, final RxQueue q, final PmdCounter counter) {
-        if (parking.park(b, i, hashes[i], q)) {
+    private boolean hold(final PacketBatch b, final int i, final RxQueue q, final boolean held, final long share) {
+        if (parking.park(b, i, hashes[i], q, held, share)) {
             q.inFlight(1);
-            stats.counts[counter.ordinal()]++;
+            stats.counts[(held ? PmdCounter.HELD : PmdCounter.PARKED).ordinal()]++;
             return true;
         }
         stats.counts[PmdCounter.PARKING_FULL.ordinal()]++;
@@ -283,14 +285,23 @@ final class InputStage {
         return classify(inPort, 1 << i) != 0 ? flows[i] : null;
     }
 
+    /** What packet {@code i}, a miss of port {@code inPort} (classifier {@code cls}, or null), shares with upcalls in flight. */
+    private long share(final int inPort, final Dpcls cls, final int i) {
+        return Parking.shareKey(inPort, cls == null ? 0 : cls.commonHash(keys, i * W));
+    }
+
     /** Sends packet {@code i} to the handler its hash picks; true if it was queued, else it is dropped and counted. */
     boolean upcall(final PacketBatch b, final int i, final RxQueue q) {
+        return upcall(b, i, q, share(b.inPort(), classifiers.get(b.inPort()), i));
+    }
+
+    private boolean upcall(final PacketBatch b, final int i, final RxQueue q, final long share) {
         final long hash = hashes[i];
         final UpcallRing ring = handlers.ring(hash);
         final long[] c = stats.counts;
         if (ring != null && ring.offer(pmdId, b.inPort(), q.id(), b.l3Offset(i), b.l4Offset(i), b.timestamp(i), hash,
                 keys, i * W, Memory.ALL, b.address(i), b.length(i))) {
-            parking.upcalled(hash, b.inPort());
+            parking.upcalled(hash, share);
             q.inFlight(1);
             c[PmdCounter.MISSES.ordinal()]++;
             return true;

@@ -6,7 +6,7 @@ import io.flowgate.fastpath.port.RxQueue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-import org.agrona.collections.Int2IntHashMap;
+import org.agrona.collections.Long2LongHashMap;
 
 /**
  * Packets held back behind an upcall in flight, so that a flow's packets leave in the order they
@@ -21,11 +21,13 @@ import org.agrona.collections.Int2IntHashMap;
  * packets parked, is parked here, whether or not it would hit ({@link #busy}).
  *
  * <p>A megaflow covers many exact keys, and which ones only the handler knows. So a miss of
- * another key is held too while its input port has an upcall in flight ({@link #portBusy}): its
- * megaflow may be the one being set up. When the answer has run it goes through the datapath
- * again and hits, or goes up as the port's next upcall. This is OVS's "one upcall per flow",
- * which OVS gets by making the upcall inside the PMD; here the PMD goes on forwarding hits
- * meanwhile. Packets of different ports never share a megaflow (in_port is always matched).
+ * another key is held too while an upcall in flight may set up its megaflow ({@link #sharing}):
+ * one of the same input port (in_port is always matched) whose key agrees with it on the bits
+ * every megaflow of that port has matched so far (the classifier's common mask; no megaflow yet:
+ * any key of the port). When the answer has run it goes through the datapath again and hits, or
+ * goes up next. Misses that differ on those bits go up side by side, so new flows of different
+ * megaflows are set up in parallel by the handlers. This is OVS's "one upcall per flow", which
+ * OVS gets by making the upcall inside the PMD; here the PMD goes on forwarding hits meanwhile.
  *
  * <p>Parked packets go through the datapath again, in arrival order, before anything new is
  * received ({@link #unpark}), once neither their key nor their port has an upcall in flight.
@@ -51,8 +53,10 @@ final class Parking implements AutoCloseable {
     private final int[] parkedOf = new int[TRACKED];
     private int tracked;
     private int upcalls;
-    /** Upcalls in flight per input port (a port without any has no entry). */
-    private final Int2IntHashMap portUpcalls = new Int2IntHashMap(0);
+    /** Per hash in flight, the share key ({@link #shareKey}) its upcall counts under. */
+    private final long[] shareOf = new long[TRACKED];
+    /** Upcalls in flight per share key (a key without any has no entry). */
+    private final Long2LongHashMap sharedUpcalls = new Long2LongHashMap(0);
 
     // The parked packets, oldest first.
     private final long[] hash = new long[CAPACITY];
@@ -66,6 +70,9 @@ final class Parking implements AutoCloseable {
     private final boolean[] hasRss = new boolean[CAPACITY];
     private final int[] slot = new int[CAPACITY];
     private final RxQueue[] queue = new RxQueue[CAPACITY];
+    /** The share key a held miss waits on ({@link #sharing}); 0 for a packet waiting on its own hash. */
+    private final long[] waitShare = new long[CAPACITY];
+    private final boolean[] held = new boolean[CAPACITY];
     private int count;
     /** A bucket with parked packets had its last upcall answered: {@link #unpark} has work. */
     private boolean ready;
@@ -124,34 +131,44 @@ final class Parking implements AutoCloseable {
         return upcalls != 0 && inFlight(hash) != 0;
     }
 
-    /** True if an upcall from input port {@code port} is in flight: a miss there may belong to its megaflow. */
-    boolean portBusy(final int port) {
-        return upcalls != 0 && portUpcalls.get(port) != 0;
+    /**
+     * What a miss shares with the upcalls whose megaflow may be its own: its input port and the
+     * hash of its key over the port's common mask.
+     */
+    static long shareKey(final int port, final long commonHash) {
+        return commonHash + port * 0x9E37_79B9_7F4A_7C15L;
     }
 
-    /** An upcall with this hash, of a packet received on {@code port}, went to a handler. */
-    void upcalled(final long hash, final int port) {
+    /** True if an upcall in flight may set up the megaflow of a miss with this share key. */
+    boolean sharing(final long share) {
+        return upcalls != 0 && sharedUpcalls.get(share) != 0;
+    }
+
+    /** An upcall with this hash, sharing {@code share}, went to a handler. */
+    void upcalled(final long hash, final long share) {
         final int i = claim(hash);
         if (i < 0) {
             return; // too many at once: this one is not tracked (nothing waits behind it)
         }
-        inFlight[i]++;
+        if (inFlight[i]++ == 0) {
+            shareOf[i] = share; // later ones of the same hash count where the first did
+        }
         upcalls++;
-        portUpcalls.put(port, portUpcalls.get(port) + 1);
+        sharedUpcalls.put(shareOf[i], sharedUpcalls.get(shareOf[i]) + 1);
     }
 
-    /** The answer to an upcall with this hash, of a packet received on {@code port}, has run. */
-    void answered(final long hash, final int port) {
+    /** The answer to an upcall with this hash has run. */
+    void answered(final long hash) {
         final int i = slotOf(hash);
         if (inFlightHash[i] != hash || inFlight[i] == 0) {
             return; // not tracked
         }
         upcalls--;
-        final int onPort = portUpcalls.get(port) - 1;
-        if (onPort <= 0) {
-            portUpcalls.remove(port);
+        final long left = sharedUpcalls.get(shareOf[i]) - 1;
+        if (left <= 0) {
+            sharedUpcalls.remove(shareOf[i]);
         } else {
-            portUpcalls.put(port, onPort);
+            sharedUpcalls.put(shareOf[i], left);
         }
         if (--inFlight[i] == 0 && parkedOf[i] == 0) {
             removeSlot(i);
@@ -179,6 +196,7 @@ final class Parking implements AutoCloseable {
                 inFlightHash[hole] = h;
                 inFlight[hole] = inFlight[j];
                 parkedOf[hole] = parkedOf[j];
+                shareOf[hole] = shareOf[j];
                 hole = j;
             }
         }
@@ -211,11 +229,13 @@ final class Parking implements AutoCloseable {
     }
 
     /**
-     * Parks packet {@code i} of {@code b} (taking its mbuf, or copying it into a slot).
+     * Parks packet {@code i} of {@code b} (taking its mbuf, or copying it into a slot): behind
+     * the upcall of its own hash, or, {@code held}, behind the upcalls sharing {@code share}.
      *
      * @return false if there is no room: the caller sends the packet up instead
      */
-    boolean park(final PacketBatch b, final int i, final long h, final RxQueue q) {
+    boolean park(final PacketBatch b, final int i, final long h, final RxQueue q, final boolean held,
+                 final long share) {
         if (count == CAPACITY) {
             return false;
         }
@@ -251,13 +271,15 @@ final class Parking implements AutoCloseable {
         hasRss[n] = b.hasRssHash(i);
         rss[n] = b.rssHash(i);
         queue[n] = q;
+        this.held[n] = held;
+        waitShare[n] = share;
         count = n + 1;
         return true;
     }
 
     /**
-     * Moves the oldest run of parked packets that may go now (neither their hash nor their input
-     * port has an upcall in flight; one input port and queue; at most a batch) into {@code b},
+     * Moves the oldest run of parked packets that may go now (no upcall in flight for their hash,
+     * nor, for a held miss, for its share key; one input port and queue; at most a batch) into {@code b},
      * which the caller has cleared, keeping the others in order.
      *
      * @return the run's receive queue, or null when nothing may go (then {@link #ready} is false)
@@ -267,7 +289,7 @@ final class Parking implements AutoCloseable {
         RxQueue runQueue = null;
         int runPort = 0;
         for (int r = 0; r < count; r++) {
-            final boolean go = inFlight(hash[r]) == 0 && portUpcalls.get(inPort[r]) == 0
+            final boolean go = inFlight(hash[r]) == 0 && (!held[r] || sharedUpcalls.get(waitShare[r]) == 0)
                     && (runQueue == null || (queue[r] == runQueue && inPort[r] == runPort))
                     && b.count() < PacketBatch.MAX_BURST;
             if (go) {
@@ -372,6 +394,12 @@ final class Parking implements AutoCloseable {
         final boolean r = hasRss[a];
         hasRss[a] = hasRss[b];
         hasRss[b] = r;
+        t = waitShare[a];
+        waitShare[a] = waitShare[b];
+        waitShare[b] = t;
+        final boolean h = held[a];
+        held[a] = held[b];
+        held[b] = h;
         final RxQueue q = queue[a];
         queue[a] = queue[b];
         queue[b] = q;

@@ -167,7 +167,7 @@ public final class Pmd implements Agent {
             stats.counts[PmdCounter.PACKET_OUTS.ordinal()]++;
         }
         if (out.answersUpcall()) {
-            input.answered(out.hash(), out.inPort(), polls.find(out.inPort(), out.rxq()));
+            input.answered(out.hash(), polls.find(out.inPort(), out.rxq()));
             if (ordered != null) {
                 ordered.answered();
             }

@@ -11,7 +11,7 @@ public enum PmdCounter {
     LOST_UPCALLS("miss with failed upcall"),
     PACKET_OUTS("packets sent by the slow path"),
     PARKED("packets parked behind an upcall of their flow"),
-    HELD("misses held behind an upcall of their port (its megaflow may be theirs)"),
+    HELD("misses held behind an upcall that may set up their megaflow"),
     PARKING_FULL("packets not parked behind their flow's upcall: parking was full"),
     FLOWS_INSTALLED("flows installed"),
     FLOWS_REMOVED("flows removed"),

@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The count of upcalls in flight per hash and per input port, against maps as the model: many
+ * The count of upcalls in flight per hash and per share key (here one per input port), against maps as the model: many
  * hashes that share table slots (the same low bits), taken and answered in random order, so every
  * way of closing a gap in a probe run is met.
  */
@@ -33,13 +33,13 @@ class ParkingTest {
             for (int step = 0; step < 200_000; step++) {
                 if (outstanding.isEmpty() || (r.nextInt(100) < 52 && outstanding.size() < 10_000)) {
                     final long h = hashes[r.nextInt(hashes.length)];
-                    parking.upcalled(h, port(h));
+                    parking.upcalled(h, Parking.shareKey(port(h), 0));
                     model.merge(h, 1, Integer::sum);
                     ports.merge(port(h), 1, Integer::sum);
                     outstanding.add(h);
                 } else {
                     final long h = outstanding.remove(r.nextInt(outstanding.size()));
-                    parking.answered(h, port(h));
+                    parking.answered(h);
                     model.merge(h, -1, Integer::sum);
                     ports.merge(port(h), -1, Integer::sum);
                 }
@@ -49,17 +49,17 @@ class ParkingTest {
                         assertEquals(model.getOrDefault(h, 0) > 0, parking.upcalling(h));
                     }
                     for (int p = 0; p < 5; p++) {
-                        assertEquals(ports.getOrDefault(p, 0) > 0, parking.portBusy(p), "port " + p);
+                        assertEquals(ports.getOrDefault(p, 0) > 0, parking.sharing(Parking.shareKey(p, 0)), "port " + p);
                     }
                 }
             }
             while (!outstanding.isEmpty()) {
                 final long h = outstanding.removeLast();
-                parking.answered(h, port(h));
+                parking.answered(h);
             }
             assertEquals(0, parking.upcalls());
             for (int p = 0; p < 5; p++) {
-                assertEquals(false, parking.portBusy(p));
+                assertEquals(false, parking.sharing(Parking.shareKey(p, 0)));
             }
             for (long h : hashes) {
                 assertEquals(false, parking.busy(h));

@@ -249,6 +249,37 @@ class PmdTest {
     }
 
     @Test
+    void missesThatDifferOnBitsEveryMegaflowMatchesGoUpSideBySide() {
+        final Pmd pmd = pmd(false, ring);
+        pmd.offer(new PmdCommand.Install(flowFor(53, TO_2))); // its mask: in_port, dl_type, nw_proto, tp_dst
+        final byte[] to54FromElsewhere = eth().ipv4("10.0.0.1", "10.0.0.2").udp(2000, 54).payload(20).build();
+        in.inject(udp(54, 1));
+        in.inject(udp(55, 1)); // another destination port: not the megaflow of the first
+        in.inject(to54FromElsewhere); // the same destination port: may be the first one's megaflow
+        pmd.doWork();
+        final List<UpcallRing.Upcall> u = upcalls();
+        assertEquals(2, u.size(), "the two destination ports are set up in parallel");
+        assertArrayEquals(udp(54, 1), u.get(0).frame());
+        assertArrayEquals(udp(55, 1), u.get(1).frame());
+        assertEquals(1, count(pmd, PmdCounter.HELD));
+
+        // The tp_dst=55 answer does not release the packet that waits for tp_dst=54's.
+        pmd.offer(new PmdCommand.Install(flowFor(55, TO_2)));
+        pmd.offer(answer(u.get(1), TO_2));
+        pmd.doWork();
+        assertEquals(1, transmitted().size());
+        pmd.offer(new PmdCommand.Install(flowFor(54, TO_2)));
+        pmd.offer(answer(u.get(0), TO_2));
+        pmd.doWork();
+        final List<byte[]> sent = transmitted();
+        assertEquals(2, sent.size());
+        assertArrayEquals(udp(54, 1), sent.get(0));
+        assertArrayEquals(to54FromElsewhere, sent.get(1));
+        assertEquals(2, count(pmd, PmdCounter.MISSES), "one upcall per megaflow");
+        assertEquals(0, inQueue.inFlight());
+    }
+
+    @Test
     void missesOfDifferentPortsNeverWaitForEachOther() {
         final Pmd pmd = pmd(false, ring);
         final RxQueue outQueue = new RxQueue(out, 0);
