@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * do it: two paced capture inputs bring over 20,000 new flows a second (each an exact megaflow:
  * a hash select group un-wildcards the 5-tuple) and thousands of established ones, while
  * handlers go 4→1→3, revalidators 2→1→2, PMDs 2→1→2 (pmd-cpu-mask), and a receive queue is
- * moved by pmd-rxq-affinity and back by pmd-rxq-rebalance. Then, exactly: every packet received
+ * moved by pmd-rxq-affinity and the queues spread again by pmd-rxq-rebalance. Then, exactly: every packet received
  * was sent, each flow's packets in order; no upcall lost in a change window, none handled twice;
  * no flow purged; ukeys created = finished + live, none finished twice; and no change causes
  * a burst of upcalls.
@@ -42,7 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ReconfigurationSoakTest {
     private static final int PASSES = Integer.getInteger("flowgate.soak.passes", 24);
     private static final int CYCLES = Integer.getInteger("flowgate.soak.cycles", 1);
-    /** Port 1 is the busier: rebalancing by load puts its queue first (on the lower core). */
     private static final int PPS_1 = 30_000;
     private static final int PPS_2 = 20_000;
     private static final int NEW_FLOWS = 25_000;
@@ -105,16 +104,20 @@ class ReconfigurationSoakTest {
                     change(dp, "n-revalidator-threads 1 -> 2", "config/set", "n-revalidator-threads=2");
                     change(dp, "PMDs 2 -> 1", "config/set", "pmd-cpu-mask=0x1");
                     change(dp, "PMDs 1 -> 2", "config/set", "pmd-cpu-mask=0x3");
-                    // Port 1's queue, the busier, is on core 0 (load order); pin it to core 1, where
-                    // rebalancing would not put it, then unpin it: it stays until rebalanced.
-                    assertEquals(0, coreOf(dp, 1), "the busier queue first");
+                    // Which queue lands on which core follows measured time, and on a loaded
+                    // machine that includes time the PMD thread was preempted (RxqSchedulerTest
+                    // checks the order on given loads). Here: one queue per PMD, a pinned queue
+                    // goes where it is pinned and stays there once unpinned, until rebalanced.
+                    assertSpread(dp, "two PMDs, two queues");
+                    final int away = 1 - coreOf(dp, 1);
                     change(dp, "queue of port 1 moved by pmd-rxq-affinity", "port/set", "1",
-                            "pmd-rxq-affinity=0:1");
-                    assertEquals(1, coreOf(dp, 1));
+                            "pmd-rxq-affinity=0:" + away);
+                    assertEquals(away, coreOf(dp, 1));
+                    assertSpread(dp, "the other queue leaves the pinned core");
                     change(dp, "affinity of port 1 cleared (nothing moves)", "port/set", "1", "pmd-rxq-affinity=");
-                    assertEquals(1, coreOf(dp, 1));
+                    assertEquals(away, coreOf(dp, 1));
                     change(dp, "queues spread by pmd-rxq-rebalance", "dpif-netdev/pmd-rxq-rebalance");
-                    assertEquals(0, coreOf(dp, 1), "rebalanced by load");
+                    assertSpread(dp, "rebalanced");
                     if (cycle + 1 < CYCLES) {
                         change(dp, "n-handler-threads 3 -> 4", "config/set", "n-handler-threads=4");
                     }
@@ -207,6 +210,12 @@ class ReconfigurationSoakTest {
                 before[0], before[1], perPacketBefore, after[0], after[1], perPacketAfter));
         assertTrue(perPacketAfter <= perPacketBefore * 1.1, what + ": " + perPacketAfter + " upcalls per packet after, "
                 + perPacketBefore + " before");
+    }
+
+    private static void assertSpread(final Datapath dp, final String what) {
+        final int one = coreOf(dp, 1);
+        final int two = coreOf(dp, 2);
+        assertTrue(one >= 0 && two >= 0 && one != two, what + ": port 1 on core " + one + ", port 2 on core " + two);
     }
 
     private static int coreOf(final Datapath dp, final int port) {
