@@ -191,19 +191,13 @@ final class InputStage {
      */
     private int smcLookup(final int pending) {
         final long[] k = keys;
-        final DpFlow[] fl = flows;
-        int found = 0;
-        int bits = pending;
+        final int found = smc.lookup(k, W, hashes, pending, flows);
+        int bits = found;
         while (bits != 0) {
             final int i = Integer.numberOfTrailingZeros(bits);
             bits &= bits - 1;
-            final DpFlow f = smc.lookup(k, i * W, hashes[i]);
-            if (f != null) {
-                fl[i] = f;
-                found |= 1 << i;
-                // As after a classifier hit: else a flow the SMC answers would never reach the EMC.
-                emc.maybeInsert(k, i * W, hashes[i], f);
-            }
+            // As after a classifier hit: else a flow the SMC answers would never reach the EMC.
+            emc.maybeInsert(k, i * W, hashes[i], flows[i]);
         }
         stats.counts[PmdCounter.SMC_HITS.ordinal()] += Integer.bitCount(found);
         return found;

@@ -28,6 +28,8 @@ public final class Smc {
 
     /** Entry = signature << 32 | (flow number + 1); 0 is an empty entry. */
     private final long[] entries = new long[BUCKETS * WAYS];
+    /** Per packet of a batch, the ways of its bucket that carry its signature (a bit each). */
+    private final int[] candidates = new int[Integer.SIZE];
     /** Flow number to flow; null for a free number. */
     private DpFlow[] index = new DpFlow[1024];
     private int[] free = new int[1024];
@@ -51,20 +53,75 @@ public final class Smc {
         this.enabled = on;
     }
 
-    /** The live megaflow that the key at {@code keys[o]} with this hash hit last, or null. */
-    public DpFlow lookup(final long[] keys, final int o, final long hash) {
-        final long sig = hash & ~INDEX_MASK;
-        final long[] e = entries;
-        final int base = ((int) hash & BUCKET_MASK) * WAYS;
-        for (int w = base; w < base + WAYS; w++) {
-            final long entry = e[w];
-            if ((entry & ~INDEX_MASK) == sig && entry != 0) {
-                final DpFlow f = index[(int) (entry & INDEX_MASK) - 1];
-                if (f != null && !f.isDead() && f.matches(keys, o)) {
-                    return f;
+    /**
+     * Looks up a batch: for each packet {@code i} whose bit is set in {@code pending}, the live
+     * megaflow its key ({@code keys[i * words]}, hash {@code hashes[i]}) hit last goes to
+     * {@code out[i]}. Two passes: the first only reads each packet's bucket and notes which ways
+     * carry its signature, so the batch's cache misses on the table overlap (the loads do not
+     * depend on one another) instead of costing one memory latency per packet; the second checks
+     * the candidates against their megaflows.
+     *
+     * @return the packets found (a bit each)
+     */
+    public int lookup(final long[] keys, final int words, final long[] hashes, final int pending,
+                      final DpFlow[] out) {
+        final int[] ways = candidates;
+        int bits = pending;
+        while (bits != 0) {
+            final int i = Integer.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            ways[i] = signatureWays(hashes[i]);
+        }
+        int found = 0;
+        bits = pending;
+        while (bits != 0) {
+            final int i = Integer.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            if (ways[i] != 0) {
+                final DpFlow f = firstMatch(hashes[i], ways[i], keys, i * words);
+                if (f != null) {
+                    out[i] = f;
+                    found |= 1 << i;
                 }
             }
         }
+        return found;
+    }
+
+    /** The live megaflow that the key at {@code keys[o]} with this hash hit last, or null. */
+    public DpFlow lookup(final long[] keys, final int o, final long hash) {
+        final int ways = signatureWays(hash);
+        return ways == 0 ? null : firstMatch(hash, ways, keys, o);
+    }
+
+    /**
+     * The ways of the hash's bucket that carry its signature, a bit each; branch-free, so that
+     * a batch of these reads runs ahead (an empty entry never matches: its flow number is 0).
+     */
+    private int signatureWays(final long hash) {
+        final long sig = hash & ~INDEX_MASK;
+        final long[] e = entries;
+        final int base = ((int) hash & BUCKET_MASK) * WAYS;
+        int m = 0;
+        for (int w = 0; w < WAYS; w++) {
+            final long x = e[base + w];
+            m |= (((x & ~INDEX_MASK) ^ sig) == 0 && (x & INDEX_MASK) != 0 ? 1 : 0) << w;
+        }
+        return m;
+    }
+
+    /** Of the candidate {@code ways}, the first whose flow is live and matches the key; or null. */
+    private DpFlow firstMatch(final long hash, final int ways, final long[] keys, final int o) {
+        final int base = ((int) hash & BUCKET_MASK) * WAYS;
+        int m = ways;
+        do {
+            final int w = Integer.numberOfTrailingZeros(m);
+            m &= m - 1;
+            final DpFlow f = index[(int) (entries[base + w] & INDEX_MASK) - 1];
+            if (f != null && !f.isDead() && f.matches(keys, o)) {
+                return f;
+            }
+        } while (m != 0);
         return null;
     }
 

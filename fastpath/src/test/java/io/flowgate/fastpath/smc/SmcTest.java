@@ -51,6 +51,34 @@ class SmcTest {
     }
 
     @Test
+    void aBatchFindsEachPendingPacketsFlowAndLeavesTheOthersAlone() {
+        final Smc smc = new Smc(true);
+        final DpFlow f53 = flowFor(53);
+        final DpFlow f80 = flowFor(80);
+        smc.numberFlow(f53);
+        smc.numberFlow(f80);
+        final int w = FlowKey.WORDS;
+        final long[][] batch = {key(53), key(54), key(80), key(53), key(80)};
+        final long[] keys = new long[batch.length * w];
+        final long[] hashes = new long[batch.length];
+        for (int i = 0; i < batch.length; i++) {
+            System.arraycopy(batch[i], 0, keys, i * w, w);
+            hashes[i] = hash(batch[i]);
+        }
+        smc.insert(hashes[0], f53);
+        smc.insert(hashes[2], f80);
+        hashes[3] = hashes[2]; // key 53 under key 80's hash: the signature agrees, the match does not
+        final DpFlow[] out = new DpFlow[batch.length];
+        final int found = smc.lookup(keys, w, hashes, 0b01111, out);
+        assertEquals(0b00101, found);
+        assertSame(f53, out[0]);
+        assertSame(f80, out[2]);
+        assertNull(out[1]);
+        assertNull(out[3]);
+        assertNull(out[4], "not pending: not looked up");
+    }
+
+    @Test
     void anotherKeyWithTheSameHashIsCheckedAgainstTheFlowsMatch() {
         final Smc smc = new Smc(true);
         final DpFlow f = flowFor(53);
