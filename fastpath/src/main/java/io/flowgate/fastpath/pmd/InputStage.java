@@ -10,6 +10,7 @@ import io.flowgate.fastpath.packet.Memory;
 import io.flowgate.fastpath.packet.PacketBatch;
 import io.flowgate.fastpath.parse.FlowExtractor;
 import io.flowgate.fastpath.parse.ParseCounters;
+import io.flowgate.fastpath.parse.RepeatedHeaders;
 import io.flowgate.fastpath.port.RxQueue;
 import io.flowgate.fastpath.smc.Smc;
 import io.flowgate.fastpath.upcall.UpcallRing;
@@ -43,6 +44,8 @@ final class InputStage {
     final long[] keys = new long[N * W];
     final long[] hashes = new long[N];
     final DpFlow[] flows = new DpFlow[N];
+    /** Per packet, the earlier packet of the batch whose parse it took (its headers repeat), or -1. */
+    private final int[] repeats = new int[N];
     /** The batch being looked up is one of parked packets sent through again ({@link #unpark}). */
     private boolean rerun;
 
@@ -68,7 +71,8 @@ final class InputStage {
 
     /**
      * Parses packets {@code [0, n)}: keys, hashes (the NIC's RSS hash when it gave one) and header
-     * offsets. A packet that cannot be forwarded gets hash 0.
+     * offsets. A packet that cannot be forwarded gets hash 0. A packet whose headers repeat those
+     * of the last one parsed in full ({@link RepeatedHeaders}) gets a copy of its parse.
      *
      * @return the batch's bytes
      */
@@ -78,10 +82,30 @@ final class InputStage {
         final long[] k = keys;
         final boolean rss = b.anyRssHash();
         long bytes = 0;
+        int layout = RepeatedHeaders.NONE; // of packet `last`, the last one parsed in full
+        int last = 0;
+        int lastMinLength = 0;
+        boolean tries = true;
         for (int i = 0; i < n; i++) {
             final int length = b.length(i);
+            final long address = b.address(i);
             bytes += length;
-            final long offsets = extractor.extract(Memory.ALL, b.address(i), length, inPort, k, i * W);
+            repeats[i] = -1;
+            if (layout != RepeatedHeaders.NONE) {
+                if (length >= lastMinLength && RepeatedHeaders.same(layout, b.address(last), address)) {
+                    copyParse(b, last, i, rss);
+                    repeats[i] = last;
+                    continue;
+                }
+                // Not a train: no more tries in this batch (the compare would cost every packet).
+                tries = false;
+            }
+            final long offsets = extractor.extract(Memory.ALL, address, length, inPort, k, i * W);
+            layout = tries ? RepeatedHeaders.layout(offsets, k, i * W) : RepeatedHeaders.NONE;
+            if (layout != RepeatedHeaders.NONE) {
+                last = i;
+                lastMinLength = RepeatedHeaders.minLength(address);
+            }
             if (offsets == FlowExtractor.DROP) {
                 hashes[i] = 0;
                 b.headerOffsets(i, FlowExtractor.NO_OFFSET, FlowExtractor.NO_OFFSET);
@@ -91,6 +115,13 @@ final class InputStage {
             hashes[i] = rss && b.hasRssHash(i) ? FlowHash.fromRss(b.rssHash(i)) : FlowHash.hashKey(k, i * W) | 1;
         }
         return bytes;
+    }
+
+    /** Packet {@code i} gets the parse of packet {@code last}, whose headers it repeats. */
+    private void copyParse(final PacketBatch b, final int last, final int i, final boolean rss) {
+        System.arraycopy(keys, last * W, keys, i * W, W);
+        b.headerOffsets(i, b.l3Offset(last), b.l4Offset(last));
+        hashes[i] = rss && b.hasRssHash(i) ? FlowHash.fromRss(b.rssHash(i)) : hashes[last];
     }
 
     /**
@@ -124,7 +155,9 @@ final class InputStage {
                 }
                 unparked |= 1 << i;
             }
-            final DpFlow f = emc.lookup(k, i * W, h);
+            // Same key as an earlier EMC hit of the batch: the same answer, without the probe.
+            final int same = repeats[i];
+            final DpFlow f = same >= 0 && fl[same] != null ? fl[same] : emc.lookup(k, i * W, h);
             fl[i] = f;
             if (f == null) {
                 pending |= 1 << i;
