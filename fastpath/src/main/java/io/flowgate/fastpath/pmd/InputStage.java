@@ -31,6 +31,8 @@ import org.agrona.collections.Int2ObjectHashMap;
 final class InputStage {
     private static final int W = FlowKey.WORDS;
     private static final int N = PacketBatch.MAX_BURST;
+    /** Up to this many flows under one mask, the classifier is looked up before (instead of) the caches. */
+    static final int DIRECT_FLOWS = 1024;
 
     private final int pmdId;
     private final Emc emc;
@@ -137,7 +139,13 @@ final class InputStage {
         final boolean again = rerun;
         // Nothing in flight or parked (the usual case): no packet can have to wait, no need to look.
         final boolean waiting = park.upcalls() != 0 || park.parked() != 0;
+        final int inPort = b.inPort();
+        final Dpcls own = classifiers.get(inPort);
+        // One mask over few flows: the classifier is one probe into a table that stays in cache,
+        // no dearer than the EMC's or the SMC's probe into tables of their own; go there directly.
+        final boolean direct = own != null && own.subtableCount() == 1 && own.flowCount() <= DIRECT_FLOWS;
         int pending = 0;
+        int copies = 0; // packets that take the answer of an earlier one whose headers they repeat
         int unparked = 0; // packets that found parking full: handled as if nothing were in flight
         int emcHits = 0;
         for (int i = 0; i < n; i++) {
@@ -155,8 +163,17 @@ final class InputStage {
                 }
                 unparked |= 1 << i;
             }
-            // Same key as an earlier EMC hit of the batch: the same answer, without the probe.
             final int same = repeats[i];
+            if (direct) {
+                fl[i] = null;
+                if (same >= 0) {
+                    copies |= 1 << i;
+                } else {
+                    pending |= 1 << i;
+                }
+                continue;
+            }
+            // Same key as an earlier EMC hit of the batch: the same answer, without the probe.
             final DpFlow f = same >= 0 && fl[same] != null ? fl[same] : emc.lookup(k, i * W, h);
             fl[i] = f;
             if (f == null) {
@@ -166,28 +183,29 @@ final class InputStage {
             }
         }
         c[PmdCounter.EMC_HITS.ordinal()] += emcHits;
-        if (pending != 0 && smc.enabled()) {
-            pending &= ~smcLookup(pending);
+        if (direct) {
+            pending &= ~classify(own, pending, false);
+            pending |= copy(copies);
+        } else {
+            if (pending != 0 && smc.enabled()) {
+                pending &= ~smcLookup(pending);
+            }
+            pending &= ~classify(own, pending, true);
         }
-        if (pending != 0) {
-            final int inPort = b.inPort();
-            pending &= ~classify(inPort, pending);
-            final Dpcls cls = pending == 0 ? null : classifiers.get(inPort);
-            // In arrival order: a miss goes up unless an upcall in flight may set up its megaflow
-            // (then it waits for its answer); those of its own key wait in order.
-            while (pending != 0) {
-                final int i = Integer.numberOfTrailingZeros(pending);
-                pending &= pending - 1;
-                final long share = share(inPort, cls, i);
-                if ((unparked & (1 << i)) != 0) {
-                    upcall(b, i, q, share);
-                } else if (park.upcalling(hashes[i])) {
-                    if (!hold(b, i, q, false, 0)) {
-                        upcall(b, i, q, share);
-                    }
-                } else if (!park.sharing(share) || !hold(b, i, q, true, share)) {
+        // In arrival order: a miss goes up unless an upcall in flight may set up its megaflow
+        // (then it waits for its answer); those of its own key wait in order.
+        while (pending != 0) {
+            final int i = Integer.numberOfTrailingZeros(pending);
+            pending &= pending - 1;
+            final long share = share(inPort, own, i);
+            if ((unparked & (1 << i)) != 0) {
+                upcall(b, i, q, share);
+            } else if (park.upcalling(hashes[i])) {
+                if (!hold(b, i, q, false, 0)) {
                     upcall(b, i, q, share);
                 }
+            } else if (!park.sharing(share) || !hold(b, i, q, true, share)) {
+                upcall(b, i, q, share);
             }
         }
     }
@@ -238,32 +256,56 @@ final class InputStage {
 
     /**
      * Looks the cache misses in {@code pending} (a bit per packet) up in the input port's megaflow
-     * classifier; hits go to {@code flows}, into the signature match cache and, now and then,
-     * into the EMC.
+     * classifier {@code cls} (null: the port has none yet); hits go to {@code flows} and, with
+     * {@code fill}, into the signature match cache and, now and then, into the EMC.
      *
      * @return the packets found
      */
-    int classify(final int inPort, final int pending) {
-        final Dpcls cls = classifiers.get(inPort);
-        if (cls == null) {
+    private int classify(final Dpcls cls, final int pending, final boolean fill) {
+        if (cls == null || pending == 0) {
             return 0;
         }
         final long[] c = stats.counts;
         final long before = cls.subtableLookups();
         final int found = cls.lookup(keys, pending, flows);
         c[PmdCounter.SUBTABLE_LOOKUPS.ordinal()] += cls.subtableLookups() - before;
-        final boolean toSmc = smc.enabled();
-        int bits = found;
+        c[PmdCounter.MEGAFLOW_HITS.ordinal()] += Integer.bitCount(found);
+        if (fill) {
+            final boolean toSmc = smc.enabled();
+            int bits = found;
+            while (bits != 0) {
+                final int i = Integer.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                emc.maybeInsert(keys, i * W, hashes[i], flows[i]);
+                if (toSmc) {
+                    smc.insert(hashes[i], flows[i]);
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Packets in {@code copies} take the flow found for the earlier packet whose headers they
+     * repeat, counted as it was (a classifier hit).
+     *
+     * @return those whose earlier packet found none: they miss as it did
+     */
+    private int copy(final int copies) {
+        final DpFlow[] fl = flows;
+        int missed = 0;
+        int bits = copies;
         while (bits != 0) {
             final int i = Integer.numberOfTrailingZeros(bits);
             bits &= bits - 1;
-            emc.maybeInsert(keys, i * W, hashes[i], flows[i]);
-            if (toSmc) {
-                smc.insert(hashes[i], flows[i]);
+            final DpFlow f = fl[repeats[i]];
+            fl[i] = f;
+            if (f == null) {
+                missed |= 1 << i;
             }
-            c[PmdCounter.MEGAFLOW_HITS.ordinal()]++;
         }
-        return found;
+        stats.counts[PmdCounter.MEGAFLOW_HITS.ordinal()] += Integer.bitCount(copies & ~missed);
+        return missed;
     }
 
     /**
@@ -309,7 +351,7 @@ final class InputStage {
         if (smc.enabled() && smcLookup(1 << i) != 0) {
             return flows[i];
         }
-        return classify(inPort, 1 << i) != 0 ? flows[i] : null;
+        return classify(classifiers.get(inPort), 1 << i, true) != 0 ? flows[i] : null;
     }
 
     /** What packet {@code i}, a miss of port {@code inPort} (classifier {@code cls}, or null), shares with upcalls in flight. */

@@ -103,6 +103,31 @@ class PmdTest {
     }
 
     @Test
+    void withMoreThanOneMaskTheCachesAnswerAfterTheFirstClassifierHit() {
+        final Pmd pmd = pmd(false, ring);
+        pmd.offer(new PmdCommand.Install(flowFor(53, TO_2)));
+        final long[] m = new long[FlowKey.WORDS];
+        FlowField.IN_PORT.or(m, -1L);
+        FlowField.DL_TYPE.or(m, -1L);
+        pmd.offer(new PmdCommand.Install(new DpFlow(Parsed.parse(udp(80), 1).key(), FlowMask.of(m), TO_2, 0, 0)));
+        for (int i = 0; i < 5; i++) {
+            in.inject(udp(53));
+        }
+        pmd.doWork();
+        // A batch is looked up in the caches before the dpcls fills them: all five are megaflow hits.
+        assertEquals(5, count(pmd, PmdCounter.MEGAFLOW_HITS));
+        assertEquals(0, count(pmd, PmdCounter.EMC_HITS));
+        // EMC insertion is certain here (inverse 1), so the next batch hits the EMC.
+        for (int i = 0; i < 5; i++) {
+            in.inject(udp(53));
+        }
+        pmd.doWork();
+        assertEquals(5, count(pmd, PmdCounter.EMC_HITS));
+        assertEquals(10, transmitted().size());
+        assertEquals(2, pmd.flowCount());
+    }
+
+    @Test
     void packetsOfAnInstalledMegaflowAreSentAndCounted() {
         final Pmd pmd = pmd(false, ring);
         pmd.offer(new PmdCommand.Install(flowFor(53, TO_2)));
@@ -113,15 +138,15 @@ class PmdTest {
         assertEquals(5, transmitted().size());
         assertEquals(5, count(pmd, PmdCounter.RX_PACKETS));
         assertEquals(5, count(pmd, PmdCounter.TX_PACKETS));
-        // A batch is looked up in the EMC before the dpcls fills it: all five are megaflow hits.
+        // One mask over few flows: the classifier answers directly, no cache in front of it.
         assertEquals(5, count(pmd, PmdCounter.MEGAFLOW_HITS));
         assertEquals(0, count(pmd, PmdCounter.EMC_HITS));
-        // EMC insertion is certain here (inverse 1), so the next batch hits the EMC.
         for (int i = 0; i < 5; i++) {
             in.inject(udp(53));
         }
         pmd.doWork();
-        assertEquals(5, count(pmd, PmdCounter.EMC_HITS));
+        assertEquals(10, count(pmd, PmdCounter.MEGAFLOW_HITS));
+        assertEquals(0, count(pmd, PmdCounter.EMC_HITS));
         assertEquals(5, transmitted().size());
         assertEquals(1, pmd.flowCount());
         assertEquals(10, inQueue.packets(), "the queue counts what it received");
