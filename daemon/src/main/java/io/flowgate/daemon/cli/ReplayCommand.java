@@ -129,13 +129,18 @@ final class ReplayCommand implements Callable<Integer> {
             final Progress progress = noProgress ? null : new Progress(dp, err);
             final long interval = progressInterval != null ? Math.max(10, progressInterval)
                     : progress != null && progress.terminal ? 250 : 1000;
-            while (!dp.awaitDrained(interval, TimeUnit.MILLISECONDS)) {
+            // A failed PMD never drains: stop at once rather than wait for it.
+            while (dp.failure() == null && !dp.awaitDrained(interval, TimeUnit.MILLISECONDS)) {
                 if (progress != null) {
                     progress.show();
                 }
             }
             if (progress != null) {
                 progress.finish();
+            }
+            if (dp.failure() != null) {
+                err.println("flowgate: " + dp.failure() + "; stopping");
+                status = 1;
             }
         } finally {
             dp.close();

@@ -31,6 +31,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -281,6 +282,7 @@ final class RunCommand implements Callable<Integer> {
             throws InterruptedException {
         final StopSignals signals = StopSignals.install();
         final long start = System.nanoTime();
+        final Set<Port> reported = new HashSet<>();
         int status = 0;
         ControlSocket control = null;
         try {
@@ -297,18 +299,27 @@ final class RunCommand implements Callable<Integer> {
                     s.pmds(), s.handlers(), control.path());
             err.flush();
             boolean announced = !hasPcapInput(dp);
-            while (!signals.await(200, TimeUnit.MILLISECONDS)) {
+            String failed = null;
+            while (failed == null && !signals.await(200, TimeUnit.MILLISECONDS)) {
                 if (signals.takeReload()) {
                     reload(dp, s, err);
                 }
+                reportPortFailures(dp, reported, err);
                 if (!announced && pcapInputsDone(dp)) {
                     announced = true;
                     err.printf("flowgate: pcap inputs replayed (%d packets received); still running%n",
                             dp.totals().get(PmdCounter.RX_PACKETS));
                     err.flush();
                 }
+                failed = dp.failure();
             }
-            err.println("flowgate: " + signals.received() + ": stopping");
+            if (failed != null) {
+                // A PMD whose duty cycle threw may hold packets it will never send: stop, loudly.
+                err.println("flowgate: " + failed + "; stopping");
+                status = 1;
+            } else {
+                err.println("flowgate: " + signals.received() + ": stopping");
+            }
             err.flush();
             notifySystemd("STOPPING=1\n", err);
         } catch (IOException e) {
@@ -320,15 +331,28 @@ final class RunCommand implements Callable<Integer> {
             }
             dp.close();
         }
-        for (Port p : dp.ports()) {
-            if (p instanceof PcapPort pcap && pcap.failure() != null) {
-                err.println("flowgate: port " + p.number() + ": " + pcap.failure().getMessage());
-                status = 1;
-            }
+        if (reportPortFailures(dp, reported, err)) {
+            status = 1;
         }
         out.print(Summary.of(dp, System.nanoTime() - start).text());
         out.flush();
         return status;
+    }
+
+    /**
+     * Reports, once each, pcap ports that failed (a truncated or unreadable input, an output that
+     * cannot be written) as soon as it happens, not only at shutdown.
+     *
+     * @return true if any port has failed, reported now or before
+     */
+    private static boolean reportPortFailures(final Datapath dp, final Set<Port> reported, final PrintWriter err) {
+        for (Port p : dp.ports()) {
+            if (p instanceof PcapPort pcap && pcap.failure() != null && reported.add(p)) {
+                err.println("flowgate: port " + p.number() + ": " + pcap.failure().getMessage());
+                err.flush();
+            }
+        }
+        return !reported.isEmpty();
     }
 
     private static boolean hasPcapInput(final Datapath dp) {

@@ -9,6 +9,9 @@ import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.pmd.PmdCounter;
 import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.port.Port;
+import io.flowgate.slowpath.ofproto.Match;
+import io.flowgate.slowpath.syntax.FlowSyntax;
+import io.flowgate.slowpath.syntax.SyntaxException;
 import io.flowgate.slowpath.ukey.Ukey;
 
 import java.util.ArrayList;
@@ -30,7 +33,8 @@ final class DatapathCommands {
 
     static void register(final Unixctl u, final Datapath dp) {
         final DatapathCommands c = new DatapathCommands(dp);
-        u.register("dpctl/dump-flows", "[-m] [dp]", 0, 2, c::dumpFlows);
+        u.register("dpctl/dump-flows", "[-m] [--names | --no-names] [dp] [filter=filter] [type=type] [pmd=pmd]", 0, 6,
+                c::dumpFlows);
         u.register("dpctl/del-flows", "[dp]", 0, 1, c::delFlows);
         u.register("dpctl/show", "[-s] [dp...]", 0, 2, c::show);
         u.register("lb/show", "[--rates]", 0, 1, c::lbShow);
@@ -97,13 +101,20 @@ final class DatapathCommands {
         for (String a : args) {
             if (a.equals(flag)) {
                 set = true;
-            } else if (a.startsWith("-")) {
-                throw new CommandException("unknown option \"" + a + "\"");
-            } else if (!a.equals("netdev@flowgate") && !a.equals("flowgate")) {
-                throw new CommandException("datapath \"" + a + "\" does not exist");
+            } else {
+                datapath(a);
             }
         }
         return set;
+    }
+
+    /** Accepts the datapath's name; refuses another name or an unknown option. */
+    private static void datapath(final String a) throws CommandException {
+        if (a.startsWith("-")) {
+            throw new CommandException("unknown option \"" + a + "\"");
+        } else if (!a.equals("netdev@flowgate") && !a.equals("flowgate")) {
+            throw new CommandException("datapath \"" + a + "\" does not exist");
+        }
     }
 
     private String portName(final int number) {
@@ -122,25 +133,78 @@ final class DatapathCommands {
 
     // ---- dpctl/dump-flows ----
 
+    /** Flow types dpctl/dump-flows knows (type=); every Flowgate flow is of the first three. */
+    private static final List<String> SHOWN_TYPES = List.of("ovs", "non-offloaded", "all");
+    private static final List<String> OTHER_TYPES = List.of("tc", "dpdk", "offloaded", "partially-offloaded");
+
+    /**
+     * As OVS's {@code dpctl/dump-flows [-m] [--names|--no-names] [dp] [filter=MATCH] [type=TYPES]
+     * [pmd=CORE]}: a filter is a match in ovs-ofctl syntax, and a flow is shown when its key has
+     * the filter's values in the filter's fields; no Flowgate flow is offloaded.
+     */
     private String dumpFlows(final List<String> args) throws CommandException {
-        final boolean verbose = flag(args, "-m");
+        boolean verbose = false;
+        Match filter = null;
+        boolean shownType = true;
+        int pmdCore = Integer.MIN_VALUE;
+        for (String a : args) {
+            if (a.equals("-m") || a.equals("--more")) {
+                verbose = true;
+            } else if (a.equals("--names") || a.equals("--no-names")) {
+                continue; // ports are shown by number either way
+            } else if (a.startsWith("filter=")) {
+                try {
+                    filter = FlowSyntax.parseFilter(a.substring("filter=".length()), false).match();
+                } catch (SyntaxException e) {
+                    throw new CommandException("Failed to parse filter (" + e.getMessage() + ")");
+                }
+            } else if (a.startsWith("type=")) {
+                shownType = false;
+                for (String t : a.substring("type=".length()).split(",")) {
+                    if (SHOWN_TYPES.contains(t)) {
+                        shownType = true;
+                    } else if (!OTHER_TYPES.contains(t)) {
+                        throw new CommandException("Failed to parse type (" + a.substring("type=".length()) + ")");
+                    }
+                }
+            } else if (a.startsWith("pmd=")) {
+                try {
+                    pmdCore = Integer.parseInt(a.substring("pmd=".length()));
+                } catch (NumberFormatException e) {
+                    throw new CommandException("invalid pmd \"" + a.substring("pmd=".length()) + "\"");
+                }
+            } else {
+                datapath(a);
+            }
+        }
+        if (!shownType) {
+            return "";
+        }
         final long now = System.currentTimeMillis();
         final List<DpFlow> flows = new ArrayList<>(dp.registry().view());
         flows.sort(Comparator.comparingInt(DpFlow::pmdId));
         final StringBuilder s = new StringBuilder();
         int pmd = -1;
         for (DpFlow f : flows) {
-            if (f.isDead()) {
+            if (f.isDead() || filter != null && !filter.matches(key(f))) {
+                continue;
+            }
+            final Pmd p = dp.pmd(f.pmdId());
+            if (pmdCore != Integer.MIN_VALUE && (p == null || core(p) != pmdCore)) {
                 continue;
             }
             if (f.pmdId() != pmd) {
                 pmd = f.pmdId();
-                final Pmd p = dp.pmd(pmd);
                 s.append("flow-dump from pmd on cpu core: ").append(p == null ? pmd : core(p)).append('\n');
             }
             s.append(line(f, verbose, now)).append('\n');
         }
         return s.toString();
+    }
+
+    /** The flow's key: the packet's that made it (its ukey's), else its match. */
+    private static long[] key(final DpFlow f) {
+        return f.owner() instanceof Ukey u ? u.key() : f.match();
     }
 
     /** One flow as dpctl/dump-flows prints it. */
@@ -149,7 +213,7 @@ final class DatapathCommands {
         final long packets = f.packets();
         final long bytes = f.bytes();
         final int flags = f.tcpFlags();
-        final long[] key = f.owner() instanceof Ukey u ? u.key() : f.match();
+        final long[] key = key(f);
         final StringBuilder s = new StringBuilder();
         if (verbose) {
             s.append("ufid:").append(f.ufidString()).append(", ");

@@ -41,6 +41,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.agrona.concurrent.Agent;
 
 /**
  * The running datapath: its ports and their receive queues, the PMD threads, the handler threads
@@ -69,6 +72,7 @@ public final class Datapath implements AutoCloseable {
     private final Pmds pmds = new Pmds();
     private final UpcallRings rings = new UpcallRings(List.of());
     private final AgentThreads threads;
+    private final AtomicReference<String> failure = new AtomicReference<>();
     private final Udpif udpif;
     private final Handlers handlers;
     private final Revalidators revalidators;
@@ -388,8 +392,24 @@ public final class Datapath implements AutoCloseable {
         rates.start();
     }
 
-    private void onError(final Throwable t) {
-        LOG.log(System.Logger.Level.ERROR, Thread.currentThread().getName() + " failed", t);
+    /**
+     * An exception escaped an agent's duty cycle. A PMD's batch, parked packets and in-flight
+     * counts can no longer be trusted after that, so its first failure fails the datapath (the
+     * daemon stops, non-zero, naming it); later ones are not logged again. Handlers and
+     * revalidators are logged and go on.
+     */
+    private void onError(final Agent agent, final AgentHost.Kind kind, final Throwable t) {
+        if (kind == AgentHost.Kind.PMD) {
+            if (!failure.compareAndSet(null, agent.roleName() + " failed: " + t)) {
+                return; // the datapath is stopping already
+            }
+        }
+        LOG.log(System.Logger.Level.ERROR, agent.roleName() + " failed", t);
+    }
+
+    /** Why the datapath cannot go on (a PMD failed), or null while it can. */
+    public String failure() {
+        return failure.get();
     }
 
     /** True once every PMD has drained its inputs and has nothing in flight. */

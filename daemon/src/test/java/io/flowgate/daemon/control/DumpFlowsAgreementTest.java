@@ -58,24 +58,10 @@ class DumpFlowsAgreementTest {
             }
             rules.forEach(e::addRule);
         });
-        final List<PortSpec> specs = new ArrayList<>();
-        for (int port = 1; port <= 9; port++) {
-            final Path in = dir.resolve("in-" + port + ".pcap");
-            specs.add(PortSpec.parse(port, "pcap:" + (Files.exists(in) ? "in=" + in + "," : "") + "out="
-                    + tmp.resolve("out-" + port + ".pcap")));
-        }
         final List<String> ours = new ArrayList<>();
-        try (Datapath dp = new Datapath(DatapathConfig.of(specs, null, true), pipeline)) {
-            dp.start();
-            assertTrue(dp.awaitDrained(60, TimeUnit.SECONDS));
-            dp.revalidators().pause(); // nothing may change while we look
-            final Unixctl u = new Unixctl();
-            DatapathCommands.register(u, dp);
-            final Unixctl.Outcome o = u.dispatch(new JsonRpc.Request("0", "dpctl/dump-flows", List.of()));
-            for (String line : o.result().split("\n")) {
-                if (line.startsWith("recirc_id")) {
-                    ours.add(normalize(line));
-                }
+        for (String line : dumpAfterReplay(dir, pipeline, List.of(List.of())).getFirst().split("\n")) {
+            if (line.startsWith("recirc_id")) {
+                ours.add(normalize(line));
             }
         }
         final List<String> theirs = new ArrayList<>();
@@ -90,5 +76,64 @@ class DumpFlowsAgreementTest {
         ours.sort(null);
         theirs.sort(null);
         assertEquals(String.join("\n", theirs), String.join("\n", ours), scenario);
+    }
+
+    /** Replays the scenario's inputs, then runs dpctl/dump-flows with each list of arguments. */
+    private List<String> dumpAfterReplay(final Path dir, final RulePipeline pipeline, final List<List<String>> calls)
+            throws Exception {
+        final List<PortSpec> specs = new ArrayList<>();
+        for (int port = 1; port <= 9; port++) {
+            final Path in = dir.resolve("in-" + port + ".pcap");
+            specs.add(PortSpec.parse(port, "pcap:" + (Files.exists(in) ? "in=" + in + "," : "") + "out="
+                    + tmp.resolve("out-" + port + ".pcap")));
+        }
+        final List<String> results = new ArrayList<>();
+        try (Datapath dp = new Datapath(DatapathConfig.of(specs, null, true), pipeline)) {
+            dp.start();
+            assertTrue(dp.awaitDrained(60, TimeUnit.SECONDS));
+            dp.revalidators().pause(); // nothing may change while we look
+            final Unixctl u = new Unixctl();
+            DatapathCommands.register(u, dp);
+            for (List<String> args : calls) {
+                final Unixctl.Outcome o = u.dispatch(new JsonRpc.Request("0", "dpctl/dump-flows", args));
+                results.add(o.error() != null ? "error: " + o.error() : o.result());
+            }
+        }
+        return results;
+    }
+
+    /**
+     * OVS's dump-flows arguments: filter= (an ovs-ofctl match the flow's key must have), type=
+     * (no Flowgate flow is offloaded), pmd= (the PMD's core); bad ones refused with OVS's words.
+     */
+    @org.junit.jupiter.api.Test
+    void filtersSelectFlowsAsOvsDoes() throws Exception {
+        final Path dir = TestResources.path("oracle/replay/scenarios/acl");
+        final RulePipeline pipeline = new RulePipeline(TrieField.DEFAULT);
+        final List<Rule> rules = FlowSyntax.parseFlowsFile(dir.resolve("flows.txt"), 0);
+        pipeline.apply(e -> rules.forEach(e::addRule));
+        final List<String> r = dumpAfterReplay(dir, pipeline, List.of(List.of(), List.of("filter=udp"),
+                List.of("netdev@flowgate", "filter=in_port=2"), List.of("filter=udp,in_port=2"), List.of("type=offloaded"),
+                List.of("type=ovs,offloaded", "--names"), List.of("pmd=99"), List.of("type=bogus"),
+                List.of("filter=nw_dst=1.2.3.x"), List.of("-m", "filter=udp")));
+        final List<String> all = flowLines(r.get(0));
+        assertTrue(all.size() > 10, r.get(0));
+        assertEquals(all.stream().filter(l -> l.contains("proto=17")).toList(), flowLines(r.get(1)));
+        assertEquals(all.stream().filter(l -> l.contains("in_port(2)")).toList(), flowLines(r.get(2)));
+        assertEquals(all.stream().filter(l -> l.contains("in_port(2)") && l.contains("proto=17")).toList(),
+                flowLines(r.get(3)));
+        assertTrue(!flowLines(r.get(1)).isEmpty() && !flowLines(r.get(3)).isEmpty());
+        assertEquals("", r.get(4), "nothing is offloaded");
+        assertEquals(all, flowLines(r.get(5)));
+        assertEquals(List.of(), flowLines(r.get(6)), "no PMD on core 99");
+        assertEquals("error: Failed to parse type (bogus)", r.get(7));
+        assertTrue(r.get(8).startsWith("error: Failed to parse filter ("), r.get(8));
+        assertEquals(flowLines(r.get(1)).size(), flowLines(r.get(9)).size());
+        assertTrue(flowLines(r.get(9)).getFirst().startsWith("ufid:"), r.get(9));
+    }
+
+    private static List<String> flowLines(final String dump) {
+        return dump.lines().filter(l -> !l.startsWith("flow-dump from")).map(l -> l.replaceAll(", used:[^,]+", ""))
+                .toList();
     }
 }

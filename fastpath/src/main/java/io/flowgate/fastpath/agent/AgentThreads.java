@@ -5,7 +5,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
@@ -16,16 +15,22 @@ import org.agrona.concurrent.IdleStrategy;
 /**
  * The {@link AgentHost} of a datapath: one daemon platform thread per agent, named by its role,
  * looping {@code doWork()} with an idle strategy that suits its kind. An exception escaping a
- * duty cycle goes to the error handler and the loop goes on (the agent's state stays its own
- * business); a thread that dies ends up there too.
+ * duty cycle goes to the error handler, with the agent and its kind; the handler decides what it
+ * means (the datapath stops when a PMD fails), the loop goes on until it is stopped.
  */
 public final class AgentThreads implements AgentHost, AutoCloseable {
+    /** What is told of an exception that escaped an agent's duty cycle (on the agent's thread). */
+    @FunctionalInterface
+    public interface ErrorHandler {
+        void failed(Agent agent, Kind kind, Throwable t);
+    }
+
     private final boolean busyPoll;
-    private final Consumer<Throwable> onError;
+    private final ErrorHandler onError;
     private final Map<Agent, AgentRunner> runners = new IdentityHashMap<>();
 
     /** @param busyPoll PMDs spin when idle (production); otherwise they back off (tests, replay) */
-    public AgentThreads(final boolean busyPoll, final Consumer<Throwable> onError) {
+    public AgentThreads(final boolean busyPoll, final ErrorHandler onError) {
         this.busyPoll = busyPoll;
         this.onError = onError;
     }
@@ -46,7 +51,7 @@ public final class AgentThreads implements AgentHost, AutoCloseable {
         if (runners.containsKey(agent)) {
             throw new IllegalStateException(agent.roleName() + " is already running");
         }
-        final AgentRunner runner = new AgentRunner(idle(kind), onError::accept, null, agent);
+        final AgentRunner runner = new AgentRunner(idle(kind), t -> onError.failed(agent, kind, t), null, agent);
         runners.put(agent, runner);
         AgentRunner.startOnThread(runner, r -> {
             final Thread t = new Thread(r, agent.roleName());
