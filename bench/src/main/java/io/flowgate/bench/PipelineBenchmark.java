@@ -48,7 +48,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@code one-megaflow-10k}: 10,000 distinct 5-tuples that one rule covers with one megaflow;</li>
  * <li>{@code acl-10k}: the same 10,000 5-tuples through the seven-rule ACL of the OVS
  *     megaflow-count comparison (many megaflows, several masks);</li>
- * <li>{@code acl-100k}: 100,000 5-tuples through the ACL (the EMC holds a twelfth of them).</li>
+ * <li>{@code acl-100k}: 100,000 5-tuples through the ACL (the EMC holds a twelfth of them);</li>
+ * <li>{@code acl-trains-10k}: the 10,000 5-tuples through the ACL, each in a train of 8 packets
+ *     that differ only in the IP identification (packets after the first of a train take its
+ *     parse and cache answer).</li>
  * </ul>
  * {@code smc} switches the signature match cache ({@code off}: EMC, then dpcls, as OVS's
  * default).
@@ -70,7 +73,7 @@ public class PipelineBenchmark {
             priority=100,ip,actions=output:2
             """;
 
-    @Param({"single-flow", "one-megaflow-10k", "acl-10k", "acl-100k"})
+    @Param({"single-flow", "one-megaflow-10k", "acl-10k", "acl-100k", "acl-trains-10k"})
     public String workload;
 
     @Param({"on", "off"})
@@ -88,6 +91,7 @@ public class PipelineBenchmark {
             case "single-flow" -> List.of(Traffic.udp("10.0.0.1", "172.16.0.1", 40000, 8080));
             case "one-megaflow-10k", "acl-10k" -> Traffic.distinctUdp(10_000, 10_000);
             case "acl-100k" -> Traffic.distinctUdp(100_000, 100_001);
+            case "acl-trains-10k" -> Traffic.trains(Traffic.distinctUdp(10_000, 10_000), 8);
             default -> throw new IllegalArgumentException(workload);
         };
         final String rules = workload.startsWith("acl-") ? ACL : "priority=1,in_port=1,actions=output:2\n";

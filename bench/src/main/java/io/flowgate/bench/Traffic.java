@@ -73,6 +73,28 @@ final class Traffic implements AutoCloseable {
     }
 
     /**
+     * Each frame as a train of {@code length} packets of its flow, as a bulk transfer sends them:
+     * the IP identification counts up (checksum updated), every other header byte repeats.
+     */
+    static List<byte[]> trains(final List<byte[]> frames, final int length) {
+        final List<byte[]> out = new ArrayList<>(frames.size() * length);
+        for (byte[] f : frames) {
+            for (int j = 0; j < length; j++) {
+                final byte[] p = f.clone();
+                p[18] = (byte) (j >>> 8);
+                p[19] = (byte) j;
+                p[24] = 0;
+                p[25] = 0;
+                final int sum = PacketBuilder.checksum(p, 14, 20, 0);
+                p[24] = (byte) (sum >>> 8);
+                p[25] = (byte) sum;
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /**
      * {@code n} distinct UDP 5-tuples, sources in 10/8 and destinations in 172.16/12, random ports:
      * the same distribution as the OVS megaflow-count comparison in the replay oracle.
      */
