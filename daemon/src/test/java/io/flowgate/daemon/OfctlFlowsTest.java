@@ -57,6 +57,36 @@ class OfctlFlowsTest {
         }
     }
 
+    /**
+     * A rule file named relative to where the operator is: `flowgate appctl` sends it made
+     * absolute, so the daemon, running elsewhere, reads the right file; a relative name from
+     * another client (ovs-appctl sends names as typed) is refused naming the daemon's directory.
+     */
+    @Test
+    @Timeout(120)
+    void addFlowsReadsTheFileTheClientNamed() throws Exception {
+        final Path here = Path.of("").toAbsolutePath();
+        final Path file = Files.writeString(Files.createTempFile(here.resolve("target"), "client", ".flows"),
+                "priority=7,arp,actions=output:2\n");
+        final String relative = here.relativize(file).toString();
+        final Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        final Path start = Files.writeString(dir.resolve("start.flows"), "priority=1,ip,actions=output:2\n");
+        try (Daemon d = Daemon.startIn(elsewhere, "run", "--rundir", dir.resolve("run").toString(), "--flows",
+                start.toString(), "--pmd-idle", "backoff", "--port", "1=dummy:p1", "--port", "2=dummy:p2")) {
+            final String line = d.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
+            final Path ctl = Path.of(line.replaceAll(".*control socket (\\S+);.*", "$1"));
+            final UnixctlClient.Reply asTyped = UnixctlClient.call(ctl, "ofctl/add-flows", List.of(relative), 30_000);
+            assertTrue(asTyped.error() != null && asTyped.error().contains(relative + ": no such file")
+                    && asTyped.error().contains(elsewhere.toRealPath().toString()), String.valueOf(asTyped.error()));
+            final CliTest.Run r = CliTest.run("appctl", "--rundir", dir.resolve("run").toString(), "ofctl/add-flows",
+                    relative);
+            assertEquals(0, r.status(), r.err());
+            assertTrue(call(ctl, "ofctl/dump-flows").contains("priority=7,arp actions=output:2"));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     private static String call(final Path ctl, final String method, final String... args) throws Exception {
         final UnixctlClient.Reply r = UnixctlClient.call(ctl, method, List.of(args), 30_000);
         assertNull(r.error(), method + " " + List.of(args) + ": " + r.error());

@@ -3,6 +3,7 @@ package io.flowgate.daemon.cli;
 import io.flowgate.daemon.control.UnixctlClient;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -36,6 +37,23 @@ final class AppctlCommand implements Callable<Integer> {
     @Parameters(paramLabel = "COMMAND [ARG...]", description = "the command and its arguments")
     List<String> words = new ArrayList<>();
 
+    /** Commands whose first argument is a file the daemon reads. */
+    private static final List<String> FILE_COMMANDS = List.of("ofctl/add-flows", "ofctl/replace-flows");
+
+    /**
+     * A file named to the daemon relative to where this command runs (as ovs-ofctl add-flows
+     * reads it where it runs): sent as an absolute name, since the daemon's working directory is
+     * another.
+     */
+    static List<String> filesFromHere(final String method, final List<String> args) {
+        if (!FILE_COMMANDS.contains(method) || args.isEmpty() || Path.of(args.getFirst()).isAbsolute()) {
+            return args;
+        }
+        final List<String> out = new ArrayList<>(args);
+        out.set(0, Path.of(args.getFirst()).toAbsolutePath().normalize().toString());
+        return out;
+    }
+
     @Override
     public Integer call() {
         final PrintWriter out = spec.commandLine().getOut();
@@ -46,8 +64,8 @@ final class AppctlCommand implements Callable<Integer> {
         }
         try {
             final var socket = UnixctlClient.resolve(target, rundir != null ? rundir : UnixctlClient.rundir());
-            final var reply = UnixctlClient.call(socket, words.getFirst(), words.subList(1, words.size()),
-                    timeout * 1000L);
+            final var reply = UnixctlClient.call(socket, words.getFirst(),
+                    filesFromHere(words.getFirst(), words.subList(1, words.size())), timeout * 1000L);
             if (reply.error() != null) {
                 err.print(reply.error());
                 err.println("flowgate appctl: " + target + ": server returned an error");

@@ -85,7 +85,10 @@ final class OfctlCommands {
         } catch (SyntaxException e) {
             throw new CommandException(e.getMessage());
         } catch (NoSuchFileException e) {
-            throw new CommandException(file + ": no such file");
+            // ovs-appctl sends the name as typed; `flowgate appctl` sends it made absolute.
+            throw new CommandException(file + ": no such file" + (Path.of(file).isAbsolute() ? ""
+                    : " (a relative name is taken from the daemon's working directory, "
+                    + Path.of("").toAbsolutePath() + "; give an absolute one)"));
         } catch (IOException e) {
             throw new CommandException(file + ": " + e.getMessage());
         }

@@ -37,6 +37,11 @@ public final class Daemon implements AutoCloseable {
         return new Daemon(FlowgateProcess.builder(List.of("-Xmx256m"), args).start());
     }
 
+    /** Started in another working directory than the test's. */
+    public static Daemon startIn(final java.nio.file.Path directory, final String... args) throws IOException {
+        return new Daemon(FlowgateProcess.builder(List.of("-Xmx256m"), args).directory(directory.toFile()).start());
+    }
+
     public Process process() {
         return process;
     }
