@@ -87,6 +87,26 @@ class DpdkEndToEndTest {
         }
     }
 
+    /** Progress through DPDK counts packets against the inputs' (net_pcap tells no file position). */
+    @org.junit.jupiter.api.Test
+    void aReplayThroughDpdkShowsItsProgress() throws Exception {
+        final Path dir = TestResources.path("oracle/replay/scenarios/l3-routing");
+        final List<String> args = new ArrayList<>(List.of("replay", "--io", "dpdk", "--progress-interval", "10",
+                "--flows", dir.resolve("flows.txt").toString()));
+        for (int port = 1; port <= 9; port++) {
+            if (Files.exists(dir.resolve("in-" + port + ".pcap"))) {
+                args.addAll(List.of("--in", port + "=" + dir.resolve("in-" + port + ".pcap")));
+            }
+        }
+        final Process p = FlowgateProcess.builder(List.of("-Xmx256m"), args.toArray(new String[0])).start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        final String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out + err);
+        final List<String> progress = err.lines().filter(l -> l.startsWith("replay: ")).toList();
+        assertTrue(!progress.isEmpty() && progress.getLast().contains(" 100% of input"), err);
+    }
+
     // ---- (b), (c) network namespaces ----
 
     /** Two namespaces, A (10.0.1.2) and B (10.0.2.2), each routing through Flowgate's MACs. */

@@ -126,7 +126,8 @@ final class ReplayCommand implements Callable<Integer> {
         int status = 0;
         try {
             dp.start();
-            final Progress progress = noProgress ? null : new Progress(dp, err);
+            final long inputPackets = expected.values().stream().mapToLong(Long::longValue).sum();
+            final Progress progress = noProgress ? null : new Progress(dp, err, inputPackets);
             final long interval = progressInterval != null ? Math.max(10, progressInterval)
                     : progress != null && progress.terminal ? 250 : 1000;
             // A failed PMD never drains: stop at once rather than wait for it.
@@ -217,11 +218,14 @@ final class ReplayCommand implements Callable<Integer> {
         private final Datapath dp;
         private final PrintWriter err;
         private final long start = System.nanoTime();
+        /** Packets in the inputs when DPDK reads them (its net_pcap tells no file position), else 0. */
+        private final long inputPackets;
         final boolean terminal = System.console() != null;
 
-        Progress(final Datapath dp, final PrintWriter err) {
+        Progress(final Datapath dp, final PrintWriter err, final long inputPackets) {
             this.dp = dp;
             this.err = err;
+            this.inputPackets = inputPackets;
         }
 
         void show() {
@@ -235,8 +239,10 @@ final class ReplayCommand implements Callable<Integer> {
             }
             final long packets = dp.totals().get(io.flowgate.fastpath.pmd.PmdCounter.RX_PACKETS);
             final double secs = (System.nanoTime() - start) / 1e9;
-            final String line = String.format("replay: %,d packets, %.0f%% of input, %.0f kpps", packets,
-                    size > 0 ? 100.0 * pos / size : 0.0, packets / secs / 1000);
+            final double done = size > 0 ? 100.0 * pos / size
+                    : inputPackets > 0 ? 100.0 * Math.min(packets, inputPackets) / inputPackets : 0.0;
+            final String line = String.format("replay: %,d packets, %.0f%% of input, %.0f kpps", packets, done,
+                    packets / secs / 1000);
             err.print(terminal ? "\r" + line : line + System.lineSeparator());
             err.flush();
         }
