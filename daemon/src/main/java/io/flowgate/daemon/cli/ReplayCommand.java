@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -147,11 +148,8 @@ final class ReplayCommand implements Callable<Integer> {
             dp.close();
         }
         final long elapsed = System.nanoTime() - start;
-        for (Port p : dp.ports()) {
-            if (p instanceof PcapPort pcap && pcap.failure() != null) {
-                err.println("flowgate: port " + p.number() + ": " + pcap.failure().getMessage());
-                status = 1;
-            }
+        if (RunCommand.reportPortFailures(dp, new HashSet<>(), err)) {
+            status = 1;
         }
         final Summary summary = Summary.of(dp, elapsed);
         out.print(json ? summary.json() + System.lineSeparator() : summary.text());

@@ -345,7 +345,7 @@ final class RunCommand implements Callable<Integer> {
      *
      * @return true if any port has failed, reported now or before
      */
-    private static boolean reportPortFailures(final Datapath dp, final Set<Port> reported, final PrintWriter err) {
+    static boolean reportPortFailures(final Datapath dp, final Set<Port> reported, final PrintWriter err) {
         for (Port p : dp.ports()) {
             if (p instanceof PcapPort pcap && pcap.failure() != null && reported.add(p)) {
                 err.println("flowgate: port " + p.number() + ": " + pcap.failure().getMessage());

@@ -364,45 +364,39 @@ final class Parking implements AutoCloseable {
     }
 
     private void swap(final int a, final int b) {
-        long t = hash[a];
-        hash[a] = hash[b];
-        hash[b] = t;
-        t = address[a];
-        address[a] = address[b];
-        address[b] = t;
-        t = bufferStart[a];
-        bufferStart[a] = bufferStart[b];
-        bufferStart[b] = t;
-        t = mbuf[a];
-        mbuf[a] = mbuf[b];
-        mbuf[b] = t;
-        t = timestamp[a];
-        timestamp[a] = timestamp[b];
-        timestamp[b] = t;
-        int u = length[a];
-        length[a] = length[b];
-        length[b] = u;
-        u = inPort[a];
-        inPort[a] = inPort[b];
-        inPort[b] = u;
-        u = rss[a];
-        rss[a] = rss[b];
-        rss[b] = u;
-        u = slot[a];
-        slot[a] = slot[b];
-        slot[b] = u;
-        final boolean r = hasRss[a];
-        hasRss[a] = hasRss[b];
-        hasRss[b] = r;
-        t = waitShare[a];
-        waitShare[a] = waitShare[b];
-        waitShare[b] = t;
-        final boolean h = held[a];
-        held[a] = held[b];
-        held[b] = h;
+        swap(hash, a, b);
+        swap(address, a, b);
+        swap(bufferStart, a, b);
+        swap(mbuf, a, b);
+        swap(timestamp, a, b);
+        swap(length, a, b);
+        swap(inPort, a, b);
+        swap(rss, a, b);
+        swap(slot, a, b);
+        swap(hasRss, a, b);
+        swap(waitShare, a, b);
+        swap(held, a, b);
         final RxQueue q = queue[a];
         queue[a] = queue[b];
         queue[b] = q;
+    }
+
+    private static void swap(final long[] x, final int a, final int b) {
+        final long t = x[a];
+        x[a] = x[b];
+        x[b] = t;
+    }
+
+    private static void swap(final int[] x, final int a, final int b) {
+        final int t = x[a];
+        x[a] = x[b];
+        x[b] = t;
+    }
+
+    private static void swap(final boolean[] x, final int a, final int b) {
+        final boolean t = x[a];
+        x[a] = x[b];
+        x[b] = t;
     }
 
     @Override

@@ -88,12 +88,6 @@ public final class Smc {
         return found;
     }
 
-    /** The live megaflow that the key at {@code keys[o]} with this hash hit last, or null. */
-    public DpFlow lookup(final long[] keys, final int o, final long hash) {
-        final int ways = signatureWays(hash);
-        return ways == 0 ? null : firstMatch(hash, ways, keys, o);
-    }
-
     /**
      * The ways of the hash's bucket that carry its signature, a bit each; branch-free, so that
      * a batch of these reads runs ahead (an empty entry never matches: its flow number is 0).
