@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -12,6 +13,11 @@
 uint32_t fg_shim_abi_version(void)
 {
     return FG_SHIM_ABI_VERSION;
+}
+
+uint64_t fg_rdtsc(void)
+{
+    return rte_rdtsc();
 }
 
 const char *fg_rte_version(void)

@@ -11,13 +11,16 @@
 
 #include <stdint.h>
 
-#define FG_SHIM_ABI_VERSION 2
+#define FG_SHIM_ABI_VERSION 3
 
 struct rte_mbuf;
 struct rte_mempool;
 
 /* ABI version of this shim (FG_SHIM_ABI_VERSION). */
 uint32_t fg_shim_abi_version(void);
+
+/* rte_rdtsc: the CPU's time-stamp counter (for cycle counts as OVS prints them). */
+uint64_t fg_rdtsc(void);
 
 /* DPDK's own version string, e.g. "DPDK 22.11.11". */
 const char *fg_rte_version(void);

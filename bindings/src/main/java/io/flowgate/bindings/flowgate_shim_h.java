@@ -13,7 +13,7 @@ import java.lang.invoke.MethodHandle;
 @SuppressWarnings({"checkstyle:TypeName", "checkstyle:MethodName"})
 public final class flowgate_shim_h {
     /** The ABI version this Java code was written against ({@code FG_SHIM_ABI_VERSION}). */
-    public static final int FG_SHIM_ABI_VERSION = 2;
+    public static final int FG_SHIM_ABI_VERSION = 3;
 
     private flowgate_shim_h() {
     }
@@ -161,6 +161,21 @@ public final class flowgate_shim_h {
     public static MemorySegment fg_strerror(final int error) {
         try {
             return (MemorySegment) fg_strerror.HANDLE.invokeExact(error);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final class fg_rdtsc {
+        // Critical: no thread-state transition, the call is a few instructions.
+        static final MethodHandle HANDLE = downcall("fg_rdtsc", FunctionDescriptor.of(ValueLayout.JAVA_LONG),
+                Linker.Option.critical(false));
+    }
+
+    /** {@code uint64_t fg_rdtsc(void)}: the time-stamp counter ({@code rte_rdtsc}). */
+    public static long fg_rdtsc() {
+        try {
+            return (long) fg_rdtsc.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -158,6 +158,19 @@ public final class rte_ethdev_h {
         }
     }
 
+    private static final class rte_eth_dev_get_mtu {
+        static final MethodHandle HANDLE = flowgate_shim_h.downcall("rte_eth_dev_get_mtu", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_SHORT, ValueLayout.ADDRESS));
+    }
+
+    /** {@code int rte_eth_dev_get_mtu(uint16_t port_id, uint16_t *mtu)} */
+    public static int rte_eth_dev_get_mtu(final short port_id, final MemorySegment mtu) {
+        try {
+            return (int) rte_eth_dev_get_mtu.HANDLE.invokeExact(port_id, mtu);
+        } catch (Throwable t) {
+            throw flowgate_shim_h.rethrow(t);
+        }
+    }
+
     private static final class rte_eth_dev_set_mtu {
         static final MethodHandle HANDLE = flowgate_shim_h.downcall("rte_eth_dev_set_mtu", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT));
     }

@@ -107,6 +107,63 @@ class DpdkEndToEndTest {
         assertTrue(!progress.isEmpty() && progress.getLast().contains(" 100% of input"), err);
     }
 
+    // ---- dpctl/show on a DPDK port ----
+
+    /** A classic pcap of {@code frames} Ethernet frames of these lengths (IPv4/UDP, zero-padded). */
+    private static Path capture(final Path file, final int... lengths) throws IOException {
+        final java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24 + java.util.Arrays.stream(lengths)
+                .map(l -> 16 + l).sum()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
+        for (int len : lengths) {
+            b.putInt(1_700_000_000).putInt(0).putInt(len).putInt(len);
+            final byte[] f = new byte[len];
+            final byte[] head = java.util.HexFormat.of().parseHex("020000000002020000000001080045000000"
+                    + "00000000401100000a0000010a000002");
+            System.arraycopy(head, 0, f, 0, head.length);
+            f[16] = (byte) ((len - 14) >> 8); // IP total length
+            f[17] = (byte) (len - 14);
+            b.put(f);
+        }
+        return Files.write(file, b.array());
+    }
+
+    /**
+     * dpctl/show -s on DPDK ports prints the device's own counters (rte_eth_stats) with OVS's
+     * configuration keys and the names the ports were given; a frame that spans two mbufs (a
+     * 4,042-byte frame; mbufs hold 2,048) is dropped by name and counted, not cut.
+     */
+    @Test
+    void dpctlShowGivesDpdkPortsTheirDeviceCountersAndNames() throws Exception {
+        final Path in = capture(tmp.resolve("jumbo.pcap"), 60, 60, 4042, 60);
+        final Path flows = Files.writeString(tmp.resolve("fwd.flows"), "in_port=1,actions=output:2\n");
+        final Path rundir = tmp.resolve("show");
+        try (Daemon d = Daemon.start("run", "--rundir", rundir.toString(), "--flows", flows.toString(),
+                "--port", "wan0=1=dpdk:net_pcap0,rx_pcap=" + in, "--port", "2=dpdk:net_null0,no-rx=1,name=sink",
+                "--pmd-idle", "backoff")) {
+            d.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
+            final Path socket = UnixctlClient.resolve("flowgate", rundir);
+            String show = "";
+            for (int i = 0; i < 300 && !show.contains("TX packets:3 "); i++) {
+                Thread.sleep(100);
+                show = appctl(socket, "dpctl/show", "-s");
+            }
+            assertTrue(show.contains("  port 1: wan0 (dpdk: configured_rx_queues=1, configured_rxq_descriptors=1024,"
+                    + " configured_tx_queues="), show);
+            assertTrue(show.contains(", lsc_interrupt_mode=false, mtu=1500, requested_rx_queues=1,"), show);
+            assertTrue(show.contains("  port 2: sink (dpdk: "), show);
+            assertTrue(show.contains("    RX packets:4 errors:0 dropped:1 overruns:? frame:?\n"
+                    + "    TX packets:0 errors:0 dropped:0 aborted:? carrier:?\n    collisions:?\n"
+                    + "    RX bytes:4222 (4.1 KiB)  TX bytes:0\n"), "net_pcap counted 4, the jumbo dropped: " + show);
+            assertTrue(show.contains("    TX packets:3 errors:0 dropped:0 aborted:? carrier:?\n"), show);
+            final String coverage = appctl(socket, "coverage/show");
+            assertTrue(coverage.lines().anyMatch(l -> l.startsWith("netdev_dpdk_rx_multi_segment")
+                    && l.endsWith("total: 1")), coverage);
+            assertTrue(appctl(socket, "dpctl/dump-flows", "-m").contains("in_port(wan0)"), "names where OVS shows them");
+            d.signal("TERM");
+            assertEquals(0, d.awaitExit(30, TimeUnit.SECONDS), d.err());
+        }
+    }
+
     // ---- (b), (c) network namespaces ----
 
     /** Two namespaces, A (10.0.1.2) and B (10.0.2.2), each routing through Flowgate's MACs. */

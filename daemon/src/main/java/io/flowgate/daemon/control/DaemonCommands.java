@@ -67,6 +67,8 @@ final class DaemonCommands {
         c.add("datapath_drop_upcall_failed", () -> dp.totals().drops(DropReason.UPCALL_FAILED));
         c.add("datapath_drop_conn_table_full", () -> dp.totals().drops(DropReason.CONN_TABLE_FULL));
         c.add("datapath_drop_nodest_conn", () -> dp.totals().drops(DropReason.NODEST_CONN));
+        c.add("netdev_dpdk_rx_multi_segment", () -> dp.ports().stream().map(p -> p.deviceStats())
+                .filter(java.util.Objects::nonNull).mapToLong(d -> d.rxMultiSegment()).sum());
         c.add("dpif_flow_put", () -> dp.totals().get(PmdCounter.FLOWS_INSTALLED));
         c.add("dpif_flow_del", () -> dp.totals().get(PmdCounter.FLOWS_REMOVED));
         c.add("dpif_execute", () -> dp.totals().get(PmdCounter.PACKET_OUTS));

@@ -8,6 +8,8 @@ import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.pmd.PmdCounter;
 import io.flowgate.fastpath.pmd.PmdStats;
+import io.flowgate.fastpath.pmd.TscRate;
+import io.flowgate.fastpath.port.DeviceStats;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.slowpath.ofproto.Match;
 import io.flowgate.slowpath.syntax.FlowSyntax;
@@ -48,6 +50,8 @@ final class DatapathCommands {
             return "counts agree with the connection table (" + dp.loadBalancer().table().size() + " connection(s))\n";
         });
         u.register("dpif-netdev/pmd-stats-show", "[-pmd core] [dp]", 0, 3, c::pmdStatsShow);
+        u.register("dpif-netdev/pmd-perf-show", "[-nh] [-it iter-history-len] [-ms ms-history-len] [-pmd core] [dp]",
+                0, 8, c::pmdPerfShow);
         u.register("dpif-netdev/pmd-stats-clear", "[-pmd core] [dp]", 0, 3, c::pmdStatsClear);
         u.register("dpif-netdev/pmd-rxq-show", "[-pmd core] [-secs secs] [dp]", 0, 5, c::pmdRxqShow);
         u.register("dpif-netdev/pmd-rxq-rebalance", "[dp]", 0, 1, c::rebalance);
@@ -139,8 +143,8 @@ final class DatapathCommands {
 
     /**
      * As OVS's {@code dpctl/dump-flows [-m] [--names|--no-names] [dp] [filter=MATCH] [type=TYPES]
-     * [pmd=CORE]}: a filter is a match in ovs-ofctl syntax, and a flow is shown when its key has
-     * the filter's values in the filter's fields; no Flowgate flow is offloaded.
+     * [pmd=CORE]}: a filter is a match in ovs-ofctl syntax (see {@link #passes}); no Flowgate flow
+     * is offloaded.
      */
     private String dumpFlows(final List<String> args) throws CommandException {
         boolean verbose = false;
@@ -186,7 +190,7 @@ final class DatapathCommands {
         final StringBuilder s = new StringBuilder();
         int pmd = -1;
         for (DpFlow f : flows) {
-            if (f.isDead() || filter != null && !filter.matches(key(f))) {
+            if (f.isDead() || filter != null && !passes(filter, f)) {
                 continue;
             }
             final Pmd p = dp.pmd(f.pmdId());
@@ -200,6 +204,23 @@ final class DatapathCommands {
             s.append(line(f, verbose, now)).append('\n');
         }
         return s.toString();
+    }
+
+    /**
+     * OVS's filter: the flow passes when its key agrees with the filter on every bit that both
+     * the filter and the flow's mask look at. A flow that does not look at a field passes a
+     * filter on it (filter=udp shows a flow that matches only on nw_dst: it carries UDP too).
+     */
+    private static boolean passes(final Match filter, final DpFlow f) {
+        final long[] key = key(f);
+        final long[] value = filter.value();
+        final long[] mask = filter.mask();
+        for (int i = 0; i < value.length; i++) {
+            if (((key[i] ^ value[i]) & mask[i] & f.mask().word(i)) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The flow's key: the packet's that made it (its ukey's), else its match. */
@@ -261,11 +282,17 @@ final class DatapathCommands {
 
     // ---- dpctl/show ----
 
+    /**
+     * dpctl/show [-s] as OVS prints it: a device's configuration after its type; with -s the
+     * device's own counters where the port has a device (DPDK: rte_eth_stats, its errors and
+     * drops as OVS's netdev-dpdk counts them), else what the PMDs counted, "?" where nothing counts.
+     */
     private String show(final List<String> args) throws CommandException {
         final boolean stats = flag(args, "-s");
         final Datapath.Totals t = dp.totals();
         final StringBuilder s = new StringBuilder("netdev@flowgate:\n");
-        s.append("  lookups: hit:").append(t.get(PmdCounter.EMC_HITS) + t.get(PmdCounter.MEGAFLOW_HITS))
+        s.append("  lookups: hit:").append(t.get(PmdCounter.EMC_HITS) + t.get(PmdCounter.SMC_HITS)
+                        + t.get(PmdCounter.MEGAFLOW_HITS))
                 .append(" missed:").append(t.get(PmdCounter.MISSES) + t.get(PmdCounter.LOST_UPCALLS))
                 .append(" lost:").append(t.get(PmdCounter.LOST_UPCALLS)).append('\n');
         s.append("  flows: ").append(dp.registry().size()).append('\n');
@@ -273,15 +300,34 @@ final class DatapathCommands {
         for (int i = 0; i < ports.size(); i++) {
             final Port p = ports.get(i);
             s.append("  port ").append(Integer.toUnsignedString(p.number())).append(": ").append(p.name())
-                    .append(" (").append(p.type()).append(")\n");
+                    .append(" (").append(p.type());
+            char sep = ':';
+            for (var e : p.status().entrySet()) {
+                s.append(sep).append(' ').append(e.getKey()).append('=').append(e.getValue());
+                sep = ',';
+            }
+            s.append(")\n");
             if (stats) {
-                s.append("    RX packets:").append(t.portRx()[i]).append(" errors:? dropped:").append(t.portRxDropped()[i])
-                        .append(" overruns:? frame:?\n");
-                s.append("    TX packets:").append(t.portTx()[i]).append(" errors:? dropped:").append(t.portTxDropped()[i])
-                        .append(" aborted:? carrier:?\n");
-                s.append("    collisions:?\n");
-                s.append("    RX bytes:").append(t.portRxBytes()[i]).append("  TX bytes:").append(t.portTxBytes()[i])
-                        .append('\n');
+                final DeviceStats d = p.deviceStats();
+                if (d != null) {
+                    s.append("    RX packets:").append(d.rxPackets()).append(" errors:").append(d.rxErrors())
+                            .append(" dropped:").append(d.rxDropped() + t.portRxDropped()[i])
+                            .append(" overruns:? frame:?\n");
+                    s.append("    TX packets:").append(d.txPackets()).append(" errors:").append(d.txErrors())
+                            .append(" dropped:").append(t.portTxDropped()[i]).append(" aborted:? carrier:?\n");
+                    s.append("    collisions:?\n");
+                    s.append("    RX bytes:").append(d.rxBytes()).append(humanSize(d.rxBytes()))
+                            .append("  TX bytes:").append(d.txBytes()).append(humanSize(d.txBytes())).append('\n');
+                } else {
+                    s.append("    RX packets:").append(t.portRx()[i]).append(" errors:? dropped:")
+                            .append(t.portRxDropped()[i]).append(" overruns:? frame:?\n");
+                    s.append("    TX packets:").append(t.portTx()[i]).append(" errors:? dropped:")
+                            .append(t.portTxDropped()[i]).append(" aborted:? carrier:?\n");
+                    s.append("    collisions:?\n");
+                    s.append("    RX bytes:").append(t.portRxBytes()[i]).append(humanSize(t.portRxBytes()[i]))
+                            .append("  TX bytes:").append(t.portTxBytes()[i]).append(humanSize(t.portTxBytes()[i]))
+                            .append('\n');
+                }
                 final Rates r = dp.rates().port(i);
                 s.append("    RX rate: ").append(r.inPps()).append(" pkt/s ").append(r.inBps())
                         .append(" B/s  TX rate: ").append(r.outPps()).append(" pkt/s ").append(r.outBps())
@@ -289,6 +335,20 @@ final class DatapathCommands {
             }
         }
         return s.toString();
+    }
+
+    /** OVS's print_human_size: " (1.2 KiB)" from 1024 bytes on, nothing below. */
+    private static String humanSize(final long bytes) {
+        if (bytes >= 1L << 40) {
+            return String.format(" (%.1f TiB)", bytes / (double) (1L << 40));
+        } else if (bytes >= 1L << 30) {
+            return String.format(" (%.1f GiB)", bytes / (double) (1L << 30));
+        } else if (bytes >= 1L << 20) {
+            return String.format(" (%.1f MiB)", bytes / (double) (1L << 20));
+        } else if (bytes >= 1024) {
+            return String.format(" (%.1f KiB)", bytes / 1024.0);
+        }
+        return "";
     }
 
     // ---- dpif-netdev/pmd-* ----
@@ -324,19 +384,31 @@ final class DatapathCommands {
         return "pmd thread numa_id 0 core_id " + core(p) + ":\n";
     }
 
+    /**
+     * pmd-stats-show with OVS 3.1's lines. Flowgate has no hardware offload (phwol), no optimised
+     * miniflow extract (mfex opt) and no simple-match cache, so those hit counts are 0; time is
+     * measured in nanoseconds and shown in TSC cycles ({@link TscRate}).
+     */
     private String pmdStatsShow(final List<String> args) throws CommandException {
         final StringBuilder s = new StringBuilder();
-        for (Pmd p : selected(args)) {
+        final List<Pmd> pmds = selected(args);
+        pmds.sort(Comparator.comparingInt(DatapathCommands::core));
+        final double hz = pmds.isEmpty() ? 0 : TscRate.hz();
+        for (Pmd p : pmds) {
             final PmdStats.Snapshot st = p.stats().snapshot();
             final long rx = st.get(PmdCounter.RX_PACKETS);
             final long mfHits = st.get(PmdCounter.MEGAFLOW_HITS);
-            final long busy = st.get(PmdCounter.BUSY_NANOS);
-            final long idle = st.get(PmdCounter.IDLE_NANOS);
-            final long total = Math.max(1, busy + idle);
+            final long batches = st.get(PmdCounter.TX_BATCHES);
+            final long busy = TscRate.cycles(st.get(PmdCounter.BUSY_NANOS), hz);
+            final long idle = TscRate.cycles(st.get(PmdCounter.IDLE_NANOS), hz);
+            final long total = busy + idle;
             s.append(header(p));
             s.append("  packets received: ").append(rx).append('\n');
             s.append("  packet recirculations: 0\n");
-            s.append("  avg. datapath passes per packet: ").append(rx == 0 ? "0.00" : "1.00").append('\n');
+            s.append(String.format("  avg. datapath passes per packet: %.2f%n", rx == 0 ? 0.0 : 1.0));
+            s.append("  phwol hits: 0\n");
+            s.append("  mfex opt hits: 0\n");
+            s.append("  simple match hits: 0\n");
             s.append("  emc hits: ").append(st.get(PmdCounter.EMC_HITS)).append('\n');
             s.append("  smc hits: ").append(st.get(PmdCounter.SMC_HITS)).append('\n');
             s.append("  megaflow hits: ").append(mfHits).append('\n');
@@ -344,16 +416,112 @@ final class DatapathCommands {
                     mfHits == 0 ? 0.0 : (double) st.get(PmdCounter.SUBTABLE_LOOKUPS) / mfHits));
             s.append("  miss with success upcall: ").append(st.get(PmdCounter.MISSES)).append('\n');
             s.append("  miss with failed upcall: ").append(st.get(PmdCounter.LOST_UPCALLS)).append('\n');
-            s.append("  packets sent by the slow path: ").append(st.get(PmdCounter.PACKET_OUTS)).append('\n');
-            s.append("  dropped: ").append(st.drops()).append('\n');
-            // Flowgate measures time, not CPU cycles: the same split, in nanoseconds.
-            s.append(String.format("  idle time: %d ns (%.2f%%)%n", idle, 100.0 * idle / total));
-            s.append(String.format("  processing time: %d ns (%.2f%%)%n", busy, 100.0 * busy / total));
+            s.append(String.format("  avg. packets per output batch: %.2f%n",
+                    batches == 0 ? 0.0 : (double) st.get(PmdCounter.TX_PACKETS) / batches));
+            if (total == 0) {
+                continue;
+            }
+            s.append(String.format("  idle cycles: %d (%.2f%%)%n", idle, 100.0 * idle / total));
+            s.append(String.format("  processing cycles: %d (%.2f%%)%n", busy, 100.0 * busy / total));
             if (rx > 0) {
-                s.append(String.format("  avg processing time per packet: %.2f ns%n", (double) busy / rx));
+                s.append(String.format("  avg cycles per packet: %.2f (%d/%d)%n", (double) total / rx, total, rx));
+                s.append(String.format("  avg processing cycles per packet: %.2f (%d/%d)%n", (double) busy / rx, busy,
+                        rx));
             }
         }
         return s.toString();
+    }
+
+    /**
+     * pmd-perf-show's overall statistics as OVS 3.1 prints them (the detailed histograms need
+     * pmd-perf-metrics, which Flowgate does not collect: -nh, -it and -ms are accepted and add
+     * nothing). Upcalls are handled by the handler threads, not in the PMD's loop, so the PMD
+     * spends no time on them: 0.0 us/upcall.
+     */
+    private String pmdPerfShow(final List<String> args) throws CommandException {
+        final List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            final String a = args.get(i);
+            if (a.equals("-it") || a.equals("-ms")) {
+                if (++i >= args.size()) {
+                    throw new CommandException(a + " needs a length");
+                }
+            } else if (!a.equals("-nh")) {
+                rest.add(a);
+            }
+        }
+        final List<Pmd> pmds = selected(rest);
+        pmds.sort(Comparator.comparingInt(DatapathCommands::core));
+        final double hz = pmds.isEmpty() ? 0 : TscRate.hz();
+        final StringBuilder s = new StringBuilder();
+        for (Pmd p : pmds) {
+            final PmdStats.Snapshot st = p.stats().snapshot();
+            final double duration = (System.nanoTime() - p.stats().clearedAt()) / 1e9;
+            s.append('\n').append("Time: ")
+                    .append(java.time.LocalTime.now().format(java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")))
+                    .append('\n');
+            s.append(String.format("Measurement duration: %.3f s%n%n", duration));
+            s.append(header(p)).append('\n');
+            perfOverall(s, st, duration, hz);
+        }
+        return s.toString();
+    }
+
+    private static void perfOverall(final StringBuilder s, final PmdStats.Snapshot st, final double duration,
+                                    final double hz) {
+        final double usPerCycle = 1e6 / hz;
+        final long busy = TscRate.cycles(st.get(PmdCounter.BUSY_NANOS), hz);
+        final long idle = TscRate.cycles(st.get(PmdCounter.IDLE_NANOS), hz);
+        final long sleep = TscRate.cycles(st.get(PmdCounter.SLEEP_NANOS), hz);
+        final long used = busy + idle;
+        final long busyIter = st.get(PmdCounter.BUSY_ITERATIONS);
+        final long idleIter = st.get(PmdCounter.IDLE_ITERATIONS);
+        final long iterations = busyIter + idleIter;
+        final long sleepIter = st.get(PmdCounter.SLEEP_ITERATIONS);
+        final long rx = st.get(PmdCounter.RX_PACKETS);
+        final long tx = st.get(PmdCounter.TX_PACKETS);
+        final long batches = st.get(PmdCounter.TX_BATCHES);
+        s.append(String.format("  Iterations:         %12d  (%.2f us/it)%n", iterations,
+                iterations == 0 ? 0.0 : (used + sleep) * usPerCycle / iterations));
+        s.append(String.format("  - Used TSC cycles:  %12d  (%5.1f %% of total cycles)%n", used,
+                duration == 0 ? 0.0 : 100.0 * (used / duration) / hz));
+        s.append(String.format("  - idle iterations:  %12d  (%5.1f %% of used cycles)%n", idleIter,
+                used == 0 ? 0.0 : 100.0 * idle / used));
+        s.append(String.format("  - busy iterations:  %12d  (%5.1f %% of used cycles)%n", busyIter,
+                used == 0 ? 0.0 : 100.0 * busy / used));
+        s.append(String.format("  - sleep iterations: %12d  (%5.1f %% of iterations)%n", sleepIter,
+                iterations == 0 ? 0.0 : 100.0 * sleepIter / iterations));
+        s.append(String.format("  Sleep time (us):    %12.0f  (%3.0f us/iteration avg.)%n", sleep * usPerCycle,
+                sleepIter == 0 ? 0.0 : sleep * usPerCycle / sleepIter));
+        if (rx > 0) {
+            final long upcalls = st.get(PmdCounter.MISSES);
+            final long mfHits = st.get(PmdCounter.MEGAFLOW_HITS);
+            s.append(String.format("  Rx packets:         %12d  (%.0f Kpps, %.0f cycles/pkt)%n", rx,
+                    rx / duration / 1000, (double) busy / rx));
+            s.append(String.format("  Datapath passes:    %12d  (%.2f passes/pkt)%n", rx, 1.0));
+            s.append(String.format("  - PHWOL hits:       %12d  (%5.1f %%)%n", 0, 0.0));
+            s.append(String.format("  - MFEX Opt hits:    %12d  (%5.1f %%)%n", 0, 0.0));
+            s.append(String.format("  - Simple Match hits:%12d  (%5.1f %%)%n", 0, 0.0));
+            s.append(String.format("  - EMC hits:         %12d  (%5.1f %%)%n", st.get(PmdCounter.EMC_HITS),
+                    100.0 * st.get(PmdCounter.EMC_HITS) / rx));
+            s.append(String.format("  - SMC hits:         %12d  (%5.1f %%)%n", st.get(PmdCounter.SMC_HITS),
+                    100.0 * st.get(PmdCounter.SMC_HITS) / rx));
+            s.append(String.format("  - Megaflow hits:    %12d  (%5.1f %%, %.2f subtbl lookups/hit)%n", mfHits,
+                    100.0 * mfHits / rx, mfHits == 0 ? 0.0 : (double) st.get(PmdCounter.SUBTABLE_LOOKUPS) / mfHits));
+            s.append(String.format("  - Upcalls:          %12d  (%5.1f %%, %.1f us/upcall)%n", upcalls,
+                    100.0 * upcalls / rx, 0.0));
+            s.append(String.format("  - Lost upcalls:     %12d  (%5.1f %%)%n", st.get(PmdCounter.LOST_UPCALLS),
+                    100.0 * st.get(PmdCounter.LOST_UPCALLS) / rx));
+        } else {
+            s.append(String.format("  Rx packets:         %12d%n", 0));
+        }
+        if (tx > 0) {
+            s.append(String.format("  Tx packets:         %12d  (%.0f Kpps)%n", tx, tx / duration / 1000));
+            s.append(String.format("  Tx batches:         %12d  (%.2f pkts/batch)%n", batches,
+                    batches == 0 ? 0.0 : (double) tx / batches));
+        } else {
+            s.append(String.format("  Tx packets:         %12d%n%n", 0));
+        }
     }
 
     private String pmdStatsClear(final List<String> args) throws CommandException {

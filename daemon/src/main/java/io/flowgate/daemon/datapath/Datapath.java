@@ -37,8 +37,10 @@ import io.flowgate.slowpath.xlate.Xlate;
 
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -160,14 +162,15 @@ public final class Datapath implements AutoCloseable {
                 opened.add(switch (spec.kind()) {
                     case "pcap" -> new PcapPort(spec.number(), spec.path("in", config.base()),
                             spec.path("out", config.base()), clock, pmdSlots, spec.passes(),
-                            Long.parseLong(spec.option("pps", "0")));
+                            Long.parseLong(spec.option("pps", "0")), spec.name());
                     case "ring" -> new RingPort(spec.number(), spec.value(), RING_BYTES, pmdSlots);
                     case "dummy" -> new io.flowgate.fastpath.port.DummyPort(spec.number(), spec.value(),
                             spec.path("tx_pcap", config.base()), pmdSlots);
                     case "dpdk" -> {
                         final DatapathConfig.Dpdk d = config.dpdk();
                         final long expected = config.ordered() ? d.expected().getOrDefault(spec.number(), 0L) : -1;
-                        final DpdkPort port = new DpdkPort(spec.number(), spec.value(), pool, config.pmds(), pmdSlots,
+                        final DpdkPort port = new DpdkPort(spec.number(), spec.name(), spec.value(), pool,
+                                config.pmds(), pmdSlots,
                                 new DpdkPort.Options(1, d.rxDescriptors(), d.txDescriptors(), d.mtu(), config.ordered(),
                                         expected), clock);
                         opened.add(port);
@@ -183,6 +186,14 @@ public final class Datapath implements AutoCloseable {
                     }
                     default -> throw new PortException("port " + spec.number() + ": unknown port kind " + spec.kind());
                 });
+            }
+            final Map<String, Integer> names = new HashMap<>();
+            for (Port p : opened) {
+                final Integer other = names.putIfAbsent(p.name(), p.number());
+                if (other != null) {
+                    throw new PortException("port " + Integer.toUnsignedString(p.number()) + ": port " + Integer
+                            .toUnsignedString(other) + " is named \"" + p.name() + "\" already");
+                }
             }
             return opened;
         } catch (PortException | RuntimeException e) {
@@ -374,6 +385,7 @@ public final class Datapath implements AutoCloseable {
 
     /** Starts the PMD, handler and revalidator threads and spreads the receive queues over the PMDs. */
     public void start() {
+        io.flowgate.fastpath.pmd.TscRate.start(); // the calibration window opens with the PMDs
         for (int i = 0; i < config.pmds(); i++) {
             startPmd(config.pmdCpus().isEmpty() ? -1 : config.pmdCpus().get(i % config.pmdCpus().size()));
         }

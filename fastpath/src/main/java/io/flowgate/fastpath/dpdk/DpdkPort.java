@@ -3,10 +3,12 @@ package io.flowgate.fastpath.dpdk;
 import io.flowgate.bindings.flowgate_shim_h;
 import io.flowgate.bindings.rte_eth_conf;
 import io.flowgate.bindings.rte_eth_dev_info;
+import io.flowgate.bindings.rte_eth_stats;
 import io.flowgate.bindings.rte_ethdev_h;
 import io.flowgate.bindings.rte_mbuf;
 import io.flowgate.bindings.rte_mbuf_h;
 import io.flowgate.fastpath.packet.PacketBatch;
+import io.flowgate.fastpath.port.DeviceStats;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.ReplayClock;
 import io.flowgate.fastpath.port.TxQueue;
@@ -14,7 +16,11 @@ import io.flowgate.fastpath.port.TxQueue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -62,6 +68,16 @@ public final class DpdkPort implements Port {
         }
     }
 
+    private static final VarHandle MULTI_SEGMENT;
+
+    static {
+        try {
+            MULTI_SEGMENT = MethodHandles.lookup().findVarHandle(RxState.class, "multiSegment", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** One receive queue's burst array and counters (its polling PMD's). */
     private static final class RxState {
         final long burst;
@@ -75,7 +91,9 @@ public final class DpdkPort implements Port {
 
     private final int number;
     private final String devargs;
+    /** The device's name (DPDK's), and the port's (dpctl/show's). */
     private final String name;
+    private final String portName;
     private final String what;
     private final short portId;
     private final MbufPool pool;
@@ -89,6 +107,8 @@ public final class DpdkPort implements Port {
     private Options options;
     private final boolean stamp;
     private volatile RxState[] rx;
+    /** Multi-segment drops counted by receive queues that a change of n_rxq replaced. */
+    private volatile long retiredMultiSegment;
     private volatile boolean rss;
     private final ReplayClock clock;
     private final int clockIndex;
@@ -127,9 +147,17 @@ public final class DpdkPort implements Port {
      */
     public DpdkPort(final int number, final String devargs, final MbufPool pool, final int minTxQueues,
                     final int maxTxQueues, final Options options, final ReplayClock clock) throws DpdkException {
+        this(number, null, devargs, pool, minTxQueues, maxTxQueues, options, clock);
+    }
+
+    /** @param portName the port's name ({@code name=}), or null for the device's name */
+    public DpdkPort(final int number, final String portName, final String devargs, final MbufPool pool,
+                    final int minTxQueues, final int maxTxQueues, final Options options, final ReplayClock clock)
+            throws DpdkException {
         this.number = number;
         this.devargs = devargs;
         this.name = deviceName(devargs);
+        this.portName = portName == null ? this.name : portName;
         this.pool = pool;
         this.poolAddress = pool.address();
         this.expected = options.expectedPackets();
@@ -224,6 +252,9 @@ public final class DpdkPort implements Port {
             // Not every device has a promiscuous mode (net_null, net_pcap); that is fine.
             rte_ethdev_h.rte_eth_promiscuous_enable(portId);
             this.rss = spread;
+            if (rx != null) {
+                retiredMultiSegment = multiSegmentDrops();
+            }
             this.rx = states;
         }
     }
@@ -316,7 +347,7 @@ public final class DpdkPort implements Port {
 
     @Override
     public String name() {
-        return name;
+        return portName;
     }
 
     public String driver() {
@@ -357,13 +388,55 @@ public final class DpdkPort implements Port {
         return txQueueCount;
     }
 
-    /** Received packets that spanned several mbufs (not supported: freed). */
-    public long multiSegmentDrops() {
-        long n = 0;
+    /** Received packets that spanned several mbufs (not supported: freed), over every queue there ever was. */
+    private long multiSegmentDrops() {
+        long n = retiredMultiSegment;
         for (RxState s : rx) {
-            n += s.multiSegment;
+            n += (long) MULTI_SEGMENT.getOpaque(s);
         }
         return n;
+    }
+
+    /** OVS's netdev-dpdk configuration keys, as dpctl/show prints them. */
+    @Override
+    public SortedMap<String, String> status() {
+        final SortedMap<String, String> m = new TreeMap<>();
+        final int rxq = rx.length;
+        m.put("requested_rx_queues", Integer.toString(options.rxQueues()));
+        m.put("configured_rx_queues", Integer.toString(rxq));
+        m.put("requested_tx_queues", Integer.toString(txQueueCount));
+        m.put("configured_tx_queues", Integer.toString(txQueueCount));
+        m.put("mtu", Integer.toString(mtu()));
+        m.put("requested_rxq_descriptors", Integer.toString(options.rxDescriptors()));
+        m.put("configured_rxq_descriptors", Integer.toString(options.rxDescriptors()));
+        m.put("requested_txq_descriptors", Integer.toString(options.txDescriptors()));
+        m.put("configured_txq_descriptors", Integer.toString(options.txDescriptors()));
+        m.put("rx_csum_offload", "false"); // Flowgate checks no checksum and asks the NIC for none
+        m.put("tx_tso_offload", "false");
+        m.put("lsc_interrupt_mode", "false");
+        return m;
+    }
+
+    /** The device's MTU as DPDK reports it, or -1. */
+    public int mtu() {
+        try (Arena tmp = Arena.ofConfined()) {
+            final MemorySegment mtu = tmp.allocate(ValueLayout.JAVA_SHORT);
+            return rte_ethdev_h.rte_eth_dev_get_mtu(portId, mtu) == 0 ? mtu.get(ValueLayout.JAVA_SHORT, 0) & 0xFFFF : -1;
+        }
+    }
+
+    @Override
+    public DeviceStats deviceStats() {
+        try (Arena tmp = Arena.ofConfined()) {
+            final MemorySegment st = tmp.allocate(rte_eth_stats.layout());
+            if (rte_ethdev_h.rte_eth_stats_get(portId, st) != 0) {
+                return null;
+            }
+            return new DeviceStats(rte_eth_stats.get(st, "ipackets"), rte_eth_stats.get(st, "opackets"),
+                    rte_eth_stats.get(st, "ibytes"), rte_eth_stats.get(st, "obytes"),
+                    rte_eth_stats.get(st, "ierrors"), rte_eth_stats.get(st, "oerrors"),
+                    rte_eth_stats.get(st, "imissed"), rte_eth_stats.get(st, "rx_nombuf"), multiSegmentDrops());
+        }
     }
 
     /** Link state: the speed in Mbit/s, or -1 when the link is down. */
@@ -404,7 +477,7 @@ public final class DpdkPort implements Port {
             final long m = ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, ptrs + 8L * i);
             if (rte_mbuf.nb_segs(m) != 1) {
                 flowgate_shim_h.fg_pktmbuf_free(m);
-                state.multiSegment++;
+                MULTI_SEGMENT.setOpaque(state, state.multiSegment + 1); // read by dpctl/show
                 continue;
             }
             add(batch, m, now);

@@ -7,7 +7,9 @@ import java.util.Arrays;
 
 /**
  * A PMD's sense of time: one clock read per iteration, which ends the previous iteration (its
- * time is busy or idle) and dates this one's packets and megaflow hits; the busy time of an
+ * time is busy or idle) and dates this one's packets and megaflow hits (an idle iteration reads
+ * the clock once more as it ends, so that the idle strategy's sleep is told apart, as OVS's
+ * pmd-perf-show tells sleep iterations); the busy time of an
  * iteration split over the receive queues that had packets in it, by their packets; and every
  * {@value LoadHistory#INTERVAL_MILLIS} ms a load interval closed for the PMD and its queues
  * (what pmd-rxq-show and rebalancing read). PMD thread only.
@@ -17,7 +19,11 @@ final class PmdClock {
     private static final long SAMPLE_INTERVAL_NANOS = LoadHistory.INTERVAL_MILLIS * 1_000_000L;
 
     private final LoadHistory history = new LoadHistory();
+    /** A gap this long after an idle iteration is a sleep (Agrona's back-off parks for 1 us at least). */
+    private static final long MIN_SLEEP_NANOS = 1_000;
+
     private long iterationStart;
+    private long idleEnd;
     private boolean lastBusy;
     private long lastRankNanos;
     private long lastSampleNanos;
@@ -41,7 +47,14 @@ final class PmdClock {
                 counts[PmdCounter.BUSY_NANOS.ordinal()] += elapsed;
                 chargeQueues(elapsed);
             } else {
-                counts[PmdCounter.IDLE_NANOS.ordinal()] += elapsed;
+                final long asleep = now - idleEnd;
+                if (asleep >= MIN_SLEEP_NANOS) { // parked by the idle strategy, not just looping
+                    counts[PmdCounter.SLEEP_ITERATIONS.ordinal()]++;
+                    counts[PmdCounter.SLEEP_NANOS.ordinal()] += asleep;
+                    counts[PmdCounter.IDLE_NANOS.ordinal()] += elapsed - asleep;
+                } else {
+                    counts[PmdCounter.IDLE_NANOS.ordinal()] += elapsed;
+                }
             }
         } else {
             lastSampleNanos = now;
@@ -77,6 +90,10 @@ final class PmdClock {
     /** Ends an iteration: was it busy? (counted in {@code counts}) */
     void end(final boolean busy, final long[] counts) {
         lastBusy = busy;
+        if (!busy) {
+            // A second clock read on idle iterations only: what follows until the next one is sleep.
+            idleEnd = System.nanoTime();
+        }
         counts[(busy ? PmdCounter.BUSY_ITERATIONS : PmdCounter.IDLE_ITERATIONS).ordinal()]++;
     }
 

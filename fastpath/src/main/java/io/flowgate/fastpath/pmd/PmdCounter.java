@@ -4,6 +4,7 @@ package io.flowgate.fastpath.pmd;
 public enum PmdCounter {
     RX_PACKETS("packets received"),
     TX_PACKETS("packets sent"),
+    TX_BATCHES("output batches sent (one per port per iteration that sent to it)"),
     EMC_HITS("emc hits"),
     SMC_HITS("smc hits"),
     MEGAFLOW_HITS("megaflow hits"),
@@ -21,6 +22,8 @@ public enum PmdCounter {
     IDLE_ITERATIONS("idle iterations"),
     BUSY_NANOS("nanoseconds in busy iterations"),
     IDLE_NANOS("nanoseconds in idle iterations"),
+    SLEEP_ITERATIONS("idle iterations after which the PMD slept (backed off) for a microsecond or more"),
+    SLEEP_NANOS("nanoseconds asleep after idle iterations (not in IDLE_NANOS)"),
     DROP_ACTION("dropped: drop action"),
     DROP_CONTROLLER("dropped: to controller (none)"),
     DROP_RX_INVALID("dropped: invalid on receive"),

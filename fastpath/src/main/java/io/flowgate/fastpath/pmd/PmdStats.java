@@ -44,6 +44,7 @@ public final class PmdStats {
     /** Packets a port's device refused to send, by output port. */
     long[] portTxDropped;
     private long[] baseline = new long[COUNTERS.length];
+    private volatile long clearedAt = System.nanoTime();
     @SuppressWarnings("unused") // through EPOCH
     private long epoch;
 
@@ -160,6 +161,12 @@ public final class PmdStats {
             b[i] = (long) LONGS.getOpaque(counts, i);
         }
         baseline = b;
+        clearedAt = System.nanoTime();
+    }
+
+    /** {@link System#nanoTime()} when counting started or was last cleared (pmd-perf-show's measurement start). */
+    public long clearedAt() {
+        return clearedAt;
     }
 
     /** An immutable copy of a PMD's counters. */

@@ -107,6 +107,7 @@ final class TxQueues implements Outputs {
         for (int s = 0; s < u.length; s++) {
             if (u[s]) {
                 u[s] = false;
+                stats.counts[PmdCounter.TX_BATCHES.ordinal()]++;
                 final int refused = queues[s].flush();
                 if (refused > 0) {
                     // Counted as sent when queued; the device refused them at the burst.

@@ -26,6 +26,7 @@ import java.nio.file.Path;
  */
 public final class PcapPort implements Port {
     private final int number;
+    private final String name;
     private final String spec;
     private final Path inPath;
     private PacketReader reader;
@@ -56,7 +57,14 @@ public final class PcapPort implements Port {
      */
     public PcapPort(final int number, final Path in, final Path out, final ReplayClock clock, final int txQueues,
                     final long passes, final long pps) throws PortException {
+        this(number, in, out, clock, txQueues, passes, pps, null);
+    }
+
+    /** @param name the port's name ({@code name=}), or null for {@code pcapN} */
+    public PcapPort(final int number, final Path in, final Path out, final ReplayClock clock, final int txQueues,
+                    final long passes, final long pps, final String name) throws PortException {
         this.number = number;
+        this.name = name == null ? "pcap" + number : name;
         this.inPath = in;
         if (passes < 1) {
             throw new PortException("port " + number + ": loop must be at least 1, not " + passes);
@@ -116,6 +124,11 @@ public final class PcapPort implements Port {
     @Override
     public String type() {
         return "pcap";
+    }
+
+    @Override
+    public String name() {
+        return name;
     }
 
     @Override

@@ -27,6 +27,19 @@ public interface Port extends AutoCloseable {
         return type() + number();
     }
 
+    /**
+     * The device's configuration as dpctl/show prints it after the type (OVS's netdev_get_config,
+     * e.g. {@code configured_rx_queues=1}), sorted by key; empty when there is nothing to say.
+     */
+    default java.util.SortedMap<String, String> status() {
+        return java.util.Collections.emptySortedMap();
+    }
+
+    /** The device's own counters, or null for a port that has no device (a file, a ring). Any thread. */
+    default DeviceStats deviceStats() {
+        return null;
+    }
+
     /** How many receive queues the port has (OVS's n_rxq). */
     default int rxQueueCount() {
         return 1;

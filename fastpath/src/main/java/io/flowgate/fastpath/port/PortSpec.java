@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * A port specification as written on the command line or in a configuration file:
- * {@code pcap:in=FILE[,out=FILE][,loop=N|true][,pps=N]}, {@code ring:NAME}, {@code dpdk:DEVARGS},
- * {@code dummy:NAME[,tx_pcap=FILE]}.
+ * {@code pcap:in=FILE[,out=FILE][,loop=N|true][,pps=N][,name=NAME]}, {@code ring:NAME},
+ * {@code dpdk:DEVARGS[,name=NAME]}, {@code dummy:NAME[,tx_pcap=FILE]}; on the command line also
+ * {@code NAME=N=SPEC}.
  *
  * @param kind    pcap, ring, dpdk or dummy
  * @param options the comma-separated key=value options (pcap, dummy), or the single value (ring
@@ -16,19 +17,64 @@ import java.util.Map;
  *                too
  */
 public record PortSpec(int number, String kind, Map<String, String> options, String text) {
-    /** Parses {@code N=SPEC} (the --port form). */
+    /** Parses {@code N=SPEC} or {@code NAME=N=SPEC} (the --port form). */
     public static PortSpec parseNumbered(final String text) throws PortException {
-        final int eq = text.indexOf('=');
+        int eq = text.indexOf('=');
         if (eq <= 0) {
-            throw new PortException("port \"" + text + "\": expected N=SPEC, as in 1=pcap:in=a.pcap");
+            throw new PortException("port \"" + text + "\": expected N=SPEC or NAME=N=SPEC, as in 1=pcap:in=a.pcap");
+        }
+        String name = null;
+        String first = text.substring(0, eq).strip();
+        final int second = text.indexOf('=', eq + 1);
+        if (!first.matches("[0-9]+") && second > eq && text.substring(eq + 1, second).strip().matches("[0-9]+")) {
+            name = first; // NAME=N=SPEC
+            first = text.substring(eq + 1, second).strip();
+            eq = second;
         }
         final int number;
         try {
-            number = Integer.parseInt(text.substring(0, eq).strip());
+            number = Integer.parseInt(first);
         } catch (NumberFormatException e) {
-            throw new PortException("port \"" + text + "\": \"" + text.substring(0, eq) + "\" is not a port number");
+            throw new PortException("port \"" + text + "\": \"" + first + "\" is not a port number");
         }
-        return parse(number, text.substring(eq + 1).strip());
+        final PortSpec spec = parse(number, text.substring(eq + 1).strip());
+        return name == null ? spec : spec.named(name);
+    }
+
+    /** This spec with the port named {@code name} (the NAME of NAME=N=SPEC). */
+    private PortSpec named(final String name) throws PortException {
+        checkName(number, name);
+        if (kind.equals("ring") || kind.equals("dummy")) {
+            if (!name.equals(value())) {
+                throw new PortException("port " + number + ": a " + kind + " port is named by its spec (" + kind
+                        + ":" + value() + "), not \"" + name + "\"");
+            }
+            return this;
+        }
+        final String given = options.get("name");
+        if (given != null && !given.equals(name)) {
+            throw new PortException("port " + number + ": named twice, \"" + name + "\" and name=" + given);
+        }
+        final Map<String, String> o = new LinkedHashMap<>(options);
+        o.put("name", name);
+        return new PortSpec(number, kind, Map.copyOf(o), text + (given == null ? ",name=" + name : ""));
+    }
+
+    /** A port name: what dpctl/show and the commands that take a port call it. */
+    private static void checkName(final int number, final String name) throws PortException {
+        if (!name.matches("[A-Za-z0-9_.:-]+")) {
+            throw new PortException("port " + number + ": port name \"" + name + "\" may hold only letters, digits"
+                    + " and _ . : -");
+        }
+        if (name.matches("[0-9]+")) {
+            throw new PortException("port " + number + ": port name \"" + name + "\" is a number; it would be taken"
+                    + " for a port number");
+        }
+    }
+
+    /** The name the spec gives the port (name=, NAME=N=SPEC, a dummy's or ring's NAME), or null. */
+    public String name() {
+        return kind.equals("ring") || kind.equals("dummy") ? value() : options.get("name");
     }
 
     /** Parses a spec for port {@code number}. */
@@ -58,6 +104,7 @@ public record PortSpec(int number, String kind, Map<String, String> options, Str
                     switch (key) {
                         case "in", "out" -> {
                         }
+                        case "name" -> checkName(number, value);
                         case "loop" -> {
                             if (!value.equals("true") && !value.equals("false") && !value.matches("[1-9][0-9]{0,17}")) {
                                 throw new PortException("port " + number + ": loop must be a number of passes (1 or"
@@ -71,7 +118,7 @@ public record PortSpec(int number, String kind, Map<String, String> options, Str
                             }
                         }
                         default -> throw new PortException("port " + number + ": unknown pcap option \"" + key
-                                + "\" (in, out, loop, pps)");
+                                + "\" (in, out, loop, pps, name)");
                     }
                     if (options.put(key, part.substring(eq + 1).strip()) != null) {
                         throw new PortException("port " + number + ": pcap option \"" + key + "\" given twice");
@@ -92,7 +139,20 @@ public record PortSpec(int number, String kind, Map<String, String> options, Str
                     throw new PortException("port " + number + ": dpdk port needs device arguments, as in "
                             + "dpdk:0000:01:00.0 or dpdk:net_tap0");
                 }
-                options.put("", rest.strip());
+                // name=NAME is Flowgate's; the rest are the device's arguments, passed to DPDK.
+                final StringBuilder devargs = new StringBuilder();
+                for (String part : rest.strip().split(",", -1)) {
+                    if (part.strip().startsWith("name=")) {
+                        final String name = part.strip().substring(5).strip();
+                        checkName(number, name);
+                        if (options.put("name", name) != null) {
+                            throw new PortException("port " + number + ": name given twice");
+                        }
+                    } else {
+                        devargs.append(devargs.isEmpty() ? "" : ",").append(part);
+                    }
+                }
+                options.put("", devargs.toString());
             }
             case "dummy" -> dummy(number, rest, options);
             default -> throw new PortException("port " + number + ": unknown port kind \"" + kind
@@ -113,14 +173,7 @@ public record PortSpec(int number, String kind, Map<String, String> options, Str
             throw new PortException("port " + number + ": dummy port needs a name first, as in dummy:p1 or"
                     + " dummy:p2,tx_pcap=p2.pcap");
         }
-        if (!name.matches("[A-Za-z0-9_.:-]+")) {
-            throw new PortException("port " + number + ": dummy port name \"" + name + "\" may hold only letters,"
-                    + " digits and _ . : -");
-        }
-        if (name.matches("[0-9]+")) {
-            throw new PortException("port " + number + ": dummy port name \"" + name + "\" is a number; it would be"
-                    + " taken for a port number");
-        }
+        checkName(number, name);
         options.put("", name);
         for (int i = 1; i < parts.length; i++) {
             final String part = parts[i];

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 
-/** {@code dummy:NAME[,tx_pcap=FILE]}: what it means, and every way to get it wrong named in the error. */
+/** Port specs and port names: what they mean, and every way to get them wrong named in the error. */
 class PortSpecTest {
     @Test
     void aDummyPortHasANameAndMaybeATransmitCapture() throws Exception {
@@ -34,9 +34,9 @@ class PortSpecTest {
                 refusal(3, "dummy:"));
         assertEquals("port 3: dummy port needs a name first, as in dummy:p1 or dummy:p2,tx_pcap=p2.pcap",
                 refusal(3, "dummy:tx_pcap=a.pcap"));
-        assertEquals("port 3: dummy port name \"p 1\" may hold only letters, digits and _ . : -",
+        assertEquals("port 3: port name \"p 1\" may hold only letters, digits and _ . : -",
                 refusal(3, "dummy:p 1"));
-        assertEquals("port 3: dummy port name \"7\" is a number; it would be taken for a port number",
+        assertEquals("port 3: port name \"7\" is a number; it would be taken for a port number",
                 refusal(3, "dummy:7"));
         assertEquals("port 3: unknown dummy option \"rx_pcap\" (tx_pcap)", refusal(3, "dummy:p3,rx_pcap=a.pcap"));
         assertEquals("port 3: dummy option \"tx_pcap\" is not KEY=VALUE", refusal(3, "dummy:p3,tx_pcap"));
@@ -44,6 +44,39 @@ class PortSpecTest {
         assertEquals("port 3: dummy option \"tx_pcap\" given twice", refusal(3, "dummy:p3,tx_pcap=a,tx_pcap=b"));
         assertEquals("port 3: unknown port kind \"dumy\" (pcap, ring, dpdk, dummy)", refusal(3, "dumy:p3"));
         assertEquals("port 3: \"p3\" has no kind (pcap:, ring:, dpdk: or dummy:)", refusal(3, "p3"));
+    }
+
+    @Test
+    void aPortIsNamedByNameEqualsOrByNameEqualsNumberEqualsSpec() throws Exception {
+        assertNull(PortSpec.parse(1, "pcap:in=a.pcap").name(), "pcapN by default");
+        assertEquals("uplink", PortSpec.parse(1, "pcap:in=a.pcap,name=uplink").name());
+        final PortSpec dpdk = PortSpec.parse(2, "dpdk:net_af_packet0,iface=veth0,name=wan0,qpairs=2");
+        assertEquals("wan0", dpdk.name());
+        assertEquals("net_af_packet0,iface=veth0,qpairs=2", dpdk.value(), "DPDK never sees name=");
+        final PortSpec numbered = PortSpec.parseNumbered("lan0=3=dpdk:0000:41:00.0");
+        assertEquals(3, numbered.number());
+        assertEquals("lan0", numbered.name());
+        assertEquals("0000:41:00.0", numbered.value());
+        assertEquals("p1", PortSpec.parseNumbered("p1=1=dummy:p1").name(), "a dummy's name, said twice");
+        assertEquals("p1", PortSpec.parseNumbered("1=dummy:p1").name());
+        assertEquals("r", PortSpec.parseNumbered("4=ring:r").name());
+    }
+
+    @Test
+    void badNamesAreRefusedByName() {
+        assertEquals("port 3: named twice, \"a\" and name=b", numberedRefusal("a=3=pcap:in=x.pcap,name=b"));
+        assertEquals("port 3: a dummy port is named by its spec (dummy:p3), not \"q3\"",
+                numberedRefusal("q3=3=dummy:p3"));
+        assertEquals("port 3: port name \"a b\" may hold only letters, digits and _ . : -",
+                refusal(3, "dpdk:net_null0,name=a b"));
+        assertEquals("port 3: port name \"12\" is a number; it would be taken for a port number",
+                refusal(3, "pcap:in=a.pcap,name=12"));
+        assertEquals("port 3: name given twice", refusal(3, "dpdk:net_null0,name=a,name=b"));
+        assertEquals("port \"x=y=pcap:in=a\": \"x\" is not a port number", numberedRefusal("x=y=pcap:in=a"));
+    }
+
+    private static String numberedRefusal(final String text) {
+        return assertThrows(PortException.class, () -> PortSpec.parseNumbered(text)).getMessage();
     }
 
     private static String refusal(final int number, final String spec) {
