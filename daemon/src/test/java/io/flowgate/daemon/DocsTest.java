@@ -225,8 +225,8 @@ class DocsTest {
     @Test
     void architectureShowsThePacketsWayTheThreadsTheUkeyLifecycleAndTheModules() throws IOException {
         final String arch = Files.readString(ROOT.resolve("docs/architecture.md"));
-        for (String heading : List.of("## 1. The packet's way", "## 2. Modules", "## 3. Threads and who may write what",
-                "## 6. Ukey lifecycle", "## Reading the code")) {
+        for (String heading : List.of("## 1. The packet's way", "### Reading the code in the packet's order",
+                "## 2. Modules", "## 3. Threads and who may write what", "## 6. Ukey lifecycle")) {
             assertTrue(arch.contains("\n" + heading), "docs/architecture.md has no section " + heading);
         }
         final String pom = Files.readString(ROOT.resolve("pom.xml"));
