@@ -3,6 +3,7 @@ package io.flowgate.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flowgate.bindings.CpuAffinity;
 import io.flowgate.daemon.cli.RunSettings;
 import io.flowgate.daemon.config.ConfigException;
 import io.flowgate.daemon.config.ConfigFile;
@@ -19,11 +20,13 @@ import io.flowgate.slowpath.syntax.SyntaxException;
 import io.flowgate.slowpath.ukey.UkeyState;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -447,6 +450,55 @@ class DocsTest {
         return c.args().isEmpty() ? "" : c.args().getFirst();
     }
 
+    /** Messages of deploy.md's troubleshooting table that cannot be made here, and why. */
+    private static final Map<String, String> NOT_REPRODUCED = Map.of(
+            "EAL: Cannot get hugepage information", "DPDK with hugepages, as root",
+            "no such DPDK device", "a PCI address of the reader's machine",
+            "DPDK layout mismatch", "a build against another DPDK",
+            "transmit queue(s), Flowgate needs", "a DPDK device with fewer transmit queues than PMDs");
+
+    /**
+     * The messages deploy.md's troubleshooting table quotes are the ones the daemon prints, for
+     * those this machine can provoke ("…" stands for any text); the others are named in
+     * {@link #NOT_REPRODUCED}.
+     */
+    private static List<String> troubleshooting(final Path rundir) throws IOException {
+        final Path page = ROOT.resolve("docs/deploy.md");
+        final List<String> text = Files.readAllLines(page);
+        final int from = text.indexOf("## 8. Troubleshooting");
+        assertTrue(from > 0, "deploy.md has its troubleshooting section");
+        final BitSet usable = CpuAffinity.currentThread();
+        final String elsewhere = "0x" + BigInteger.ONE.shiftLeft(usable.nextClearBit(0)).toString(16);
+        final List<String> problems = new ArrayList<>();
+        for (int n = from + 1; n < text.size() && !text.get(n).startsWith("## "); n++) {
+            final Matcher row = Pattern.compile("^\\| `([^`]+)` \\|").matcher(text.get(n));
+            if (!row.find()) {
+                continue; // the header, or a symptom in words
+            }
+            final String message = row.group(1);
+            final String[] command;
+            if (message.contains("not available to this process")) {
+                command = new String[] {"config/set", "pmd-cpu-mask=" + elsewhere};
+            } else if (message.startsWith("config/set: n-handler-threads=0:")) {
+                command = new String[] {"config/set", "n-handler-threads=0"};
+            } else {
+                if (NOT_REPRODUCED.keySet().stream().noneMatch(message::contains)) {
+                    problems.add("docs/deploy.md:" + (n + 1) + ": a message this test cannot provoke nor knows: " + message);
+                }
+                continue;
+            }
+            final List<String> args = new ArrayList<>(List.of("appctl", "--rundir", rundir.toString()));
+            args.addAll(List.of(command));
+            final CliTest.Run r = CliTest.run(args.toArray(new String[0]));
+            final String pattern = Arrays.stream(message.split("…", -1)).map(Pattern::quote).collect(Collectors.joining(".*"));
+            if (r.status() != 2 || !Pattern.compile(pattern).matcher(r.err()).find()) {
+                problems.add("docs/deploy.md:" + (n + 1) + ": quotes \"" + message + "\"; " + String.join(" ", command)
+                        + " gives status " + r.status() + ": " + r.err().strip());
+            }
+        }
+        return problems;
+    }
+
     @Test
     @Timeout(300)
     void theSafeCommandsRunAsThePagesShowThem(@TempDir final Path tmp) throws Exception {
@@ -547,12 +599,19 @@ class DocsTest {
                     expectSuccess(c, p.exitValue(), out, err, problems);
                 }
             }
+            problems.addAll(troubleshooting(targetRundir));
             target.signal("TERM");
             assertEquals(0, target.awaitExit(60, TimeUnit.SECONDS), target.err());
         } finally {
             if (target != null) {
                 target.close();
             }
+        }
+        // What was done with each line, for the record (target/surefire-reports).
+        for (Command c : commands) {
+            final boolean run = c.reason() == null && (c.kind() == Kind.FLOWGATE || c.kind() == Kind.OVS_APPCTL);
+            System.out.println(c.where() + " " + c.kind() + (run ? " ran" : c.reason() == null ? " parsed"
+                    : " not run (" + c.reason() + ")") + ": " + c.line().text());
         }
         assertEquals(List.of(), problems);
         final Set<String> ran = new HashSet<>();
