@@ -453,7 +453,6 @@ class DocsTest {
     /** Messages of deploy.md's troubleshooting table that cannot be made here, and why. */
     private static final Map<String, String> NOT_REPRODUCED = Map.of(
             "EAL: Cannot get hugepage information", "DPDK with hugepages, as root",
-            "no such DPDK device", "a PCI address of the reader's machine",
             "DPDK layout mismatch", "a build against another DPDK",
             "transmit queue(s), Flowgate needs", "a DPDK device with fewer transmit queues than PMDs");
 
@@ -462,7 +461,8 @@ class DocsTest {
      * those this machine can provoke ("…" stands for any text); the others are named in
      * {@link #NOT_REPRODUCED}.
      */
-    private static List<String> troubleshooting(final Path rundir) throws IOException {
+    private static List<String> troubleshooting(final Path rundir, final Places at)
+            throws IOException, InterruptedException {
         final Path page = ROOT.resolve("docs/deploy.md");
         final List<String> text = Files.readAllLines(page);
         final int from = text.indexOf("## 8. Troubleshooting");
@@ -476,6 +476,20 @@ class DocsTest {
                 continue; // the header, or a symptom in words
             }
             final String message = row.group(1);
+            final String pattern = Arrays.stream(message.split("…", -1)).map(Pattern::quote).collect(Collectors.joining(".*"));
+            final Matcher pci = Pattern.compile("([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7])\\)?: no such DPDK device")
+                    .matcher(message);
+            if (pci.find()) {
+                // A PCI address with no device behind it: EAL starts (without hugepages), the port does not.
+                final Daemon d = Daemon.start("run", "--port", "1=dpdk:" + pci.group(1), "--flows", at.flows().toString(),
+                        "--rundir", at.tmp().resolve("run-dpdk").toString());
+                final int status = d.awaitExit(60, TimeUnit.SECONDS);
+                if (status == 0 || !Pattern.compile(pattern).matcher(d.err()).find()) {
+                    problems.add("docs/deploy.md:" + (n + 1) + ": quotes \"" + message + "\"; a run with that port gives status "
+                            + status + ": " + d.err().strip());
+                }
+                continue;
+            }
             final String[] command;
             if (message.contains("not available to this process")) {
                 command = new String[] {"config/set", "pmd-cpu-mask=" + elsewhere};
@@ -490,7 +504,6 @@ class DocsTest {
             final List<String> args = new ArrayList<>(List.of("appctl", "--rundir", rundir.toString()));
             args.addAll(List.of(command));
             final CliTest.Run r = CliTest.run(args.toArray(new String[0]));
-            final String pattern = Arrays.stream(message.split("…", -1)).map(Pattern::quote).collect(Collectors.joining(".*"));
             if (r.status() != 2 || !Pattern.compile(pattern).matcher(r.err()).find()) {
                 problems.add("docs/deploy.md:" + (n + 1) + ": quotes \"" + message + "\"; " + String.join(" ", command)
                         + " gives status " + r.status() + ": " + r.err().strip());
@@ -599,7 +612,7 @@ class DocsTest {
                     expectSuccess(c, p.exitValue(), out, err, problems);
                 }
             }
-            problems.addAll(troubleshooting(targetRundir));
+            problems.addAll(troubleshooting(targetRundir, at));
             target.signal("TERM");
             assertEquals(0, target.awaitExit(60, TimeUnit.SECONDS), target.err());
         } finally {
