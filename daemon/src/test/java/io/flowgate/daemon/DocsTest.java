@@ -4,19 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.bindings.CpuAffinity;
-import io.flowgate.daemon.cli.RunSettings;
-import io.flowgate.daemon.config.ConfigException;
-import io.flowgate.daemon.config.ConfigFile;
-import io.flowgate.daemon.docs.DocLines;
+import io.flowgate.daemon.docs.CodeChecks;
 import io.flowgate.daemon.docs.DocLines.Command;
 import io.flowgate.daemon.docs.DocLines.Kind;
-import io.flowgate.daemon.docs.MarkdownCode;
+import io.flowgate.daemon.docs.DocPointers;
+import io.flowgate.daemon.docs.Pages;
 import io.flowgate.daemon.testing.Daemon;
-import io.flowgate.fastpath.port.PortException;
-import io.flowgate.fastpath.port.PortSpec;
-import io.flowgate.slowpath.syntax.FlowSyntax;
-import io.flowgate.slowpath.syntax.GroupSyntax;
-import io.flowgate.slowpath.syntax.SyntaxException;
 import io.flowgate.slowpath.ukey.UkeyState;
 
 import java.io.IOException;
@@ -46,101 +39,16 @@ import org.junit.jupiter.api.io.TempDir;
  * examples/README.md and docs/*.md point at nothing outside the repository, name classes that
  * exist, and every command line they show parses with the real command line; the safe ones
  * run (against a temporary run directory and files) and succeed. What is not run is listed in
- * {@link DocLines} with the reason; a code line of a kind it does not know fails.
+ * {@link io.flowgate.daemon.docs.DocLines} with the reason; a code line of a kind it does not know fails.
  */
 class DocsTest {
-    private static final Path ROOT = Path.of(System.getProperty("flowgate.repo.root", "..")).toAbsolutePath().normalize();
-    private static final Pattern LINK = Pattern.compile("\\[[^\\]]*]\\(([^)\\s]+)\\)");
-    private static final Pattern CLASS = Pattern.compile("[A-Z][a-z][A-Za-z0-9]*|[A-Za-z0-9]+\\.java");
-    private static final Pattern PACKAGE = Pattern.compile(
-            "(io\\.flowgate\\.)?(fastpath|slowpath|revalidator|daemon|bindings|bench)((\\.[a-z][a-z0-9]*)*)(\\.[A-Z]\\w*)?");
-    private static final Pattern PATH = Pattern.compile("(\\.{1,2}/)?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]*)+");
-    /** Absolute paths a page may show: where a real machine keeps such files, or /tmp for examples. */
-    private static final List<String> SYSTEM_DIRS = List.of("/tmp/", "/var/", "/etc/", "/opt/", "/dev/", "/sys/",
-            "/proc/", "/usr/", "/lib/", "/bin/");
-
-    static List<Path> pages() throws IOException {
-        final List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md"), ROOT.resolve("examples/README.md")));
-        try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
-            docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
-        }
-        return pages;
-    }
-
-    private static Path relative(final Path page) {
-        return ROOT.relativize(page);
-    }
-
-    // ---- what the pages point at ----------------------------------------------------------
-
-    /** Links and file names that leave the repository or name what is not there. */
-    static List<String> pointersOutside(final Path page, final List<String> text) {
-        final List<String> problems = new ArrayList<>();
-        final String where = relative(page).toString();
-        for (int n = 1; n <= text.size(); n++) {
-            final String line = text.get(n - 1);
-            if (line.contains(ROOT.toString()) || line.contains("/work/") || line.contains("/home/")) {
-                problems.add(where + ":" + n + ": a path of one machine: " + line.strip());
-            }
-            final Matcher link = LINK.matcher(line);
-            while (link.find()) {
-                final String target = link.group(1).replaceAll("#.*", "");
-                if (target.isEmpty() || target.matches("[a-z]+:.*")) {
-                    continue; // an anchor on the page, or a web address
-                }
-                final Path p = page.getParent().resolve(target).normalize();
-                if (!p.startsWith(ROOT)) {
-                    problems.add(where + ":" + n + ": links outside the repository: " + target);
-                } else if (!Files.exists(p)) {
-                    problems.add(where + ":" + n + ": links to a missing file: " + target);
-                }
-            }
-        }
-        for (MarkdownCode.Line span : MarkdownCode.lines(page, text)) {
-            if (span.block() != MarkdownCode.Block.INLINE) {
-                continue;
-            }
-            final String s = span.text();
-            final String at = relative(page) + ":" + span.line();
-            if (s.startsWith("/") && PATH.matcher(s.substring(1)).matches()) {
-                if (SYSTEM_DIRS.stream().noneMatch(s::startsWith)) {
-                    problems.add(at + ": a path of one machine: " + s);
-                }
-            } else if (PATH.matcher(s).matches()) {
-                final String first = s.split("/")[0];
-                if (first.equals("..") || first.equals(".")) {
-                    final Path p = page.getParent().resolve(s).normalize();
-                    if (!p.startsWith(ROOT)) {
-                        problems.add(at + ": names a file outside the repository: " + s);
-                    } else if (!Files.exists(p)) {
-                        problems.add(at + ": names a missing file: " + s);
-                    }
-                } else if (Files.isDirectory(ROOT.resolve(first)) && !first.startsWith(".") && looksLikeAFile(s)
-                        && !Files.exists(ROOT.resolve(s)) && !s.contains("/target/")) {
-                    problems.add(at + ": names a missing file: " + s); // target/: what the build writes
-                }
-            } else if (s.matches("[a-z0-9-]+\\.md") && !Files.exists(page.getParent().resolve(s))
-                    && !Files.exists(ROOT.resolve("docs").resolve(s))) {
-                problems.add(at + ": names a missing page: " + s);
-            }
-        }
-        return problems;
-    }
-
-    /**
-     * A file or directory name, not a control command that shares a module's name
-     * ({@code revalidator/purge}): a directory (trailing slash), a name with an extension, or a
-     * script of ci/.
-     */
-    private static boolean looksLikeAFile(final String s) {
-        return s.endsWith("/") || s.substring(s.lastIndexOf('/') + 1).contains(".") || s.startsWith("ci/");
-    }
+    private static final Path ROOT = Pages.ROOT;
 
     @Test
     void pagesPointOnlyAtFilesOfTheRepository() throws IOException {
         final List<String> problems = new ArrayList<>();
-        for (Path page : pages()) {
-            problems.addAll(pointersOutside(page, Files.readAllLines(page)));
+        for (Path page : Pages.all()) {
+            problems.addAll(DocPointers.pointersOutside(page, Files.readAllLines(page)));
         }
         assertEquals(List.of(), problems);
     }
@@ -148,7 +56,7 @@ class DocsTest {
     @Test
     void aLinkOutsideTheRepositoryOrToAMissingFileIsFoundByPageAndLine() {
         final Path page = ROOT.resolve("README.md");
-        final List<String> problems = pointersOutside(page, List.of(
+        final List<String> problems = DocPointers.pointersOutside(page, List.of(
                 "# Flowgate", "",
                 "The design is in [DESIGN.md](../shared/DESIGN.md) and `../shared/DESIGN.md`;",
                 "see [rates](docs/no-such.md), `docs/nothere.md` and " + ROOT + "/README.md."));
@@ -161,61 +69,21 @@ class DocsTest {
                 "README.md:4: names a missing file: docs/nothere.md"), problems);
     }
 
-    // ---- the classes the pages name --------------------------------------------------------
-
-    private static Set<String> javaFiles() throws IOException {
-        try (Stream<Path> s = Files.walk(ROOT)) {
-            return s.filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/"))
-                    .map(p -> ROOT.relativize(p).toString())
-                    .collect(Collectors.toSet());
-        }
-    }
-
-    /** Class and package names in code spans that name nothing in the sources. */
-    static List<String> missingClasses(final Path page, final List<String> text, final Set<String> sources) {
-        final Set<String> simpleNames = sources.stream().map(s -> s.substring(s.lastIndexOf('/') + 1))
-                .collect(Collectors.toSet());
-        final List<String> problems = new ArrayList<>();
-        for (MarkdownCode.Line span : MarkdownCode.lines(page, text)) {
-            if (span.block() != MarkdownCode.Block.INLINE) {
-                continue;
-            }
-            final String s = span.text();
-            final String at = relative(page) + ":" + span.line();
-            if (CLASS.matcher(s).matches()) {
-                final String file = s.endsWith(".java") ? s : s + ".java";
-                if (!simpleNames.contains(file)) {
-                    problems.add(at + ": no class " + s + " in the sources");
-                }
-            } else {
-                final Matcher m = PACKAGE.matcher(s);
-                if (m.matches()) {
-                    final String path = "io/flowgate/" + m.group(2) + m.group(3).replace('.', '/')
-                            + (m.group(5) == null ? "/" : m.group(5).replace('.', '/') + ".java");
-                    if (sources.stream().noneMatch(f -> f.contains("/java/" + path))) {
-                        problems.add(at + ": no " + (m.group(5) == null ? "package " : "class ") + s + " in the sources");
-                    }
-                }
-            }
-        }
-        return problems;
-    }
-
     @Test
     void theClassesAndPackagesThePagesNameExist() throws IOException {
-        final Set<String> sources = javaFiles();
+        final Set<String> sources = DocPointers.javaFiles();
         final List<String> problems = new ArrayList<>();
-        for (Path page : pages()) {
-            problems.addAll(missingClasses(page, Files.readAllLines(page), sources));
+        for (Path page : Pages.all()) {
+            problems.addAll(DocPointers.missingClasses(page, Files.readAllLines(page), sources));
         }
         assertEquals(List.of(), problems);
     }
 
     @Test
     void aClassThatIsNotInTheSourcesIsFoundByPageAndLine() throws IOException {
-        final List<String> problems = missingClasses(ROOT.resolve("docs/architecture.md"), List.of(
+        final List<String> problems = DocPointers.missingClasses(ROOT.resolve("docs/architecture.md"), List.of(
                 "The PMD (`fastpath.pmd.Pmd`) hands a `Megaflow` to `fastpath.pmd.Upcall`,",
-                "then `slowpath.ukey` and `slowpath.nothing`; see `Pmd.java`, `Nope.java`."), javaFiles());
+                "then `slowpath.ukey` and `slowpath.nothing`; see `Pmd.java`, `Nope.java`."), DocPointers.javaFiles());
         assertEquals(List.of(
                 "docs/architecture.md:1: no class Megaflow in the sources",
                 "docs/architecture.md:1: no class fastpath.pmd.Upcall in the sources",
@@ -246,110 +114,12 @@ class DocsTest {
         }
     }
 
-    // ---- every code line is of a known kind, and parses ------------------------------------
-
-    /** The classified code lines of the given pages; lines of no known kind are added to problems. */
-    static List<Command> commands(final List<Path> pages, final Map<Path, List<String>> texts,
-            final List<String> problems) {
-        final List<Command> out = new ArrayList<>();
-        for (Path page : pages) {
-            for (MarkdownCode.Line line : MarkdownCode.lines(relative(page), texts.get(page))) {
-                if (line.block() == MarkdownCode.Block.TEXT) {
-                    continue;
-                }
-                try {
-                    final Command c = DocLines.classify(line, ROOT);
-                    if (c == null) {
-                        continue;
-                    }
-                    out.add(c);
-                    if (c.kind() == Kind.SYSTEMD && line.text().startsWith("ExecStart=")) {
-                        final MarkdownCode.Line exec = new MarkdownCode.Line(line.file(), line.line(),
-                                line.text().substring("ExecStart=".length()), MarkdownCode.Block.CODE);
-                        final Command inner = DocLines.classify(exec, ROOT);
-                        if (inner.kind() != Kind.FLOWGATE) {
-                            problems.add(line.where() + ": ExecStart runs something other than flowgate: " + line.text());
-                        }
-                        out.add(inner);
-                    }
-                } catch (DocLines.UnknownLine e) {
-                    problems.add(e.getMessage());
-                }
-            }
-        }
-        return out;
-    }
-
-    /** What is wrong with the lines that are checked without running: commands, rules, groups, configuration. */
-    static List<String> parseProblems(final List<Command> commands, final Path tmp) throws IOException {
-        final List<String> problems = new ArrayList<>();
-        final Map<Path, List<Command>> configs = new java.util.LinkedHashMap<>();
-        for (Command c : commands) {
-            switch (c.kind()) {
-                case FLOWGATE -> {
-                    final String error = DocLines.parse(c);
-                    if (error != null) {
-                        problems.add(c.where() + ": " + String.join(" ", c.words()) + ": " + error);
-                    }
-                }
-                case RULE -> {
-                    try {
-                        FlowSyntax.parseRule(c.line().file().toString(), c.line().line(), c.line().text(), 0);
-                    } catch (SyntaxException e) {
-                        problems.add(c.where() + ": " + e.getMessage());
-                    }
-                }
-                case GROUP -> group(c, c.line().text(), problems);
-                case OVS_APPCTL -> {
-                    final int cmd = c.words().indexOf("ofctl/mod-group");
-                    if (cmd > 0 && cmd + 1 < c.words().size()) {
-                        group(c, c.words().get(cmd + 1), problems);
-                    }
-                }
-                case CONFIG -> configs.computeIfAbsent(c.line().file(), f -> new ArrayList<>()).add(c);
-                default -> {
-                    // Scripts, system commands, unit lines, comments: their kind is all there is to check.
-                }
-            }
-        }
-        // A page's configuration lines read as one file by the real reader, its ports by the real parser.
-        for (Map.Entry<Path, List<Command>> e : configs.entrySet()) {
-            final Path file = tmp.resolve(e.getKey().getFileName() + ".conf");
-            Files.write(file, e.getValue().stream().map(c -> c.line().text()).toList());
-            try {
-                final ConfigFile config = ConfigFile.read(file, RunSettings.configKeys());
-                for (Map.Entry<Integer, String> port : config.ports().entrySet()) {
-                    PortSpec.parse(port.getKey(), port.getValue());
-                }
-            } catch (ConfigException | PortException ex) {
-                problems.add(e.getKey() + " (its configuration lines): " + ex.getMessage());
-            }
-        }
-        return problems;
-    }
-
-    private static void group(final Command c, final String text, final List<String> problems) {
-        try {
-            GroupSyntax.parseGroup(c.line().file().toString(), c.line().line(), text);
-        } catch (SyntaxException e) {
-            problems.add(c.where() + ": " + e.getMessage());
-        }
-    }
-
-    private static Map<Path, List<String>> read(final List<Path> pages) throws IOException {
-        final Map<Path, List<String>> texts = new java.util.HashMap<>();
-        for (Path p : pages) {
-            texts.put(p, Files.readAllLines(p));
-        }
-        return texts;
-    }
-
     @Test
     void everyCodeLineIsOfAKnownKindAndEveryCommandParses(@TempDir final Path tmp) throws IOException {
-        final List<Path> pages = pages();
+        final List<Path> pages = Pages.all();
         final List<String> problems = new ArrayList<>();
-        final List<Command> commands = commands(pages, read(pages), problems);
-        problems.addAll(parseProblems(commands, tmp));
+        final List<Command> commands = CodeChecks.commands(pages, Pages.read(pages), problems);
+        problems.addAll(CodeChecks.parseProblems(commands, tmp));
         assertEquals(List.of(), problems);
         assertTrue(commands.stream().filter(c -> c.kind() == Kind.FLOWGATE).count() >= 20,
                 "the pages' flowgate command lines are found: " + commands);
@@ -359,15 +129,16 @@ class DocsTest {
     void aMistypedOptionAnUnknownLineAndABadRuleAreFoundByPageAndLine(@TempDir final Path tmp) throws IOException {
         final Path page = ROOT.resolve("docs/made-up.md");
         final List<String> problems = new ArrayList<>();
-        final List<Command> commands = commands(List.of(page), Map.of(page, List.of(
+        final List<Command> commands = CodeChecks.commands(List.of(page), Map.of(page, List.of(
                 "# A page", "",
                 "    ./flowgate appctl --rundri DIR dpif-netdev/pmd-stats-show",
                 "    ./flowgate parse-pcap FILE the flow key of every packet",
                 "    sudo ./flowgate run --port 1=dummy:p1",
                 "    table=0,tp_dst=80,actions=drop",
-                "    port.1 = dumy:p1")), problems);
-        problems.addAll(parseProblems(commands, tmp));
-        assertEquals(5, problems.size(), String.join("\n", problems));
+                "    port.1 = dumy:p1",
+                "    ci/bench --main NoSuchHarness")), problems);
+        problems.addAll(CodeChecks.parseProblems(commands, tmp));
+        assertEquals(6, problems.size(), String.join("\n", problems));
         assertEquals("docs/made-up.md:5: a code line of no kind this test knows (a command it does not check, or text "
                 + "that belongs in a ```text fence): sudo ./flowgate run --port 1=dummy:p1", problems.get(0));
         assertEquals("docs/made-up.md:3: ./flowgate appctl --rundri DIR dpif-netdev/pmd-stats-show: "
@@ -376,8 +147,9 @@ class DocsTest {
                 + "packet: Unmatched arguments from index 2: 'the', 'flow'"), problems.get(2));
         assertTrue(problems.get(3).startsWith("docs/made-up.md:6: ") && problems.get(3).contains("tp_dst"),
                 problems.get(3));
-        assertTrue(problems.get(4).startsWith("docs/made-up.md (its configuration lines): ")
-                && problems.get(4).contains("dumy"), problems.get(4));
+        assertEquals("docs/made-up.md:8: ci/bench: no benchmark NoSuchHarness in bench/", problems.get(4));
+        assertTrue(problems.get(5).startsWith("docs/made-up.md (its configuration lines): ")
+                && problems.get(5).contains("dumy"), problems.get(5));
     }
 
     // ---- the safe commands run ----------------------------------------------------------------
@@ -515,9 +287,9 @@ class DocsTest {
     @Test
     @Timeout(300)
     void theSafeCommandsRunAsThePagesShowThem(@TempDir final Path tmp) throws Exception {
-        final List<Path> pages = pages();
+        final List<Path> pages = Pages.all();
         final List<String> problems = new ArrayList<>();
-        final List<Command> commands = commands(pages, read(pages), problems);
+        final List<Command> commands = CodeChecks.commands(pages, Pages.read(pages), problems);
         final Places at = new Places(tmp, Files.copy(ROOT.resolve("examples/router/router.flows"), tmp.resolve("rules.flows")),
                 Files.copy(ROOT.resolve("examples/router/traffic.pcap"), tmp.resolve("a.pcap")));
         final List<Command> runnable = commands.stream().filter(c -> c.reason() == null
