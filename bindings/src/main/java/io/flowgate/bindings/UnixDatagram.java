@@ -17,6 +17,7 @@ public final class UnixDatagram implements AutoCloseable {
     private static final int AF_UNIX = 1;
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int MSG_DONTWAIT = 0x40;
     /** sizeof(struct sockaddr_un): sa_family_t then 108 bytes of path. */
     private static final int SOCKADDR_UN = 110;
     private static final MethodHandle SOCKET = Libc.withErrno("socket", FunctionDescriptor.of(ValueLayout.JAVA_INT,
@@ -39,13 +40,22 @@ public final class UnixDatagram implements AutoCloseable {
 
     /** Sends {@code text} to the socket at {@code path} (a file system path, or @name). */
     public static void send(final String path, final String text) {
+        send(path, text, false);
+    }
+
+    /**
+     * Sends {@code text}; with {@code dontWait}, fails (EAGAIN) instead of waiting when the
+     * reader's queue is full (MSG_DONTWAIT), for senders that must not stall, such as logging.
+     */
+    public static void send(final String path, final String text, final boolean dontWait) {
         try (UnixDatagram s = open(); Arena arena = Arena.ofConfined()) {
             final byte[] b = text.getBytes(StandardCharsets.UTF_8);
             final MemorySegment buf = arena.allocate(Math.max(1, b.length));
             MemorySegment.copy(b, 0, buf, ValueLayout.JAVA_BYTE, 0, b.length);
             final MemorySegment addr = address(arena, path);
             final MemorySegment state = Libc.errnoState(arena);
-            final long n = (long) SENDTO.invokeExact(state, s.fd, buf, (long) b.length, 0, addr, length(path));
+            final long n = (long) SENDTO.invokeExact(state, s.fd, buf, (long) b.length,
+                    dontWait ? MSG_DONTWAIT : 0, addr, length(path));
             if (n < 0) {
                 throw new IllegalStateException("sendto " + path + " failed: errno " + Libc.errno(state));
             }

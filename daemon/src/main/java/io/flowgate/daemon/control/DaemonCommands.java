@@ -9,7 +9,7 @@ import io.flowgate.revalidator.RevalidatorCounters;
 
 import java.util.List;
 
-/** version, exit, coverage/show, vlog/list, vlog/set and memory/show. */
+/** version, exit, coverage/show, the vlog commands and memory/show. */
 final class DaemonCommands {
     private DaemonCommands() {
     }
@@ -33,7 +33,16 @@ final class DaemonCommands {
             }
             return "";
         });
-        u.register("vlog/set", "{spec}", 0, Integer.MAX_VALUE, DaemonCommands::vlogSet);
+        u.register("vlog/close", "", 0, 0, args -> {
+            try {
+                Vlog.get().close();
+            } catch (java.io.IOException e) {
+                throw new CommandException(e.getMessage());
+            }
+            return "";
+        });
+        u.register("vlog/list-pattern", "", 0, 0, args -> Vlog.get().listPattern());
+        u.register("vlog/set", "{spec | PATTERN:destination:pattern}", 0, Integer.MAX_VALUE, DaemonCommands::vlogSet);
         u.register("memory/show", "", 0, 0, args -> memory(dp));
         counters(coverage, dp);
     }
