@@ -50,6 +50,8 @@ import org.agrona.concurrent.IdleStrategy;
  */
 public final class Revalidators implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("revalidator");
+    /** A round longer than this is logged (OVS's threshold; the flow limit is cut then too). */
+    static final long SLOW_ROUND_MILLIS = 2000;
     private volatile RevalidatorSettings settings;
     private final Udpif udpif;
     private final UkeyMap ukeys;
@@ -76,6 +78,8 @@ public final class Revalidators implements AutoCloseable {
 
     // Statistics for upcall/show.
     private volatile long lastDurationMillis;
+    /** Leader only: the emergency deletion of every flow was logged and is still going on. */
+    private boolean emergencyLogged;
     private volatile long flowsAvg;
     private volatile long flowsMax;
     private final AtomicLong completedRounds = new AtomicLong();
@@ -220,6 +224,13 @@ public final class Revalidators implements AutoCloseable {
         final int limit = flowLimit.limit();
         final boolean overLimit = flows.length > limit;
         final int n = active;
+        final boolean emergency = !purge && flows.length > 2L * limit;
+        if (emergency && !emergencyLogged) {
+            LOG.log(System.Logger.Level.WARNING, "Number of datapath flows (" + flows.length + ") twice as high as"
+                    + " current dynamic flow limit (" + 2L * limit + ").  Starting to delete flows unconditionally"
+                    + " as an emergency measure.");
+        }
+        emergencyLogged = emergency; // once per episode, not every round of it
         final Round r = new Round(++seq, flows, new AtomicInteger(0), version, now,
                 overLimit ? RevalidatorSettings.OVER_LIMIT_IDLE_MILLIS : settings.maxIdleMillis(),
                 purge || flows.length > 2L * limit,
@@ -486,6 +497,9 @@ public final class Revalidators implements AutoCloseable {
         flowsAvg = (flowsAvg + flows) / 2;
         flowsMax = Math.max(flowsMax, flows);
         guarded("adjusting the flow limit", () -> flowLimit.adjust(duration, flows));
+        if (duration > SLOW_ROUND_MILLIS) {
+            LOG.log(System.Logger.Level.INFO, "Spent an unreasonably long " + duration + "ms dumping flows");
+        }
         guarded("expiring rules", () -> expireRules(end));
         if (loadBalancer != null) {
             guarded("expiring connections", () -> loadBalancer.expire(end));

@@ -60,6 +60,7 @@ final class RunCommand implements Callable<Integer> {
     static final Map<String, String> ALIASES = Map.of("handlers", "n-handler-threads", "revalidators",
             "n-revalidator-threads");
     static final Path DEFAULT_RUNDIR = Path.of("/var/run/flowgate");
+    private static final System.Logger LOG = System.getLogger("daemon");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -164,6 +165,21 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--log-file", paramLabel = "FILE", description = "also log to FILE (vlog/set file:LEVEL changes it)")
     Path logFile;
 
+    @Option(names = {"-v", "--verbose"}, paramLabel = "SPEC", arity = "0..1", fallbackValue = "",
+            description = "log levels and formats as OVS's -v and vlog/set: [MODULE][:DESTINATION][:LEVEL] (destinations"
+                    + " console, syslog, file; levels off, emer, err, warn, info, dbg), PATTERN:DESTINATION:FORMAT or"
+                    + " FACILITY:NAME, e.g. -vconsole:off -vfile:dbg -vsyslog:info; -v alone: everything at dbg"
+                    + " (repeatable)")
+    List<String> verbose = new ArrayList<>();
+
+    @Option(names = "--syslog-method", paramLabel = "METHOD",
+            description = "where the syslog destination writes: libc (default: /dev/log), unix:PATH, udp:IP:PORT or null")
+    String syslogMethod;
+
+    @Option(names = "--syslog-target", paramLabel = "IP:PORT",
+            description = "also send syslog lines over UDP in RFC 5424 format (deprecated in OVS for --syslog-method)")
+    String syslogTarget;
+
     @Option(names = "--dpdk-args", paramLabel = "ARGS",
             description = "DPDK EAL arguments, e.g. \"-l 0 --socket-mem 1024\" (default: -l 0 --no-huge -m 512"
                     + " --no-shconf --no-telemetry; the ports' devices are added)")
@@ -193,6 +209,11 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
+        final String logError = logging();
+        if (logError != null) {
+            err.println("flowgate: " + logError);
+            return 1;
+        }
         final Settings s;
         final RulePipeline pipeline;
         try {
@@ -216,6 +237,22 @@ final class RunCommand implements Callable<Integer> {
             return 1;
         }
         try (pid) {
+            if (s.logFile() != null) {
+                try {
+                    Vlog.get().logFile(s.logFile()); // first: the ports' lines go to it too
+                } catch (IOException e) {
+                    err.println("flowgate: " + FlowgateCommand.describe(e));
+                    return 1;
+                }
+            }
+            LOG.log(System.Logger.Level.INFO, "flowgate " + io.flowgate.daemon.Version.get() + " starting: "
+                    + s.ports().size() + " port(s), " + s.pmds() + " PMD(s)" + (s.pmdCpus().isEmpty() ? ""
+                    : " on CPUs " + s.pmdCpus()) + ", " + s.handlers() + " handler(s), " + s.revalidators()
+                    + " revalidator(s), flow-limit " + s.flowLimit() + ", max-idle " + s.maxIdle() + " ms, pmd-idle "
+                    + (s.spin() ? "spin" : "backoff") + ", rundir " + s.rundir());
+            LOG.log(System.Logger.Level.INFO, "flows file " + s.flows() + ": " + pipeline.current().rules().size()
+                    + " rule(s)" + (s.groups() == null ? "" : "; groups file " + s.groups() + ": "
+                    + pipeline.current().groups().size() + " group(s)"));
             final DatapathConfig dc = DatapathConfig.of(List.copyOf(s.ports().values()), null, false)
                     .withPmds(s.pmds()).withHandlers(s.handlers()).withEmcInsertInverse(s.emcInverse())
                     .withVlanLimit(s.vlanLimit()).withBusyPoll(s.spin())
@@ -248,6 +285,24 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** -v, --syslog-method and --syslog-target, in OVS's order: the method first, then the levels. */
+    private String logging() {
+        final Vlog vlog = Vlog.get();
+        if (syslogMethod != null) {
+            final String e = vlog.syslogMethod(syslogMethod);
+            if (e != null) {
+                return e;
+            }
+        }
+        for (String v : verbose) {
+            final String e = vlog.verbosity(v);
+            if (e != null) {
+                return e;
+            }
+        }
+        return syslogTarget == null ? null : vlog.syslogTarget(syslogTarget);
+    }
+
     /**
      * Tells systemd (a {@code Type=notify} unit sets NOTIFY_SOCKET) how the daemon is doing, as
      * sd_notify(3) does; without the variable, nothing.
@@ -269,6 +324,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             final String what = RuleFiles.reload(dp.pipeline(), s.flows(), s.groups());
             err.println("flowgate: SIGHUP: reloaded the rules: " + what);
+            LOG.log(System.Logger.Level.INFO, "SIGHUP: reloaded the rules: " + what);
         } catch (IOException e) {
             err.println("flowgate: SIGHUP: " + FlowgateCommand.describe(e) + "; the rules are unchanged");
         } catch (SyntaxException | PipelineException e) {
@@ -286,9 +342,6 @@ final class RunCommand implements Callable<Integer> {
         int status = 0;
         ControlSocket control = null;
         try {
-            if (s.logFile() != null) {
-                Vlog.get().logFile(s.logFile());
-            }
             dp.start();
             control = new ControlSocket(s.rundir(), dp, () -> signals.request("exit command"), s.controlGroup());
             control.start();
@@ -321,6 +374,8 @@ final class RunCommand implements Callable<Integer> {
                 err.println("flowgate: " + signals.received() + ": stopping");
             }
             err.flush();
+            LOG.log(failed != null ? System.Logger.Level.ERROR : System.Logger.Level.INFO, failed != null
+                    ? failed + "; stopping" : signals.received() + ": stopping");
             notifySystemd("STOPPING=1\n", err);
         } catch (IOException e) {
             err.println("flowgate: " + FlowgateCommand.describe(e));
@@ -336,6 +391,7 @@ final class RunCommand implements Callable<Integer> {
         }
         out.print(Summary.of(dp, System.nanoTime() - start).text());
         out.flush();
+        LOG.log(System.Logger.Level.INFO, "exiting" + (status == 0 ? "" : " with status " + status));
         return status;
     }
 

@@ -26,6 +26,7 @@ import java.util.TreeMap;
  * round, which a rule change starts at once.
  */
 final class OfctlCommands {
+    private static final System.Logger LOG = System.getLogger("ofproto");
     private final Datapath dp;
     private final RulePipeline pipeline;
 
@@ -53,8 +54,10 @@ final class OfctlCommands {
         void apply(RulePipeline.Editor e) throws PipelineException, CommandException;
     }
 
-    /** Applies one batch; a rejected batch changes nothing. */
-    private void change(final Change change) throws CommandException {
+    /** Applies one batch; a rejected batch changes nothing. A change is logged with its counts, as OVS's connmgr does. */
+    private void change(final String command, final Change change) throws CommandException {
+        final RulePipeline.Editor.Changes[] done = new RulePipeline.Editor.Changes[1];
+        final int groupsBefore = pipeline.current().groups().size();
         try {
             pipeline.apply(e -> {
                 try {
@@ -62,10 +65,32 @@ final class OfctlCommands {
                 } catch (CommandException ce) {
                     throw new PipelineException(ce.getMessage());
                 }
+                done[0] = e.changes();
             });
         } catch (PipelineException e) {
             throw new CommandException(e.getMessage());
         }
+        final Pipeline now = pipeline.current();
+        if (done[0].total() > 0 || now.groups().size() != groupsBefore) {
+            LOG.log(System.Logger.Level.INFO, command + ": " + flowMods(done[0]) + "; " + now.rules().size()
+                    + " rule(s)" + (now.groups().isEmpty() && groupsBefore == 0 ? "" : ", " + now.groups().size()
+                    + " group(s)") + " now");
+        }
+    }
+
+    /** "2 flow_mods (1 adds, 1 deletes)": OVS's words, only the kinds there were. */
+    static String flowMods(final RulePipeline.Editor.Changes c) {
+        final List<String> kinds = new ArrayList<>();
+        if (c.adds() > 0) {
+            kinds.add(c.adds() + " adds");
+        }
+        if (c.modifications() > 0) {
+            kinds.add(c.modifications() + " modifications");
+        }
+        if (c.deletes() > 0) {
+            kinds.add(c.deletes() + " deletes");
+        }
+        return c.total() + " flow_mods" + (kinds.isEmpty() ? "" : " (" + String.join(", ", kinds) + ")");
     }
 
     private String addFlow(final List<String> args) throws CommandException {
@@ -75,7 +100,7 @@ final class OfctlCommands {
         } catch (SyntaxException e) {
             throw new CommandException(e.getMessage());
         }
-        change(e -> e.addRule(rule));
+        change("ofctl/add-flow", e -> e.addRule(rule));
         return "";
     }
 
@@ -96,7 +121,7 @@ final class OfctlCommands {
 
     private String addFlows(final List<String> args) throws CommandException {
         final List<Rule> rules = readFlows(args.getFirst());
-        change(e -> rules.forEach(e::addRule));
+        change("ofctl/add-flows", e -> rules.forEach(e::addRule));
         return "";
     }
 
@@ -104,13 +129,13 @@ final class OfctlCommands {
     private String replaceFlows(final List<String> args) throws CommandException {
         final List<Rule> rules = readFlows(args.getFirst());
         // Only the rules that differ change (as ovs-ofctl's diff): identical ones keep their counters.
-        change(e -> e.replaceRules(rules));
+        change("ofctl/replace-flows", e -> e.replaceRules(rules));
         return "";
     }
 
     private String delFlows(final List<String> args) throws CommandException {
         final RulePipeline.RuleFilter filter = filter(args);
-        change(e -> e.deleteRules(filter));
+        change("ofctl/del-flows", e -> e.deleteRules(filter));
         return "";
     }
 
@@ -139,7 +164,7 @@ final class OfctlCommands {
         } catch (SyntaxException e) {
             throw new CommandException(e.getMessage());
         }
-        change(e -> {
+        change("ofctl/mod-flows", e -> {
             for (Rule r : e.rules()) {
                 if (filter.selects(r)) {
                     e.addRule(r.withActions(given.actions())); // same identity: takes the old one's place
@@ -184,7 +209,7 @@ final class OfctlCommands {
         } catch (SyntaxException e) {
             throw new CommandException(e.getMessage());
         }
-        change(e -> e.addGroup(g));
+        change("ofctl/add-group", e -> e.addGroup(g));
         return "";
     }
 
@@ -199,7 +224,7 @@ final class OfctlCommands {
         } catch (SyntaxException e) {
             throw new CommandException(e.getMessage());
         }
-        change(e -> {
+        change("ofctl/mod-group", e -> {
             if (!e.base().groups().containsKey(g.groupId())) {
                 throw new CommandException("group " + g.groupId() + " does not exist (OFPGMFC_UNKNOWN_GROUP)");
             }
@@ -210,7 +235,7 @@ final class OfctlCommands {
 
     private String delGroups(final List<String> args) throws CommandException {
         if (args.isEmpty()) {
-            change(e -> {
+            change("ofctl/del-groups", e -> {
                 for (Integer id : List.copyOf(e.base().groups().keySet())) {
                     e.deleteGroup(id);
                 }
@@ -222,7 +247,7 @@ final class OfctlCommands {
             throw new CommandException("expected group_id=N, not \"" + a + "\"");
         }
         final int id = Integer.parseUnsignedInt(a.substring("group_id=".length()));
-        change(e -> e.deleteGroup(id));
+        change("ofctl/del-groups", e -> e.deleteGroup(id));
         return "";
     }
 

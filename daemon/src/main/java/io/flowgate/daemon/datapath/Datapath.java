@@ -104,6 +104,9 @@ public final class Datapath implements AutoCloseable {
         this.pmdSlots = Math.max(config.pmds(), Math.max(Runtime.getRuntime().availableProcessors(),
                 config.pmdCpus().stream().mapToInt(c -> c + 1).max().orElse(0)));
         this.ports = openPorts(config);
+        for (Port p : ports) {
+            LOG.log(System.Logger.Level.INFO, added(p));
+        }
         this.rxQueues = queuesOf(ports);
         final Set<Integer> numbers = new HashSet<>();
         for (Port p : ports) {
@@ -203,6 +206,21 @@ public final class Datapath implements AutoCloseable {
             stopDpdk();
             throw e;
         }
+    }
+
+    /** The port's line in the log as it is added: what it is, its queues, and for DPDK its driver and link. */
+    static String added(final Port p) {
+        final StringBuilder s = new StringBuilder("added interface ").append(p.name()).append(" on port ")
+                .append(Integer.toUnsignedString(p.number())).append(" (").append(p.spec()).append("): ");
+        if (p instanceof DpdkPort d) {
+            final long speed = d.linkSpeed();
+            s.append("driver ").append(d.driver()).append(", ").append(p.rxQueueCount()).append(" rx queue(s), ")
+                    .append(p.txQueues()).append(" tx queue(s), mtu ").append(d.mtu()).append(", link ")
+                    .append(speed < 0 ? "down" : "up at " + speed + " Mbps");
+        } else {
+            s.append(p.type()).append(", ").append(p.receives() ? p.rxQueueCount() : 0).append(" rx queue(s)");
+        }
+        return s.toString();
     }
 
     /** Starts the EAL (with the DPDK ports' devices) and the mbuf pool if any port is a DPDK one. */
@@ -367,6 +385,7 @@ public final class Datapath implements AutoCloseable {
         pmds.add(pmd);
         rates.pmdStarted(pmd.stats());
         threads.start(pmd, AgentHost.Kind.PMD);
+        LOG.log(System.Logger.Level.INFO, String.format("PMD thread on numa_id: 0, core id: %2d created.", pmd.core()));
         return pmd;
     }
 
@@ -374,6 +393,7 @@ public final class Datapath implements AutoCloseable {
     public void retirePmd(final Pmd pmd) {
         pmds.remove(pmd);
         threads.stop(pmd); // its last iteration runs what its mailbox still holds
+        LOG.log(System.Logger.Level.INFO, String.format("PMD thread on numa_id: 0, core id: %2d destroyed.", pmd.core()));
         synchronized (retired) {
             retired.add(pmd.stats().snapshot());
             pmd.parseCounters().addTo(retiredParse);
@@ -400,6 +420,9 @@ public final class Datapath implements AutoCloseable {
         for (Revalidator r : revalidators.agents()) {
             threads.start(r, AgentHost.Kind.REVALIDATOR);
         }
+        LOG.log(System.Logger.Level.INFO, "There are " + pmds.all().size() + " pmd threads on numa node 0");
+        LOG.log(System.Logger.Level.INFO, "Starting " + (handlers.size() + revalidators.agents().length)
+                + " threads: " + handlers.size() + " handler(s), " + revalidators.agents().length + " revalidator(s)");
         reconfiguration.assignInitially(config.queues());
         rates.start();
     }
@@ -466,15 +489,21 @@ public final class Datapath implements AutoCloseable {
         for (Revalidator r : revalidators.agents()) {
             threads.stop(r);
         }
+        LOG.log(System.Logger.Level.INFO, "stopped " + revalidators.agents().length + " revalidator thread(s)");
         for (Pmd p : pmds.all()) {
             threads.stop(p);
+            LOG.log(System.Logger.Level.INFO, String.format("PMD thread on numa_id: 0, core id: %2d destroyed.", p.core()));
         }
+        final int handlerCount = handlers.size();
         handlers.close();
         threads.close();
+        LOG.log(System.Logger.Level.INFO, "stopped " + handlerCount + " handler thread(s)");
         RuntimeException failure = null;
         for (Port p : ports) {
             try {
                 p.close();
+                LOG.log(System.Logger.Level.INFO, "deleted interface " + p.name() + " on port "
+                        + Integer.toUnsignedString(p.number()));
             } catch (RuntimeException e) {
                 failure = failure == null ? e : failure;
             }

@@ -181,6 +181,34 @@ public final class RulePipeline {
             return out;
         }
 
+        /** The batch's rule changes so far against the base: OpenFlow's adds, modifications and deletes. */
+        public record Changes(int adds, int modifications, int deletes) {
+            public int total() {
+                return adds + modifications + deletes;
+            }
+        }
+
+        /**
+         * What the batch does to the rules, counted as OVS counts flow_mods in its log: a rule put
+         * where one with the same table, priority and match was is a modification.
+         */
+        public Changes changes() {
+            final Set<Identity> removed = new HashSet<>();
+            for (Map<Long, Rule> m : removedByTable.values()) {
+                m.values().forEach(r -> removed.add(Identity.of(r)));
+            }
+            int adds = 0;
+            int modifications = 0;
+            for (Identity id : addedByIdentity.keySet()) {
+                if (removed.remove(id)) {
+                    modifications++;
+                } else {
+                    adds++;
+                }
+            }
+            return new Changes(adds, modifications, removed.size());
+        }
+
         /** What {@link #replaceRules} did. */
         public record Replacement(int kept, int replaced, int added, int deleted) {
         }

@@ -41,6 +41,10 @@ public final class Handler implements Agent {
     /** Upcalls read per iteration (OVS's upcall batch). */
     public static final int BATCH = 64;
     private static final System.Logger LOG = System.getLogger("handler");
+    /** The flow-limit warning, at most once a minute over all handlers (OVS rate-limits it too). */
+    static final long LIMIT_LOG_INTERVAL_MILLIS = 60_000;
+    private static final java.util.concurrent.atomic.AtomicLong LIMIT_LOGGED =
+            new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
 
     private final int id;
     private final UpcallRing ring;
@@ -152,6 +156,11 @@ public final class Handler implements Agent {
                 counters.refused.increment(); // a select group refused the packet: no flow for it
             } else if (registry.size() >= flowLimit.limit()) {
                 counters.flowLimitHit.increment();
+                final long last = LIMIT_LOGGED.get();
+                if (now - last >= LIMIT_LOG_INTERVAL_MILLIS && LIMIT_LOGGED.compareAndSet(last, now)) {
+                    LOG.log(System.Logger.Level.WARNING, "upcall: datapath reached the dynamic limit of "
+                            + flowLimit.limit() + " flows.");
+                }
             } else {
                 final DpFlow flow = new DpFlow(upcall.key(), mask(result), result.actions(), upcall.pmdId(), upcall.rxq(),
                         now).statsSlot(result.statsSlot());
