@@ -172,11 +172,15 @@ class RevalidatorTest {
             }
             rig.settle();
             assertEquals(3, rig.registry.size());
+            final String warning = "revalidator|WARNING|Number of datapath flows (3) twice as high as current dynamic"
+                    + " flow limit (2).  Starting to delete flows unconditionally as an emergency measure.";
+            final int before = CapturedLog.containing(warning).size();
             rig.flowLimit.set(1);
             rig.round();
             assertEquals(0, rig.registry.size());
             assertEquals(0, rig.ukeys.size());
             assertEquals(3, rig.revalidators.counters().deletedLimit());
+            assertEquals(before + 1, CapturedLog.containing(warning).size(), "said as OVS says it, once");
         }
     }
 
