@@ -15,7 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +52,25 @@ class VlogTest {
         // The system log is off until asked for; console and file log at info, as in OVS.
         assertTrue(list.contains("\nlb                INFO        OFF       INFO\n"), list);
         assertTrue(list.contains("\nofproto           INFO        OFF       INFO\n"), list);
+    }
+
+    @Test
+    void vlogListNamesEveryModuleThatLogsAndNoOther() throws Exception {
+        final Path root = Path.of(System.getProperty("flowgate.repo.root", ".."));
+        final java.util.Set<String> logging = new java.util.TreeSet<>(List.of("vlog"));
+        final Pattern getLogger = Pattern.compile("System\\.getLogger\\(\"([^\"]+)\"\\)");
+        try (var files = Files.walk(root)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/java/"))
+                    .toList()) {
+                final Matcher m = getLogger.matcher(Files.readString(f));
+                while (m.find()) {
+                    logging.add(m.group(1));
+                }
+            }
+        }
+        final java.util.Set<String> listed = new java.util.TreeSet<>();
+        new Vlog().list().lines().skip(2).forEach(l -> listed.add(l.split("\\s+")[0]));
+        assertEquals(logging, listed);
     }
 
     @Test
