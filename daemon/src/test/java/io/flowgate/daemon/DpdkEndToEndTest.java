@@ -164,6 +164,55 @@ class DpdkEndToEndTest {
         }
     }
 
+    /**
+     * mtu_request as OVS takes it: the pool's mbufs are sized at start for the largest, so the
+     * 4,042-byte frame is forwarded whole; a device that does not set MTUs (net_pcap) keeps its
+     * own, with OVS's warning; one that does (net_tap, up to 1,500) reports it and can change it
+     * at run time within what the mbufs hold (beyond that is refused naming the reason).
+     */
+    @Test
+    void mtuRequestLetsJumboFramesThroughWhole() throws Exception {
+        final Path in = capture(tmp.resolve("jumbo.pcap"), 60, 4042, 60);
+        final Path flows = Files.writeString(tmp.resolve("fwd.flows"), "in_port=1,actions=output:2\n");
+        final Path rundir = tmp.resolve("mtu");
+        try (Daemon d = Daemon.start("run", "--rundir", rundir.toString(), "--flows", flows.toString(),
+                "--port", "1=dpdk:net_pcap0,rx_pcap=" + in, "--port", "2=dpdk:net_null0,no-rx=1",
+                "--port", "3=dpdk:net_tap0,iface=fgmtu" + tag(), "--port-set", "1:mtu_request=9000",
+                "--port-set", "3:mtu_request=1400", "--pmd-idle", "backoff")) {
+            d.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
+            final Path socket = UnixctlClient.resolve("flowgate", rundir);
+            String show = "";
+            for (int i = 0; i < 300 && !show.contains("TX packets:3 "); i++) {
+                Thread.sleep(100);
+                show = appctl(socket, "dpctl/show", "-s");
+            }
+            assertTrue(show.contains("    RX packets:3 errors:0 dropped:0 overruns:? frame:?\n"
+                    + "    TX packets:0 errors:0 dropped:0 aborted:? carrier:?\n    collisions:?\n"
+                    + "    RX bytes:4162 (4.1 KiB)  TX bytes:0\n"), "the jumbo frame received whole: " + show);
+            assertTrue(show.contains("    TX packets:3 errors:0 dropped:0 "), "and sent: " + show);
+            assertTrue(d.err().contains("|dpdk|WARN|Interface net_pcap0 does not support MTU configuration, max packet"
+                    + " size supported is 1500."), d.err());
+            assertTrue(port(show, 3).contains(", mtu=1400, "), show);
+            assertTrue(appctl(socket, "config/show").contains("port.3.mtu_request=1400\n"));
+            assertEquals("", appctl(socket, "port/set", "3", "mtu_request=1280"));
+            assertTrue(port(appctl(socket, "dpctl/show"), 3).contains(", mtu=1280, "), "changed at run time");
+            final UnixctlClient.Reply tooBig = UnixctlClient.call(socket, "port/set", List.of("3", "mtu_request=9702"),
+                    30_000);
+            assertTrue(tooBig.error() != null && tooBig.error().contains("mtu_request 9702 needs mbufs of 10368 bytes,"
+                    + " the pool's have 9344"), String.valueOf(tooBig.error()));
+            d.signal("TERM");
+            assertEquals(0, d.awaitExit(30, TimeUnit.SECONDS), d.err());
+        }
+    }
+
+    private static String port(final String show, final int number) {
+        return show.lines().filter(l -> l.startsWith("  port " + number + ": ")).findFirst().orElseThrow();
+    }
+
+    private static String tag() {
+        return Long.toString(ProcessHandle.current().pid() % 10000);
+    }
+
     // ---- (b), (c) network namespaces ----
 
     /** Two namespaces, A (10.0.1.2) and B (10.0.2.2), each routing through Flowgate's MACs. */

@@ -494,12 +494,13 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** n_rxq and pmd-rxq-affinity per port, pmd-rxq-assign and pmd-rxq-isolate: file, then command line. */
+    /** n_rxq, pmd-rxq-affinity and mtu_request per port, pmd-rxq-assign and pmd-rxq-isolate: file, then command line. */
     @SuppressWarnings("unchecked")
     private DatapathConfig.Queues queues(final ConfigFile file, final Map<Integer, PortSpec> specs)
             throws ConfigException {
         final Map<Integer, Integer> rxq = new TreeMap<>();
         final Map<Integer, Map<Integer, Integer>> affinity = new TreeMap<>();
+        final Map<Integer, Integer> mtu = new TreeMap<>();
         final List<String[]> all = new ArrayList<>();
         if (file != null) {
             file.portSettings().forEach((key, value) -> all.add(new String[] {key, value, file.where(key)}));
@@ -530,6 +531,8 @@ final class RunCommand implements Callable<Integer> {
                 final Object v = io.flowgate.daemon.reconfig.OtherConfig.parsePort(name, setting[1]);
                 if (name.equals("n_rxq")) {
                     rxq.put(port, (Integer) v);
+                } else if (name.equals("mtu_request")) {
+                    mtu.put(port, (Integer) v);
                 } else {
                     affinity.put(port, (Map<Integer, Integer>) v);
                 }
@@ -547,7 +550,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
-        return new DatapathConfig.Queues(assign, isolate.equals("true"), rxq, affinity);
+        return new DatapathConfig.Queues(assign, isolate.equals("true"), rxq, affinity, mtu);
     }
 
     /** A whole-number setting from the command line, else the file, else the default, within bounds. */
