@@ -142,11 +142,7 @@ class DpdkEndToEndTest {
                 "--pmd-idle", "backoff")) {
             d.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
             final Path socket = UnixctlClient.resolve("flowgate", rundir);
-            String show = "";
-            for (int i = 0; i < 300 && !show.contains("TX packets:3 "); i++) {
-                Thread.sleep(100);
-                show = appctl(socket, "dpctl/show", "-s");
-            }
+            final String show = showOnceSent(socket, 3);
             assertTrue(show.contains("  port 1: wan0 (dpdk: configured_rx_queues=1, configured_rxq_descriptors=1024,"
                     + " configured_tx_queues="), show);
             assertTrue(show.contains(", lsc_interrupt_mode=false, mtu=1500, requested_rx_queues=1,"), show);
@@ -181,11 +177,7 @@ class DpdkEndToEndTest {
                 "--port-set", "3:mtu_request=1400", "--pmd-idle", "backoff")) {
             d.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
             final Path socket = UnixctlClient.resolve("flowgate", rundir);
-            String show = "";
-            for (int i = 0; i < 300 && !show.contains("TX packets:3 "); i++) {
-                Thread.sleep(100);
-                show = appctl(socket, "dpctl/show", "-s");
-            }
+            final String show = showOnceSent(socket, 3);
             assertTrue(show.contains("    RX packets:3 errors:0 dropped:0 overruns:? frame:?\n"
                     + "    TX packets:0 errors:0 dropped:0 aborted:? carrier:?\n    collisions:?\n"
                     + "    RX bytes:4162 (4.1 KiB)  TX bytes:0\n"), "the jumbo frame received whole: " + show);
@@ -203,6 +195,16 @@ class DpdkEndToEndTest {
             d.signal("TERM");
             assertEquals(0, d.awaitExit(30, TimeUnit.SECONDS), d.err());
         }
+    }
+
+    /** dpctl/show -s once a port has sent {@code packets} (the capture's packets went through). */
+    private static String showOnceSent(final Path socket, final int packets) throws Exception {
+        String show = "";
+        for (int i = 0; i < 300 && !show.contains("TX packets:" + packets + " "); i++) {
+            Thread.sleep(100);
+            show = appctl(socket, "dpctl/show", "-s");
+        }
+        return show;
     }
 
     private static String port(final String show, final int number) {

@@ -338,19 +338,7 @@ public final class Reconfiguration {
                     release(q, dp.pmd(q.owner()));
                 }
             }
-            final List<Pmd> all = List.of(dp.pmds());
-            final PmdPause pause = new PmdPause(all.size());
-            for (Pmd p : all) {
-                send(p, new PmdCommand.Pause(pause));
-            }
-            try {
-                if (!pause.awaitPaused(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-                    throw new TimeoutException("the PMDs did not pause");
-                }
-                dpdk.rxQueues(n); // on failure the port is set up as it was
-            } finally {
-                pause.resume();
-            }
+            whilePaused(() -> dpdk.rxQueues(n)); // on failure the port is set up as it was
         } catch (DpdkException | TimeoutException | RuntimeException e) {
             reassign(); // the queues released so far are polled again
             throw e;
@@ -383,6 +371,17 @@ public final class Reconfiguration {
             return;
         }
         final long start = System.nanoTime();
+        whilePaused(() -> dpdk.mtu(mtu)); // on failure the device is set up as it was
+        note("mtu_request of " + port.name() + ": " + mtu + " in " + millisSince(start) + " ms");
+    }
+
+    /** A change of a device that no PMD may poll or send through while it is made. */
+    private interface DeviceChange {
+        void make() throws DpdkException;
+    }
+
+    /** Makes {@code change} with every PMD paused between iterations. */
+    private void whilePaused(final DeviceChange change) throws TimeoutException, InterruptedException, DpdkException {
         final List<Pmd> all = List.of(dp.pmds());
         final PmdPause pause = new PmdPause(all.size());
         for (Pmd p : all) {
@@ -392,11 +391,10 @@ public final class Reconfiguration {
             if (!pause.awaitPaused(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
                 throw new TimeoutException("the PMDs did not pause");
             }
-            dpdk.mtu(mtu); // on failure the device is set up as it was
+            change.make();
         } finally {
             pause.resume();
         }
-        note("mtu_request of " + port.name() + ": " + mtu + " in " + millisSince(start) + " ms");
     }
 
     // ---- placing queues ----

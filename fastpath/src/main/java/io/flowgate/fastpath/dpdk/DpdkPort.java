@@ -320,23 +320,7 @@ public final class DpdkPort implements Port {
         if (refusal != null) {
             throw new DpdkException(refusal);
         }
-        for (DpdkTxQueue t : txQueues) {
-            if (t != null) {
-                t.burst();
-            }
-        }
-        check("stopping", rte_ethdev_h.rte_eth_dev_stop(portId));
-        final Options before = options;
-        try {
-            options = options.withRxQueues(n);
-            configure(n);
-        } catch (DpdkException e) {
-            // Back to the queues it had, so that the port works as before the request.
-            rte_ethdev_h.rte_eth_dev_stop(portId);
-            options = before;
-            configure(before.rxQueues());
-            throw e;
-        }
+        restart(options.withRxQueues(n), n);
     }
 
     /**
@@ -361,6 +345,14 @@ public final class DpdkPort implements Port {
         if (refusal != null) {
             throw new DpdkException(refusal);
         }
+        restart(options.withMtu(mtu), rx.length);
+    }
+
+    /**
+     * Stops the device and sets it up again with {@code next} and {@code queues} receive queues;
+     * as it was if the device refuses. The caller guarantees that no PMD polls or sends meanwhile.
+     */
+    private void restart(final Options next, final int queues) throws DpdkException {
         for (DpdkTxQueue t : txQueues) {
             if (t != null) {
                 t.burst();
@@ -368,14 +360,14 @@ public final class DpdkPort implements Port {
         }
         check("stopping", rte_ethdev_h.rte_eth_dev_stop(portId));
         final Options before = options;
-        final int queues = rx.length;
+        final int queuesBefore = rx.length;
         try {
-            options = options.withMtu(mtu);
+            options = next;
             configure(queues);
         } catch (DpdkException e) {
             rte_ethdev_h.rte_eth_dev_stop(portId);
             options = before;
-            configure(queues);
+            configure(queuesBefore);
             throw e;
         }
     }
