@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,17 +20,28 @@ import java.util.concurrent.atomic.AtomicLong;
  * stretch of the file with one atomic add and writes there with a positional write: writers never
  * wait for each other and records never interleave. Records from different writers appear in the
  * order their buffers were flushed.
+ *
+ * <p>Made by {@link #create}, the file is written in place, as packets go (a dummy port's tx_pcap,
+ * which a reader follows while it runs). Made by {@link #replacing}, it is written to a temporary
+ * file beside it, {@code .NAME.tmp-PID}, which {@link #close()} renames over NAME in one step: a
+ * reader sees the old file or the whole new one, never half of it, and an earlier file survives a
+ * run that does not finish ({@link #discard()}, a crash). A target that exists and is not a
+ * regular file (/dev/null, a FIFO) is written in place; a symbolic link is followed, so the file
+ * it names is replaced and the link kept.
  */
 public final class PcapFile implements AutoCloseable {
     private final Path path;
+    /** Where the finished file goes, or null when {@link #path} is the file itself. */
+    private final Path target;
     private final PcapHeader header;
     private final FileChannel channel;
     private final AtomicLong end = new AtomicLong(PcapHeader.SIZE);
     private final List<PcapWriter> writers = new ArrayList<>();
     private boolean closed;
 
-    private PcapFile(final Path path, final PcapHeader header) throws IOException {
+    private PcapFile(final Path path, final Path target, final PcapHeader header) throws IOException {
         this.path = path;
+        this.target = target;
         this.header = header;
         this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
@@ -43,9 +58,50 @@ public final class PcapFile implements AutoCloseable {
         }
     }
 
-    /** Creates (or truncates) {@code path} and writes the file header. */
+    /** Creates (or truncates) {@code path} and writes the file header; records are written in place. */
     public static PcapFile create(final Path path, final PcapHeader header) throws IOException {
-        return new PcapFile(path, header);
+        return new PcapFile(path, null, header);
+    }
+
+    /**
+     * An Ethernet, microsecond, little-endian file that replaces {@code path} when closed; until
+     * then {@code path} is left as it was. Temporary files of processes that no longer run (a
+     * crash, a SIGKILL) are removed on the way.
+     */
+    public static PcapFile replacing(final Path path) throws IOException {
+        final Path abs = path.toAbsolutePath(); // the rename must not depend on a later working directory
+        if (Files.exists(abs) && !Files.isRegularFile(abs)) {
+            return new PcapFile(abs, null, PcapHeader.ethernet());
+        }
+        final Path target = Files.isSymbolicLink(abs) && Files.exists(abs) ? abs.toRealPath() : abs;
+        final Path dir = target.getParent();
+        final String prefix = "." + target.getFileName() + ".tmp-";
+        removeStale(dir, prefix);
+        final Path tmp = dir.resolve(prefix + ProcessHandle.current().pid());
+        final PcapFile f = new PcapFile(tmp, target, PcapHeader.ethernet());
+        try {
+            if (Files.exists(target)) {
+                // The replaced file keeps its permissions, as an edit in place would.
+                Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // Best effort: the new file keeps the default permissions.
+        }
+        return f;
+    }
+
+    private static void removeStale(final Path dir, final String prefix) {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(prefix))) {
+            for (Path p : s) {
+                final String pid = p.getFileName().toString().substring(prefix.length());
+                if (pid.matches("[0-9]{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isEmpty()
+                        && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            // A directory that cannot be listed: creating the file there will say why.
+        }
     }
 
     /** An Ethernet, microsecond, little-endian file (what OVS's tx_pcap writes). */
@@ -53,8 +109,9 @@ public final class PcapFile implements AutoCloseable {
         return create(path, PcapHeader.ethernet());
     }
 
+    /** The file as named (the target of a {@link #replacing} file, not its temporary name). */
     public Path path() {
-        return path;
+        return target != null ? target : path;
     }
 
     PcapHeader header() {
@@ -90,28 +147,85 @@ public final class PcapFile implements AutoCloseable {
         }
     }
 
-    /** Flushes every writer and closes the file (its data reaches the disk). */
+    /**
+     * Flushes every writer and closes the file (its data reaches the disk); a {@link #replacing}
+     * file then takes its name. If that fails, the temporary file is removed and the old file kept.
+     */
     @Override
     public synchronized void close() throws IOException {
         if (closed) {
             return;
         }
         closed = true;
-        IOException failure = null;
+        try {
+            IOException failure = null;
+            for (PcapWriter w : writers) {
+                try {
+                    w.release();
+                } catch (IOException e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            try {
+                if (Files.isRegularFile(path)) { // /dev/null or a FIFO cannot be synced (EINVAL)
+                    channel.force(false);
+                }
+            } finally {
+                channel.close();
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            if (target != null) {
+                Files.move(path, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                syncDirectory(target.getParent());
+            }
+        } catch (IOException | RuntimeException e) {
+            deleteTemporary();
+            throw e;
+        }
+    }
+
+    /**
+     * Closes without publishing: a {@link #replacing} file's temporary file is removed and the old
+     * file left as it was (a file written in place keeps what was written).
+     */
+    public synchronized void discard() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (PcapWriter w : writers) {
             try {
                 w.release();
             } catch (IOException e) {
-                failure = failure == null ? e : failure;
+                // Being thrown away.
             }
         }
         try {
-            channel.force(false);
-        } finally {
             channel.close();
+        } catch (IOException e) {
+            // Being thrown away.
         }
-        if (failure != null) {
-            throw failure;
+        deleteTemporary();
+    }
+
+    private void deleteTemporary() {
+        if (target != null) {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
+                // Left behind; the next file made for the same target removes it.
+            }
+        }
+    }
+
+    /** The rename reaches the disk too (the file's data already has). */
+    private static void syncDirectory(final Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot sync a directory; the rename itself has happened.
         }
     }
 }
