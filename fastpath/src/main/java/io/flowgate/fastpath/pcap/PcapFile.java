@@ -4,11 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,17 +28,17 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class PcapFile implements AutoCloseable {
     private final Path path;
-    /** Where the finished file goes, or null when {@link #path} is the file itself. */
-    private final Path target;
+    /** Where the finished file goes, or null when the file is written in place. */
+    private final ReplacedFile replaced;
     private final PcapHeader header;
     private final FileChannel channel;
     private final AtomicLong end = new AtomicLong(PcapHeader.SIZE);
     private final List<PcapWriter> writers = new ArrayList<>();
     private boolean closed;
 
-    private PcapFile(final Path path, final Path target, final PcapHeader header) throws IOException {
+    private PcapFile(final Path path, final ReplacedFile replaced, final PcapHeader header) throws IOException {
         this.path = path;
-        this.target = target;
+        this.replaced = replaced;
         this.header = header;
         this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
@@ -69,39 +66,10 @@ public final class PcapFile implements AutoCloseable {
      * crash, a SIGKILL) are removed on the way.
      */
     public static PcapFile replacing(final Path path) throws IOException {
-        final Path abs = path.toAbsolutePath(); // the rename must not depend on a later working directory
-        if (Files.exists(abs) && !Files.isRegularFile(abs)) {
-            return new PcapFile(abs, null, PcapHeader.ethernet());
-        }
-        final Path target = Files.isSymbolicLink(abs) && Files.exists(abs) ? abs.toRealPath() : abs;
-        final Path dir = target.getParent();
-        final String prefix = "." + target.getFileName() + ".tmp-";
-        removeStale(dir, prefix);
-        final Path tmp = dir.resolve(prefix + ProcessHandle.current().pid());
-        final PcapFile f = new PcapFile(tmp, target, PcapHeader.ethernet());
-        try {
-            if (Files.exists(target)) {
-                // The replaced file keeps its permissions, as an edit in place would.
-                Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            // Best effort: the new file keeps the default permissions.
-        }
+        final ReplacedFile r = ReplacedFile.of(path);
+        final PcapFile f = new PcapFile(r.written(), r, PcapHeader.ethernet());
+        r.keepPermissions();
         return f;
-    }
-
-    private static void removeStale(final Path dir, final String prefix) {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(prefix))) {
-            for (Path p : s) {
-                final String pid = p.getFileName().toString().substring(prefix.length());
-                if (pid.matches("[0-9]{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isEmpty()
-                        && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        } catch (IOException e) {
-            // A directory that cannot be listed: creating the file there will say why.
-        }
     }
 
     /** An Ethernet, microsecond, little-endian file (what OVS's tx_pcap writes). */
@@ -111,7 +79,7 @@ public final class PcapFile implements AutoCloseable {
 
     /** The file as named (the target of a {@link #replacing} file, not its temporary name). */
     public Path path() {
-        return target != null ? target : path;
+        return replaced != null ? replaced.target() : path;
     }
 
     PcapHeader header() {
@@ -176,9 +144,8 @@ public final class PcapFile implements AutoCloseable {
             if (failure != null) {
                 throw failure;
             }
-            if (target != null) {
-                Files.move(path, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                syncDirectory(target.getParent());
+            if (replaced != null) {
+                replaced.publish();
             }
         } catch (IOException | RuntimeException e) {
             deleteTemporary();
@@ -211,21 +178,8 @@ public final class PcapFile implements AutoCloseable {
     }
 
     private void deleteTemporary() {
-        if (target != null) {
-            try {
-                Files.deleteIfExists(path);
-            } catch (IOException e) {
-                // Left behind; the next file made for the same target removes it.
-            }
-        }
-    }
-
-    /** The rename reaches the disk too (the file's data already has). */
-    private static void syncDirectory(final Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot sync a directory; the rename itself has happened.
+        if (replaced != null) {
+            replaced.discard();
         }
     }
 }
