@@ -108,14 +108,8 @@ class DaemonLifeTest {
     @Test
     void pidfileAloneIsTheDefaultAndAnAbsoluteFileGoesWhereItSays() throws Exception {
         final Path rundir = dir.resolve("run");
-        try (Daemon d = Daemon.start("run", "--rundir", rundir.toString(), "--pidfile", "--flows", flows().toString(),
-                "--pmd-idle", "backoff", "--port", "1=ring:a", "--port", "2=ring:b")) {
-            await(d, () -> Files.exists(rundir.resolve("flowgate.pid")), "the default pid file appears");
-            assertTrue(ovsAppctl(rundir, "flowgate").startsWith("flowgate "));
-            d.signal("TERM");
-            assertEquals(0, d.awaitExit(60, TimeUnit.SECONDS), d.err());
-        }
         final Path elsewhere = dir.resolve("pids/fg.pid");
+        // First, with a run directory that does not exist yet: it is made for the socket.
         try (Daemon d = Daemon.start("run", "--rundir", rundir.toString(), "--pidfile=" + elsewhere, "--flows",
                 flows().toString(), "--pmd-idle", "backoff", "--port", "1=ring:a", "--port", "2=ring:b")) {
             await(d, () -> Files.exists(elsewhere), "the pid file appears where it was asked for");
@@ -125,6 +119,14 @@ class DaemonLifeTest {
             assertEquals(0, d.awaitExit(60, TimeUnit.SECONDS), d.err());
         }
         assertFalse(Files.exists(elsewhere));
+        assertEquals(List.of(), rundirFiles(rundir));
+        try (Daemon d = Daemon.start("run", "--rundir", rundir.toString(), "--pidfile", "--flows", flows().toString(),
+                "--pmd-idle", "backoff", "--port", "1=ring:a", "--port", "2=ring:b")) {
+            await(d, () -> Files.exists(rundir.resolve("flowgate.pid")), "the default pid file appears");
+            assertTrue(ovsAppctl(rundir, "flowgate").startsWith("flowgate "));
+            d.signal("TERM");
+            assertEquals(0, d.awaitExit(60, TimeUnit.SECONDS), d.err());
+        }
         assertEquals(List.of(), rundirFiles(rundir));
     }
 

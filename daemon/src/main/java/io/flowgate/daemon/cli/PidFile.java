@@ -48,10 +48,15 @@ final class PidFile implements AutoCloseable {
     }
 
     /**
-     * Creates the pid file's directory if needed and takes the lock; fails if another daemon
-     * holds it.
+     * Creates the run directory (for the control socket) and the pid file's directory if needed
+     * and takes the lock; fails if another daemon holds it.
      */
-    static PidFile acquire(final Path file) throws IOException {
+    static PidFile acquire(final Path rundir, final Path file) throws IOException {
+        try {
+            Files.createDirectories(rundir);
+        } catch (IOException e) {
+            throw new IOException("cannot create run directory " + rundir + ": " + FlowgateCommand.describe(e), e);
+        }
         final Path dir = file.toAbsolutePath().getParent();
         try {
             Files.createDirectories(dir);

@@ -236,7 +236,7 @@ final class RunCommand implements Callable<Integer> {
         }
         final PidFile pid;
         try {
-            pid = PidFile.acquire(s.pidFile());
+            pid = PidFile.acquire(s.rundir(), s.pidFile());
         } catch (IOException e) {
             err.println("flowgate: " + e.getMessage());
             return 1;
