@@ -204,7 +204,7 @@ public final class Datapath implements AutoCloseable {
             return opened;
         } catch (PortException | RuntimeException e) {
             for (Port p : opened) {
-                p.close();
+                p.discard(); // the files the ports would have replaced stay as they were
             }
             stopDpdk();
             throw e;
