@@ -13,6 +13,7 @@ import io.flowgate.slowpath.ofproto.OfAction;
 import io.flowgate.slowpath.ofproto.OfField;
 import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.Rule;
+import io.flowgate.slowpath.ofproto.TableStats;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -109,6 +110,9 @@ public final class Xlate {
         final List<Rule> rules = new ArrayList<>();
         final List<Bucket> buckets = new ArrayList<>();
         final List<GroupSelector.Claim> claims = new ArrayList<>();
+        /** Tables looked up so far, in {@link TableStats#lookup}'s form. */
+        int[] lookups = new int[8];
+        int nLookups;
         StringBuilder trace;
         boolean schedule;
         int depth;
@@ -133,6 +137,7 @@ public final class Xlate {
             rules.clear();
             buckets.clear();
             claims.clear();
+            nLookups = 0;
             trace = tracing ? new StringBuilder() : null;
             depth = 0;
             resubmits = 0;
@@ -166,13 +171,15 @@ public final class Xlate {
                 trace.append("\nFinal flow: ").append(java.util.Arrays.equals(flow, original) ? "unchanged"
                         : FlowFormat.flow(flow)).append('\n');
                 final XlateResult r = new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules),
-                        List.copyOf(buckets), pipeline.version(), error, null, List.copyOf(claims));
+                        List.copyOf(buckets), pipeline.version(), error, null, List.copyOf(claims), pipeline.tableStats(),
+                        java.util.Arrays.copyOf(lookups, nLookups));
                 trace.append("Megaflow: ").append(r.megaflow()).append('\n');
                 trace.append("Datapath actions: ").append(actions).append('\n');
                 text = trace.toString();
             }
             return new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules), List.copyOf(buckets),
-                    pipeline.version(), error, text, List.copyOf(claims));
+                    pipeline.version(), error, text, List.copyOf(claims), pipeline.tableStats(),
+                    java.util.Arrays.copyOf(lookups, nLookups));
         }
 
         private void note(final String line) {
@@ -198,6 +205,10 @@ public final class Xlate {
             FlowField.IN_PORT.set(flow, inPort & 0xFFFF_FFFFL);
             final Rule rule = lookup(tableId);
             FlowField.IN_PORT.set(flow, oldInPort);
+            if (nLookups == lookups.length) {
+                lookups = java.util.Arrays.copyOf(lookups, 2 * nLookups);
+            }
+            lookups[nLookups++] = TableStats.lookup(tableId, rule != null);
             if (trace != null) {
                 trace.append("    ".repeat(depth)).append(String.format("%2d. ", tableId));
                 if (rule == null) {
