@@ -46,7 +46,7 @@ final class OfctlCommands {
         u.register("ofctl/mod-group", "group", 1, 1, c::modGroup);
         u.register("ofctl/del-groups", "[group_id=N]", 0, 1, c::delGroups);
         u.register("ofctl/dump-groups", "", 0, 0, args -> c.dumpGroups());
-        u.register("ofproto/trace", "[flowgate] flow", 1, 2, c::trace);
+        u.register("ofproto/trace", "[bridge] br_flow [-generate|packet]", 1, Integer.MAX_VALUE, c::trace);
     }
 
     private interface Change {
@@ -234,15 +234,12 @@ final class OfctlCommands {
         return s.toString();
     }
 
-    /** ofproto/trace [flowgate] FLOW: the offline trace, against the live rules. */
+    /** ofproto/trace [BRIDGE] FLOW [-generate | PACKET]: the offline trace, against the live rules. */
     private String trace(final List<String> args) throws CommandException {
-        if (args.size() == 2 && !args.getFirst().equals("flowgate")) {
-            throw new CommandException("no bridge named " + args.getFirst());
-        }
         final long[] key;
         try {
-            key = FlowSyntax.parseFlow(args.getLast());
-        } catch (SyntaxException e) {
+            key = TraceRequest.parse(args, dp.config().vlanLimit());
+        } catch (TraceRequest.BadRequest e) {
             throw new CommandException(e.getMessage());
         }
         final Pipeline version = pipeline.current();

@@ -1,0 +1,120 @@
+package io.flowgate.daemon.control;
+
+import io.flowgate.fastpath.flow.FlowCompose;
+import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.fastpath.parse.FlowExtractor;
+import io.flowgate.fastpath.parse.ParseCounters;
+import io.flowgate.slowpath.syntax.FlowSyntax;
+import io.flowgate.slowpath.syntax.SyntaxException;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The arguments of {@code ofproto/trace [BRIDGE] FLOW [-generate | PACKET]} as OVS 3.1 reads them
+ * (ofproto/ofproto-dpif-trace.c), for the daemon's command and the offline {@code flowgate trace}.
+ *
+ * <ul>
+ * <li>BRIDGE: Flowgate has one bridge, named {@code flowgate}; {@code br0}, the name OVS users type,
+ * is taken for it too. Any other name is refused as OVS refuses it ({@code X: unknown bridge}).
+ * Without a bridge the flow is still taken in ovs-ofctl syntax (OVS would then want a datapath
+ * flow, which Flowgate does not read here).</li>
+ * <li>PACKET: a frame in hex after the flow. As in OVS, the flow gives the packet's metadata
+ * (in_port) and every other field is read from the frame; the last of two arguments is a packet
+ * when it reads as one, the last of three must be one.</li>
+ * <li>{@code -generate}: OVS composes a packet from the flow and runs it through the actions except
+ * outputs after the trace. The trace itself is the one of the flow, and no Flowgate action has an
+ * effect outside the packet, so the output is the same as without it.</li>
+ * </ul>
+ */
+public final class TraceRequest {
+    /** The names the one bridge answers to. */
+    public static final Set<String> BRIDGE_NAMES = Set.of("flowgate", "br0");
+    /** OVS's shortest frame (an Ethernet header). */
+    private static final int ETH_HEADER_LEN = 14;
+
+    private TraceRequest() {
+    }
+
+    /**
+     * The flow key to trace; the message of the exception is OVS's where OVS has one.
+     *
+     * @param vlanLimit how many VLAN tags a packet's parse reads (the datapath's vlan-limit)
+     */
+    public static long[] parse(final List<String> arguments, final int vlanLimit) throws BadRequest {
+        boolean generate = false;
+        final List<String> args = new ArrayList<>();
+        for (String a : arguments) {
+            if (a.equals("-generate") || a.equals("--generate")) {
+                generate = true;
+            } else if (a.startsWith("-")) {
+                throw new BadRequest(a + ": unknown option");
+            } else if (args.size() == 3) {
+                throw new BadRequest("too many arguments");
+            } else {
+                args.add(a);
+            }
+        }
+        byte[] packet = null;
+        if (!generate && args.size() > 1) {
+            final Object hex = hex(args.getLast());
+            if (hex instanceof byte[] frame) {
+                packet = frame;
+                args.removeLast();
+            } else if (args.size() > 2) {
+                throw new BadRequest((String) hex); // the last of three must be a packet
+            }
+        }
+        if (args.isEmpty() || args.size() > 2) {
+            throw new BadRequest("Syntax error");
+        }
+        if (args.size() == 2 && !BRIDGE_NAMES.contains(args.getFirst())) {
+            throw new BadRequest(args.getFirst() + ": unknown bridge");
+        }
+        final long[] key;
+        try {
+            key = FlowSyntax.parseFlow(args.getLast());
+        } catch (SyntaxException e) {
+            throw new BadRequest("Bad openflow flow syntax: " + e.getMessage());
+        }
+        if (generate) {
+            // Composed as OVS composes it, so a flow that makes no packet is refused as there.
+            try {
+                FlowCompose.compose(key, FlowCompose.DEFAULT_PAYLOAD);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("cannot generate a packet for this flow: " + e.getMessage());
+            }
+            return key;
+        }
+        if (packet == null) {
+            return key;
+        }
+        final long[] fromPacket = new long[FlowKey.WORDS];
+        new FlowExtractor(new ParseCounters(), vlanLimit).extract(MemorySegment.ofArray(packet), 0, packet.length,
+                (int) FlowField.IN_PORT.get(key), fromPacket, 0);
+        return fromPacket;
+    }
+
+    /** A frame in hex (OVS's eth_from_hex: hex digit pairs, spaces between allowed), or why it is not one. */
+    private static Object hex(final String text) {
+        final String digits = text.replaceAll("\\s+", "");
+        if (digits.length() % 2 != 0 || !digits.matches("[0-9a-fA-F]*")) {
+            return "Trailing garbage in packet data";
+        }
+        if (digits.length() / 2 < ETH_HEADER_LEN) {
+            return "Packet data too short for Ethernet";
+        }
+        return HexFormat.of().parseHex(digits);
+    }
+
+    /** Arguments ofproto/trace does not take. */
+    public static final class BadRequest extends Exception {
+        public BadRequest(final String message) {
+            super(message);
+        }
+    }
+}
