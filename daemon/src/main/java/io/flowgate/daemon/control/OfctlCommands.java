@@ -1,11 +1,13 @@
 package io.flowgate.daemon.control;
 
 import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.fastpath.port.Port;
 import io.flowgate.slowpath.ofproto.Group;
 import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
+import io.flowgate.slowpath.ofproto.RuleTable;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.syntax.GroupSyntax;
 import io.flowgate.slowpath.syntax.SyntaxException;
@@ -46,6 +48,8 @@ final class OfctlCommands {
         u.register("ofctl/mod-group", "group", 1, 1, c::modGroup);
         u.register("ofctl/del-groups", "[group_id=N]", 0, 1, c::delGroups);
         u.register("ofctl/dump-groups", "", 0, 0, args -> c.dumpGroups());
+        u.register("ofctl/dump-ports", "[port]", 0, 1, c::dumpPorts);
+        u.register("ofctl/dump-tables", "", 0, 0, args -> c.dumpTables());
         u.register("ofproto/trace", "[bridge] br_flow [-generate|packet]", 1, Integer.MAX_VALUE, c::trace);
     }
 
@@ -175,6 +179,79 @@ final class OfctlCommands {
             s.append(m.isEmpty() ? "" : "," + m).append(" actions=").append(Rule.formatActions(r.actions())).append('\n');
         }
         return s.toString();
+    }
+
+    /**
+     * As {@code ovs-ofctl dump-ports br0 [PORT]} prints the OpenFlow 1.0 reply: per port (by number)
+     * the packets, bytes and drops it received and sent, from the PMDs' per-port counters (the
+     * ones dpctl/show -s prints); counters Flowgate does not keep (errors, frame, overrun, CRC,
+     * collisions) are "?", as OVS prints a counter a netdev does not report. Flowgate's bridge has
+     * no LOCAL port.
+     */
+    private String dumpPorts(final List<String> args) throws CommandException {
+        final List<Port> ports = dp.ports();
+        final List<Integer> shown = new ArrayList<>();
+        for (int i = 0; i < ports.size(); i++) {
+            if (args.isEmpty() || args.getFirst().equals(ports.get(i).name())
+                    || args.getFirst().equals(Integer.toUnsignedString(ports.get(i).number()))) {
+                shown.add(i);
+            }
+        }
+        if (!args.isEmpty() && shown.isEmpty() && !args.getFirst().matches("[0-9]{1,10}")) {
+            throw new CommandException("flowgate: unknown port `" + args.getFirst() + "'"); // as ovs-ofctl
+        }
+        shown.sort(Comparator.comparingLong(i -> Integer.toUnsignedLong(ports.get(i).number())));
+        final Datapath.Totals t = dp.totals();
+        final StringBuilder s = new StringBuilder("OFPST_PORT reply (xid=0x2): " + shown.size() + " ports\n");
+        for (int i : shown) {
+            final long number = Integer.toUnsignedLong(ports.get(i).number());
+            s.append("  port ").append(number < 10 ? " " : "").append(number)
+                    .append(": rx pkts=").append(t.portRx()[i]).append(", bytes=").append(t.portRxBytes()[i])
+                    .append(", drop=").append(t.portRxDropped()[i]).append(", errs=?, frame=?, over=?, crc=?\n")
+                    .append("           tx pkts=").append(t.portTx()[i]).append(", bytes=").append(t.portTxBytes()[i])
+                    .append(", drop=").append(t.portTxDropped()[i]).append(", errs=?, coll=?\n");
+        }
+        return s.toString();
+    }
+
+    /**
+     * As {@code ovs-ofctl dump-tables br0} prints it: every table OVS shows (0 to 253) with its rule
+     * count and the packets looked up in it and matched there, a run of tables equal to the one
+     * before shown as "ditto". Flowgate describes no table features (OVS's max_entries and
+     * matching lines), so none are printed, as OVS prints a table whose features are unknown.
+     */
+    private String dumpTables() {
+        final Pipeline version = pipeline.current();
+        final StringBuilder s = new StringBuilder("OFPST_TABLE reply (xid=0x2):");
+        long[] previous = null;
+        int firstDitto = -1;
+        int lastDitto = -1;
+        for (int table = 0; table < SHOWN_TABLES; table++) {
+            final RuleTable rules = version.table(table);
+            final long[] stats = {rules == null ? 0 : rules.ruleCount(), version.tableStats().lookups(table),
+                    version.tableStats().matches(table)};
+            if (java.util.Arrays.equals(stats, previous)) {
+                firstDitto = firstDitto < 0 ? table : firstDitto;
+                lastDitto = table;
+                continue;
+            }
+            ditto(s, firstDitto, lastDitto);
+            firstDitto = -1;
+            s.append("\n  table ").append(table).append(":\n    active=").append(stats[0]).append(", lookup=")
+                    .append(stats[1]).append(", matched=").append(stats[2]).append('\n');
+            previous = stats;
+        }
+        ditto(s, firstDitto, lastDitto);
+        return s.toString();
+    }
+
+    /** OpenFlow tables 0 to 253: OVS hides its last one (254), which it keeps for itself. */
+    private static final int SHOWN_TABLES = 254;
+
+    private static void ditto(final StringBuilder s, final int first, final int last) {
+        if (first >= 0) {
+            s.append(first == last ? "\n  table " + first + ": ditto\n" : "\n  tables " + first + "..." + last + ": ditto\n");
+        }
     }
 
     private String addGroup(final List<String> args) throws CommandException {
