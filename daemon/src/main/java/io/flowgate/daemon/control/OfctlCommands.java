@@ -128,15 +128,16 @@ final class OfctlCommands {
     }
 
     /**
-     * As ovs-ofctl mod-flows: every rule the match selects (loosely: rules at least as specific,
-     * in the given table or all) gets the new actions and keeps its duration and counters; none
-     * selected, nothing changes.
+     * As ovs-ofctl mod-flows (OpenFlow 1.0, its default): every rule the match selects (loosely:
+     * rules at least as specific, in the given table or all) gets the new actions and keeps its
+     * duration and counters; when it selects none, the flow is added, as OpenFlow 1.0 says.
      */
     private String modFlows(final List<String> args) throws CommandException {
+        final long now = System.currentTimeMillis();
         final Rule given;
         final RulePipeline.RuleFilter filter;
         try {
-            given = FlowSyntax.parseRule("ofctl/mod-flows", 1, args.getFirst(), System.currentTimeMillis());
+            given = FlowSyntax.parseRule("ofctl/mod-flows", 1, args.getFirst(), now);
             final String text = args.getFirst();
             final boolean hasTable = text.matches("(?s)(^|.*[,\\s])table\\s*=.*");
             filter = new RulePipeline.RuleFilter(hasTable ? given.table() : -1, given.match(), false, 0, 0, 0);
@@ -144,14 +145,22 @@ final class OfctlCommands {
             throw new CommandException(e.getMessage());
         }
         change(e -> {
+            boolean selected = false;
             for (Rule r : e.rules()) {
                 if (filter.selects(r)) {
-                    e.addRule(r.withActions(given.actions())); // same identity: takes the old one's place
+                    e.addRule(r.withActions(given.actions(), now)); // same identity: takes the old one's place
+                    selected = true;
                 }
+            }
+            if (!selected) {
+                e.addRule(given);
             }
         });
         return "";
     }
+
+    /** OpenFlow's default priority, which ovs-ofctl leaves out of a rule it prints. */
+    private static final int DEFAULT_PRIORITY = 0x8000;
 
     /** Rules as ovs-ofctl dump-flows prints them, with their statistics. */
     private String dumpFlows(final List<String> args) throws CommandException {
@@ -173,10 +182,17 @@ final class OfctlCommands {
             if (r.hardTimeout() != 0) {
                 s.append(", hard_timeout=").append(r.hardTimeout());
             }
-            s.append(", idle_age=").append(Math.max(0, now - used) / 1000);
-            s.append(", priority=").append(r.priority());
+            s.append(", idle_age=").append(Math.max(0, now - used) / 1000).append(", ");
+            // OVS shows the time since the last modification only when it differs from the duration.
+            final long hardAge = Math.max(0, now - r.modifiedMillis()) / 1000;
+            if (hardAge != Math.max(0, now - r.createdMillis()) / 1000) {
+                s.append("hard_age=").append(hardAge).append(", ");
+            }
             final String m = r.match().toString();
-            s.append(m.isEmpty() ? "" : "," + m).append(" actions=").append(Rule.formatActions(r.actions())).append('\n');
+            final String priority = r.priority() == DEFAULT_PRIORITY ? "" : "priority=" + r.priority();
+            final String match = priority.isEmpty() || m.isEmpty() ? priority + m : priority + "," + m;
+            s.append(match).append(match.isEmpty() ? "" : " ").append("actions=").append(Rule.formatActions(r.actions()))
+                    .append('\n');
         }
         return s.toString();
     }
