@@ -34,6 +34,8 @@ import java.util.Set;
 public final class TraceRequest {
     /** The names the one bridge answers to. */
     public static final Set<String> BRIDGE_NAMES = Set.of("flowgate", "br0");
+    /** Options OVS's ofproto/trace takes that Flowgate's does not. */
+    private static final Set<String> OVS_OPTIONS = Set.of("--l7", "--l7-len", "-names", "--names", "--ct-next");
     /** OVS's shortest frame (an Ethernet header). */
     private static final int ETH_HEADER_LEN = 14;
 
@@ -51,6 +53,9 @@ public final class TraceRequest {
         for (String a : arguments) {
             if (a.equals("-generate") || a.equals("--generate")) {
                 generate = true;
+            } else if (OVS_OPTIONS.contains(a)) {
+                throw new BadRequest(a + ": not supported by Flowgate (port names, L7 payloads and connection"
+                        + " tracking states are not traced)");
             } else if (a.startsWith("-")) {
                 throw new BadRequest(a + ": unknown option");
             } else if (args.size() == 3) {
