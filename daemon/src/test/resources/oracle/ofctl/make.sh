@@ -10,6 +10,9 @@
 #   trace-flow.txt                     ovs-appctl ofproto/trace br0 in_port=1,tcp,nw_dst=10.2.0.1,tp_dst=80
 #   trace-packet.txt                   ovs-appctl ofproto/trace br0 in_port=1 $(cat trace-packet.hex)
 #   trace-generate.txt                 ovs-appctl ofproto/trace br0 in_port=1,tcp,nw_dst=10.2.0.1,tp_dst=80 -generate
+#   trace-nested.txt                   ovs-appctl ofproto/trace br0 in_port=3,tcp,nw_dst=10.2.0.1 (resubmits that
+#                                      do not end their rule, a table miss)
+#   trace-loop.txt                     ovs-appctl ofproto/trace br0 in_port=2,arp (a resubmit loop)
 #   trace-errors.txt                   the errors of a trace on another bridge, and of bad packets
 #   mod-flows-*.txt                    ovs-ofctl dump-flows after each mod-flows (see below), the
 #                                      first one more than a second after the rules were added
@@ -41,6 +44,8 @@ S ovs-ofctl dump-flows br0 ip,nw_dst=10.0.0.0/8 > "$here/dump-flows-nw_dst.txt"
 S ovs-appctl ofproto/trace br0 in_port=1,tcp,nw_dst=10.2.0.1,tp_dst=80 > "$here/trace-flow.txt"
 S ovs-appctl ofproto/trace br0 in_port=1 "$(cat "$here/trace-packet.hex")" > "$here/trace-packet.txt"
 S ovs-appctl ofproto/trace br0 in_port=1,tcp,nw_dst=10.2.0.1,tp_dst=80 -generate > "$here/trace-generate.txt"
+S ovs-appctl ofproto/trace br0 in_port=3,tcp,nw_dst=10.2.0.1 > "$here/trace-nested.txt"
+S ovs-appctl ofproto/trace br0 in_port=2,arp > "$here/trace-loop.txt"
 {
     S ovs-appctl ofproto/trace br9 in_port=1,tcp 2>&1 | head -1 || true
     S ovs-appctl ofproto/trace br0 in_port=1 "zz$(cat "$here/trace-packet.hex")" 2>&1 | head -1 || true
