@@ -13,6 +13,8 @@
 #   trace-nested.txt                   ovs-appctl ofproto/trace br0 in_port=3,tcp,nw_dst=10.2.0.1 (resubmits that
 #                                      do not end their rule, a table miss)
 #   trace-loop.txt                     ovs-appctl ofproto/trace br0 in_port=2,arp (a resubmit loop)
+#   trace-odp.txt                      ovs-appctl ofproto/trace ovs-netdev 'in_port(P1),eth(...),...', a
+#                                      datapath flow (P1: p1's datapath port number, 1 in Flowgate)
 #   trace-errors.txt                   the errors of a trace on another bridge, and of bad packets
 #   mod-flows-*.txt                    ovs-ofctl dump-flows after each mod-flows (see below), the
 #                                      first one more than a second after the rules were added
@@ -46,6 +48,8 @@ S ovs-appctl ofproto/trace br0 in_port=1 "$(cat "$here/trace-packet.hex")" > "$h
 S ovs-appctl ofproto/trace br0 in_port=1,tcp,nw_dst=10.2.0.1,tp_dst=80 -generate > "$here/trace-generate.txt"
 S ovs-appctl ofproto/trace br0 in_port=3,tcp,nw_dst=10.2.0.1 > "$here/trace-nested.txt"
 S ovs-appctl ofproto/trace br0 in_port=2,arp > "$here/trace-loop.txt"
+p1=$(S ovs-appctl dpctl/show | sed -n 's/^  port \([0-9]*\): p1 .*/\1/p')
+S ovs-appctl ofproto/trace ovs-netdev "in_port($p1),eth(src=50:54:00:00:00:05,dst=50:54:00:00:00:07),eth_type(0x0800),ipv4(src=10.0.0.9,dst=10.2.0.1,proto=6,tos=0,ttl=64,frag=no),tcp(src=1000,dst=80)" > "$here/trace-odp.txt"
 {
     S ovs-appctl ofproto/trace br9 in_port=1,tcp 2>&1 | head -1 || true
     S ovs-appctl ofproto/trace br0 in_port=1 "zz$(cat "$here/trace-packet.hex")" 2>&1 | head -1 || true

@@ -110,6 +110,12 @@ class OfctlOracleTest {
         assertSameTrace(read("trace-generate.txt"), call("ofproto/trace", "br0", flow, "-generate"), "3");
         // Resubmits that do not end their rule nest, a table miss drops, as OVS prints them.
         assertSameTrace(read("trace-nested.txt"), call("ofproto/trace", "br0", "in_port=3,tcp,nw_dst=10.2.0.1"), "2");
+        // A datapath flow, after the datapath's name or alone (OVS's own form).
+        final String odp = "in_port(1),eth(src=50:54:00:00:00:05,dst=50:54:00:00:00:07),eth_type(0x0800),"
+                + "ipv4(src=10.0.0.9,dst=10.2.0.1,proto=6,tos=0,ttl=64,frag=no),tcp(src=1000,dst=80)";
+        assertSameTrace(read("trace-odp.txt"), call("ofproto/trace", "ovs-netdev", odp), "3");
+        assertEquals(call("ofproto/trace", "ovs-netdev", odp), call("ofproto/trace", odp));
+        assertEquals("Cannot find the datapath", error("ofproto/trace", "br0", odp));
         // A resubmit loop stops where OVS's does (only resubmits back to a table count towards the depth).
         assertSameTrace(read("trace-loop.txt"), call("ofproto/trace", "br0", "in_port=2,arp"), "drop");
         assertEquals(read("trace-errors.txt"), error("ofproto/trace", "br9", "in_port=1,tcp") + "\n"

@@ -3,6 +3,7 @@ package io.flowgate.daemon.control;
 import io.flowgate.fastpath.flow.FlowCompose;
 import io.flowgate.fastpath.flow.FlowField;
 import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.fastpath.flow.OdpFlowParser;
 import io.flowgate.fastpath.parse.FlowExtractor;
 import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.slowpath.syntax.FlowSyntax;
@@ -11,6 +12,8 @@ import io.flowgate.slowpath.syntax.SyntaxException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.List;
 import java.util.Set;
 
@@ -22,7 +25,9 @@ import java.util.Set;
  * <li>BRIDGE: Flowgate has one bridge, named {@code flowgate}; {@code br0}, the name OVS users type,
  * is taken for it too. Any other name is refused as OVS refuses it ({@code X: unknown bridge}).
  * Without a bridge the flow is still taken in ovs-ofctl syntax (OVS would then want a datapath
- * flow, which Flowgate does not read here).</li>
+ * flow).</li>
+ * <li>A flow in datapath syntax ({@code in_port(1),eth(...),...}), alone or after the datapath's
+ * name ({@code netdev} or {@code ovs-netdev}), as OVS takes it.</li>
  * <li>PACKET: a frame in hex after the flow. As in OVS, the flow gives the packet's metadata
  * (in_port) and every other field is read from the frame; the last of two arguments is a packet
  * when it reads as one, the last of three must be one.</li>
@@ -77,15 +82,7 @@ public final class TraceRequest {
         if (args.isEmpty() || args.size() > 2) {
             throw new BadRequest("Syntax error");
         }
-        if (args.size() == 2 && !BRIDGE_NAMES.contains(args.getFirst())) {
-            throw new BadRequest(args.getFirst() + ": unknown bridge");
-        }
-        final long[] key;
-        try {
-            key = FlowSyntax.parseFlow(args.getLast());
-        } catch (SyntaxException e) {
-            throw new BadRequest("Bad openflow flow syntax: " + e.getMessage());
-        }
+        final long[] key = NetdevDummyCommands.ofctlSyntax(args.getLast()) ? bridgeFlow(args) : datapathFlow(args);
         if (generate) {
             // Composed as OVS composes it, so a flow that makes no packet is refused as there.
             try {
@@ -103,6 +100,45 @@ public final class TraceRequest {
                 (int) FlowField.IN_PORT.get(key), fromPacket, 0);
         return fromPacket;
     }
+
+    /** {@code [BRIDGE] FLOW} in ovs-ofctl syntax (OVS wants the bridge; Flowgate's one bridge may go without). */
+    private static long[] bridgeFlow(final List<String> args) throws BadRequest {
+        if (args.size() == 2 && !BRIDGE_NAMES.contains(args.getFirst())) {
+            throw new BadRequest(args.getFirst() + ": unknown bridge");
+        }
+        try {
+            return FlowSyntax.parseFlow(args.getLast());
+        } catch (SyntaxException e) {
+            throw new BadRequest("Bad openflow flow syntax: " + e.getMessage());
+        }
+    }
+
+    /**
+     * {@code [DPNAME] FLOW} in datapath (ODP) syntax, as OVS reads it: the datapath is named by its
+     * type, with or without "ovs-" ({@code netdev}, {@code ovs-netdev}); in_port is a datapath port
+     * number, which in Flowgate is the OpenFlow port's.
+     */
+    private static long[] datapathFlow(final List<String> args) throws BadRequest {
+        final String flow = args.getLast();
+        final long[] key;
+        try {
+            key = OdpFlowParser.parse(flow);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage() + (args.size() == 1 ? " (or the bridge name was omitted)" : ""));
+        }
+        if (args.size() == 2 && !args.getFirst().replaceFirst("^ovs-", "").equals("netdev")) {
+            throw new BadRequest("Cannot find the datapath");
+        }
+        final Matcher inPort = IN_PORT.matcher(flow);
+        if (inPort.find()) {
+            final String n = inPort.group(1);
+            FlowField.IN_PORT.set(key, n.startsWith("0x") ? Long.parseLong(n.substring(2), 16) : Long.parseLong(n));
+        }
+        return key;
+    }
+
+    /** The in_port attribute of a datapath flow (which {@link OdpFlowParser} has checked). */
+    private static final Pattern IN_PORT = Pattern.compile("(?:^|[,\\s])in_port\\((0x[0-9a-fA-F]{1,8}|[0-9]{1,10})[/)]");
 
     /** A frame in hex (OVS's eth_from_hex: hex digit pairs, spaces between allowed), or why it is not one. */
     private static Object hex(final String text) {
