@@ -50,7 +50,8 @@ final class OfctlCommands {
         u.register("ofctl/dump-groups", "", 0, 0, args -> c.dumpGroups());
         u.register("ofctl/dump-ports", "[port]", 0, 1, c::dumpPorts);
         u.register("ofctl/dump-tables", "", 0, 0, args -> c.dumpTables());
-        u.register("ofproto/trace", "[bridge] br_flow [-generate|packet]", 1, Integer.MAX_VALUE, c::trace);
+        u.register("ofproto/trace", "{[dp_name] odp_flow | [bridge] br_flow} [-generate|packet]", 1, Integer.MAX_VALUE,
+                c::trace);
     }
 
     private interface Change {
@@ -327,7 +328,7 @@ final class OfctlCommands {
         return s.toString();
     }
 
-    /** ofproto/trace [BRIDGE] FLOW [-generate | PACKET]: the offline trace, against the live rules. */
+    /** ofproto/trace {[DPNAME] ODP_FLOW | [BRIDGE] FLOW} [-generate | PACKET] (see TraceRequest), against the live rules. */
     private String trace(final List<String> args) throws CommandException {
         final long[] key;
         try {
