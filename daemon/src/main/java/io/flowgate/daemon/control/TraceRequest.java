@@ -12,13 +12,13 @@ import io.flowgate.slowpath.syntax.SyntaxException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The arguments of {@code ofproto/trace [BRIDGE] FLOW [-generate | PACKET]} as OVS 3.1 reads them
+ * The arguments of {@code ofproto/trace {[DPNAME] ODP_FLOW | [BRIDGE] FLOW} [-generate | PACKET]} as OVS 3.1 reads them
  * (ofproto/ofproto-dpif-trace.c), for the daemon's command and the offline {@code flowgate trace}.
  *
  * <ul>
