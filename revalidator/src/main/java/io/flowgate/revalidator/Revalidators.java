@@ -525,14 +525,17 @@ public final class Revalidators implements AutoCloseable {
         }
     }
 
-    /** Deletes rules whose hard timeout has passed or that were idle for their idle timeout. */
+    /**
+     * Deletes rules whose hard timeout has passed since they were added or last modified (as OVS
+     * counts it: mod-flows starts it again) or that were idle for their idle timeout.
+     */
     private void expireRules(final long now) {
         final List<Rule> expired = new ArrayList<>();
         for (Rule rule : pipeline.current().rules()) {
             final long hard = rule.hardTimeout() * 1000L;
             final long idle = rule.idleTimeout() * 1000L;
             final long lastUsed = Math.max(rule.createdMillis(), rule.stats().lastUsedMillis());
-            if ((hard > 0 && now >= rule.createdMillis() + hard) || (idle > 0 && now >= lastUsed + idle)) {
+            if ((hard > 0 && now >= rule.modifiedMillis() + hard) || (idle > 0 && now >= lastUsed + idle)) {
                 expired.add(rule);
             }
         }

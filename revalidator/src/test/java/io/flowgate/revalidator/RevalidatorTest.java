@@ -201,6 +201,20 @@ class RevalidatorTest {
     }
 
     @Test
+    void aModifiedRulesHardTimeoutCountsFromItsModificationAsInOvs() throws Exception {
+        try (Rig rig = new Rig(RevalidatorSettings.DEFAULTS, "priority=0,actions=drop")) {
+            final long longAgo = System.currentTimeMillis() - 60_000;
+            final Match udp = FlowSyntax.parseRule("t", 1, "udp,actions=drop", 0).match();
+            final Rule added = new Rule(0, 10, 0, 0, 30, udp, List.of(new OfAction.Output(2)), longAgo);
+            final Rule modified = added.withActions(List.of(new OfAction.Output(3)), System.currentTimeMillis());
+            rig.addRule(modified);
+            rig.round();
+            assertEquals(0, rig.revalidators.counters().rulesExpired(), "30 s not passed since mod-flows");
+            assertTrue(rig.pipeline.current().rules().contains(modified));
+        }
+    }
+
+    @Test
     void rulesExpireOnTheirHardAndIdleTimeoutsAndTheirFlowsGo() throws Exception {
         try (Rig rig = new Rig(RevalidatorSettings.DEFAULTS, "priority=0,actions=drop")) {
             final long longAgo = System.currentTimeMillis() - 60_000;

@@ -8,13 +8,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * {@code run --detach}, as OVS daemons detach: the same command runs again in the background, in
- * a session of its own, and this process returns only once it answers on its control socket
- * (exit 0), or reports why it did not start (exit 1). The background daemon's standard output is
- * discarded and its standard error goes to {@code RUNDIR/flowgate.stderr}.
+ * a session of its own, with / as its working directory (unless {@code --no-chdir}; names given
+ * relative to where flowgate was run are resolved against that directory, passed on), and this
+ * process returns only once the daemon answers on its control socket (exit 0), or reports why it
+ * did not start (exit 1). With {@code --monitor}, the background process is the monitor and the
+ * daemon its child. The background daemon's standard output is discarded and its standard error
+ * goes to {@code RUNDIR/NAME.stderr} (NAME: flowgate, or the pid file's name).
  */
 final class Detach {
     private static final long START_TIMEOUT_SECONDS = 120;
@@ -22,9 +27,32 @@ final class Detach {
     private Detach() {
     }
 
-    static int run(final Path rundir, final PrintWriter out, final PrintWriter err) throws InterruptedException {
+    /**
+     * This process's command line (the JVM and its options included) without the options in
+     * {@code drop} and with {@code extra} added at the end, or null if it cannot be told.
+     */
+    static List<String> relaunch(final Set<String> drop, final List<String> extra) {
         final ProcessHandle.Info self = ProcessHandle.current().info();
         if (self.command().isEmpty() || self.arguments().isEmpty()) {
+            return null;
+        }
+        final List<String> command = new ArrayList<>();
+        command.add(self.command().get());
+        for (String a : self.arguments().get()) {
+            if (!drop.contains(a)) {
+                command.add(a);
+            }
+        }
+        command.addAll(extra);
+        return command;
+    }
+
+    static int run(final Path rundir, final Path pidFile, final boolean chdir, final boolean monitor,
+                   final PrintWriter out, final PrintWriter err) throws InterruptedException {
+        final Path here = Path.of("").toAbsolutePath();
+        final List<String> relaunched = relaunch(Set.of("--detach"),
+                chdir ? List.of("--relative-to=" + here) : List.of());
+        if (relaunched == null) {
             err.println("flowgate: --detach: cannot tell how this process was started");
             return 1;
         }
@@ -32,18 +60,19 @@ final class Detach {
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             command.add("/usr/bin/setsid"); // a session of its own: a closing terminal's SIGHUP stays away
         }
-        command.add(self.command().get());
-        for (String a : self.arguments().get()) {
-            if (!a.equals("--detach")) {
-                command.add(a);
-            }
-        }
-        final Path log = rundir.resolve("flowgate.stderr");
+        command.addAll(relaunched);
+        final String name = PidFile.daemonName(pidFile);
+        final Path log = rundir.toAbsolutePath().resolve(name + ".stderr");
         final Process child;
         try {
             Files.createDirectories(rundir);
-            child = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(log.toFile()).start();
+            final ProcessBuilder pb = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(log.toFile());
+            if (chdir) {
+                pb.directory(Path.of("/").toFile()); // so that the file system it was started in can be unmounted
+            }
+            child = pb.start();
         } catch (IOException e) {
             err.println("flowgate: --detach: " + FlowgateCommand.describe(e));
             return 1;
@@ -52,13 +81,15 @@ final class Detach {
         while (System.nanoTime() < deadline) {
             if (!child.isAlive()) {
                 err.print(tail(log));
-                err.println("flowgate: --detach: the daemon exited with status " + child.exitValue()
-                        + " before it was ready");
+                err.println("flowgate: --detach: the " + (monitor ? "monitor" : "daemon") + " exited with status "
+                        + child.exitValue() + " before it was ready");
                 return 1;
             }
-            if (answers(rundir, child.pid())) {
-                out.println("flowgate: running in the background as pid " + child.pid() + " (run directory "
-                        + rundir + ", standard error in " + log + ")");
+            final Optional<Long> pid = answering(rundir, pidFile, name, child.pid(), monitor);
+            if (pid.isPresent()) {
+                out.println("flowgate: running in the background as pid " + pid.get()
+                        + (monitor ? " under monitor pid " + child.pid() : "") + " (run directory " + rundir
+                        + ", standard error in " + log + ")");
                 return 0;
             }
             Thread.sleep(50);
@@ -68,18 +99,25 @@ final class Detach {
         return 1;
     }
 
-    /** The daemon with this pid is the one in the pid file and answers there. */
-    private static boolean answers(final Path rundir, final long pid) {
+    /**
+     * The daemon's pid once the one in the pid file is ours (the background process, or its
+     * child when that is the monitor) and answers on its control socket.
+     */
+    private static Optional<Long> answering(final Path rundir, final Path pidFile, final String name,
+                                            final long child, final boolean monitor) {
         try {
-            final String inFile = Files.readString(rundir.resolve(PidFile.NAME)).strip();
-            if (!inFile.equals(Long.toString(pid))) {
-                return false;
+            final long pid = Long.parseLong(Files.readString(pidFile).strip());
+            final boolean ours = monitor
+                    ? ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L) == child
+                    : pid == child;
+            if (!ours) {
+                return Optional.empty();
             }
-            final UnixctlClient.Reply r = UnixctlClient.call(UnixctlClient.resolve("flowgate", rundir), "version",
+            final UnixctlClient.Reply r = UnixctlClient.call(rundir.resolve(name + "." + pid + ".ctl"), "version",
                     List.of(), 5_000);
-            return r.error() == null;
-        } catch (IOException | UnixctlClient.ClientException e) {
-            return false;
+            return r.error() == null ? Optional.of(pid) : Optional.empty();
+        } catch (IOException | NumberFormatException | UnixctlClient.ClientException e) {
+            return Optional.empty();
         }
     }
 

@@ -11,37 +11,60 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * {@code RUNDIR/flowgate.pid}: the daemon's pid, for clients (ovs-appctl finds the control socket
- * {@code flowgate.PID.ctl} through it). It appears only once the daemon is ready, its control
- * socket listening ({@link #ready()}, an atomic rename), so a script that waits for the pid file
- * and then calls ovs-appctl is answered. A second daemon with the same run directory is refused
- * from the start through a lock on {@code flowgate.pid.lock}, which holds the pid as well.
- * Both are removed on close.
+ * The pid file, {@code RUNDIR/flowgate.pid} unless {@code --pidfile=FILE} says otherwise: the
+ * daemon's pid, for clients (ovs-appctl finds the control socket {@code RUNDIR/NAME.PID.ctl}
+ * through {@code RUNDIR/NAME.pid}, NAME being the pid file's name without {@code .pid}). It
+ * appears only once the daemon is ready, its control socket listening ({@link #ready()}, an
+ * atomic rename), so a script that waits for the pid file and then calls ovs-appctl is answered.
+ * A second daemon with the same pid file is refused from the start through a lock on
+ * {@code FILE.lock}, which holds the pid as well. Both are removed on close.
  */
 final class PidFile implements AutoCloseable {
     static final String NAME = "flowgate.pid";
-    static final String LOCK = NAME + ".lock";
 
-    private final Path rundir;
+    private final Path file;
+    private final Path lockFile;
     private final FileChannel channel;
     private final FileLock lock;
     /** The pid file's own lock: ovs-appctl takes an unlocked pid file for a stale one. */
     private FileChannel pidChannel;
 
-    private PidFile(final Path rundir, final FileChannel channel, final FileLock lock) {
-        this.rundir = rundir;
+    private PidFile(final Path file, final Path lockFile, final FileChannel channel, final FileLock lock) {
+        this.file = file;
+        this.lockFile = lockFile;
         this.channel = channel;
         this.lock = lock;
     }
 
-    /** Creates the run directory if needed and takes the lock; fails if another daemon holds it. */
-    static PidFile acquire(final Path rundir) throws IOException {
+    /** The pid file OVS's way: FILE relative to the run directory; null or empty is the default. */
+    static Path of(final Path rundir, final String given) {
+        return given == null || given.isEmpty() ? rundir.resolve(NAME) : rundir.resolve(given);
+    }
+
+    /** The daemon's name for clients (ovs-appctl -t NAME): the pid file's name without .pid. */
+    static String daemonName(final Path file) {
+        final String f = file.getFileName().toString();
+        return f.endsWith(".pid") && f.length() > 4 ? f.substring(0, f.length() - 4) : f;
+    }
+
+    /**
+     * Creates the run directory (for the control socket) and the pid file's directory if needed
+     * and takes the lock; fails if another daemon holds it.
+     */
+    static PidFile acquire(final Path rundir, final Path file) throws IOException {
         try {
             Files.createDirectories(rundir);
         } catch (IOException e) {
             throw new IOException("cannot create run directory " + rundir + ": " + FlowgateCommand.describe(e), e);
         }
-        final Path path = rundir.resolve(LOCK);
+        final Path dir = file.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IOException("cannot create directory " + dir + " for the pid file: "
+                    + FlowgateCommand.describe(e), e);
+        }
+        final Path path = lockFile(file);
         final FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         final FileLock lock;
@@ -49,7 +72,7 @@ final class PidFile implements AutoCloseable {
             lock = ch.tryLock();
         } catch (java.nio.channels.OverlappingFileLockException e) {
             ch.close();
-            throw new IOException("already running with run directory " + rundir + " (in this process)");
+            throw new IOException("already running with " + owner(file) + " (in this process)");
         } catch (IOException e) {
             ch.close();
             throw e;
@@ -57,13 +80,22 @@ final class PidFile implements AutoCloseable {
         if (lock == null) {
             final String other = new String(Files.readAllBytes(path), StandardCharsets.US_ASCII).strip();
             ch.close();
-            throw new IOException("already running with run directory " + rundir
+            throw new IOException("already running with " + owner(file)
                     + (other.isEmpty() ? "" : " (pid " + other + ")"));
         }
         ch.truncate(0);
         ch.write(ByteBuffer.wrap(pidLine()), 0);
         ch.force(false);
-        return new PidFile(rundir, ch, lock);
+        return new PidFile(file, path, ch, lock);
+    }
+
+    /** What the other daemon shares with this one: the run directory, or the pid file given. */
+    private static String owner(final Path file) {
+        return file.getFileName().toString().equals(NAME) ? "run directory " + file.getParent() : "pid file " + file;
+    }
+
+    static Path lockFile(final Path file) {
+        return file.resolveSibling(file.getFileName() + ".lock");
     }
 
     private static byte[] pidLine() {
@@ -75,7 +107,7 @@ final class PidFile implements AutoCloseable {
      * daemons hold theirs), at once.
      */
     void ready() throws IOException {
-        final Path tmp = rundir.resolve(NAME + ".tmp");
+        final Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         final FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE);
         try {
@@ -84,7 +116,7 @@ final class PidFile implements AutoCloseable {
             }
             ch.write(ByteBuffer.wrap(pidLine()), 0);
             ch.force(false);
-            Files.move(tmp, rundir.resolve(NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -95,8 +127,8 @@ final class PidFile implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            Files.deleteIfExists(rundir.resolve(NAME));
-            Files.deleteIfExists(rundir.resolve(LOCK)); // before the lock goes: a newcomer makes its own
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(lockFile); // before the lock goes: a newcomer makes its own
             lock.release();
         } finally {
             channel.close();

@@ -3,7 +3,9 @@ package io.flowgate.daemon.cli;
 import io.flowgate.daemon.datapath.Datapath;
 import io.flowgate.daemon.datapath.DatapathConfig;
 import io.flowgate.daemon.datapath.Summary;
+import io.flowgate.fastpath.pcap.ReplacedFile;
 import io.flowgate.fastpath.port.PcapPort;
+import io.flowgate.fastpath.port.PortFiles;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortSpec;
@@ -90,10 +92,18 @@ final class ReplayCommand implements Callable<Integer> {
         }
         final List<PortSpec> specs = new ArrayList<>();
         final Map<Integer, Long> expected = new TreeMap<>();
+        // DPDK's net_pcap writes where it is told: a temporary file, renamed over the output at the end.
+        final List<PortSpec> asNamed = new ArrayList<>();
+        final List<ReplacedFile> replaced = new ArrayList<>();
         for (Map.Entry<Integer, String[]> e : byPort.entrySet()) {
             final String[] files = e.getValue();
             if (ioMode.equals("dpdk")) {
-                specs.add(PortSpec.parse(e.getKey(), netPcap(e.getKey(), files)));
+                asNamed.add(PortSpec.parse(e.getKey(), netPcap(e.getKey(), files, null)));
+                final ReplacedFile output = files[1] == null ? null : ReplacedFile.of(Path.of(files[1]));
+                if (output != null) {
+                    replaced.add(output);
+                }
+                specs.add(PortSpec.parse(e.getKey(), netPcap(e.getKey(), files, output)));
                 expected.put(e.getKey(), files[0] == null ? 0L : countPackets(Path.of(files[0])));
                 continue;
             }
@@ -113,6 +123,12 @@ final class ReplayCommand implements Callable<Integer> {
             err.println("flowgate: " + (e instanceof IOException io ? FlowgateCommand.describe(io) : e.getMessage()));
             return 1;
         }
+        try {
+            PortFiles.checkOutputsAreNotInputs(asNamed); // the pcap ports' names are checked by the datapath
+        } catch (PortException e) {
+            err.println("flowgate: " + e.getMessage());
+            return 1;
+        }
         final DatapathConfig config = DatapathConfig.of(specs, null, true).withEmcInsertInverse(emcInverse)
                 .withDpdk(new DatapathConfig.Dpdk(dpdkArgs == null ? List.of() : List.of(dpdkArgs.strip().split("\\s+")),
                         DatapathConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1024, 0, expected));
@@ -120,6 +136,7 @@ final class ReplayCommand implements Callable<Integer> {
         try {
             dp = new Datapath(config, pipeline);
         } catch (PortException e) {
+            replaced.forEach(ReplacedFile::discard);
             err.println("flowgate: " + e.getMessage());
             return 1;
         }
@@ -147,6 +164,15 @@ final class ReplayCommand implements Callable<Integer> {
         } finally {
             dp.close();
         }
+        for (ReplacedFile output : replaced) {
+            try {
+                output.keepPermissions();
+                output.publish();
+            } catch (IOException e) {
+                err.println("flowgate: cannot finish " + output.target() + ": " + FlowgateCommand.describe(e));
+                status = 1;
+            }
+        }
         final long elapsed = System.nanoTime() - start;
         if (RunCommand.reportPortFailures(dp, new HashSet<>(), err)) {
             status = 1;
@@ -157,12 +183,16 @@ final class ReplayCommand implements Callable<Integer> {
         return status;
     }
 
-    /** A DPDK net_pcap device reading and writing a port's captures (file names may not hold commas). */
-    private String netPcap(final int port, final String[] files) {
+    /**
+     * A DPDK net_pcap device reading and writing a port's captures (file names may not hold
+     * commas); the output written under {@code out}'s temporary name if given.
+     */
+    private String netPcap(final int port, final String[] files, final ReplacedFile out) {
         final StringBuilder s = new StringBuilder("dpdk:net_pcap").append(port);
         for (int i = 0; i < 2; i++) {
             if (files[i] != null) {
-                final String abs = Path.of(files[i]).toAbsolutePath().toString();
+                final String abs = (i == 1 && out != null ? out.written() : Path.of(files[i]).toAbsolutePath())
+                        .toString();
                 if (abs.contains(",")) {
                     throw new CommandLine.ParameterException(spec.commandLine(), abs + ": --io dpdk cannot pass a file"
                             + " name with a comma to DPDK");

@@ -80,12 +80,33 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--groups", paramLabel = "FILE", description = "groups (ovs-ofctl add-groups syntax)")
     Path groups;
 
-    @Option(names = "--rundir", paramLabel = "DIR", description = "directory for the pid file (default: /var/run/flowgate)")
+    @Option(names = "--rundir", paramLabel = "DIR",
+            description = "directory for the pid file and the control socket (default: /var/run/flowgate)")
     Path rundir;
 
+    @Option(names = "--pidfile", arity = "0..1", fallbackValue = PidFile.NAME, paramLabel = "FILE",
+            description = "write the pid to FILE, relative to the run directory (default, and --pidfile alone:"
+                    + " RUNDIR/flowgate.pid); the control socket is RUNDIR/NAME.PID.ctl, NAME being FILE's name"
+                    + " without .pid (ovs-appctl -t NAME)")
+    String pidfile;
+
     @Option(names = "--detach", description = "run in the background: return once the daemon answers on its control"
-            + " socket (its standard error goes to RUNDIR/flowgate.stderr), or fail with its error")
+            + " socket (its standard error goes to RUNDIR/NAME.stderr), or fail with its error; the daemon's working"
+            + " directory is / (relative names given are resolved first)")
     boolean detach;
+
+    @Option(names = "--no-chdir", description = "with --detach, keep the working directory instead of changing to /")
+    boolean noChdir;
+
+    @Option(names = "--monitor", description = "run the daemon under a monitor process that starts it again if it"
+            + " crashes (dies of SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGPIPE, SIGALRM, SIGXCPU or SIGXFSZ),"
+            + " at most once every 10 s, and passes SIGTERM, SIGINT and SIGHUP on to it; with --detach the"
+            + " background process is the monitor")
+    boolean monitor;
+
+    /** Set by --detach for the background process: where relative names were given. */
+    @Option(names = "--relative-to", hidden = true, paramLabel = "DIR")
+    Path relativeTo;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "keep the connection table of select groups here (connections.dat), so that connections"
@@ -198,7 +219,8 @@ final class RunCommand implements Callable<Integer> {
     String pmdIdle;
 
     /** The settings after merging the command line over the configuration file. */
-    private record Settings(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, int pmds, int handlers,
+    private record Settings(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, Path pidFile,
+                            int pmds, int handlers,
                             int revalidators, int maxIdle, int flowLimit, int emcInverse, TrieField[] prefixes,
                             int vlanLimit, boolean spin, List<Integer> pmdCpus, String controlGroup, Path logFile,
                             List<String> dpdkArgs, int mbufs, Path stateDir, DatapathConfig.Queues queues,
@@ -218,6 +240,10 @@ final class RunCommand implements Callable<Integer> {
         final RulePipeline pipeline;
         try {
             s = settings();
+            if (monitor && !detach) {
+                // The monitor itself: the daemon it starts loads the rules (and says what is wrong).
+                return Monitor.run(s.rundir(), s.pidFile(), err);
+            }
             pipeline = RuleFiles.load(s.flows(), s.groups(), s.prefixes());
         } catch (ConfigException | PortException | SyntaxException | PipelineException e) {
             err.println("flowgate: " + e.getMessage());
@@ -227,11 +253,11 @@ final class RunCommand implements Callable<Integer> {
             return 1;
         }
         if (detach) {
-            return Detach.run(s.rundir(), out, err);
+            return Detach.run(s.rundir(), s.pidFile(), !noChdir, monitor, out, err);
         }
         final PidFile pid;
         try {
-            pid = PidFile.acquire(s.rundir());
+            pid = PidFile.acquire(s.rundir(), s.pidFile());
         } catch (IOException e) {
             err.println("flowgate: " + e.getMessage());
             return 1;
@@ -343,7 +369,8 @@ final class RunCommand implements Callable<Integer> {
         ControlSocket control = null;
         try {
             dp.start();
-            control = new ControlSocket(s.rundir(), dp, () -> signals.request("exit command"), s.controlGroup());
+            control = new ControlSocket(s.rundir(), PidFile.daemonName(s.pidFile()), dp,
+                    () -> signals.request("exit command"), s.controlGroup());
             control.start();
             pid.ready(); // the pid file appears once the control socket answers
             notifySystemd("READY=1\nMAINPID=" + ProcessHandle.current().pid() + "\nSTATUS=forwarding\n", err);
@@ -427,7 +454,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private Settings settings() throws IOException, ConfigException, PortException {
-        final ConfigFile file = config == null ? null : ConfigFile.read(config, CONFIG_KEYS);
+        final ConfigFile file = config == null ? null : ConfigFile.read(given(config), CONFIG_KEYS);
         final Map<Integer, PortSpec> specs = new TreeMap<>();
         if (file != null) {
             for (Map.Entry<Integer, String> e : file.ports().entrySet()) {
@@ -447,18 +474,18 @@ final class RunCommand implements Callable<Integer> {
                 throw new ConfigException("port " + Integer.toUnsignedString(ps.number()) + " given twice (--port "
                         + earlier + " and --port " + p + ")");
             }
-            specs.put(ps.number(), ps.resolve(Path.of("").toAbsolutePath()));
+            specs.put(ps.number(), ps.resolve(relativeTo != null ? relativeTo : Path.of("").toAbsolutePath()));
         }
         if (specs.isEmpty()) {
             throw new ConfigException("no ports: give --port N=SPEC" + (file == null ? "" : " or port.N = SPEC in " + config));
         }
-        final Path flowsFile = flows != null ? flows : file == null ? null : file.path("flows");
+        final Path flowsFile = flows != null ? given(flows) : file == null ? null : file.path("flows");
         if (flowsFile == null) {
             throw new ConfigException("no rules: give --flows FILE" + (file == null ? "" : " or flows = FILE in " + config));
         }
-        final Path groupsFile = groups != null ? groups : file == null ? null : file.path("groups");
-        final Path dir = rundir != null ? rundir : file != null && file.get("rundir") != null ? file.path("rundir")
-                : DEFAULT_RUNDIR;
+        final Path groupsFile = groups != null ? given(groups) : file == null ? null : file.path("groups");
+        final Path dir = rundir != null ? given(rundir) : file != null && file.get("rundir") != null
+                ? file.path("rundir") : DEFAULT_RUNDIR;
         final int handlerCount = number("handlers", handlers, file, 1, 1, 64);
         final int revalidatorCount = number("revalidators", revalidators, file, 1, 1, 64);
         final int idle = number("max-idle", maxIdle, file, (int) RevalidatorSettings.DEFAULTS.maxIdleMillis(), 1,
@@ -506,14 +533,22 @@ final class RunCommand implements Callable<Integer> {
                         + "\"");
             }
         }
-        final Path log = logFile != null ? logFile : file == null ? null : file.path("log-file");
+        final Path log = logFile != null ? given(logFile) : file == null ? null : file.path("log-file");
         final String ealText = dpdkArgs != null ? dpdkArgs : file == null ? null : file.get("dpdk-args");
         final List<String> eal = ealText == null || ealText.isBlank() ? List.of() : List.of(ealText.strip().split("\\s+"));
         final int mbufCount = number("mbufs", mbufs, file, DatapathConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1 << 24);
-        return new Settings(specs, flowsFile, groupsFile, dir, pmdCount, handlerCount, revalidatorCount, idle, limit,
+        return new Settings(specs, flowsFile, groupsFile, dir, PidFile.of(dir, pidfile), pmdCount, handlerCount, revalidatorCount, idle, limit,
                 emc, tries, vlans, pmdIdleMode.equals("spin"), cpus, group, log, eal, mbufCount,
-                stateDir != null ? stateDir : file == null ? null : file.path("state-dir"), queues(file, specs),
+                stateDir != null ? given(stateDir) : file == null ? null : file.path("state-dir"), queues(file, specs),
                 connectionSettings(file).timeouts(), connectionSettings(file).expireNodest(), estimatorSettings(file));
+    }
+
+    /**
+     * A name from the command line as the operator meant it: relative to where they ran flowgate,
+     * which is not the working directory of a daemon started by --detach (it is /).
+     */
+    private Path given(final Path p) {
+        return p == null || relativeTo == null ? p : relativeTo.resolve(p);
     }
 
     /** estimator-cpus, estimator-nice, run-estimation: command line, else file, else defaults. */
@@ -550,12 +585,13 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** n_rxq and pmd-rxq-affinity per port, pmd-rxq-assign and pmd-rxq-isolate: file, then command line. */
+    /** n_rxq, pmd-rxq-affinity and mtu_request per port, pmd-rxq-assign and pmd-rxq-isolate: file, then command line. */
     @SuppressWarnings("unchecked")
     private DatapathConfig.Queues queues(final ConfigFile file, final Map<Integer, PortSpec> specs)
             throws ConfigException {
         final Map<Integer, Integer> rxq = new TreeMap<>();
         final Map<Integer, Map<Integer, Integer>> affinity = new TreeMap<>();
+        final Map<Integer, Integer> mtu = new TreeMap<>();
         final List<String[]> all = new ArrayList<>();
         if (file != null) {
             file.portSettings().forEach((key, value) -> all.add(new String[] {key, value, file.where(key)}));
@@ -586,6 +622,8 @@ final class RunCommand implements Callable<Integer> {
                 final Object v = io.flowgate.daemon.reconfig.OtherConfig.parsePort(name, setting[1]);
                 if (name.equals("n_rxq")) {
                     rxq.put(port, (Integer) v);
+                } else if (name.equals("mtu_request")) {
+                    mtu.put(port, (Integer) v);
                 } else {
                     affinity.put(port, (Map<Integer, Integer>) v);
                 }
@@ -603,7 +641,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
-        return new DatapathConfig.Queues(assign, isolate.equals("true"), rxq, affinity);
+        return new DatapathConfig.Queues(assign, isolate.equals("true"), rxq, affinity, mtu);
     }
 
     /** A whole-number setting from the command line, else the file, else the default, within bounds. */

@@ -1,9 +1,10 @@
 package io.flowgate.daemon.cli;
 
+import io.flowgate.daemon.control.TraceRequest;
+import io.flowgate.fastpath.parse.FlowExtractor;
 import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.TrieField;
-import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.syntax.SyntaxException;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code flowgate trace --flows FILE [--groups FILE] FLOW}: the offline twin of
+ * {@code flowgate trace --flows FILE [--groups FILE] [BRIDGE] FLOW [-generate | PACKET]}: the offline twin of
  * {@code ovs-appctl ofproto/trace}. Prints the rules hit per table, then "Megaflow:" and
  * "Datapath actions:" lines in Open vSwitch's syntax.
  */
@@ -38,8 +39,14 @@ final class TraceCommand implements Callable<Integer> {
             description = "fields with prefix tries, in order (nw_dst, nw_src, ipv6_dst, ipv6_src; default: ${DEFAULT-VALUE})")
     List<String> prefixes;
 
-    @Parameters(paramLabel = "FLOW", description = "the packet, in OVS flow syntax, e.g. in_port=1,tcp,nw_dst=10.1.2.3,tp_dst=80")
-    String flow;
+    @Parameters(paramLabel = "[BRIDGE] FLOW [PACKET]", arity = "1..3", description = "as ovs-appctl ofproto/trace takes"
+            + " them: the bridge (flowgate or br0, may be left out), the packet in OVS flow syntax, e.g."
+            + " in_port=1,tcp,nw_dst=10.1.2.3,tp_dst=80, and optionally the frame in hex (the flow then gives in_port)")
+    List<String> arguments;
+
+    @Option(names = {"-generate", "--generate"}, description = "as OVS's: the trace is the flow's (no action of Flowgate's"
+            + " acts outside the packet)")
+    boolean generate;
 
     @Override
     public Integer call() throws IOException {
@@ -50,8 +57,12 @@ final class TraceCommand implements Callable<Integer> {
         final long[] key;
         try {
             pipeline = RuleFiles.load(flows, groups, tries).current();
-            key = FlowSyntax.parseFlow(flow);
-        } catch (SyntaxException | PipelineException e) {
+            final List<String> args = new java.util.ArrayList<>(arguments);
+            if (generate) {
+                args.add("-generate");
+            }
+            key = TraceRequest.parse(args, FlowExtractor.DEFAULT_VLAN_LIMIT);
+        } catch (SyntaxException | PipelineException | TraceRequest.BadRequest e) {
             err.println("flowgate: " + e.getMessage());
             return 1;
         }

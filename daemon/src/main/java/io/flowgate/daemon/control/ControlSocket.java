@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The daemon's control socket with every command registered: what {@code flowgate run} starts
- * beside its datapath. The socket is {@code RUNDIR/flowgate.PID.ctl}, next to the pid file, so
- * {@code ovs-appctl -t flowgate} finds it through {@code OVS_RUNDIR}.
+ * beside its datapath. The socket is {@code RUNDIR/NAME.PID.ctl} (NAME: flowgate, or the name of
+ * the pid file given with --pidfile), so {@code ovs-appctl -t NAME} finds it through
+ * {@code OVS_RUNDIR/NAME.pid}.
  */
 public final class ControlSocket implements AutoCloseable {
     private final UnixctlServer server;
@@ -28,6 +29,12 @@ public final class ControlSocket implements AutoCloseable {
      */
     public ControlSocket(final Path rundir, final Datapath dp, final Runnable exit, final String group)
             throws IOException {
+        this(rundir, "flowgate", dp, exit, group);
+    }
+
+    /** @param name the daemon's name for clients: the socket is {@code RUNDIR/NAME.PID.ctl} */
+    public ControlSocket(final Path rundir, final String name, final Datapath dp, final Runnable exit,
+                         final String group) throws IOException {
         final Unixctl commands = new Unixctl();
         DaemonCommands.register(commands, dp, coverage, exit);
         DatapathCommands.register(commands, dp);
@@ -35,7 +42,7 @@ public final class ControlSocket implements AutoCloseable {
         OfctlCommands.register(commands, dp);
         ConfigCommands.register(commands, dp);
         NetdevDummyCommands.register(commands, dp);
-        server = new UnixctlServer(rundir.resolve("flowgate." + ProcessHandle.current().pid() + ".ctl"), commands, group);
+        server = new UnixctlServer(rundir.resolve(name + "." + ProcessHandle.current().pid() + ".ctl"), commands, group);
         coverage.add("unixctl_received", server::served);
         coverage.add("unixctl_refused", server::refused);
     }

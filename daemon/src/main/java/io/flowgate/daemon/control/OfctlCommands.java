@@ -1,11 +1,13 @@
 package io.flowgate.daemon.control;
 
 import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.fastpath.port.Port;
 import io.flowgate.slowpath.ofproto.Group;
 import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
+import io.flowgate.slowpath.ofproto.RuleTable;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.syntax.GroupSyntax;
 import io.flowgate.slowpath.syntax.SyntaxException;
@@ -47,7 +49,10 @@ final class OfctlCommands {
         u.register("ofctl/mod-group", "group", 1, 1, c::modGroup);
         u.register("ofctl/del-groups", "[group_id=N]", 0, 1, c::delGroups);
         u.register("ofctl/dump-groups", "", 0, 0, args -> c.dumpGroups());
-        u.register("ofproto/trace", "[flowgate] flow", 1, 2, c::trace);
+        u.register("ofctl/dump-ports", "[port]", 0, 1, c::dumpPorts);
+        u.register("ofctl/dump-tables", "", 0, 0, args -> c.dumpTables());
+        u.register("ofproto/trace", "{[dp_name] odp_flow | [bridge] br_flow} [-generate|packet]", 1, Integer.MAX_VALUE,
+                c::trace);
     }
 
     private interface Change {
@@ -149,15 +154,16 @@ final class OfctlCommands {
     }
 
     /**
-     * As ovs-ofctl mod-flows: every rule the match selects (loosely: rules at least as specific,
-     * in the given table or all) gets the new actions and keeps its duration and counters; none
-     * selected, nothing changes.
+     * As ovs-ofctl mod-flows (OpenFlow 1.0, its default): every rule the match selects (loosely:
+     * rules at least as specific, in the given table or all) gets the new actions and keeps its
+     * duration and counters; when it selects none, the flow is added, as OpenFlow 1.0 says.
      */
     private String modFlows(final List<String> args) throws CommandException {
+        final long now = System.currentTimeMillis();
         final Rule given;
         final RulePipeline.RuleFilter filter;
         try {
-            given = FlowSyntax.parseRule("ofctl/mod-flows", 1, args.getFirst(), System.currentTimeMillis());
+            given = FlowSyntax.parseRule("ofctl/mod-flows", 1, args.getFirst(), now);
             final String text = args.getFirst();
             final boolean hasTable = text.matches("(?s)(^|.*[,\\s])table\\s*=.*");
             filter = new RulePipeline.RuleFilter(hasTable ? given.table() : -1, given.match(), false, 0, 0, 0);
@@ -165,14 +171,22 @@ final class OfctlCommands {
             throw new CommandException(e.getMessage());
         }
         change("ofctl/mod-flows", e -> {
+            boolean selected = false;
             for (Rule r : e.rules()) {
                 if (filter.selects(r)) {
-                    e.addRule(r.withActions(given.actions())); // same identity: takes the old one's place
+                    e.addRule(r.withActions(given.actions(), now)); // same identity: takes the old one's place
+                    selected = true;
                 }
+            }
+            if (!selected) {
+                e.addRule(given);
             }
         });
         return "";
     }
+
+    /** OpenFlow's default priority, which ovs-ofctl leaves out of a rule it prints. */
+    private static final int DEFAULT_PRIORITY = 0x8000;
 
     /** Rules as ovs-ofctl dump-flows prints them, with their statistics. */
     private String dumpFlows(final List<String> args) throws CommandException {
@@ -194,12 +208,92 @@ final class OfctlCommands {
             if (r.hardTimeout() != 0) {
                 s.append(", hard_timeout=").append(r.hardTimeout());
             }
-            s.append(", idle_age=").append(Math.max(0, now - used) / 1000);
-            s.append(", priority=").append(r.priority());
+            s.append(", idle_age=").append(Math.max(0, now - used) / 1000).append(", ");
+            // OVS shows the time since the last modification only when it differs from the duration.
+            final long hardAge = Math.max(0, now - r.modifiedMillis()) / 1000;
+            if (hardAge != Math.max(0, now - r.createdMillis()) / 1000) {
+                s.append("hard_age=").append(hardAge).append(", ");
+            }
             final String m = r.match().toString();
-            s.append(m.isEmpty() ? "" : "," + m).append(" actions=").append(Rule.formatActions(r.actions())).append('\n');
+            final String priority = r.priority() == DEFAULT_PRIORITY ? "" : "priority=" + r.priority();
+            final String match = priority.isEmpty() || m.isEmpty() ? priority + m : priority + "," + m;
+            s.append(match).append(match.isEmpty() ? "" : " ").append("actions=").append(Rule.formatActions(r.actions()))
+                    .append('\n');
         }
         return s.toString();
+    }
+
+    /**
+     * As {@code ovs-ofctl dump-ports br0 [PORT]} prints the OpenFlow 1.0 reply: per port (by number)
+     * the packets, bytes and drops it received and sent, from the PMDs' per-port counters (the
+     * ones dpctl/show -s prints); counters Flowgate does not keep (errors, frame, overrun, CRC,
+     * collisions) are "?", as OVS prints a counter a netdev does not report. Flowgate's bridge has
+     * no LOCAL port.
+     */
+    private String dumpPorts(final List<String> args) throws CommandException {
+        final List<Port> ports = dp.ports();
+        final List<Integer> shown = new ArrayList<>();
+        for (int i = 0; i < ports.size(); i++) {
+            if (args.isEmpty() || args.getFirst().equals(ports.get(i).name())
+                    || args.getFirst().equals(Integer.toUnsignedString(ports.get(i).number()))) {
+                shown.add(i);
+            }
+        }
+        if (!args.isEmpty() && shown.isEmpty() && !args.getFirst().matches("[0-9]{1,10}")) {
+            throw new CommandException("flowgate: unknown port `" + args.getFirst() + "'"); // as ovs-ofctl
+        }
+        shown.sort(Comparator.comparingLong(i -> Integer.toUnsignedLong(ports.get(i).number())));
+        final Datapath.Totals t = dp.totals();
+        final StringBuilder s = new StringBuilder("OFPST_PORT reply (xid=0x2): " + shown.size() + " ports\n");
+        for (int i : shown) {
+            final long number = Integer.toUnsignedLong(ports.get(i).number());
+            s.append("  port ").append(number < 10 ? " " : "").append(number)
+                    .append(": rx pkts=").append(t.portRx()[i]).append(", bytes=").append(t.portRxBytes()[i])
+                    .append(", drop=").append(t.portRxDropped()[i]).append(", errs=?, frame=?, over=?, crc=?\n")
+                    .append("           tx pkts=").append(t.portTx()[i]).append(", bytes=").append(t.portTxBytes()[i])
+                    .append(", drop=").append(t.portTxDropped()[i]).append(", errs=?, coll=?\n");
+        }
+        return s.toString();
+    }
+
+    /**
+     * As {@code ovs-ofctl dump-tables br0} prints it: every table OVS shows (0 to 253) with its rule
+     * count and the packets looked up in it and matched there, a run of tables equal to the one
+     * before shown as "ditto". Flowgate describes no table features (OVS's max_entries and
+     * matching lines), so none are printed, as OVS prints a table whose features are unknown.
+     */
+    private String dumpTables() {
+        final Pipeline version = pipeline.current();
+        final StringBuilder s = new StringBuilder("OFPST_TABLE reply (xid=0x2):");
+        long[] previous = null;
+        int firstDitto = -1;
+        int lastDitto = -1;
+        for (int table = 0; table < SHOWN_TABLES; table++) {
+            final RuleTable rules = version.table(table);
+            final long[] stats = {rules == null ? 0 : rules.ruleCount(), version.tableStats().lookups(table),
+                    version.tableStats().matches(table)};
+            if (java.util.Arrays.equals(stats, previous)) {
+                firstDitto = firstDitto < 0 ? table : firstDitto;
+                lastDitto = table;
+                continue;
+            }
+            ditto(s, firstDitto, lastDitto);
+            firstDitto = -1;
+            s.append("\n  table ").append(table).append(":\n    active=").append(stats[0]).append(", lookup=")
+                    .append(stats[1]).append(", matched=").append(stats[2]).append('\n');
+            previous = stats;
+        }
+        ditto(s, firstDitto, lastDitto);
+        return s.toString();
+    }
+
+    /** OpenFlow tables 0 to 253: OVS hides its last one (254), which it keeps for itself. */
+    private static final int SHOWN_TABLES = 254;
+
+    private static void ditto(final StringBuilder s, final int first, final int last) {
+        if (first >= 0) {
+            s.append(first == last ? "\n  table " + first + ": ditto\n" : "\n  tables " + first + "..." + last + ": ditto\n");
+        }
     }
 
     private String addGroup(final List<String> args) throws CommandException {
@@ -259,15 +353,12 @@ final class OfctlCommands {
         return s.toString();
     }
 
-    /** ofproto/trace [flowgate] FLOW: the offline trace, against the live rules. */
+    /** ofproto/trace {[DPNAME] ODP_FLOW | [BRIDGE] FLOW} [-generate | PACKET] (see TraceRequest), against the live rules. */
     private String trace(final List<String> args) throws CommandException {
-        if (args.size() == 2 && !args.getFirst().equals("flowgate")) {
-            throw new CommandException("no bridge named " + args.getFirst());
-        }
         final long[] key;
         try {
-            key = FlowSyntax.parseFlow(args.getLast());
-        } catch (SyntaxException e) {
+            key = TraceRequest.parse(args, dp.config().vlanLimit());
+        } catch (TraceRequest.BadRequest e) {
             throw new CommandException(e.getMessage());
         }
         final Pipeline version = pipeline.current();

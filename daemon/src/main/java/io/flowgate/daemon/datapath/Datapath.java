@@ -158,6 +158,11 @@ public final class Datapath implements AutoCloseable {
                     throw new PortException("port " + spec.number() + " is defined twice");
                 }
                 final int rxq = config.queues().rxq().getOrDefault(spec.number(), 1);
+                final Integer mtu = config.queues().mtu().get(spec.number());
+                if (mtu != null && !spec.kind().equals("dpdk")) {
+                    throw new PortException("port " + spec.number() + ": mtu_request " + mtu + ": a " + spec.kind()
+                            + " port has no MTU (mtu_request is for dpdk ports)");
+                }
                 if (rxq != 1 && !spec.kind().equals("dpdk")) {
                     throw new PortException("port " + spec.number() + ": n_rxq " + rxq + ": a " + spec.kind()
                             + " port has one receive queue (several are for dpdk ports)");
@@ -174,7 +179,8 @@ public final class Datapath implements AutoCloseable {
                         final long expected = config.ordered() ? d.expected().getOrDefault(spec.number(), 0L) : -1;
                         final DpdkPort port = new DpdkPort(spec.number(), spec.name(), spec.value(), pool,
                                 config.pmds(), pmdSlots,
-                                new DpdkPort.Options(1, d.rxDescriptors(), d.txDescriptors(), d.mtu(), config.ordered(),
+                                new DpdkPort.Options(1, d.rxDescriptors(), d.txDescriptors(), mtu == null ? d.mtu() : mtu,
+                                        config.ordered(),
                                         expected), clock);
                         opened.add(port);
                         if (rxq != 1) {
@@ -201,7 +207,7 @@ public final class Datapath implements AutoCloseable {
             return opened;
         } catch (PortException | RuntimeException e) {
             for (Port p : opened) {
-                p.close();
+                p.discard(); // the files the ports would have replaced stay as they were
             }
             stopDpdk();
             throw e;
@@ -243,7 +249,9 @@ public final class Datapath implements AutoCloseable {
         }
         args.addAll(devices);
         eal = Eal.start(args);
-        pool = MbufPool.create("flowgate_mbufs", config.dpdk().mbufs(), -1);
+        // One pool for every port: its mbufs hold the largest frame any port's mtu_request lets in.
+        final int mtu = config.queues().mtu().values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        pool = MbufPool.create("flowgate_mbufs", config.dpdk().mbufs(), -1, MbufPool.dataRoomFor(mtu));
     }
 
     private void stopDpdk() {

@@ -36,12 +36,15 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
      * @param affinity pmd-rxq-affinity by port number: queue id to core
      */
     public record Queues(String assign, boolean isolate, java.util.Map<Integer, Integer> rxq,
-                         java.util.Map<Integer, java.util.Map<Integer, Integer>> affinity) {
-        public static final Queues DEFAULTS = new Queues("cycles", true, java.util.Map.of(), java.util.Map.of());
+                         java.util.Map<Integer, java.util.Map<Integer, Integer>> affinity,
+                         java.util.Map<Integer, Integer> mtu) {
+        public static final Queues DEFAULTS = new Queues("cycles", true, java.util.Map.of(), java.util.Map.of(),
+                java.util.Map.of());
 
         public Queues {
             rxq = java.util.Map.copyOf(rxq);
             affinity = java.util.Map.copyOf(affinity);
+            mtu = java.util.Map.copyOf(mtu);
         }
     }
 

@@ -61,6 +61,8 @@ public final class OtherConfig {
         PORT.put("n_rxq", new Key("n_rxq", t -> number(t, 1, 1024), "receive queues (dpdk ports)"));
         PORT.put("pmd-rxq-affinity", new Key("pmd-rxq-affinity", OtherConfig::affinity,
                 "QUEUE:CORE,...: pin receive queues to PMD cores"));
+        PORT.put("mtu_request", new Key("mtu_request", t -> number(t, 68, io.flowgate.fastpath.dpdk.MbufPool.MAX_MTU),
+                "the device's MTU (dpdk ports; mbufs are sized at start for the largest)"));
     }
 
     private static void global(final String name, final Parser parser, final String help) {
@@ -257,6 +259,9 @@ public final class OtherConfig {
         if (values.containsKey("pmd-rxq-affinity")) {
             r.affinity(port, (Map<Integer, Integer>) values.get("pmd-rxq-affinity"));
         }
+        if (values.containsKey("mtu_request")) {
+            r.mtu(port, (Integer) values.get("mtu_request"));
+        }
     }
 
     /** config/show: every run-time setting as it is now, one {@code key=value} per line. */
@@ -289,6 +294,10 @@ public final class OtherConfig {
         for (Port p : dp.ports()) {
             s.append("port.").append(Integer.toUnsignedString(p.number())).append(".n_rxq=").append(p.rxQueueCount())
                     .append('\n');
+            if (p instanceof io.flowgate.fastpath.dpdk.DpdkPort d && d.mtuRequest() > 0) {
+                s.append("port.").append(Integer.toUnsignedString(p.number())).append(".mtu_request=")
+                        .append(d.mtuRequest()).append('\n');
+            }
             final Map<Integer, Integer> a = r.affinity(p);
             if (!a.isEmpty()) {
                 s.append("port.").append(Integer.toUnsignedString(p.number())).append(".pmd-rxq-affinity=")

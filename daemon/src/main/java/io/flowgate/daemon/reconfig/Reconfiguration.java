@@ -338,19 +338,7 @@ public final class Reconfiguration {
                     release(q, dp.pmd(q.owner()));
                 }
             }
-            final List<Pmd> all = List.of(dp.pmds());
-            final PmdPause pause = new PmdPause(all.size());
-            for (Pmd p : all) {
-                send(p, new PmdCommand.Pause(pause));
-            }
-            try {
-                if (!pause.awaitPaused(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-                    throw new TimeoutException("the PMDs did not pause");
-                }
-                dpdk.rxQueues(n); // on failure the port is set up as it was
-            } finally {
-                pause.resume();
-            }
+            whilePaused(() -> dpdk.rxQueues(n)); // on failure the port is set up as it was
         } catch (DpdkException | TimeoutException | RuntimeException e) {
             reassign(); // the queues released so far are polled again
             throw e;
@@ -363,6 +351,50 @@ public final class Reconfiguration {
         applyAffinity();
         reassign();
         note("n_rxq of " + port.name() + ": " + n + " queue(s) in " + millisSince(start) + " ms");
+    }
+
+    /**
+     * mtu_request of a DPDK port: every PMD pauses (nothing may receive from or send through the
+     * device meanwhile) while the device is stopped, given its MTU and started again.
+     */
+    public synchronized void mtu(final Port port, final int mtu) throws TimeoutException, InterruptedException,
+            DpdkException {
+        if (!(port instanceof DpdkPort dpdk)) {
+            throw new IllegalArgumentException("port " + port.name() + ": a " + port.type()
+                    + " port has no MTU (mtu_request is for dpdk ports)");
+        }
+        final String refusal = dpdk.refusesMtu(mtu);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
+        if (mtu == dpdk.mtuRequest()) {
+            return;
+        }
+        final long start = System.nanoTime();
+        whilePaused(() -> dpdk.mtu(mtu)); // on failure the device is set up as it was
+        note("mtu_request of " + port.name() + ": " + mtu + " in " + millisSince(start) + " ms");
+    }
+
+    /** A change of a device that no PMD may poll or send through while it is made. */
+    private interface DeviceChange {
+        void make() throws DpdkException;
+    }
+
+    /** Makes {@code change} with every PMD paused between iterations. */
+    private void whilePaused(final DeviceChange change) throws TimeoutException, InterruptedException, DpdkException {
+        final List<Pmd> all = List.of(dp.pmds());
+        final PmdPause pause = new PmdPause(all.size());
+        for (Pmd p : all) {
+            send(p, new PmdCommand.Pause(pause));
+        }
+        try {
+            if (!pause.awaitPaused(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                throw new TimeoutException("the PMDs did not pause");
+            }
+            change.make();
+        } finally {
+            pause.resume();
+        }
     }
 
     // ---- placing queues ----

@@ -48,6 +48,8 @@ public final class DpdkPort implements Port {
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final int BURST = PacketBatch.MAX_BURST;
     private static final int TX_BURST = 64;
+    private static final int ENOTSUP = 95;
+    private static final System.Logger LOG = System.getLogger("dpdk");
     private static final ThreadLocal<Boolean> REGISTERED = ThreadLocal.withInitial(() -> false);
     /** RSS over IPv4/IPv6 addresses and TCP/UDP ports (RTE_ETH_RSS_IP | TCP | UDP). */
     private static final long RSS_HF = rte_eth_conf.RSS_IP | rte_eth_conf.RSS_TCP | rte_eth_conf.RSS_UDP;
@@ -65,6 +67,10 @@ public final class DpdkPort implements Port {
 
         public Options withRxQueues(final int n) {
             return new Options(n, rxDescriptors, txDescriptors, mtu, timestamps, expectedPackets);
+        }
+
+        public Options withMtu(final int m) {
+            return new Options(rxQueues, rxDescriptors, txDescriptors, m, timestamps, expectedPackets);
         }
     }
 
@@ -182,6 +188,9 @@ public final class DpdkPort implements Port {
             }
             this.txQueueCount = Math.min(maxTx, Math.max(minTxQueues, maxTxQueues));
             this.stamp = options.timestamps() && (rte_eth_dev_info.rx_offload_capa(info) & (1L << 14)) != 0;
+            if (options.mtu() > 0 && refusesMtu(options.mtu()) != null) {
+                throw new DpdkException(refusesMtu(options.mtu()));
+            }
             configure(fixedRxQueues() > 0 ? fixedRxQueues() : options.rxQueues());
             if (stamp) {
                 this.timestampOffset = rte_mbuf_h.rte_mbuf_dynfield_lookup(tmp.allocateFrom("rte_dynfield_timestamp"),
@@ -245,8 +254,14 @@ public final class DpdkPort implements Port {
                         (short) options.txDescriptors(), socket, MemorySegment.NULL));
             }
             if (options.mtu() > 0) {
-                check("setting the MTU to " + options.mtu(),
-                        rte_ethdev_h.rte_eth_dev_set_mtu(portId, (short) options.mtu()));
+                final int set = rte_ethdev_h.rte_eth_dev_set_mtu(portId, (short) options.mtu());
+                if (set == -ENOTSUP) {
+                    // As OVS: a device without MTU configuration keeps its own, with a warning.
+                    LOG.log(System.Logger.Level.WARNING, "Interface " + portName + " does not support MTU"
+                            + " configuration, max packet size supported is " + mtu() + ".");
+                } else {
+                    check("setting the MTU to " + options.mtu(), set);
+                }
             }
             check("starting", rte_ethdev_h.rte_eth_dev_start(portId));
             // Not every device has a promiscuous mode (net_null, net_pcap); that is fine.
@@ -305,6 +320,39 @@ public final class DpdkPort implements Port {
         if (refusal != null) {
             throw new DpdkException(refusal);
         }
+        restart(options.withRxQueues(n), n);
+    }
+
+    /**
+     * Why the port cannot have {@code mtu} (OVS's mtu_request), or null: out of range, or frames
+     * longer than the pool's mbufs hold (they would span several mbufs and be dropped).
+     */
+    public String refusesMtu(final int mtu) {
+        if (mtu < 68 || mtu > MbufPool.MAX_MTU) {
+            return what + ": mtu_request " + mtu + " is out of range (68 to " + MbufPool.MAX_MTU + ")";
+        }
+        if (MbufPool.frameFor(mtu) > pool.frameRoom()) {
+            return what + ": mtu_request " + mtu + " needs mbufs of " + MbufPool.dataRoomFor(mtu) + " bytes, the pool's"
+                    + " have " + (pool.frameRoom() + MbufPool.HEADROOM) + " (the pool is sized at start for the"
+                    + " largest mtu_request: set it in the configuration and restart)";
+        }
+        return null;
+    }
+
+    /** Sets the device's MTU (mtu_request): stopped, set, started again; as it was if the device refuses. */
+    public synchronized void mtu(final int mtu) throws DpdkException {
+        final String refusal = refusesMtu(mtu);
+        if (refusal != null) {
+            throw new DpdkException(refusal);
+        }
+        restart(options.withMtu(mtu), rx.length);
+    }
+
+    /**
+     * Stops the device and sets it up again with {@code next} and {@code queues} receive queues;
+     * as it was if the device refuses. The caller guarantees that no PMD polls or sends meanwhile.
+     */
+    private void restart(final Options next, final int queues) throws DpdkException {
         for (DpdkTxQueue t : txQueues) {
             if (t != null) {
                 t.burst();
@@ -312,16 +360,21 @@ public final class DpdkPort implements Port {
         }
         check("stopping", rte_ethdev_h.rte_eth_dev_stop(portId));
         final Options before = options;
+        final int queuesBefore = rx.length;
         try {
-            options = options.withRxQueues(n);
-            configure(n);
+            options = next;
+            configure(queues);
         } catch (DpdkException e) {
-            // Back to the queues it had, so that the port works as before the request.
             rte_ethdev_h.rte_eth_dev_stop(portId);
             options = before;
-            configure(before.rxQueues());
+            configure(queuesBefore);
             throw e;
         }
+    }
+
+    /** The MTU asked for (mtu_request), or 0 for the device's default. */
+    public int mtuRequest() {
+        return options.mtu();
     }
 
     private void check(final String step, final int rc) throws DpdkException {

@@ -12,28 +12,60 @@ public final class MbufPool implements AutoCloseable {
     /** Per-lcore cache (DPDK's usual 256). */
     public static final int CACHE = 256;
 
+    /** DPDK's RTE_PKTMBUF_HEADROOM: the data room's part in front of the frame. */
+    public static final int HEADROOM = 128;
+    /** The largest MTU a port may ask for (OVS's netdev-dpdk limit). */
+    public static final int MAX_MTU = 9702;
+
     private final String name;
     private final MemorySegment pool;
+    private final int dataRoom;
     private boolean closed;
 
-    private MbufPool(final String name, final MemorySegment pool) {
+    private MbufPool(final String name, final MemorySegment pool, final int dataRoom) {
         this.name = name;
         this.pool = pool;
+        this.dataRoom = dataRoom;
     }
 
-    /** Creates a pool of {@code count} mbufs on NUMA socket {@code socket} (-1: any). */
+    /** Creates a pool of {@code count} mbufs on NUMA socket {@code socket} (-1: any), of DPDK's default size. */
     public static MbufPool create(final String name, final int count, final int socket) throws DpdkException {
+        return create(name, count, socket, DATA_ROOM);
+    }
+
+    /**
+     * The data room for frames of {@code mtu} (as OVS sizes its mbufs: the largest frame, with
+     * Ethernet header, CRC and two VLAN tags, rounded up to 1 KB, plus the headroom); never less
+     * than DPDK's default.
+     */
+    public static int dataRoomFor(final int mtu) {
+        return Math.max(DATA_ROOM, (frameFor(mtu) + 1023) / 1024 * 1024 + HEADROOM);
+    }
+
+    /** The longest frame an {@code mtu} lets in: Ethernet header, CRC and two VLAN tags on top. */
+    public static int frameFor(final int mtu) {
+        return mtu + 14 + 4 + 8;
+    }
+
+    /** Creates a pool whose mbufs have {@code dataRoom} bytes (headroom included). */
+    public static MbufPool create(final String name, final int count, final int socket, final int dataRoom)
+            throws DpdkException {
         final MemorySegment mp;
         try (Arena arena = Arena.ofConfined()) {
             mp = rte_mbuf_h.rte_pktmbuf_pool_create(arena.allocateFrom(name), count, CACHE, (short) 0,
-                    (short) DATA_ROOM, socket);
+                    (short) dataRoom, socket);
         }
         if (mp.equals(MemorySegment.NULL)) {
             throw new DpdkException("cannot create mbuf pool " + name + " of " + count + " mbufs: "
                     + Eal.strerror(io.flowgate.bindings.flowgate_shim_h.fg_errno())
                     + " (fewer mbufs, or more memory with -m / hugepages)");
         }
-        return new MbufPool(name, mp);
+        return new MbufPool(name, mp, dataRoom);
+    }
+
+    /** Bytes of frame one mbuf holds (its data room less the headroom). */
+    public int frameRoom() {
+        return dataRoom - HEADROOM;
     }
 
     public String name() {

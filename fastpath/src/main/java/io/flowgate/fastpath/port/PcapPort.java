@@ -23,6 +23,11 @@ import java.nio.file.Path;
  * {@link PcapWriter}, made when the queue is first asked for; at the end of a batch it appends its
  * buffer to the file at a reserved position, so PMDs never wait for each other. With one PMD the
  * file keeps transmit order exactly.
+ *
+ * <p>The output of a pcap port replaces its file only when the port closes: until then the file
+ * keeps its old contents ({@link PcapFile#replacing}), so a run that fails to start, a crash or an
+ * output that could not be written (a full disk) leaves it as it was. A dummy port's tx_pcap is
+ * written as packets go instead, for readers that follow it while the daemon runs.
  */
 public final class PcapPort implements Port {
     private final int number;
@@ -43,14 +48,22 @@ public final class PcapPort implements Port {
     private boolean exhausted;
     private long received;
     private volatile IOException failure;
+    /** Writing the output failed: it is not worth publishing. */
+    private volatile boolean outputFailed;
 
-    /** @param txQueues how many PMDs may send to this port */
+    /**
+     * A port whose output is written as packets go (a dummy port's tx_pcap).
+     *
+     * @param txQueues how many PMDs may send to this port
+     */
     public PcapPort(final int number, final Path in, final Path out, final ReplayClock clock, final int txQueues)
             throws PortException {
-        this(number, in, out, clock, txQueues, 1, 0);
+        this(number, in, out, clock, txQueues, 1, 0, null, false);
     }
 
     /**
+     * A port whose output replaces its file when the port closes.
+     *
      * @param passes how many times to replay the input ({@link #FOREVER}: until stopped; more than
      *               one is a soak-test source, not for a replay clock)
      * @param pps    deliver at most this many packets per second (0: as fast as the PMD takes them)
@@ -63,6 +76,12 @@ public final class PcapPort implements Port {
     /** @param name the port's name ({@code name=}), or null for {@code pcapN} */
     public PcapPort(final int number, final Path in, final Path out, final ReplayClock clock, final int txQueues,
                     final long passes, final long pps, final String name) throws PortException {
+        this(number, in, out, clock, txQueues, passes, pps, name, true);
+    }
+
+    private PcapPort(final int number, final Path in, final Path out, final ReplayClock clock, final int txQueues,
+                     final long passes, final long pps, final String name, final boolean replaceAtClose)
+            throws PortException {
         this.number = number;
         this.name = name == null ? "pcap" + number : name;
         this.inPath = in;
@@ -84,7 +103,7 @@ public final class PcapPort implements Port {
             throw new PortException("port " + number + ": cannot read " + in + ": " + describe(e), e);
         }
         try {
-            this.outFile = out == null ? null : PcapFile.create(out);
+            this.outFile = out == null ? null : replaceAtClose ? PcapFile.replacing(out) : PcapFile.create(out);
         } catch (IOException e) {
             closeReader();
             throw new PortException("port " + number + ": cannot write " + out + ": " + describe(e), e);
@@ -270,6 +289,7 @@ public final class PcapPort implements Port {
                 return true;
             } catch (IOException e) {
                 failure = e;
+                outputFailed = true;
                 return false;
             }
         }
@@ -281,22 +301,40 @@ public final class PcapPort implements Port {
                     writer.flush();
                 } catch (IOException e) {
                     failure = e;
+                    outputFailed = true;
                 }
             }
             return 0;
         }
     }
 
-    /** Closes the input and writes out every queue's buffered packets (call once the PMDs stopped). */
+    /**
+     * Closes the input and writes out every queue's buffered packets (call once the PMDs stopped);
+     * the output then replaces its file, unless writing it failed (the failure was reported and the
+     * old file is kept).
+     */
     @Override
     public void close() {
         closeReader();
         if (outFile != null) {
+            if (outputFailed) {
+                outFile.discard();
+                return;
+            }
             try {
                 outFile.close();
             } catch (IOException e) {
                 throw new UncheckedIOException("port " + number + ": cannot finish " + outFile.path(), e);
             }
+        }
+    }
+
+    /** The datapath never ran: the output file is left as it was. */
+    @Override
+    public void discard() {
+        closeReader();
+        if (outFile != null) {
+            outFile.discard();
         }
     }
 

@@ -90,4 +90,12 @@ public interface Port extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Closes a port that was opened but will not run (another port failed to open): outputs that
+     * would replace a file leave it as it was. By default the same as {@link #close()}.
+     */
+    default void discard() {
+        close();
+    }
 }

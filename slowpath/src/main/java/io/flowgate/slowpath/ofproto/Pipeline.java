@@ -19,9 +19,12 @@ public final class Pipeline {
     private final RuleTable[] tables;
     private final Map<Integer, Group> groups;
     private final int ruleCount;
+    private final TableStats tableStats;
 
-    Pipeline(final long version, final TrieField[] trieFields, final RuleTable[] tables, final Map<Integer, Group> groups) {
+    Pipeline(final long version, final TrieField[] trieFields, final RuleTable[] tables, final Map<Integer, Group> groups,
+             final TableStats tableStats) {
         this.version = version;
+        this.tableStats = tableStats;
         this.trieFields = trieFields;
         this.tables = tables;
         this.groups = groups;
@@ -36,7 +39,7 @@ public final class Pipeline {
 
     /** An empty pipeline with the given prefix-trie fields. */
     public static Pipeline empty(final TrieField... trieFields) {
-        return new Pipeline(0, trieFields.clone(), new RuleTable[MAX_TABLES], Map.of());
+        return new Pipeline(0, trieFields.clone(), new RuleTable[MAX_TABLES], Map.of(), new TableStats());
     }
 
     /** Increases by one with every published change. */
@@ -50,6 +53,11 @@ public final class Pipeline {
 
     public int ruleCount() {
         return ruleCount;
+    }
+
+    /** The tables' lookup and matched counters: the same object in every version of a pipeline. */
+    public TableStats tableStats() {
+        return tableStats;
     }
 
     /** Table {@code id}, or null if it has no rules. */

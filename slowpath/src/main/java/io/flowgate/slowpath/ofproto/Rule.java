@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * timeouts and cookie, and its statistics. Immutable except for {@link #stats()}; a rule carried
  * unchanged into a new pipeline version is the same object, so its statistics carry over.
  *
- * <p>{@code createdMillis} is when the rule was added (for hard_timeout and dump-flows duration).
+ * <p>{@code createdMillis} is when the rule was added (for hard_timeout and dump-flows duration),
+ * {@code modifiedMillis} when its actions were last changed (dump-flows' hard_age).
  */
 public final class Rule {
     private static final AtomicLong IDS = new AtomicLong();
@@ -22,15 +23,18 @@ public final class Rule {
     private final Match match;
     private final List<OfAction> actions;
     private final long createdMillis;
+    private final long modifiedMillis;
     private final RuleStats stats;
 
     public Rule(final int table, final int priority, final long cookie, final int idleTimeout, final int hardTimeout,
                 final Match match, final List<OfAction> actions, final long createdMillis) {
-        this(table, priority, cookie, idleTimeout, hardTimeout, match, actions, createdMillis, new RuleStats());
+        this(table, priority, cookie, idleTimeout, hardTimeout, match, actions, createdMillis, createdMillis,
+                new RuleStats());
     }
 
     private Rule(final int table, final int priority, final long cookie, final int idleTimeout, final int hardTimeout,
-                 final Match match, final List<OfAction> actions, final long createdMillis, final RuleStats stats) {
+                 final Match match, final List<OfAction> actions, final long createdMillis, final long modifiedMillis,
+                 final RuleStats stats) {
         this.stats = stats;
         this.table = table;
         this.priority = priority;
@@ -40,14 +44,17 @@ public final class Rule {
         this.match = match;
         this.actions = List.copyOf(actions);
         this.createdMillis = createdMillis;
+        this.modifiedMillis = modifiedMillis;
     }
 
     /**
-     * This rule with other actions (mod-flows): same table, priority, match, cookie, timeouts and
-     * creation time, and the same statistics object, so its duration and counters go on.
+     * This rule with other actions (mod-flows) at {@code nowMillis}: same table, priority, match,
+     * cookie, timeouts and creation time, and the same statistics object, so its duration and
+     * counters go on.
      */
-    public Rule withActions(final List<OfAction> newActions) {
-        return new Rule(table, priority, cookie, idleTimeout, hardTimeout, match, newActions, createdMillis, stats);
+    public Rule withActions(final List<OfAction> newActions, final long nowMillis) {
+        return new Rule(table, priority, cookie, idleTimeout, hardTimeout, match, newActions, createdMillis, nowMillis,
+                stats);
     }
 
     /** A process-unique id (rules are compared by identity). */
@@ -87,6 +94,11 @@ public final class Rule {
 
     public long createdMillis() {
         return createdMillis;
+    }
+
+    /** When the actions were last changed (the creation time if never). */
+    public long modifiedMillis() {
+        return modifiedMillis;
     }
 
     public RuleStats stats() {

@@ -367,7 +367,7 @@ public final class RulePipeline {
                 tables[id] = t.ruleCount() == 0 ? null : t;
             }
             return new Pipeline(base.version() + 1, base.trieFields(), tables,
-                    groups == null ? base.groupsCopy() : groups);
+                    groups == null ? base.groupsCopy() : groups, base.tableStats());
         }
     }
 

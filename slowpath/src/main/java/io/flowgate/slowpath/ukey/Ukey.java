@@ -180,7 +180,7 @@ public final class Ukey {
     }
 
     /**
-     * Pushes what the flow's statistics gained since the last push to the rules of its
+     * Pushes what the flow's statistics gained since the last push to the rules and tables of its
      * translation (exactly once: the pushed totals move with them). Under the lock.
      *
      * @return the packets pushed
@@ -194,6 +194,7 @@ public final class Ukey {
             return 0;
         }
         pushToRules(xlate.rules(), dp, bytes - pushedBytes, used);
+        xlate.creditTables(dp);
         pushedPackets = packets;
         pushedBytes = bytes;
         return dp;

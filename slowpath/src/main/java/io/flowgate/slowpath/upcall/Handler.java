@@ -152,6 +152,7 @@ public final class Handler implements Agent {
             // The missed packet's statistics go to the rules now; the datapath flow counts only the
             // packets that hit it (as in OVS).
             Ukey.pushToRules(result.rules(), 1, upcall.frame().length, now);
+            result.creditTables(1);
             if (dropped != null) {
                 counters.refused.increment(); // a select group refused the packet: no flow for it
             } else if (registry.size() >= flowLimit.limit()) {

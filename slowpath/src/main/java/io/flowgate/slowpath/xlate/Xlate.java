@@ -13,6 +13,7 @@ import io.flowgate.slowpath.ofproto.OfAction;
 import io.flowgate.slowpath.ofproto.OfField;
 import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.Rule;
+import io.flowgate.slowpath.ofproto.TableStats;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -109,7 +110,12 @@ public final class Xlate {
         final List<Rule> rules = new ArrayList<>();
         final List<Bucket> buckets = new ArrayList<>();
         final List<GroupSelector.Claim> claims = new ArrayList<>();
-        StringBuilder trace;
+        /** Tables looked up so far, in {@link TableStats#lookup}'s form. */
+        int[] lookups = new int[8];
+        int nLookups;
+        /** The trace's lines under the bridge, or null when not tracing; {@code traceList} takes new ones. */
+        List<TraceNode> trace;
+        List<TraceNode> traceList;
         boolean schedule;
         int depth;
         int resubmits;
@@ -117,6 +123,8 @@ public final class Xlate {
         long cookie;
         boolean exit;
         String error;
+        /** OVS's name of the error, for "Translation failed (...)". */
+        String errorName;
 
         void reset(final Pipeline p, final long[] key, final boolean tracing) {
             if (pipeline != null) {
@@ -133,13 +141,16 @@ public final class Xlate {
             rules.clear();
             buckets.clear();
             claims.clear();
-            trace = tracing ? new StringBuilder() : null;
+            nLookups = 0;
+            trace = tracing ? new ArrayList<>() : null;
+            traceList = trace;
             depth = 0;
             resubmits = 0;
             table = 0;
             cookie = 0;
             exit = false;
             error = null;
+            errorName = null;
         }
 
         void run() {
@@ -148,11 +159,7 @@ public final class Xlate {
             if (FlowKey.isIp(flow, 0)) {
                 FlowField.NW_FRAG.or(wc, FRAG_MASK);
             }
-            if (trace != null) {
-                trace.append("Flow: ").append(FlowFormat.flow(original)).append("\n\nbridge(\"flowgate\")\n")
-                        .append("------------------\n");
-            }
-            xlateTable(0, (int) FlowField.IN_PORT.get(flow));
+            xlateTable(0, (int) FlowField.IN_PORT.get(flow), false);
             finishWildcards();
         }
 
@@ -160,60 +167,101 @@ public final class Xlate {
             final DpActions actions = error != null ? DpActions.DROP : out.build();
             String text = null;
             if (trace != null) {
-                if (error != null) {
-                    trace.append("\nTranslation failed (").append(error).append("), packet is dropped.\n");
-                }
-                trace.append("\nFinal flow: ").append(java.util.Arrays.equals(flow, original) ? "unchanged"
+                final StringBuilder t = new StringBuilder("Flow: ").append(FlowFormat.flow(original)).append('\n');
+                t.append("\nbridge(\"flowgate\")\n------------------\n");
+                TraceNode.print(t, trace, 0);
+                t.append("\nFinal flow: ").append(java.util.Arrays.equals(flow, original) ? "unchanged"
                         : FlowFormat.flow(flow)).append('\n');
                 final XlateResult r = new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules),
-                        List.copyOf(buckets), pipeline.version(), error, null, List.copyOf(claims));
-                trace.append("Megaflow: ").append(r.megaflow()).append('\n');
-                trace.append("Datapath actions: ").append(actions).append('\n');
-                text = trace.toString();
+                        List.copyOf(buckets), pipeline.version(), error, null, List.copyOf(claims), pipeline.tableStats(),
+                        java.util.Arrays.copyOf(lookups, nLookups));
+                t.append("Megaflow: ").append(r.megaflow()).append('\n');
+                t.append("Datapath actions: ").append(actions).append('\n');
+                if (error != null) {
+                    t.append("Translation failed (").append(errorName).append("), packet is dropped.\n");
+                }
+                text = t.toString();
             }
             return new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules), List.copyOf(buckets),
-                    pipeline.version(), error, text, List.copyOf(claims));
+                    pipeline.version(), error, text, List.copyOf(claims), pipeline.tableStats(),
+                    java.util.Arrays.copyOf(lookups, nLookups));
         }
 
+        /** An action or what came of it: a line that has none under it. */
         private void note(final String line) {
             if (trace != null) {
-                trace.append("    ".repeat(Math.max(1, depth))).append(line).append('\n');
+                traceList.add(new TraceNode(line, true));
             }
+        }
+
+        /** A table or a bucket: the lines noted until {@link #close} go under it. */
+        private List<TraceNode> open(final String line) {
+            final List<TraceNode> outer = traceList;
+            final TraceNode n = new TraceNode(line, false);
+            traceList.add(n);
+            traceList = n.subs;
+            return outer;
+        }
+
+        private void close(final List<TraceNode> outer) {
+            traceList = outer;
         }
 
         // ---- tables ----
 
-        void xlateTable(final int tableId, final int inPort) {
+        /**
+         * As OVS's xlate_resubmit_resource_check, before a resubmit and a group: false (and the
+         * translation fails) when resubmits nest too deep or are too many.
+         */
+        private boolean resourceCheck() {
             if (depth >= MAX_DEPTH) {
                 error = "over max translation depth " + MAX_DEPTH;
-                note(">>>> " + error + " <<<<");
-                return;
-            }
-            if (++resubmits > MAX_RESUBMITS) {
+                errorName = "Recursion too deep";
+            } else if (resubmits >= MAX_RESUBMITS) {
                 error = "over " + MAX_RESUBMITS + " resubmit actions";
-                note(">>>> " + error + " <<<<");
+                errorName = "Too many resubmits";
+            } else {
+                return true;
+            }
+            note(" >>>> " + error + " <<<<");
+            return false;
+        }
+
+        /**
+         * Looks table {@code tableId} up and runs the rule's actions. As in OVS, a resubmit
+         * (or goto_table) counts towards the resubmit limit when it finds a rule, and towards the
+         * depth limit only when it goes back to the same or an earlier table (only those can loop).
+         */
+        void xlateTable(final int tableId, final int inPort, final boolean resubmit) {
+            if (resubmit && !resourceCheck()) {
                 return;
             }
             final long oldInPort = FlowField.IN_PORT.get(flow);
             FlowField.IN_PORT.set(flow, inPort & 0xFFFF_FFFFL);
             final Rule rule = lookup(tableId);
             FlowField.IN_PORT.set(flow, oldInPort);
+            if (nLookups == lookups.length) {
+                lookups = java.util.Arrays.copyOf(lookups, 2 * nLookups);
+            }
+            lookups[nLookups++] = TableStats.lookup(tableId, rule != null);
+            List<TraceNode> outer = null;
             if (trace != null) {
-                trace.append("    ".repeat(depth)).append(String.format("%2d. ", tableId));
+                final StringBuilder line = new StringBuilder(String.format("%2d. ", tableId));
                 if (rule == null) {
-                    trace.append("No match.\n");
+                    line.append("No match.");
                 } else {
                     final String m = rule.match().toString();
-                    trace.append(m.isEmpty() ? "" : m + ", ").append("priority ").append(rule.priority());
+                    line.append(m.isEmpty() ? "" : m + ", ").append("priority ").append(rule.priority());
                     if (rule.cookie() != 0) {
-                        trace.append(", cookie 0x").append(Long.toHexString(rule.cookie()));
+                        line.append(", cookie 0x").append(Long.toHexString(rule.cookie()));
                     }
-                    trace.append('\n');
                 }
+                outer = open(line.toString());
             }
             if (rule == null) {
+                note("drop");
                 if (trace != null) {
-                    trace.append("    ".repeat(depth + 1)).append("drop\n");
+                    close(outer);
                 }
                 return;
             }
@@ -222,9 +270,14 @@ public final class Xlate {
             final long oldCookie = cookie;
             table = tableId;
             cookie = rule.cookie();
-            depth++;
+            final int deepens = resubmit && tableId <= oldTable ? 1 : 0;
+            resubmits += resubmit ? 1 : 0;
+            depth += deepens;
             doActions(rule.actions(), false);
-            depth--;
+            depth -= deepens;
+            if (trace != null) {
+                close(outer);
+            }
             table = oldTable;
             cookie = oldCookie;
         }
@@ -293,8 +346,8 @@ public final class Xlate {
                             } else {
                                 commit();
                                 out.userspaceController(DpActions.REASON_INVALID_TTL, cookie, 0, CONTROLLER_MAX_LEN);
-                                note(" -> IPv" + (FlowKey.dlType(flow, 0) == ETH_TYPE_IP ? 4 : 6)
-                                        + " decrement TTL exception: sent to the controller (none: dropped)");
+                                note(" >> IPv" + (FlowKey.dlType(flow, 0) == ETH_TYPE_IP ? 4 : 6)
+                                        + " decrement TTL exception");
                                 return;
                             }
                         }
@@ -303,12 +356,15 @@ public final class Xlate {
                     case OfAction.PushVlan p -> pushVlan(p.tpid());
                     case OfAction.SetField s -> setField(s);
                     case OfAction.Resubmit r -> xlateTable(r.table() < 0 ? table : r.table(),
-                            r.inPort() < 0 ? (int) FlowField.IN_PORT.get(flow) : r.inPort());
-                    case OfAction.GotoTable g -> xlateTable(g.table(), (int) FlowField.IN_PORT.get(flow));
+                            r.inPort() < 0 ? (int) FlowField.IN_PORT.get(flow) : r.inPort(), true);
+                    case OfAction.GotoTable g -> xlateTable(g.table(), (int) FlowField.IN_PORT.get(flow), true);
                     case OfAction.Group g -> {
+                        if (!resourceCheck()) {
+                            return;
+                        }
                         final Group group = pipeline.group(g.groupId());
                         if (group == null) {
-                            note(" -> group " + g.groupId() + " does not exist; action list ends here");
+                            note(" >> output to nonexistent group " + g.groupId()); // and the action list ends
                             return;
                         }
                         xlateGroup(group);
@@ -319,11 +375,11 @@ public final class Xlate {
 
         private void output(final int port, final boolean toInPort) {
             if (!toInPort && port == (int) FlowField.IN_PORT.get(flow)) {
-                note(" -> skipping output to input port");
+                note(" >> skipping output to input port");
                 return;
             }
             if (!portExists.test(port)) {
-                note(" -> nonexistent output port " + port);
+                note(" >> Nonexistent output port");
                 return;
             }
             commit();
@@ -336,7 +392,7 @@ public final class Xlate {
                     ? FlowKey.dlType(flow, 0) == ETH_TYPE_IP
                     : f.prerequisite().satisfiedBy(flow, wc);
             if (!ok) {
-                note(" -> unmet prerequisites for " + f.displayName() + ", set_field ignored");
+                note(" >> unmet prerequisites for " + f.displayName() + ", set_field ignored");
                 return;
             }
             f.orMask(wc, s.maskHi(), s.maskLo());
@@ -415,8 +471,9 @@ public final class Xlate {
                     final Bucket b = selector != null && selector.handles(group)
                             ? selector.select(group, pipeline.version(), flow, wc, claims, schedule) : hashSelect(group);
                     if (b == null) {
-                        note(" -> no usable bucket in group " + group.groupId() + ": dropped");
+                        note(" -> no live bucket");
                     } else {
+                        note(" -> using bucket " + b.bucketId());
                         bucket(b);
                     }
                 }
@@ -427,9 +484,13 @@ public final class Xlate {
             buckets.add(b);
             final long[] saved = flow.clone();
             final long[] savedTags = constTags.clone();
+            final List<TraceNode> outer = trace == null ? null : open("bucket " + b.bucketId());
             depth++;
             doActions(ActionSet.order(b.actions()), true);
             depth--;
+            if (trace != null) {
+                close(outer);
+            }
             System.arraycopy(saved, 0, flow, 0, FlowKey.WORDS);
             System.arraycopy(savedTags, 0, constTags, 0, 2);
             exit = false;
@@ -639,5 +700,31 @@ public final class Xlate {
     static List<OfField> defaultHashFields(final long[] flow) {
         final int type = FlowKey.dlType(flow, 0);
         return type == ETH_TYPE_IP ? HASH_IPV4 : type == ETH_TYPE_IPV6 ? HASH_IPV6 : HASH_L2;
+    }
+
+    /**
+     * A line of a trace and the lines under it, printed as OVS prints its trace nodes: a line that
+     * is followed by another in its list, or that is an action (which has nothing under it), is
+     * indented one step and what is under it two; the last table or bucket of a list (a resubmit
+     * that ends its rule's actions) stays at its list's step, so a chain of tables reads flat.
+     */
+    private static final class TraceNode {
+        final String text;
+        final boolean action;
+        final List<TraceNode> subs = new ArrayList<>();
+
+        TraceNode(final String text, final boolean action) {
+            this.text = text;
+            this.action = action;
+        }
+
+        static void print(final StringBuilder out, final List<TraceNode> nodes, final int level) {
+            for (int i = 0; i < nodes.size(); i++) {
+                final TraceNode n = nodes.get(i);
+                final int more = i + 1 < nodes.size() || n.action ? 1 : 0;
+                out.append("    ".repeat(level + more)).append(n.text).append('\n');
+                print(out, n.subs, level + 2 * more);
+            }
+        }
     }
 }

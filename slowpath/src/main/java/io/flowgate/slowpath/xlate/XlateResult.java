@@ -6,6 +6,7 @@ import io.flowgate.fastpath.flow.FlowFormat;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.slowpath.ofproto.Bucket;
 import io.flowgate.slowpath.ofproto.Rule;
+import io.flowgate.slowpath.ofproto.TableStats;
 
 import java.util.List;
 
@@ -19,14 +20,26 @@ import java.util.List;
  *                 "Megaflow:" line
  * @param error    why translation failed (actions are then "drop"), or null
  * @param claims   what select groups that keep connections said about the flow (see {@link GroupSelector.Claim})
+ * @param tables   the pipeline's table counters, and {@code tableLookups} the tables looked up (in
+ *                 {@link TableStats#lookup}'s form): what the flow's packets are credited to
  */
 public record XlateResult(long[] key, long[] wildcards, DpActions actions, List<Rule> rules, List<Bucket> buckets,
-                          long pipelineVersion, String error, String trace, List<GroupSelector.Claim> claims) {
+                          long pipelineVersion, String error, String trace, List<GroupSelector.Claim> claims,
+                          TableStats tables, int[] tableLookups) {
 
     /** A translation that made no stateful choice. */
     public XlateResult(final long[] key, final long[] wildcards, final DpActions actions, final List<Rule> rules,
                        final List<Bucket> buckets, final long pipelineVersion, final String error, final String trace) {
-        this(key, wildcards, actions, rules, buckets, pipelineVersion, error, trace, List.of());
+        this(key, wildcards, actions, rules, buckets, pipelineVersion, error, trace, List.of(), new TableStats(),
+                new int[0]);
+    }
+
+    /**
+     * Credits {@code packets} of the flow's traffic to the tables it was looked up in; its rules get
+     * theirs separately (see {@code Ukey.pushToRules}).
+     */
+    public void creditTables(final long packets) {
+        tables.credit(tableLookups, packets);
     }
 
     /** Why the packet is dropped with no flow installed (a select group refused it), or null. */
