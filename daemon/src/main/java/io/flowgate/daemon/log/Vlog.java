@@ -274,7 +274,7 @@ public final class Vlog {
         VlogLevel level = null;
         for (; word != null; word = words.next()) {
             final Destination d = Destination.byName(word);
-            final VlogLevel l = VlogLevel.byOvsName(word);
+            final VlogLevel l = VlogLevel.byName(word);
             if (word.equalsIgnoreCase("any")) {
                 continue;
             } else if (d != null) {

@@ -1,28 +1,11 @@
 package io.flowgate.daemon.log;
 
-import java.util.Locale;
-
 /** Open vSwitch's log levels, most severe first. */
 public enum VlogLevel {
     OFF, EMER, ERR, WARN, INFO, DBG;
 
-    /** The level for a name as vlog/set accepts it ("dbg", "warn", "off", ...), or null. */
-    public static VlogLevel byName(final String name) {
-        for (VlogLevel l : values()) {
-            if (l.name().equalsIgnoreCase(name)) {
-                return l;
-            }
-        }
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "debug" -> DBG;
-            case "error" -> ERR;
-            case "warning" -> WARN;
-            default -> null;
-        };
-    }
-
     /** The level for one of OVS's names only (off, emer, err, warn, info, dbg, in any case), or null. */
-    static VlogLevel byOvsName(final String name) {
+    static VlogLevel byName(final String name) {
         for (VlogLevel l : values()) {
             if (l.name().equalsIgnoreCase(name)) {
                 return l;
