@@ -141,6 +141,11 @@ class DpdkEndToEndTest {
                 "--port", "wan0=1=dpdk:net_pcap0,rx_pcap=" + in, "--port", "2=dpdk:net_null0,no-rx=1,name=sink",
                 "--pmd-idle", "backoff")) {
             d.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
+            // The log says what each port is as it is added: the device's driver, queues and link (net_null: 10G, up).
+            final String added = d.awaitErr(l -> l.contains("|datapath|INFO|added interface sink on port 2 "), 5,
+                    TimeUnit.SECONDS);
+            assertTrue(added.matches(".*\\(dpdk:net_null0[^)]*\\): driver net_null, 1 rx queue\\(s\\), \\d+ tx"
+                    + " queue\\(s\\), mtu 1500, link up at 10000 Mbps"), added);
             final Path socket = UnixctlClient.resolve("flowgate", rundir);
             final String show = showOnceSent(socket, 3);
             assertTrue(show.contains("  port 1: wan0 (dpdk: configured_rx_queues=1, configured_rxq_descriptors=1024,"
