@@ -171,6 +171,18 @@ class VlogTest {
     }
 
     @Test
+    void theDefaultMethodWritesWhatGlibcsSyslogWritesToDevLog() {
+        final Path socket = tmp.resolve("dev-log");
+        try (UnixDatagram listener = UnixDatagram.bind(socket.toString())) {
+            // libc's method, pointed at the test's socket instead of /dev/log.
+            new VlogSyslog.Unix(socket.toString(), true).send(29, "flowgate|00001|lb|INFO|hello", 0);
+            final String d = listener.receive();
+            assertTrue(d.matches("<29>[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d flowgate: flowgate\\|00001\\|lb\\|INFO\\|hello"),
+                    "<PRI>, the local time as 'Mmm dd hh:mm:ss', the program and a colon: " + d);
+        }
+    }
+
+    @Test
     void syslogGoesOverUdpAndToATargetInRfc5424() throws Exception {
         try (DatagramChannel method = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
              DatagramChannel target = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
