@@ -93,13 +93,13 @@ public final class Rule {
         return stats;
     }
 
-    /** True if this rule replaces {@code other} when added: same table, priority and match. */
     /** Same identity and the same cookie, timeouts and actions: replacing one by the other changes nothing. */
     public boolean sameDefinition(final Rule other) {
         return sameIdentity(other) && cookie == other.cookie && idleTimeout == other.idleTimeout
                 && hardTimeout == other.hardTimeout && actions.equals(other.actions);
     }
 
+    /** True if this rule replaces {@code other} when added: same table, priority and match. */
     public boolean sameIdentity(final Rule other) {
         return table == other.table && priority == other.priority && match.equals(other.match);
     }
