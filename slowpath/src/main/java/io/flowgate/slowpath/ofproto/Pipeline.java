@@ -19,6 +19,7 @@ public final class Pipeline {
     private final RuleTable[] tables;
     private final Map<Integer, Group> groups;
     private final int ruleCount;
+    private final int timeoutCount;
 
     Pipeline(final long version, final TrieField[] trieFields, final RuleTable[] tables, final Map<Integer, Group> groups) {
         this.version = version;
@@ -26,12 +27,15 @@ public final class Pipeline {
         this.tables = tables;
         this.groups = groups;
         int n = 0;
+        int timeouts = 0;
         for (RuleTable t : tables) {
             if (t != null) {
                 n += t.ruleCount();
+                timeouts += t.timeoutCount();
             }
         }
         this.ruleCount = n;
+        this.timeoutCount = timeouts;
     }
 
     /** An empty pipeline with the given prefix-trie fields. */
@@ -50,6 +54,11 @@ public final class Pipeline {
 
     public int ruleCount() {
         return ruleCount;
+    }
+
+    /** How many rules have an idle or a hard timeout (none: nothing can expire). */
+    public int timeoutCount() {
+        return timeoutCount;
     }
 
     /** Table {@code id}, or null if it has no rules. */

@@ -93,6 +93,11 @@ public final class Rule {
         return stats;
     }
 
+    /** True if the rule has an idle or a hard timeout: the revalidator must watch it. */
+    public boolean hasTimeout() {
+        return idleTimeout != 0 || hardTimeout != 0;
+    }
+
     /** Same identity and the same cookie, timeouts and actions: replacing one by the other changes nothing. */
     public boolean sameDefinition(final Rule other) {
         return sameIdentity(other) && cookie == other.cookie && idleTimeout == other.idleTimeout
