@@ -20,6 +20,7 @@ public final class Pipeline {
     private final Map<Integer, Group> groups;
     private final int ruleCount;
     private final TableStats tableStats;
+    private final int timeoutCount;
 
     Pipeline(final long version, final TrieField[] trieFields, final RuleTable[] tables, final Map<Integer, Group> groups,
              final TableStats tableStats) {
@@ -29,12 +30,15 @@ public final class Pipeline {
         this.tables = tables;
         this.groups = groups;
         int n = 0;
+        int timeouts = 0;
         for (RuleTable t : tables) {
             if (t != null) {
                 n += t.ruleCount();
+                timeouts += t.timeoutCount();
             }
         }
         this.ruleCount = n;
+        this.timeoutCount = timeouts;
     }
 
     /** An empty pipeline with the given prefix-trie fields. */
@@ -58,6 +62,11 @@ public final class Pipeline {
     /** The tables' lookup and matched counters: the same object in every version of a pipeline. */
     public TableStats tableStats() {
         return tableStats;
+    }
+
+    /** How many rules have an idle or a hard timeout (none: nothing can expire). */
+    public int timeoutCount() {
+        return timeoutCount;
     }
 
     /** Table {@code id}, or null if it has no rules. */

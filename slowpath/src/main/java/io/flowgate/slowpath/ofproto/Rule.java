@@ -105,13 +105,18 @@ public final class Rule {
         return stats;
     }
 
-    /** True if this rule replaces {@code other} when added: same table, priority and match. */
+    /** True if the rule has an idle or a hard timeout: the revalidator must watch it. */
+    public boolean hasTimeout() {
+        return idleTimeout != 0 || hardTimeout != 0;
+    }
+
     /** Same identity and the same cookie, timeouts and actions: replacing one by the other changes nothing. */
     public boolean sameDefinition(final Rule other) {
         return sameIdentity(other) && cookie == other.cookie && idleTimeout == other.idleTimeout
                 && hardTimeout == other.hardTimeout && actions.equals(other.actions);
     }
 
+    /** True if this rule replaces {@code other} when added: same table, priority and match. */
     public boolean sameIdentity(final Rule other) {
         return table == other.table && priority == other.priority && match.equals(other.match);
     }

@@ -30,6 +30,8 @@ public final class RuleTable {
     private final Map<MaskKey, Subtable> byMask;
     private final long nextSeq;
     private final int ruleCount;
+    /** Rules with an idle or hard timeout: without any, expiry has nothing to look at. */
+    private final int timeoutCount;
 
     private record MaskKey(long[] mask) {
         @Override
@@ -46,12 +48,12 @@ public final class RuleTable {
     public static RuleTable empty(final int tableId, final TrieField[] trieFields) {
         final PrefixTrie[] tries = new PrefixTrie[trieFields.length];
         Arrays.fill(tries, PrefixTrie.EMPTY);
-        return new RuleTable(tableId, trieFields, tries, new Subtable[0], Map.of(), 0, 0);
+        return new RuleTable(tableId, trieFields, tries, new Subtable[0], Map.of(), 0, 0, 0);
     }
 
     private RuleTable(final int tableId, final TrieField[] trieFields, final PrefixTrie[] tries,
                       final Subtable[] subtables, final Map<MaskKey, Subtable> byMask, final long nextSeq,
-                      final int ruleCount) {
+                      final int ruleCount, final int timeoutCount) {
         this.tableId = tableId;
         this.trieFields = trieFields;
         this.tries = tries;
@@ -59,6 +61,7 @@ public final class RuleTable {
         this.byMask = byMask;
         this.nextSeq = nextSeq;
         this.ruleCount = ruleCount;
+        this.timeoutCount = timeoutCount;
     }
 
     public int tableId() {
@@ -67,6 +70,11 @@ public final class RuleTable {
 
     public int ruleCount() {
         return ruleCount;
+    }
+
+    /** How many rules have an idle or a hard timeout. */
+    public int timeoutCount() {
+        return timeoutCount;
     }
 
     public int subtableCount() {
@@ -142,6 +150,7 @@ public final class RuleTable {
         final Map<MaskKey, Subtable> newByMask = new HashMap<>(byMask);
         long seq = nextSeq;
         int count = ruleCount;
+        int timeouts = timeoutCount;
         for (MaskKey key : touched) {
             final Subtable old = byMask.get(key);
             final List<Rule> rules = new ArrayList<>();
@@ -150,6 +159,7 @@ public final class RuleTable {
                     if (gone.contains(r.id())) {
                         trieRemove(newTries, r);
                         count--;
+                        timeouts -= r.hasTimeout() ? 1 : 0;
                     } else {
                         rules.add(r);
                     }
@@ -160,6 +170,7 @@ public final class RuleTable {
                     rules.add(r);
                     trieInsert(newTries, r);
                     count++;
+                    timeouts += r.hasTimeout() ? 1 : 0;
                 }
             }
             if (rules.isEmpty()) {
@@ -170,7 +181,7 @@ public final class RuleTable {
         }
         final Subtable[] ordered = newByMask.values().toArray(new Subtable[0]);
         Arrays.sort(ordered, ORDER);
-        return new RuleTable(tableId, trieFields, newTries, ordered, Map.copyOf(newByMask), seq, count);
+        return new RuleTable(tableId, trieFields, newTries, ordered, Map.copyOf(newByMask), seq, count, timeouts);
     }
 
     private void trieInsert(final PrefixTrie[] t, final Rule r) {

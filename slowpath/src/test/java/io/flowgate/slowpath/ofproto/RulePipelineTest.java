@@ -63,6 +63,28 @@ class RulePipelineTest {
     }
 
     @Test
+    void eachVersionCountsItsRulesWithATimeout() throws Exception {
+        final RulePipeline p = new RulePipeline();
+        p.apply(e -> {
+            e.addRule(rule("priority=5,ip,actions=output:1"));
+            e.addRule(rule("priority=6,arp,idle_timeout=10,actions=output:2"));
+            e.addRule(rule("table=1,priority=7,udp,hard_timeout=30,actions=output:3"));
+            e.addRule(rule("table=1,priority=8,tcp,actions=output:3"));
+        });
+        assertEquals(2, p.current().timeoutCount());
+        assertEquals(1, p.current().table(1).timeoutCount());
+        p.apply(e -> {
+            e.addRule(rule("priority=6,arp,actions=output:2")); // replaces the idle one: permanent now
+            e.addRule(rule("table=1,priority=8,tcp,idle_timeout=5,actions=output:3")); // and the other way
+        });
+        assertEquals(2, p.current().timeoutCount());
+        p.apply(e -> e.deleteRules(RulePipeline.RuleFilter.all()));
+        assertEquals(0, p.current().timeoutCount(), "no rules, none to expire");
+        p.apply(e -> e.replaceRules(List.of(rule("priority=1,ip,actions=drop"))));
+        assertEquals(0, p.current().timeoutCount(), "permanent rules only: nothing a revalidator must watch");
+    }
+
+    @Test
     void addingAHundredThousandRulesIsLinear() throws Exception {
         // 100,000 rules, each replacing none: the editor finds a rule to replace by lookup, not by
         // scanning those added so far (which made 100,000 rules take minutes).
