@@ -61,7 +61,7 @@ final class DaemonCommands {
         final Runtime rt = Runtime.getRuntime();
         return "handlers:" + dp.handlers().size() + " heap-used-kB:" + (rt.totalMemory() - rt.freeMemory()) / 1024
                 + " megaflows:" + dp.registry().size() + " ports:" + dp.ports().size() + " revalidators:"
-                + dp.revalidators().active() + " rules:" + dp.pipeline().current().rules().size()
+                + dp.revalidators().active() + " rules:" + dp.pipeline().current().ruleCount()
                 + " udpif keys:" + dp.ukeys().size();
     }
 
