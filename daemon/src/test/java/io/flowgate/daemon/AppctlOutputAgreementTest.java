@@ -73,9 +73,14 @@ class AppctlOutputAgreementTest {
         appctl("revalidator/wait");
     }
 
-    /** Waits until {@code packets} were looked up and every miss's flow is installed (as OVS, which upcalls inline). */
+    /**
+     * Waits until {@code packets} were looked up, every miss's flow is installed and every missed
+     * packet has come back from the handler and been sent (as OVS, which upcalls inline, is done
+     * with a packet before it takes the next: else two packets may leave in one output batch).
+     */
     private static void settle(final int packets) throws Exception {
         final Pattern lookups = Pattern.compile("lookups: hit:(\\d+) missed:(\\d+) lost:0\\n  flows: (\\d+)");
+        final Pattern executed = Pattern.compile("(?m)^dpif_execute .* total: (\\d+)$");
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         String show = "";
         while (System.nanoTime() < deadline) {
@@ -83,7 +88,10 @@ class AppctlOutputAgreementTest {
             final Matcher m = lookups.matcher(show);
             if (m.find() && Long.parseLong(m.group(1)) + Long.parseLong(m.group(2)) == packets
                     && m.group(2).equals(m.group(3))) {
-                return;
+                final Matcher e = executed.matcher(appctl("coverage/show"));
+                if ((e.find() ? e.group(1) : "0").equals(m.group(2))) {
+                    return;
+                }
             }
             Thread.sleep(20);
         }
