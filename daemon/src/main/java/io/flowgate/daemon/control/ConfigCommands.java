@@ -70,11 +70,10 @@ final class ConfigCommands {
 
     /** A port by name (as dpctl/show prints it) or number. */
     private Port port(final String text) throws CommandException {
-        for (Port p : dp.ports()) {
-            if (p.name().equals(text) || Integer.toUnsignedString(p.number()).equals(text)) {
-                return p;
-            }
+        final Port p = dp.port(text);
+        if (p == null) {
+            throw new CommandException("no such port \"" + text + "\"");
         }
-        throw new CommandException("no such port \"" + text + "\"");
+        return p;
     }
 }

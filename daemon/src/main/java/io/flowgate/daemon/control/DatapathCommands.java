@@ -122,12 +122,8 @@ final class DatapathCommands {
     }
 
     private String portName(final int number) {
-        for (Port p : dp.ports()) {
-            if (p.number() == number) {
-                return p.name();
-            }
-        }
-        return Integer.toUnsignedString(number);
+        final Port p = dp.port(number);
+        return p == null ? Integer.toUnsignedString(number) : p.name();
     }
 
     /** The core a PMD runs on: its pinned CPU, or its id when it is not pinned. */
@@ -308,26 +304,20 @@ final class DatapathCommands {
             }
             s.append(")\n");
             if (stats) {
+                // A device's own counters where it has them (as netdev-dpdk reads them), else the PMDs'.
                 final DeviceStats d = p.deviceStats();
-                if (d != null) {
-                    s.append("    RX packets:").append(d.rxPackets()).append(" errors:").append(d.rxErrors())
-                            .append(" dropped:").append(d.rxDropped() + t.portRxDropped()[i])
-                            .append(" overruns:? frame:?\n");
-                    s.append("    TX packets:").append(d.txPackets()).append(" errors:").append(d.txErrors())
-                            .append(" dropped:").append(t.portTxDropped()[i]).append(" aborted:? carrier:?\n");
-                    s.append("    collisions:?\n");
-                    s.append("    RX bytes:").append(d.rxBytes()).append(humanSize(d.rxBytes()))
-                            .append("  TX bytes:").append(d.txBytes()).append(humanSize(d.txBytes())).append('\n');
-                } else {
-                    s.append("    RX packets:").append(t.portRx()[i]).append(" errors:? dropped:")
-                            .append(t.portRxDropped()[i]).append(" overruns:? frame:?\n");
-                    s.append("    TX packets:").append(t.portTx()[i]).append(" errors:? dropped:")
-                            .append(t.portTxDropped()[i]).append(" aborted:? carrier:?\n");
-                    s.append("    collisions:?\n");
-                    s.append("    RX bytes:").append(t.portRxBytes()[i]).append(humanSize(t.portRxBytes()[i]))
-                            .append("  TX bytes:").append(t.portTxBytes()[i]).append(humanSize(t.portTxBytes()[i]))
-                            .append('\n');
-                }
+                final long rxBytes = d != null ? d.rxBytes() : t.portRxBytes()[i];
+                final long txBytes = d != null ? d.txBytes() : t.portTxBytes()[i];
+                s.append("    RX packets:").append(d != null ? d.rxPackets() : t.portRx()[i])
+                        .append(" errors:").append(d != null ? Long.toString(d.rxErrors()) : "?")
+                        .append(" dropped:").append(t.portRxDropped()[i] + (d != null ? d.rxDropped() : 0))
+                        .append(" overruns:? frame:?\n");
+                s.append("    TX packets:").append(d != null ? d.txPackets() : t.portTx()[i])
+                        .append(" errors:").append(d != null ? Long.toString(d.txErrors()) : "?")
+                        .append(" dropped:").append(t.portTxDropped()[i]).append(" aborted:? carrier:?\n");
+                s.append("    collisions:?\n");
+                s.append("    RX bytes:").append(rxBytes).append(humanSize(rxBytes)).append("  TX bytes:").append(txBytes)
+                        .append(humanSize(txBytes)).append('\n');
                 final Rates r = dp.rates().port(i);
                 s.append("    RX rate: ").append(r.inPps()).append(" pkt/s ").append(r.inBps())
                         .append(" B/s  TX rate: ").append(r.outPps()).append(" pkt/s ").append(r.outBps())

@@ -100,14 +100,9 @@ final class NetdevDummyCommands {
 
     /** A dummy port by name or number; OVS's message, with which port was asked for and why it is not one. */
     private DummyPort port(final String text) throws CommandException {
-        Port other = null;
-        for (Port p : dp.ports()) {
-            if (p.name().equals(text) || Integer.toUnsignedString(p.number()).equals(text)) {
-                if (p instanceof DummyPort d) {
-                    return d;
-                }
-                other = other == null ? p : other;
-            }
+        final Port other = dp.port(text);
+        if (other instanceof DummyPort d) {
+            return d;
         }
         if (other != null) {
             throw new CommandException("no such dummy netdev \"" + text + "\": port " + Integer.toUnsignedString(

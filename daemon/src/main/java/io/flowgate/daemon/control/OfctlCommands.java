@@ -232,10 +232,10 @@ final class OfctlCommands {
      */
     private String dumpPorts(final List<String> args) throws CommandException {
         final List<Port> ports = dp.ports();
+        final Port wanted = args.isEmpty() ? null : dp.port(args.getFirst());
         final List<Integer> shown = new ArrayList<>();
         for (int i = 0; i < ports.size(); i++) {
-            if (args.isEmpty() || args.getFirst().equals(ports.get(i).name())
-                    || args.getFirst().equals(Integer.toUnsignedString(ports.get(i).number()))) {
+            if (args.isEmpty() || ports.get(i) == wanted) {
                 shown.add(i);
             }
         }

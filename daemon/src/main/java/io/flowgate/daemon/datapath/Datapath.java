@@ -288,6 +288,19 @@ public final class Datapath implements AutoCloseable {
         return port(number) != null;
     }
 
+    /**
+     * The port a command names: by its name (as dpctl/show prints it) or its number, or null.
+     * Names are unique and never numbers, so at most one port answers.
+     */
+    public Port port(final String text) {
+        for (Port p : ports) {
+            if (p.name().equals(text) || Integer.toUnsignedString(p.number()).equals(text)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     /** The port with this number, or null. */
     public Port port(final int number) {
         for (Port p : ports) {

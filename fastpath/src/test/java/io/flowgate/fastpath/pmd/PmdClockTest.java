@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class PmdClockTest {
     private static final RxQueue[] NONE = new RxQueue[0];
-    private static final long SLEEP = TimeUnit.MILLISECONDS.toNanos(3);
+    private static final long SLEEP = TimeUnit.MILLISECONDS.toNanos(50); // far above a preemption between two calls
 
     private static void sleep() {
         final long until = System.nanoTime() + SLEEP;
