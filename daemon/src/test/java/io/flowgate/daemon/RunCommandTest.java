@@ -65,7 +65,12 @@ class RunCommandTest {
         try (Daemon d = startAcl()) {
             d.awaitErr(l -> l.contains("pcap inputs replayed (60 packets received)"), 60, TimeUnit.SECONDS);
             assertEquals(d.pid() + "\n", Files.readString(tmp.resolve("run/flowgate.pid")));
-            Thread.sleep(300);
+            // Still serving after the input ended: the control socket answers, with every packet in.
+            final String show = io.flowgate.daemon.control.UnixctlClient.call(
+                    io.flowgate.daemon.control.UnixctlClient.resolve("flowgate", tmp.resolve("run")), "dpctl/show",
+                    java.util.List.of("-s"), 30_000).result();
+            assertEquals(60, show.lines().filter(l -> l.strip().startsWith("RX packets:"))
+                    .mapToLong(l -> Long.parseLong(l.strip().split("[: ]+")[2])).sum(), show);
             assertTrue(d.process().isAlive(), "still running after the input ended");
             d.signal("TERM");
             assertEquals(0, d.awaitExit(30, TimeUnit.SECONDS), d.err());

@@ -51,7 +51,8 @@ class RevalidatorThreadsTest {
         } finally {
             final long start = System.nanoTime();
             dp.close();
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "stops promptly");
+            // Does not hang: a generous bound, as a loaded machine may take seconds to stop threads.
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30), "stops, does not hang");
         }
     }
 }

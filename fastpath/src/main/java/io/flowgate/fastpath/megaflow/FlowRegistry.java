@@ -1,8 +1,6 @@
 package io.flowgate.fastpath.megaflow;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -33,11 +31,6 @@ public final class FlowRegistry {
 
     public int size() {
         return flows.size();
-    }
-
-    /** A snapshot of the flows (weakly consistent). */
-    public List<DpFlow> dump() {
-        return new ArrayList<>(flows.values());
     }
 
     public Collection<DpFlow> view() {

@@ -74,11 +74,6 @@ public final class PacketBatch implements AutoCloseable {
         }
     }
 
-    /** True if this batch has its own packet slots. */
-    public boolean ownsBuffers() {
-        return slots != null;
-    }
-
     /** Bytes a packet may occupy in an owned slot. */
     public int dataRoom() {
         return dataRoom;
@@ -105,10 +100,6 @@ public final class PacketBatch implements AutoCloseable {
 
     public boolean isEmpty() {
         return count == 0;
-    }
-
-    public boolean isFull() {
-        return count == MAX_BURST;
     }
 
     /** The port every packet of this batch arrived on. */
