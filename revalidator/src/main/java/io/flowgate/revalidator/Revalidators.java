@@ -5,17 +5,12 @@ import io.flowgate.fastpath.megaflow.FlowRegistry;
 import io.flowgate.fastpath.pmd.Outbox;
 import io.flowgate.fastpath.pmd.Pmds;
 import io.flowgate.slowpath.ofproto.Pipeline;
-import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.PipelineException;
-import io.flowgate.slowpath.ukey.Ukey;
 import io.flowgate.slowpath.ukey.UkeyMap;
-import io.flowgate.slowpath.ukey.UkeyState;
 import io.flowgate.slowpath.upcall.FlowLimit;
 import io.flowgate.slowpath.upcall.Udpif;
 import io.flowgate.slowpath.lb.LoadBalancer;
 import io.flowgate.slowpath.xlate.Xlate;
-import io.flowgate.slowpath.xlate.XlateResult;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,10 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 
 /**
  * The revalidators of a datapath and their rounds (DESIGN.md §7). The leader starts a round every
@@ -47,6 +39,11 @@ import org.agrona.concurrent.IdleStrategy;
  * and no flow is purged by it. Each step ({@link #dumpBatch}, {@link #sweepShard}) is a bounded
  * piece of work for one {@link Revalidator} duty cycle; the synchronous {@link #dump} and
  * {@link #sweep} run whole phases, for tests that step everything on one thread.
+ *
+ * <p>What a round decides for each flow and ukey is {@link UkeyRevalidation}'s; rule timeouts are
+ * {@link RuleExpiry}'s; deleting flows at once outside the rounds is {@link FlowFlush}'s. One file
+ * above 400 lines because what is left is one thing: the rounds, whose leader-only state (sequence,
+ * pacing, resize, waiters, round statistics) every method here reads or moves.
  */
 public final class Revalidators implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("revalidator");
@@ -83,17 +80,10 @@ public final class Revalidators implements AutoCloseable {
     private volatile long flowsAvg;
     private volatile long flowsMax;
     private final AtomicLong completedRounds = new AtomicLong();
-    final LongAdder deletedIdle = new LongAdder();
-    final LongAdder deletedConnectionEnded = new LongAdder();
-    final LongAdder deletedChanged = new LongAdder();
-    final LongAdder deletedLimit = new LongAdder();
-    final LongAdder deletedStale = new LongAdder();
-    final LongAdder deletedOrphans = new LongAdder();
-    final LongAdder modified = new LongAdder();
-    final LongAdder skippedLocked = new LongAdder();
-    final LongAdder rulesExpired = new LongAdder();
-    final LongAdder errors = new LongAdder();
-    final LongAdder flushed = new LongAdder();
+    private final Tally tally = new Tally();
+    private final UkeyRevalidation review;
+    private final RuleExpiry expiry;
+    private final FlowFlush flusher;
 
     public Revalidators(final RevalidatorSettings settings, final Udpif udpif, final Pmds pmds) {
         this.settings = settings;
@@ -105,6 +95,9 @@ public final class Revalidators implements AutoCloseable {
         this.loadBalancer = udpif.loadBalancer();
         this.flowLimit = udpif.flowLimit();
         this.pmds = pmds;
+        this.review = new UkeyRevalidation(this, xlate, loadBalancer, ukeys, tally);
+        this.expiry = new RuleExpiry(pipeline, tally);
+        this.flusher = new FlowFlush(this, tally);
         final Revalidator[] a = new Revalidator[settings.revalidators()];
         for (int i = 0; i < a.length; i++) {
             a[i] = new Revalidator(i, this);
@@ -243,6 +236,18 @@ public final class Revalidators implements AutoCloseable {
         return current;
     }
 
+    Udpif udpif() {
+        return udpif;
+    }
+
+    FlowRegistry registry() {
+        return registry;
+    }
+
+    Pmds pmds() {
+        return pmds;
+    }
+
     boolean running() {
         return running;
     }
@@ -254,18 +259,7 @@ public final class Revalidators implements AutoCloseable {
      * are returned as a started removal (or null when there are none).
      */
     FlowRemoval dumpBatch(final int revalidator, final Round r, final int at, final Outbox outbox) {
-        final FlowRemoval removal = new FlowRemoval();
-        final long now = r.startMillis();
-        final int end = Math.min(at + RevalidatorSettings.DUMP_BATCH, r.flows().length);
-        for (int i = at; i < end; i++) {
-            try {
-                revalidate(r, r.flows()[i], now, removal);
-            } catch (RuntimeException e) {
-                errors.increment();
-                LOG.log(System.Logger.Level.ERROR, "revalidator" + revalidator + ": flow " + r.flows()[i], e);
-            }
-        }
-        return started(removal, outbox);
+        return started(review.dumpBatch(revalidator, r, at), outbox);
     }
 
     private FlowRemoval started(final FlowRemoval removal, final Outbox outbox) {
@@ -284,7 +278,7 @@ public final class Revalidators implements AutoCloseable {
         try {
             return removal.tryComplete(registry, ukeys);
         } catch (RuntimeException e) {
-            errors.increment();
+            tally.errors.increment();
             LOG.log(System.Logger.Level.ERROR, "revalidator: completing a flow removal", e);
             return true;
         }
@@ -305,123 +299,14 @@ public final class Revalidators implements AutoCloseable {
         }
     }
 
-    private void revalidate(final Round r, final DpFlow flow, final long now, final FlowRemoval removal) {
-        if (flow.isRemoved()) {
-            return;
-        }
-        // A registered flow's ukey is INSTALLED (or locked by whoever is changing that); one whose
-        // ukey has moved on, or that has none, is an orphan and goes. (No map lookup: the flow
-        // links to its ukey, which saves the dump a cache miss or two per flow.)
-        final Ukey ukey = flow.owner() instanceof Ukey u ? u : null;
-        if (ukey == null || ukey.state().compareTo(UkeyState.INSTALLED) > 0) {
-            deletedOrphans.increment();
-            removal.addOrphan(flow);
-            return;
-        }
-        if (!ukey.tryLock()) {
-            skippedLocked.increment();
-            return;
-        }
-        boolean keepLocked = false;
-        try {
-            if (ukey.state() != UkeyState.INSTALLED || ukey.dumpSeq() == r.seq()) {
-                return;
-            }
-            ukey.dumpSeq(r.seq());
-            final long packets = ukey.pushStats();
-            // Connections first: what the flow saw reaches their entries even if the flow goes now.
-            final boolean connectionEnded = loadBalancer != null && loadBalancer.track(ukey, packets);
-            if (r.deleteAll()) {
-                deletedLimit.increment();
-                keepLocked = true;
-            } else if (idleFor(flow, now) > r.idleMillis()) {
-                deletedIdle.increment();
-                keepLocked = true;
-            } else if (connectionEnded) {
-                deletedConnectionEnded.increment(); // its connection timed out: the next packet is a new one
-                keepLocked = true;
-            } else if (ukey.xlate().pipelineVersion() != r.pipeline().version()) {
-                keepLocked = !retranslate(r, ukey, packets, now);
-            }
-            if (keepLocked) {
-                removal.add(ukey);
-            }
-        } finally {
-            if (!keepLocked) {
-                ukey.unlock();
-            }
-        }
-    }
-
-    private static long idleFor(final DpFlow flow, final long now) {
-        final long used = flow.usedMillis();
-        return now - (used != 0 ? used : flow.createdMillis());
-    }
-
-    /**
-     * Translates a flow again after a rule change. Keeps it (with new actions if they changed)
-     * when the new translation looks at no key bit the installed mask lacks; otherwise, or when
-     * rounds are slow and the flow is slower than min-revalidate-pps, it must go.
-     *
-     * @return false if the flow must be deleted
-     */
-    private boolean retranslate(final Round r, final Ukey ukey, final long packets, final long now) {
-        final DpFlow flow = ukey.flow();
-        final long used = flow.usedMillis();
-        // As OVS: a flow never used is always translated again; otherwise, when rounds are slow,
-        // one slower than min-revalidate-pps since its last use is cheaper to delete.
-        if (!r.fullRevalidate() && used != 0) {
-            final long since = Math.max(0, now - used);
-            if (since / Math.max(1, packets) >= 1000 / Math.max(1, settings.minRevalidatePps())) {
-                deletedChanged.increment();
-                return false;
-            }
-        }
-        final XlateResult result = xlate.retranslate(r.pipeline(), ukey.key());
-        if (result.connectionEnded()) {
-            deletedConnectionEnded.increment();
-            return false;
-        }
-        if (!flow.mask().covers(result.datapathMask())) {
-            deletedChanged.increment();
-            return false;
-        }
-        if (!result.actions().equals(flow.actions())) {
-            flow.actions(result.actions());
-            modified.increment();
-        }
-        ukey.xlate(result);
-        return true;
-    }
-
     // ---- phase 2: sweep ----
-
-    /** What the sweep decided for one ukey while holding its lock. */
-    public enum SweepAction {
-        NONE, FINISH, DELETE_STALE
-    }
 
     /**
      * Sweeps one shard of the ukey map: finishes REMOVED ukeys and deletes stale ones (returned as
      * a started removal that finishes them when it completes, or null).
      */
     FlowRemoval sweepShard(final int revalidator, final Round r, final int shard, final Outbox outbox) {
-        final FlowRemoval removal = new FlowRemoval();
-        removal.finishUkeys();
-        ukeys.forEachInShard(shard, ukey -> {
-            try {
-                final SweepAction action = inspect(ukey, r);
-                if (action == SweepAction.DELETE_STALE) {
-                    removal.add(ukey);
-                } else {
-                    apply(ukey, action);
-                }
-            } catch (RuntimeException e) {
-                errors.increment();
-                LOG.log(System.Logger.Level.ERROR, "revalidator" + revalidator + ": sweeping " + ukey, e);
-            }
-        });
-        return started(removal, outbox);
+        return started(review.sweepShard(revalidator, r, shard), outbox);
     }
 
     /** The whole sweep of this revalidator's shards (shard % revalidators == id) on the calling thread. */
@@ -434,52 +319,6 @@ public final class Revalidators implements AutoCloseable {
 
     int shardCount() {
         return ukeys.shardCount();
-    }
-
-    /**
-     * The locked part of sweeping one ukey: reads its state and decides. A ukey to delete stays
-     * locked (for the removal); otherwise the lock is released before returning, and
-     * {@link #apply} does the rest without it (so a handler may replace the ukey in between).
-     */
-    public SweepAction inspect(final Ukey ukey, final Round r) {
-        // Most ukeys were seen by this round's dump: nothing to do, and no need for the lock to
-        // know it (a stale read only sends us the careful way).
-        if (!r.deleteAll() && ukey.dumpSeq() == r.seq() && ukey.state() == UkeyState.INSTALLED) {
-            return SweepAction.NONE;
-        }
-        if (!ukey.tryLock()) {
-            return SweepAction.NONE;
-        }
-        SweepAction action = SweepAction.NONE;
-        try {
-            switch (ukey.state()) {
-                case REMOVED -> action = SweepAction.FINISH;
-                case INSTALLED -> {
-                    if (r.deleteAll() || (ukey.dumpSeq() != r.seq() && ukey.missedDump() >= RevalidatorSettings.STALE_DUMPS)) {
-                        if (!r.deleteAll()) {
-                            deletedStale.increment();
-                        } else {
-                            deletedLimit.increment();
-                        }
-                        action = SweepAction.DELETE_STALE;
-                    }
-                }
-                case CREATED, DELETED -> {
-                }
-            }
-            return action;
-        } finally {
-            if (action != SweepAction.DELETE_STALE) {
-                ukey.unlock();
-            }
-        }
-    }
-
-    /** The unlocked part: finishing a REMOVED ukey, once, whoever gets there first. */
-    public void apply(final Ukey ukey, final SweepAction action) {
-        if (action == SweepAction.FINISH) {
-            ukeys.finish(ukey);
-        }
     }
 
     // ---- phase 3: the leader closes the round ----
@@ -500,7 +339,7 @@ public final class Revalidators implements AutoCloseable {
         if (duration > SLOW_ROUND_MILLIS) {
             LOG.log(System.Logger.Level.INFO, "Spent an unreasonably long " + duration + "ms dumping flows");
         }
-        guarded("expiring rules", () -> expireRules(end));
+        guarded("expiring rules", () -> expiry.expire(end));
         if (loadBalancer != null) {
             guarded("expiring connections", () -> loadBalancer.expire(end));
         }
@@ -520,50 +359,22 @@ public final class Revalidators implements AutoCloseable {
         try {
             step.run();
         } catch (RuntimeException e) {
-            errors.increment();
+            tally.errors.increment();
             LOG.log(System.Logger.Level.ERROR, "revalidator: " + what, e);
         }
     }
 
-    /**
-     * Deletes rules whose hard timeout has passed since they were added or last modified (as OVS
-     * counts it: mod-flows starts it again) or that were idle for their idle timeout.
-     */
-    private void expireRules(final long now) {
-        final Pipeline current = pipeline.current();
-        if (current.timeoutCount() == 0) {
-            // The usual case: listing 100,000 permanent rules every round made megabytes of
-            // garbage a second in an idle daemon, and its heap (its RSS) grew for minutes.
-            return;
-        }
-        final List<Rule> expired = new ArrayList<>();
-        for (Rule rule : current.rules()) {
-            final long hard = rule.hardTimeout() * 1000L;
-            final long idle = rule.idleTimeout() * 1000L;
-            final long lastUsed = Math.max(rule.createdMillis(), rule.stats().lastUsedMillis());
-            if ((hard > 0 && now >= rule.modifiedMillis() + hard) || (idle > 0 && now >= lastUsed + idle)) {
-                expired.add(rule);
-            }
-        }
-        if (expired.isEmpty()) {
-            return;
-        }
-        try {
-            pipeline.apply(e -> {
-                for (Rule rule : expired) {
-                    if (e.deleteRule(rule)) {
-                        rulesExpired.increment();
-                    }
-                }
-            });
-        } catch (PipelineException e) {
-            // Deleting rules cannot make the pipeline invalid; report rather than lose the thread.
-            errors.increment();
-            LOG.log(System.Logger.Level.ERROR, "expiring rules: " + e.getMessage());
-        }
+    // ---- requests from the control socket ----
+
+    /** Deleting flows at once, outside the rounds (flushes, a queue leaving a PMD). */
+    public FlowFlush flusher() {
+        return flusher;
     }
 
-    // ---- requests from the control socket ----
+    /** The per-flow and per-ukey decisions of the rounds. */
+    public UkeyRevalidation review() {
+        return review;
+    }
 
     /** Stops starting rounds (revalidator/pause); a round under way finishes. */
     public void pause() {
@@ -582,90 +393,6 @@ public final class Revalidators implements AutoCloseable {
     /** Deletes every flow in the next round; returns at once. */
     public void purge() {
         purgeRequested = true;
-    }
-
-    /**
-     * Deletes every datapath flow now, on the calling thread, as OVS's dpif flow flush does
-     * (revalidator/purge, dpctl/del-flows, upcall/disable-megaflows): works while the revalidators
-     * are paused too. The ukeys move to REMOVED with their final statistics pushed; a sweep
-     * finishes them.
-     *
-     * <p>Complete: a flow whose ukey is locked (being re-translated, or removed by a revalidator)
-     * is waited for, not skipped; a flow being set up while the flush starts is either seen here
-     * or dropped by its handler ({@link Udpif#beginFlush}). No flow from before the call survives it.
-     *
-     * @return how many flows were deleted
-     */
-    public int flush() {
-        udpif.beginFlush();
-        final int n = remove(registry.view());
-        flushed.add(n);
-        return n;
-    }
-
-    /**
-     * Deletes these datapath flows now, on the calling thread, waiting for any that someone else
-     * holds (a queue moving away from a PMD takes the source's copies away this way).
-     *
-     * @return how many were deleted here
-     */
-    public int remove(final java.util.Collection<DpFlow> flows) {
-        final Outbox outbox = new Outbox(pmds);
-        final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
-        final FlowRemoval removal = new FlowRemoval();
-        List<DpFlow> pending = new ArrayList<>(flows);
-        int n = 0;
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!pending.isEmpty() && running) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(pending.size() + " flow(s) could not be removed: their ukeys stayed"
-                        + " locked for 60 s");
-            }
-            final List<DpFlow> busy = new ArrayList<>();
-            for (DpFlow flow : pending) {
-                if (flow.isRemoved()) {
-                    continue;
-                }
-                final Ukey ukey = flow.owner() instanceof Ukey u ? u : null;
-                if (ukey == null) {
-                    removal.addOrphan(flow);
-                } else if (!ukey.tryLock()) {
-                    busy.add(flow); // someone is setting it up, re-translating or removing it: come back
-                    continue;
-                } else if (ukey.state() == UkeyState.INSTALLED && !flow.isDead()) {
-                    removal.add(ukey);
-                } else {
-                    ukey.unlock(); // already removed, or being removed by someone who holds it no more
-                    continue;
-                }
-                n++;
-                if (removal.size() >= RevalidatorSettings.DUMP_BATCH) {
-                    runToCompletion(removal, outbox, idle);
-                }
-            }
-            runToCompletion(removal, outbox, idle);
-            if (!busy.isEmpty()) {
-                idle.idle();
-            }
-            pending = busy;
-        }
-        return n;
-    }
-
-    private void runToCompletion(final FlowRemoval removal, final Outbox outbox, final IdleStrategy idle) {
-        if (removal.isEmpty()) {
-            return;
-        }
-        removal.start(pmds, outbox);
-        idle.reset();
-        while (!complete(removal)) {
-            if (!running) {
-                removal.abandon();
-                return;
-            }
-            outbox.flush();
-            idle.idle();
-        }
     }
 
     /**
@@ -705,7 +432,7 @@ public final class Revalidators implements AutoCloseable {
 
     /** Flows deleted by flushes (purge, del-flows, megaflows on/off) since the start. */
     public long flushedCount() {
-        return flushed.sum();
+        return tally.flushed.sum();
     }
 
     public long completedRounds() {
@@ -722,9 +449,7 @@ public final class Revalidators implements AutoCloseable {
     }
 
     public RevalidatorCounters counters() {
-        return new RevalidatorCounters(deletedIdle.sum(), deletedChanged.sum(), deletedLimit.sum(),
-                deletedStale.sum(), deletedOrphans.sum(), modified.sum(), skippedLocked.sum(), rulesExpired.sum(),
-                errors.sum(), deletedConnectionEnded.sum());
+        return tally.snapshot();
     }
 
     /** Stops the rounds: agents waiting for the others or for PMDs give up. */

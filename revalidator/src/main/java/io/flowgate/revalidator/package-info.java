@@ -1,5 +1,5 @@
 /**
- * Revalidators: dump and sweep rounds over installed megaflows, the dynamic flow limit, and the
- * IPVS-style rate estimator.
+ * Revalidators: dump and sweep rounds over installed megaflows and their ukeys, rule timeouts, and
+ * the dynamic flow limit. The IPVS-style rate estimator threads are in {@code estimator}.
  */
 package io.flowgate.revalidator;

@@ -87,11 +87,11 @@ class UkeyRaceTest {
         try (Rig rig = new Rig(RevalidatorSettings.DEFAULTS, "priority=1,udp,actions=output:2")) {
             final Ukey old = established(rig);
             final Round r = removeInDump(rig, old);
-            final Revalidators.SweepAction action = rig.revalidators.inspect(old, r);
-            assertEquals(Revalidators.SweepAction.FINISH, action);
+            final UkeyRevalidation.SweepAction action = rig.revalidators.review().inspect(old, r);
+            assertEquals(UkeyRevalidation.SweepAction.FINISH, action);
             assertFalse(old.isLocked(), "the sweeper released the lock after reading the state");
             final Ukey fresh = missAndReplace(rig, old);
-            rig.revalidators.apply(old, action);
+            rig.revalidators.review().apply(old, action);
             assertEquals(1, rig.finishes.get(old), "still exactly one finish");
             rig.sweepPhase(r);
             assertEquals(1, rig.finishes.get(old));

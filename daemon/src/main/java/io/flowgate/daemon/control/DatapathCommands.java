@@ -272,7 +272,7 @@ final class DatapathCommands {
 
     private String delFlows(final List<String> args) throws CommandException {
         flag(args, "");
-        dp.revalidators().flush();
+        dp.revalidators().flusher().flush();
         return "";
     }
 

@@ -73,7 +73,7 @@ final class UpcallCommands {
 
     /** Deletes every datapath flow now (works while revalidators are paused, as in OVS). */
     private String purge() {
-        dp.revalidators().flush();
+        dp.revalidators().flusher().flush();
         return "";
     }
 

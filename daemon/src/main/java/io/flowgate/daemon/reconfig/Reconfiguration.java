@@ -256,7 +256,7 @@ public final class Reconfiguration {
                     left.add(f);
                 }
             }
-            dp.revalidators().remove(left);
+            dp.revalidators().flusher().remove(left);
             dp.retirePmd(p);
         }
         note("pmd-cpu-mask " + CpuAffinity.toMask(cpus) + ": " + added.size() + " PMD(s) started, " + retire.size()
@@ -469,7 +469,7 @@ public final class Reconfiguration {
                     left.add(f);
                 }
             }
-            removed = dp.revalidators().remove(left);
+            removed = dp.revalidators().flusher().remove(left);
         }
         note(String.format("port '%s' rx queue %d: core %s -> core %s in %d ms, %d megaflow(s) copied, %d removed at"
                 + " the source", q.port().name(), q.id(), from == null ? "-" : from.core(), to == null ? "-" : to.core(),
