@@ -21,6 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code 2026-01-01T00:00:00.000Z|00001|module|INFO|message}), levels and formats changed at run
  * time with {@code vlog/set}. Every module of Flowgate logs through the JDK's platform logging
  * ({@code System.getLogger("revalidator")}); {@link VlogLoggerFinder} routes that here.
+ *
+ * <p>One file above 400 lines: the module levels, the destinations and their formats are one
+ * table, changed by vlog/set and vlog/reopen under this object's lock and read without one by
+ * every log call; split up, which writes must hold the lock would be spread across files.
  */
 public final class Vlog {
     /** The destinations, in OVS's order (vlog/list-pattern's rows). */

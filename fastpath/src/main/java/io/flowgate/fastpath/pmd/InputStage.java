@@ -27,6 +27,10 @@ import org.agrona.collections.Int2ObjectHashMap;
  *
  * <p>Owns the PMD's EMC, SMC and classifiers (one per input port); PMD thread only. No allocation,
  * lock or atomic read-modify-write per packet.
+ *
+ * <p>One file above 400 lines on purpose: the lookups share the batch's rows, hashes and hit
+ * masks, which the per-packet loops keep in locals; spread over classes, the same loops would go
+ * through more call sites and fields, which the JIT inlines only up to its budget.
  */
 final class InputStage {
     private static final int W = FlowKey.WORDS;

@@ -38,6 +38,9 @@ import org.agrona.collections.Long2LongHashMap;
  * forwarded if it hits, sent up if it misses (counted: its order is then no longer guaranteed),
  * so a storm of new flows never turns hits into upcalls. PMD thread only; allocates nothing
  * after construction.
+ *
+ * <p>One file above 400 lines: the in-flight table, the parked queue and the slots change
+ * together at every park, answer and unpark, and their invariants are checked in one place.
  */
 final class Parking implements AutoCloseable {
     static final int CAPACITY = 1024;

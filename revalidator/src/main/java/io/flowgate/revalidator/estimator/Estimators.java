@@ -31,6 +31,10 @@ import java.util.function.UnaryOperator;
  * is stopped once. A thread that cannot start is tried again 100 ms later. A new CPU list reruns
  * the calibration (with every thread stopped) and redistributes the estimators over chains of
  * the new length.
+ *
+ * <p>One file above 400 lines: the settings, their generation, the threads and the reload thread
+ * are one state machine, described above; the estimators' arithmetic is in {@link Estimator}, placement in
+ * {@link Chains}.
  */
 public final class Estimators implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("estimator");

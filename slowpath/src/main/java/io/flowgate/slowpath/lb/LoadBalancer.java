@@ -37,7 +37,9 @@ import java.util.concurrent.atomic.LongAdder;
  * version a translation runs against ({@link SelectGroup}).
  *
  * <p>One lock guards the table, the counts and the group states: connection set-up is the slow
- * path, and one lock keeps "count" and "table" in step without ordering rules.
+ * path, and one lock keeps "count" and "table" in step without ordering rules. That lock is
+ * why this is one file above 400 lines: everything here runs under it, and split up, which
+ * method takes it and which expects it held would be a rule to remember across files.
  */
 public final class LoadBalancer implements GroupSelector, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("lb");
