@@ -224,6 +224,9 @@ public final class Revalidators implements AutoCloseable {
                     + " as an emergency measure.");
         }
         emergencyLogged = emergency; // once per episode, not every round of it
+        if (overLimit) {
+            tally.overLimitRounds.increment();
+        }
         final Round r = new Round(++seq, flows, new AtomicInteger(0), version, now,
                 overLimit ? RevalidatorSettings.OVER_LIMIT_IDLE_MILLIS : settings.maxIdleMillis(),
                 purge || flows.length > 2L * limit,

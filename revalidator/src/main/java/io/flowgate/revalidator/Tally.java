@@ -15,10 +15,11 @@ final class Tally {
     final LongAdder rulesExpired = new LongAdder();
     final LongAdder errors = new LongAdder();
     final LongAdder flushed = new LongAdder();
+    final LongAdder overLimitRounds = new LongAdder();
 
     RevalidatorCounters snapshot() {
         return new RevalidatorCounters(deletedIdle.sum(), deletedChanged.sum(), deletedLimit.sum(),
                 deletedStale.sum(), deletedOrphans.sum(), modified.sum(), skippedLocked.sum(), rulesExpired.sum(),
-                errors.sum(), deletedConnectionEnded.sum());
+                errors.sum(), deletedConnectionEnded.sum(), overLimitRounds.sum());
     }
 }

@@ -12,11 +12,8 @@ import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.pmd.PmdCommand;
 import io.flowgate.fastpath.pmd.PmdPause;
 import io.flowgate.fastpath.port.Port;
-import io.flowgate.fastpath.port.QueueHandover;
 import io.flowgate.fastpath.port.RxQueue;
 import io.flowgate.revalidator.Revalidator;
-import io.flowgate.slowpath.ukey.Ukey;
-import io.flowgate.slowpath.ukey.UkeyId;
 
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -25,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Changes a running datapath without losing, repeating, purging or reordering anything: handler
@@ -33,20 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  * rebalancing), and the EMC, idle and flow-limit settings. One change at a time, on the caller's
  * thread (the control socket's), which may wait; no agent ever does.
  *
- * <p>Moving a receive queue from PMD A to PMD B ({@link #move}):
- * <ol>
- * <li>prewarm: the megaflows A has for the queue's port (those the moving queue's packets made,
- *     when A keeps another queue of the port) are installed in B too, each with a ukey of its own
- *     (a ukey names its PMD), so B starts with what A had learnt;</li>
- * <li>A stops polling the queue and reports when nothing of it is in flight (its upcalls answered,
- *     its parked packets sent): packets A received are forwarded by A, in order;</li>
- * <li>megaflows A set up meanwhile are copied too; then B adopts the queue (its installs are ahead
- *     of the adopt in B's mailbox, so they are in place before B polls);</li>
- * <li>A's copies of the port's megaflows go, their statistics pushed once, unless A still polls
- *     another queue of the port.</li>
- * </ol>
- * A flow's packets cannot overtake each other: B receives the queue's next packet only after the
- * last one A received has left.
+ * <p>How a receive queue moves from one PMD to another without losing or reordering a packet:
+ * {@link QueueMove}.
  */
 public final class Reconfiguration {
     private static final System.Logger LOG = System.getLogger("reconfig");
@@ -54,6 +38,7 @@ public final class Reconfiguration {
     public static final long TIMEOUT_MILLIS = 30_000;
 
     private final Datapath dp;
+    private final QueueMove mover;
     // Read by config/show and pmd-rxq-show while a change may be under way: volatile, not locked.
     private volatile String assignMode = DatapathConfig.Queues.DEFAULTS.assign();
     private volatile boolean isolate = true;
@@ -70,6 +55,7 @@ public final class Reconfiguration {
 
     public Reconfiguration(final Datapath dp) {
         this.dp = dp;
+        this.mover = new QueueMove(dp);
         this.emcInsertInverse = dp.config().emcInsertInverse();
     }
 
@@ -173,7 +159,7 @@ public final class Reconfiguration {
         for (Pmd p : dp.pmds()) {
             outbox.send(p.id(), new PmdCommand.Run(() -> action.accept(p)));
         }
-        deliver(outbox);
+        QueueMove.deliver(outbox);
     }
 
     public synchronized void maxIdle(final long millis) {
@@ -243,7 +229,7 @@ public final class Reconfiguration {
                 final BitSet one = new BitSet();
                 one.set(p.core());
                 p.cpus(one);
-                send(p, new PmdCommand.Run(() -> CpuAffinity.pinCurrentThread(one)));
+                QueueMove.send(dp, p, new PmdCommand.Run(() -> CpuAffinity.pinCurrentThread(one)));
             }
         }
         final List<Pmd> target = new ArrayList<>(keep);
@@ -335,7 +321,7 @@ public final class Reconfiguration {
         try {
             for (RxQueue q : dp.rxQueues()) {
                 if (q.port() == port && q.owner() >= 0) {
-                    release(q, dp.pmd(q.owner()));
+                    mover.release(q, dp.pmd(q.owner()));
                 }
             }
             whilePaused(() -> dpdk.rxQueues(n)); // on failure the port is set up as it was
@@ -385,7 +371,7 @@ public final class Reconfiguration {
         final List<Pmd> all = List.of(dp.pmds());
         final PmdPause pause = new PmdPause(all.size());
         for (Pmd p : all) {
-            send(p, new PmdCommand.Pause(pause));
+            QueueMove.send(dp, p, new PmdCommand.Pause(pause));
         }
         try {
             if (!pause.awaitPaused(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
@@ -443,129 +429,14 @@ public final class Reconfiguration {
     }
 
     /** Moves queue {@code q} from PMD {@code from} to PMD {@code to} (either may be null: not polled). */
-    void move(final RxQueue q, final Pmd from, final Pmd to) throws TimeoutException, InterruptedException {
+    private void move(final RxQueue q, final Pmd from, final Pmd to) throws TimeoutException, InterruptedException {
         final long start = System.nanoTime();
-        final Outbox outbox = new Outbox(dp.pmdSet());
-        int copied = 0;
-        if (from != null) {
-            // With no other queue of the port left there, every flow of the port goes along; else
-            // those the moving queue's packets made (RSS keeps a flow on one queue).
-            final int only = polls(from, q.port(), q) ? q.id() : -1;
-            copied += to == null ? 0 : prewarm(q.port(), only, from, to, outbox);
-            release(q, from);
-            if (to != null) {
-                copied += prewarm(q.port(), only, from, to, outbox); // set up at the source while it handed over
-            }
-        }
-        if (to != null) {
-            outbox.send(to.id(), new PmdCommand.AdoptQueue(q));
-            deliver(outbox);
-        }
-        int removed = 0;
-        if (from != null && !polls(from, q.port(), null)) {
-            final List<DpFlow> left = new ArrayList<>();
-            for (DpFlow f : dp.registry().view()) {
-                if (f.pmdId() == from.id() && f.inPort() == q.port().number()) {
-                    left.add(f);
-                }
-            }
-            removed = dp.revalidators().flusher().remove(left);
-        }
-        note(String.format("port '%s' rx queue %d: core %s -> core %s in %d ms, %d megaflow(s) copied, %d removed at"
-                + " the source", q.port().name(), q.id(), from == null ? "-" : from.core(), to == null ? "-" : to.core(),
-                millisSince(start), copied, removed));
+        final String done = mover.move(q, from, to);
+        note(String.format("port '%s' rx queue %d: core %s -> core %s in %d ms, %s", q.port().name(), q.id(),
+                from == null ? "-" : from.core(), to == null ? "-" : to.core(), millisSince(start), done));
     }
 
-    /**
-     * Has {@code from} stop polling {@code q} and waits until nothing of it is in flight there. If
-     * that takes too long, {@code from} polls the queue again (it still holds what is in flight)
-     * and the move fails.
-     */
-    private void release(final RxQueue q, final Pmd from) throws TimeoutException, InterruptedException {
-        final QueueHandover handover = new QueueHandover(q);
-        send(from, new PmdCommand.ReleaseQueue(handover));
-        if (!handover.awaitDrained(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-            send(from, new PmdCommand.AdoptQueue(q));
-            while (q.owner() != from.id()) {
-                LockSupport.parkNanos(100_000); // until it polls it again: nobody else may take it meanwhile
-            }
-            throw new TimeoutException("port " + q.port().name() + " rx queue " + q.id() + ": "
-                    + from.roleName() + " still has " + q.inFlight() + " packet(s) of it in flight; it keeps the"
-                    + " queue");
-        }
-    }
-
-    /** True if {@code pmd} polls a queue of {@code port} other than {@code except}. */
-    private static boolean polls(final Pmd pmd, final Port port, final RxQueue except) {
-        for (RxQueue q : pmd.rxQueues()) {
-            if (q.port() == port && q != except) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Installs in {@code to} a copy of every megaflow of {@code port} (made by queue {@code only},
-     * or any when it is -1) that {@code from} (the queue's PMD until now) has and {@code to}
-     * lacks: only those, since what other PMDs learnt came from other queues. A source ukey that
-     * is locked (being revalidated) is tried again a few times.
-     */
-    private int prewarm(final Port port, final int only, final Pmd from, final Pmd to, final Outbox outbox) {
-        int copied = 0;
-        List<Ukey> busy = new ArrayList<>();
-        for (DpFlow f : dp.registry().view()) {
-            if (f.inPort() == port.number() && f.pmdId() == from.id() && (only < 0 || f.rxq() == only)
-                    && !f.isDead() && f.owner() instanceof Ukey source && !installedIn(f, to)) {
-                if (dp.udpif().copy(source, to.id(), outbox)) {
-                    copied++;
-                } else if (source.isLocked()) {
-                    busy.add(source);
-                }
-            }
-        }
-        for (int attempt = 0; attempt < 3 && !busy.isEmpty(); attempt++) {
-            LockSupport.parkNanos(200_000);
-            final List<Ukey> again = new ArrayList<>();
-            for (Ukey source : busy) {
-                if (installedIn(source.flow(), to)) {
-                    continue;
-                }
-                if (dp.udpif().copy(source, to.id(), outbox)) {
-                    copied++;
-                } else if (source.isLocked()) {
-                    again.add(source);
-                }
-            }
-            busy = again;
-        }
-        deliver(outbox);
-        return copied;
-    }
-
-    /** True if {@code to} has this megaflow installed (or being installed) with a ukey of its own. */
-    private boolean installedIn(final DpFlow f, final Pmd to) {
-        final Ukey there = dp.ukeys().get(new UkeyId(f.ufidHi(), f.ufidLo(), to.id()));
-        return there != null && there.state().compareTo(io.flowgate.slowpath.ukey.UkeyState.INSTALLED) <= 0;
-    }
-
-    private void send(final Pmd pmd, final PmdCommand command) {
-        final Outbox outbox = new Outbox(dp.pmdSet());
-        outbox.send(pmd.id(), command);
-        deliver(outbox);
-    }
-
-    /** Hands over everything in {@code outbox}, waiting for room in the mailboxes. */
-    private static void deliver(final Outbox outbox) {
-        while (!outbox.isEmpty()) {
-            outbox.flush();
-            if (!outbox.isEmpty()) {
-                LockSupport.parkNanos(100_000);
-            }
-        }
-    }
-
-    private static long millisSince(final long startNanos) {
+        private static long millisSince(final long startNanos) {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
 }

@@ -197,6 +197,7 @@ class ReconfigurationSoakTest {
     private void change(final Datapath dp, final String what, final String method, final String... args)
             throws Exception {
         Thread.sleep(1000); // out of the previous change's wake
+        final long limited = dp.revalidators().counters().overLimitRounds() + dp.upcalls().flowLimitHit();
         final long[] before = upcallsInOneSecond(dp);
         final Window w = new Window(dp);
         final long start = System.nanoTime();
@@ -208,6 +209,13 @@ class ReconfigurationSoakTest {
         final double perPacketAfter = (double) after[0] / Math.max(1, after[1]);
         report.add(String.format("  upcalls in the second before: %d of %d packets (%.3f), after: %d of %d (%.3f)",
                 before[0], before[1], perPacketBefore, after[0], after[1], perPacketAfter));
+        if (dp.revalidators().counters().overLimitRounds() + dp.upcalls().flowLimitHit() != limited) {
+            // Slow rounds (a loaded machine) cut the flow limit below the flows in one of the two
+            // seconds: handlers refused flows, or rounds deleted them, and the upcalls that made
+            // say nothing about the change.
+            report.add("  (rounds over the flow limit: upcall rates not compared)");
+            return;
+        }
         assertTrue(perPacketAfter <= perPacketBefore * 1.1, what + ": " + perPacketAfter + " upcalls per packet after, "
                 + perPacketBefore + " before");
     }
@@ -242,12 +250,14 @@ class ReconfigurationSoakTest {
         private final long lost;
         private final long purged;
         private final long removedByLimit;
+        private final long limited;
 
         Window(final Datapath dp) {
             this.dp = dp;
             this.lost = dp.totals().get(PmdCounter.LOST_UPCALLS);
             this.purged = dp.revalidators().flushedCount();
             this.removedByLimit = dp.revalidators().counters().deletedLimit();
+            this.limited = dp.revalidators().counters().overLimitRounds();
         }
 
         void close(final String what, final long millis) {
@@ -255,8 +265,15 @@ class ReconfigurationSoakTest {
             report.add(String.format("%s: %d ms", what, millis));
             assertEquals(lost, t.get(PmdCounter.LOST_UPCALLS), what + ": no upcall lost");
             assertEquals(purged, dp.revalidators().flushedCount(), what + ": no flow purged");
-            assertEquals(removedByLimit, dp.revalidators().counters().deletedLimit(),
-                    what + ": no flow deleted wholesale");
+            final var c = dp.revalidators().counters();
+            if (c.overLimitRounds() == limited) {
+                assertEquals(removedByLimit, c.deletedLimit(), what + ": no flow deleted wholesale");
+            } else {
+                // A loaded machine made rounds slow, which cut the flow limit below the flows (and
+                // below half of them: OVS's emergency deletion): the flow limit's doing, not the change's.
+                report.add(String.format("  (%d flows deleted wholesale in %d round(s) over the flow limit)",
+                        c.deletedLimit() - removedByLimit, c.overLimitRounds() - limited));
+            }
         }
     }
 }
