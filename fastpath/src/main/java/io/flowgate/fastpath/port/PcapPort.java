@@ -37,6 +37,8 @@ public final class PcapPort implements Port {
     private PacketReader reader;
     /** Passes over the input still to start after the current one. */
     private long loopsLeft;
+    /** Packets a paced source holds for an absent PMD: OVS's default n_rxq_desc. */
+    private static final long RX_RING = 2048;
     private final long pps;
     private long paceStart;
     private long paced;
@@ -230,14 +232,15 @@ public final class PcapPort implements Port {
         }
         int budget = PacketBatch.MAX_BURST;
         if (pps > 0) {
-            // A rate, not a schedule: packets the reader was not there for are not made up for
-            // in a burst later (the source waits, as a sender under back pressure would).
+            // A rate, as a NIC sees one: what arrived while the PMD was away (descheduled on a
+            // busy machine) waits in the receive ring and is taken in bursts; only beyond a ring's
+            // worth does the source wait instead, as a sender under back pressure would.
             final long now = System.nanoTime();
             if (paced == 0) {
                 paceStart = now;
             }
             final long due = (now - paceStart) * pps / 1_000_000_000L + 1 - paced;
-            if (due > 2L * PacketBatch.MAX_BURST) {
+            if (due > RX_RING) {
                 paceStart = now - (paced - 1) * 1_000_000_000L / pps;
             }
             budget = (int) Math.max(0, Math.min(budget, due));
