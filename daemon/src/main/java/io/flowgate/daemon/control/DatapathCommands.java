@@ -5,6 +5,7 @@ import io.flowgate.daemon.datapath.RateEstimation;
 import io.flowgate.revalidator.estimator.Rates;
 import io.flowgate.fastpath.flow.OdpFormat;
 import io.flowgate.fastpath.megaflow.DpFlow;
+import io.flowgate.fastpath.megaflow.FlowOwner;
 import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.pmd.PmdCounter;
 import io.flowgate.fastpath.pmd.PmdStats;
@@ -14,7 +15,6 @@ import io.flowgate.fastpath.port.Port;
 import io.flowgate.slowpath.ofproto.Match;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.syntax.SyntaxException;
-import io.flowgate.slowpath.ukey.Ukey;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -221,7 +221,8 @@ final class DatapathCommands {
 
     /** The flow's key: the packet's that made it (its ukey's), else its match. */
     private static long[] key(final DpFlow f) {
-        return f.owner() instanceof Ukey u ? u.key() : f.match();
+        final FlowOwner owner = f.owner();
+        return owner != null ? owner.key() : f.match();
     }
 
     /** One flow as dpctl/dump-flows prints it. */

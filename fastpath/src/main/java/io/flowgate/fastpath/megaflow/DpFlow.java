@@ -47,7 +47,7 @@ public final class DpFlow {
             BYTES = l.findVarHandle(DpFlow.class, "bytes", long.class);
             TCP_FLAGS = l.findVarHandle(DpFlow.class, "tcpFlags", int.class);
             REMOVED = l.findVarHandle(DpFlow.class, "removed", boolean.class);
-            OWNER = l.findVarHandle(DpFlow.class, "owner", Object.class);
+            OWNER = l.findVarHandle(DpFlow.class, "owner", FlowOwner.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -72,7 +72,7 @@ public final class DpFlow {
     @SuppressWarnings("unused") // through REMOVED
     private boolean removed;
     @SuppressWarnings("unused") // through OWNER
-    private Object owner;
+    private FlowOwner owner;
     private long packets;
     private long bytes;
     private int tcpFlags;
@@ -203,12 +203,12 @@ public final class DpFlow {
     }
 
     /** The slow path's record of this flow, or null. */
-    public Object owner() {
-        return OWNER.getAcquire(this);
+    public FlowOwner owner() {
+        return (FlowOwner) OWNER.getAcquire(this);
     }
 
     /** Sets the slow path's record (once, before installing). */
-    public void owner(final Object record) {
+    public void owner(final FlowOwner record) {
         OWNER.setRelease(this, record);
     }
 

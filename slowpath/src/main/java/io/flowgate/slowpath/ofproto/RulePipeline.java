@@ -35,7 +35,11 @@ public final class RulePipeline {
         return current;
     }
 
-    /** Called with the new version number after every publish (revalidators start a round). */
+    /**
+     * Calls {@code listener} with the new version number after every publish, on the publishing
+     * thread (the load balancer and the rate estimators follow group changes so). Revalidators do
+     * not listen: their leader sees the version move when it polls.
+     */
     public void onChange(final LongConsumer listener) {
         listeners.add(listener);
     }

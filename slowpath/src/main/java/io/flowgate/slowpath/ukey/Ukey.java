@@ -1,6 +1,7 @@
 package io.flowgate.slowpath.ukey;
 
 import io.flowgate.fastpath.megaflow.DpFlow;
+import io.flowgate.fastpath.megaflow.FlowOwner;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.xlate.XlateResult;
 
@@ -19,7 +20,7 @@ import java.util.List;
  * lock holder. The state moves only forward through {@link #transition}; the thread and call
  * site of the last transition are kept for debugging.
  */
-public final class Ukey {
+public final class Ukey implements FlowOwner {
     private static final VarHandle STATE;
     private static final VarHandle OWNER;
     private static final UkeyState[] STATES = UkeyState.values();
@@ -82,6 +83,7 @@ public final class Ukey {
     }
 
     /** The translated packet's key (do not modify). */
+    @Override
     public long[] key() {
         return key;
     }
