@@ -1,34 +1,17 @@
 package io.flowgate.bench;
 
 import io.flowgate.fastpath.packet.PacketBatch;
-import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.TxQueue;
 
 import java.lang.foreign.MemorySegment;
 
 /** A transmit-only port that accepts every packet and keeps only counts (per transmit queue). */
-final class SinkPort implements Port {
+final class SinkPort extends BenchPort {
     static final int QUEUES = 16;
-    private final int number;
     private final SinkQueue[] queues = new SinkQueue[QUEUES];
 
     SinkPort(final int number) {
-        this.number = number;
-    }
-
-    @Override
-    public int number() {
-        return number;
-    }
-
-    @Override
-    public String spec() {
-        return "sink";
-    }
-
-    @Override
-    public String type() {
-        return "sink";
+        super(number, "sink");
     }
 
     @Override
@@ -78,9 +61,5 @@ final class SinkPort implements Port {
             packets++;
             return true;
         }
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -1,7 +1,6 @@
 package io.flowgate.bench;
 
 import io.flowgate.fastpath.packet.PacketBatch;
-import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.TxQueue;
 
 import java.lang.foreign.MemorySegment;
@@ -12,11 +11,10 @@ import java.nio.ByteOrder;
  * A receive port that delivers packets of never-seen flows at a set rate (each packet gets the
  * next source address and port): a flow-setup storm. Copies into the PMD's batch slots.
  */
-final class StormPort implements Port {
+final class StormPort extends BenchPort {
     private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    private final int number;
     private final byte[] template = Traffic.udp("10.0.0.1", "172.16.0.1", 40000, 8080);
     private volatile long packetsPerSecond;
     private long start = System.nanoTime();
@@ -24,27 +22,12 @@ final class StormPort implements Port {
     private long next;
 
     StormPort(final int number) {
-        this.number = number;
+        super(number, "storm");
     }
 
     /** Sets the storm's rate (0 stops it). Any thread. */
     void rate(final long pps) {
         packetsPerSecond = pps;
-    }
-
-    @Override
-    public int number() {
-        return number;
-    }
-
-    @Override
-    public String spec() {
-        return "storm";
-    }
-
-    @Override
-    public String type() {
-        return "storm";
     }
 
     @Override
@@ -58,7 +41,7 @@ final class StormPort implements Port {
         }
         final long due = (now - start) * pps / 1_000_000_000L - delivered;
         final int n = (int) Math.min(due, PacketBatch.MAX_BURST);
-        batch.inPort(number);
+        batch.inPort(number());
         for (int i = 0; i < n; i++) {
             final MemorySegment slot = batch.slotSegment(i);
             MemorySegment.copy(template, 0, slot, ValueLayout.JAVA_BYTE, PacketBatch.HEADROOM, template.length);
@@ -79,9 +62,5 @@ final class StormPort implements Port {
     @Override
     public TxQueue txQueue(final int queue) {
         return (memory, address, length, timestampNanos) -> true;
-    }
-
-    @Override
-    public void close() {
     }
 }
