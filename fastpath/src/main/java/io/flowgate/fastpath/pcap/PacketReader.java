@@ -19,20 +19,13 @@ public interface PacketReader extends AutoCloseable {
 
     /** Opens a classic pcap or a pcapng file, telling them apart by their first four bytes. */
     static PacketReader open(final Path path) throws IOException {
-        final FileWindow window = new FileWindow(path);
-        try {
+        return CaptureReader.open(path, window -> {
             if (!window.ensure(4)) {
                 throw window.error(0, "too short for a capture file header (" + window.available() + " bytes)");
             }
-            final int magic = window.raw32(0, ByteOrder.BIG_ENDIAN);
-            if (magic == PcapngReader.SHB_TYPE) {
-                return new PcapngReader(window);
-            }
-            return new PcapReader(window);
-        } catch (IOException | RuntimeException e) {
-            window.close();
-            throw e;
-        }
+            return window.raw32(0, ByteOrder.BIG_ENDIAN) == PcapngReader.SHB_TYPE ? new PcapngReader(window)
+                    : new PcapReader(window);
+        });
     }
 
     /** Advances to the next packet; false at a clean end of file. */

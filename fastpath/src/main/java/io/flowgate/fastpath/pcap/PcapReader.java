@@ -9,30 +9,19 @@ import java.nio.file.Path;
  * Streaming reader of classic pcap files: microsecond and nanosecond magic, either byte order,
  * Ethernet link type. Use {@link PacketReader#open} unless the format is known.
  */
-public final class PcapReader implements PacketReader {
+public final class PcapReader extends CaptureReader {
     private static final int RECORD_HEADER = 16;
 
-    private final FileWindow in;
     private final PcapHeader header;
     private final int maxCaptured;
-    private long timestampNanos;
-    private int captured;
-    private int original;
-    private long recordOffset = -1;
     private boolean consumed = true;
 
     public static PcapReader open(final Path path) throws IOException {
-        final FileWindow window = new FileWindow(path);
-        try {
-            return new PcapReader(window);
-        } catch (IOException | RuntimeException e) {
-            window.close();
-            throw e;
-        }
+        return open(path, PcapReader::new);
     }
 
     PcapReader(final FileWindow in) throws IOException {
-        this.in = in;
+        super(in);
         if (!in.ensure(PcapHeader.SIZE)) {
             throw in.error(0, "truncated pcap file header (" + in.available() + " of " + PcapHeader.SIZE + " bytes)");
         }
@@ -68,7 +57,7 @@ public final class PcapReader implements PacketReader {
     @Override
     public boolean next() throws IOException {
         if (!consumed) {
-            in.skip(captured);
+            in.skip(capturedLength());
         }
         consumed = true;
         final long at = in.offset();
@@ -91,51 +80,18 @@ public final class PcapReader implements PacketReader {
                     + " captured bytes present)");
         }
         in.skip(RECORD_HEADER);
-        recordOffset = at;
-        timestampNanos = seconds * 1_000_000_000L + (header.nanos() ? fraction : fraction * 1_000L);
-        captured = (int) incl;
-        original = (int) Math.min(orig, Integer.MAX_VALUE);
+        record(at, seconds * 1_000_000_000L + (header.nanos() ? fraction : fraction * 1_000L), (int) incl, orig);
         consumed = false;
         return true;
     }
 
     @Override
-    public long timestampNanos() {
-        return timestampNanos;
-    }
-
-    @Override
-    public int capturedLength() {
-        return captured;
-    }
-
-    @Override
-    public int originalLength() {
-        return original;
-    }
-
-    @Override
-    public long recordOffset() {
-        return recordOffset;
-    }
-
-    @Override
     public void copyTo(final MemorySegment dst, final long offset) {
-        in.copy(0, dst, offset, captured);
+        in.copy(0, dst, offset, capturedLength());
     }
 
     @Override
     public int snapLength() {
         return header.snapLength();
-    }
-
-    @Override
-    public Path path() {
-        return in.path();
-    }
-
-    @Override
-    public void close() throws IOException {
-        in.close();
     }
 }

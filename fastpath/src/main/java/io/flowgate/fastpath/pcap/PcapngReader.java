@@ -11,7 +11,7 @@ import java.util.Arrays;
  * and (obsolete) packet blocks; other blocks are skipped. Several sections, either byte order,
  * per-interface timestamp resolution and offset. Every interface must be Ethernet.
  */
-public final class PcapngReader implements PacketReader {
+public final class PcapngReader extends CaptureReader {
     /** Block type of a section header block; also the file's first four bytes. */
     static final int SHB_TYPE = 0x0A0D_0D0A;
     private static final int BYTE_ORDER_MAGIC = 0x1A2B_3C4D;
@@ -23,34 +23,23 @@ public final class PcapngReader implements PacketReader {
     private static final int OPT_IF_TSRESOL = 9;
     private static final int OPT_IF_TSOFFSET = 14;
 
-    private final FileWindow in;
     /** Per interface of the current section: snap length, and timestamp unit as (decimal?, exponent). */
     private int[] snapLengths = new int[4];
     private int[] resolutions = new int[4];
     private long[] tsOffsets = new long[4];
     private int interfaces;
 
-    private long timestampNanos;
-    private int captured;
-    private int original;
     private int dataAt;
     private int blockLength;
-    private long recordOffset = -1;
     private boolean inBlock;
     private int currentSnap;
 
     public static PcapngReader open(final Path path) throws IOException {
-        final FileWindow window = new FileWindow(path);
-        try {
-            return new PcapngReader(window);
-        } catch (IOException | RuntimeException e) {
-            window.close();
-            throw e;
-        }
+        return open(path, PcapngReader::new);
     }
 
     PcapngReader(final FileWindow in) throws IOException {
-        this.in = in;
+        super(in);
         if (!in.ensure(4) || in.raw32(0, ByteOrder.BIG_ENDIAN) != SHB_TYPE) {
             throw in.error(0, "not a pcapng file (no section header block)");
         }
@@ -197,12 +186,9 @@ public final class PcapngReader implements PacketReader {
     }
 
     private void deliver(final long at, final int data, final int incl, final long orig, final int iface, final long ts) {
-        recordOffset = at;
+        record(at, ts, incl, orig);
         dataAt = data;
-        captured = incl;
-        original = (int) Math.min(orig, Integer.MAX_VALUE);
         currentSnap = snapLengths[iface];
-        timestampNanos = ts;
     }
 
     /** Converts a timestamp in units given by an if_tsresol value to nanoseconds. */
@@ -231,42 +217,12 @@ public final class PcapngReader implements PacketReader {
     }
 
     @Override
-    public long timestampNanos() {
-        return timestampNanos;
-    }
-
-    @Override
-    public int capturedLength() {
-        return captured;
-    }
-
-    @Override
-    public int originalLength() {
-        return original;
-    }
-
-    @Override
-    public long recordOffset() {
-        return recordOffset;
-    }
-
-    @Override
     public void copyTo(final MemorySegment dst, final long offset) {
-        in.copy(dataAt, dst, offset, captured);
+        in.copy(dataAt, dst, offset, capturedLength());
     }
 
     @Override
     public int snapLength() {
         return currentSnap;
-    }
-
-    @Override
-    public Path path() {
-        return in.path();
-    }
-
-    @Override
-    public void close() throws IOException {
-        in.close();
     }
 }
