@@ -160,8 +160,11 @@ public class UkeyLifecycleLincheckTest {
 
     @Test
     public void installRemoveReplaceAndSweepKeepTheLifecycleIntact() {
-        withRaces(new ModelCheckingOptions().iterations(30).invocationsPerIteration(300).threads(3).actorsPerThread(2),
-                UkeyLifecycleLincheckTest.class).check(UkeyLifecycleLincheckTest.class);
+        // A generous invocation timeout (Kotlin-internal option): on a loaded machine an instrumented
+        // invocation can run past Lincheck's 30 s default, which it would report as a hang.
+        withRaces(new ModelCheckingOptions().iterations(30).invocationsPerIteration(300).threads(3).actorsPerThread(2)
+                .invocationTimeout$lincheck(300_000), UkeyLifecycleLincheckTest.class)
+                .check(UkeyLifecycleLincheckTest.class);
     }
 
     /** Finishes whatever state it finds, ignoring whether its own move won. */
