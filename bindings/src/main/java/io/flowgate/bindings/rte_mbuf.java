@@ -13,6 +13,7 @@ import java.lang.foreign.ValueLayout;
  */
 @SuppressWarnings({"checkstyle:TypeName", "checkstyle:MethodName"})
 public final class rte_mbuf {
+    @SuppressWarnings("restricted") // mbufs are read by address; Layouts checks the offsets against the shim
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
