@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
  * accessors take one ({@code long}) over the whole address space. {@link Layouts} checks every
  * offset here against the shim at start-up.
  */
-@SuppressWarnings({"checkstyle:TypeName", "checkstyle:MethodName"})
+@SuppressWarnings({"checkstyle:TypeName", "checkstyle:MethodName", "checkstyle:ConstantName"})
 public final class rte_mbuf {
     @SuppressWarnings("restricted") // mbufs are read by address; Layouts checks the offsets against the shim
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
