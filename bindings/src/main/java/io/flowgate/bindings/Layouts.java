@@ -34,7 +34,7 @@ public final class Layouts {
         m.put("rte_mbuf.next", rte_mbuf.next);
         m.put("rte_eth_stats", rte_eth_stats.layout().byteSize());
         for (String f : new String[] {"ipackets", "opackets", "ibytes", "obytes", "imissed", "ierrors", "oerrors",
-            "rx_nombuf"}) {
+                "rx_nombuf"}) {
             m.put("rte_eth_stats." + f, rte_eth_stats.offset(f));
         }
         m.put("rte_eth_conf", rte_eth_conf.SIZE);

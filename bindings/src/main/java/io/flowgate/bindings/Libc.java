@@ -24,11 +24,13 @@ final class Libc {
     }
 
     /** libc's {@code name}, whose errno is captured into the state segment passed first. */
+    @SuppressWarnings("restricted") // a downcall: the descriptor is this class's promise about libc's signature
     static MethodHandle withErrno(final String name, final FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, CAPTURE_ERRNO);
     }
 
     /** libc's {@code name}, for functions that cannot fail. */
+    @SuppressWarnings("restricted") // a downcall: the descriptor is this class's promise about libc's signature
     static MethodHandle plain(final String name, final FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor);
     }

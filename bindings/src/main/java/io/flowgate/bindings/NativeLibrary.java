@@ -38,6 +38,7 @@ public final class NativeLibrary {
 
     private static final class Holder {
         static final Path PATH = locate();
+        @SuppressWarnings("restricted") // loads the shim this module ships, found by locate()
         static final SymbolLookup LOOKUP = SymbolLookup.libraryLookup(PATH, Arena.global());
     }
 

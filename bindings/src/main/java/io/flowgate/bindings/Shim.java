@@ -22,6 +22,7 @@ public final class Shim {
     }
 
     /** DPDK's version string as reported by the linked DPDK, e.g. {@code "DPDK 22.11.11"}. */
+    @SuppressWarnings("restricted") // DPDK returns a NUL-terminated static string, far shorter than 256 bytes
     public static String dpdkVersion() {
         return flowgate_shim_h.fg_rte_version().reinterpret(256).getString(0);
     }

@@ -18,6 +18,7 @@ public final class flowgate_shim_h {
     private flowgate_shim_h() {
     }
 
+    @SuppressWarnings("restricted") // each descriptor restates the shim header's prototype (ABI-checked at start-up)
     static MethodHandle downcall(final String name, final FunctionDescriptor descriptor, final Linker.Option... options) {
         final MemorySegment symbol = NativeLibrary.shim().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("symbol " + name + " is missing from " + NativeLibrary.shimPath()));

@@ -20,6 +20,7 @@ public final class rte_eth_dev_info {
     private rte_eth_dev_info() {
     }
 
+    @SuppressWarnings("restricted") // DPDK's driver name: a NUL-terminated static string, shorter than 256 bytes
     public static String driver_name(final MemorySegment info) {
         final MemorySegment p = info.get(ValueLayout.ADDRESS, driver_name);
         return p.equals(MemorySegment.NULL) ? "" : p.reinterpret(256).getString(0);

@@ -11,8 +11,9 @@ import java.lang.foreign.ValueLayout;
  * accessors take one ({@code long}) over the whole address space. {@link Layouts} checks every
  * offset here against the shim at start-up.
  */
-@SuppressWarnings({"checkstyle:TypeName", "checkstyle:MethodName"})
+@SuppressWarnings({"checkstyle:TypeName", "checkstyle:MethodName", "checkstyle:ConstantName"})
 public final class rte_mbuf {
+    @SuppressWarnings("restricted") // mbufs are read by address; Layouts checks the offsets against the shim
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;

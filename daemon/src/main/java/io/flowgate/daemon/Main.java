@@ -2,8 +2,6 @@ package io.flowgate.daemon;
 
 import io.flowgate.daemon.cli.FlowgateCommand;
 
-import picocli.CommandLine;
-
 /** Entry point of the {@code flowgate} command (see the launcher script at the repository root). */
 public final class Main {
     private Main() {

@@ -13,8 +13,6 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import sun.misc.Signal;
-
 /**
  * {@code run --monitor}, as OVS daemons' monitor: this process runs the daemon as its child and
  * starts it again if it crashes, that is dies of a signal that means a programming error (OVS's
@@ -98,7 +96,7 @@ final class Monitor {
     }
 
     private void passOn(final String name, final int number, final boolean stops) {
-        Signal.handle(new Signal(name), sig -> {
+        JvmSignals.handle(name, () -> {
             if (stops) {
                 stop.countDown();
             }

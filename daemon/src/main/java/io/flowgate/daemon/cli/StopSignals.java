@@ -3,8 +3,6 @@ package io.flowgate.daemon.cli;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import sun.misc.Signal;
-
 /**
  * SIGHUP as a request to reload the rule and group files; SIGTERM and SIGINT as a request to stop: the daemon's main thread waits for one, shuts the
  * datapath down in order (flushing output files) and exits 0. Replacing the JVM's own handlers
@@ -19,10 +17,10 @@ final class StopSignals {
     static StopSignals install() {
         final StopSignals s = new StopSignals();
         for (String name : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(name), sig -> s.request("SIG" + sig.getName()));
+            JvmSignals.handle(name, () -> s.request("SIG" + name));
         }
         // SIGHUP reloads the rule and group files (OVS daemons exit on it; operators want a reload).
-        Signal.handle(new Signal("HUP"), sig -> s.hangups.incrementAndGet());
+        JvmSignals.handle("HUP", s.hangups::incrementAndGet);
         return s;
     }
 

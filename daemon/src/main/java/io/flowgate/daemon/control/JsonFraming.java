@@ -11,6 +11,9 @@ import java.io.ByteArrayOutputStream;
 final class JsonFraming {
     /** Why a stream cannot be read on. */
     static final class FramingException extends Exception {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
         FramingException(final String message) {
             super(message);
         }

@@ -26,6 +26,9 @@ final class JsonRpc {
 
     /** A protocol error: the connection is closed. */
     static final class ProtocolException extends Exception {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
         ProtocolException(final String message) {
             super(message);
         }

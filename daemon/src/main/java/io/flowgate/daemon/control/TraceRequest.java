@@ -154,6 +154,9 @@ public final class TraceRequest {
 
     /** Arguments ofproto/trace does not take. */
     public static final class BadRequest extends Exception {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
         public BadRequest(final String message) {
             super(message);
         }

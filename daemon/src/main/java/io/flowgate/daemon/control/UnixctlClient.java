@@ -32,6 +32,9 @@ public final class UnixctlClient {
 
     /** Why a call could not be made; {@code status} is ovs-appctl's exit status for it. */
     public static final class ClientException extends Exception {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
         private final int status;
 
         ClientException(final String message, final int status) {

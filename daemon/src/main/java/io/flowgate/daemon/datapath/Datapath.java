@@ -381,12 +381,12 @@ public final class Datapath implements AutoCloseable {
         return loadBalancer;
     }
 
-    /** Run-time changes: threads, PMDs, receive queues, settings. */
     /** Rate estimators of the ports, the datapath and the select groups. */
     public RateEstimation rates() {
         return rates;
     }
 
+    /** Run-time changes: threads, PMDs, receive queues, settings. */
     public Reconfiguration reconfiguration() {
         return reconfiguration;
     }

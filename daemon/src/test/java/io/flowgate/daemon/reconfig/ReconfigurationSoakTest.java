@@ -60,6 +60,7 @@ class ReconfigurationSoakTest {
     }
 
     @Test
+    @SuppressWarnings("try") // dp is closed inside its try, to flush the output files that are checked next
     void nothingIsLostPurgedOrReorderedWhileThreadsAndQueuesChange() throws Exception {
         final Path in1 = tmp.resolve("in1.pcap");
         final Path in2 = tmp.resolve("in2.pcap");

@@ -45,6 +45,7 @@ import java.util.regex.Pattern;
  */
 public final class DpdkPort implements Port {
     private static final Pattern PCI = Pattern.compile("([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]");
+    @SuppressWarnings("restricted") // mbufs are read by address, as in rte_mbuf
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final int BURST = PacketBatch.MAX_BURST;
     private static final int TX_BURST = 64;

@@ -84,6 +84,7 @@ public final class Eal implements AutoCloseable {
     }
 
     /** DPDK's text for an error number. */
+    @SuppressWarnings("restricted") // rte_strerror returns a NUL-terminated string, shorter than 512 bytes
     public static String strerror(final int error) {
         final int e = Math.abs(error);
         return flowgate_shim_h.fg_strerror(e).reinterpret(512).getString(0) + " (" + e + ")";

@@ -86,6 +86,9 @@ public final class OdpFlowParser {
 
     /** A syntax problem inside the attribute that starts at the current top-level position. */
     private static final class Bad extends Exception {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
         Bad(final String message) {
             super(message, null, false, false);
         }

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Memory {
     /** Every address, from 0 to {@code Long.MAX_VALUE}. */
+    @SuppressWarnings("restricted") // the point of this class; readers check lengths (see above)
     public static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private Memory() {

@@ -5,6 +5,9 @@ import java.nio.file.Path;
 
 /** A capture file that is damaged or of a kind Flowgate cannot read; names the file and offset. */
 public final class PcapFormatException extends IOException {
+    @java.io.Serial
+    private static final long serialVersionUID = 1L;
+
     private final transient Path file;
     private final long offset;
 

@@ -9,7 +9,6 @@ import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.packet.Memory;
 import io.flowgate.fastpath.packet.PacketBatch;
 import io.flowgate.fastpath.parse.FlowExtractor;
-import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.fastpath.parse.RepeatedHeaders;
 import io.flowgate.fastpath.port.RxQueue;
 import io.flowgate.fastpath.smc.Smc;

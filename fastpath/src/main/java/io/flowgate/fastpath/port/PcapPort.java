@@ -4,7 +4,6 @@ import io.flowgate.fastpath.packet.PacketBatch;
 import io.flowgate.fastpath.pcap.PacketReader;
 import io.flowgate.fastpath.pcap.PcapFormatException;
 import io.flowgate.fastpath.pcap.PcapFile;
-import io.flowgate.fastpath.pcap.PcapHeader;
 import io.flowgate.fastpath.pcap.PcapWriter;
 
 import java.io.IOException;

@@ -236,7 +236,7 @@ class PcapTest {
     @Test
     void emptyCaptureHasNoPackets() throws IOException {
         final Path file = tmp.resolve("empty-ok.pcap");
-        try (PcapWriter ignored = PcapWriter.create(file)) {
+        try (PcapWriter _ = PcapWriter.create(file)) {
             assertTrue(Files.exists(file));
         }
         try (PacketReader r = PacketReader.open(file)) {

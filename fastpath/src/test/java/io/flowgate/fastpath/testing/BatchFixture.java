@@ -64,6 +64,7 @@ public final class BatchFixture implements AutoCloseable, Outputs {
     }
 
     /** Packet {@code i}'s current bytes. */
+    @SuppressWarnings("restricted") // the batch's own buffer, of the batch's length
     public byte[] frame(final int i) {
         return MemorySegment.ofAddress(batch.address(i)).reinterpret(batch.length(i)).toArray(ValueLayout.JAVA_BYTE);
     }

@@ -6,7 +6,7 @@ import io.flowgate.fastpath.flow.FlowFormat;
  * One OpenFlow action of a rule or group bucket, as Open vSwitch holds it after an
  * {@code ovs-ofctl -O OpenFlow13} round trip: {@code mod_nw_dst} becomes a set_field on ip_dst,
  * {@code mod_vlan_vid} becomes push_vlan (when the match does not guarantee a tag) plus a set_field
- * on vlan_vid, and so on. {@link #toString()} prints the action in ovs-ofctl syntax.
+ * on vlan_vid, and so on. Each action's {@code toString()} prints it in ovs-ofctl syntax.
  */
 public sealed interface OfAction {
     /** {@code output:PORT}. */

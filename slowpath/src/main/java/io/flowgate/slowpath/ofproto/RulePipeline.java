@@ -1,7 +1,6 @@
 package io.flowgate.slowpath.ofproto;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -249,6 +249,7 @@ public final class FlowSyntax {
             }
         }
 
+        @SuppressWarnings({"checkstyle:LeftCurly", "checkstyle:OneStatementPerLine"}) // a table: a shorthand a line
         private boolean shorthand(final Token t, final String name) throws SyntaxException {
             final int type;
             final int proto;

@@ -5,6 +5,9 @@ package io.flowgate.slowpath.syntax;
  * Message shape: {@code flows.txt:3:17: unknown field "nw_dstt"}.
  */
 public final class SyntaxException extends Exception {
+    @java.io.Serial
+    private static final long serialVersionUID = 1L;
+
     private final String source;
     private final int line;
     private final int column;

@@ -11,6 +11,9 @@ final class Values {
 
     /** A value problem, without position (the parser knows where the value was). */
     static final class Bad extends Exception {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
         Bad(final String message) {
             super(message, null, false, false);
         }

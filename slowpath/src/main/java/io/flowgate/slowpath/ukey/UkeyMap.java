@@ -15,7 +15,7 @@ public final class UkeyMap {
     private final UkeyCounters counters = new UkeyCounters();
     private volatile Consumer<Ukey> onFinish = u -> { };
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // no generic array creation in Java
     public UkeyMap(final int shardCount) {
         if (shardCount < 1 || Integer.bitCount(shardCount) != 1) {
             throw new IllegalArgumentException("ukey map shards must be a power of two, not " + shardCount);

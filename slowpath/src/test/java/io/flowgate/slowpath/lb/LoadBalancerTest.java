@@ -16,7 +16,6 @@ import static io.flowgate.slowpath.lb.LbRig.ACK;
 import static io.flowgate.slowpath.lb.LbRig.FIN_ACK;
 import static io.flowgate.slowpath.lb.LbRig.RST;
 import static io.flowgate.slowpath.lb.LbRig.SYN;
-import static io.flowgate.slowpath.lb.LbRig.SYN_ACK;
 import static io.flowgate.slowpath.lb.LbRig.reply;
 import static io.flowgate.slowpath.lb.LbRig.tcp;
 import static org.junit.jupiter.api.Assertions.assertEquals;

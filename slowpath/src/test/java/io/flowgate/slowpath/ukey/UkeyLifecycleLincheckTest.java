@@ -40,7 +40,7 @@ public class UkeyLifecycleLincheckTest {
         map.onFinish(this::finished);
     }
 
-    protected void finished(final Ukey u) {
+    protected final void finished(final Ukey u) { // final: the constructor hands it to the map
         finishes.computeIfAbsent(u, x -> new AtomicInteger()).incrementAndGet();
     }
 
