@@ -436,7 +436,7 @@ public final class Reconfiguration {
                 from == null ? "-" : from.core(), to == null ? "-" : to.core(), millisSince(start), done));
     }
 
-        private static long millisSince(final long startNanos) {
+    private static long millisSince(final long startNanos) {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
 }
