@@ -129,9 +129,11 @@ final class ReplayCommand implements Callable<Integer> {
             err.println("flowgate: " + e.getMessage());
             return 1;
         }
-        final DatapathConfig config = DatapathConfig.of(specs, null, true).withEmcInsertInverse(emcInverse)
-                .withDpdk(new DatapathConfig.Dpdk(dpdkArgs == null ? List.of() : List.of(dpdkArgs.strip().split("\\s+")),
-                        DatapathConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1024, 0, expected));
+        final DatapathConfig config = DatapathConfig.of(specs, null, true).with(c -> {
+            c.emcInsertInverse = emcInverse;
+            c.dpdk = new DatapathConfig.Dpdk(dpdkArgs == null ? List.of() : List.of(dpdkArgs.strip().split("\\s+")),
+                    DatapathConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1024, 0, expected);
+        });
         final Datapath dp;
         try {
             dp = new Datapath(config, pipeline);

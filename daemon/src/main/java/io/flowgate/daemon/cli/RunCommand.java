@@ -279,14 +279,19 @@ final class RunCommand implements Callable<Integer> {
             LOG.log(System.Logger.Level.INFO, "flows file " + s.flows() + ": " + pipeline.current().rules().size()
                     + " rule(s)" + (s.groups() == null ? "" : "; groups file " + s.groups() + ": "
                     + pipeline.current().groups().size() + " group(s)"));
-            final DatapathConfig dc = DatapathConfig.of(List.copyOf(s.ports().values()), null, false)
-                    .withPmds(s.pmds()).withHandlers(s.handlers()).withEmcInsertInverse(s.emcInverse())
-                    .withVlanLimit(s.vlanLimit()).withBusyPoll(s.spin())
-                    .withRevalidation(new RevalidatorSettings(s.revalidators(), s.maxIdle(),
-                            RevalidatorSettings.DEFAULTS.minRevalidatePps()))
-                    .withFlowLimit(s.flowLimit()).withPmdCpus(s.pmdCpus())
-                    .withDpdk(new DatapathConfig.Dpdk(s.dpdkArgs(), s.mbufs(), 1024, 1024, 0, Map.of()))
-                    .withQueues(s.queues());
+            final DatapathConfig dc = DatapathConfig.of(List.copyOf(s.ports().values()), null, false).with(c -> {
+                c.pmds = s.pmds();
+                c.handlers = s.handlers();
+                c.emcInsertInverse = s.emcInverse();
+                c.vlanLimit = s.vlanLimit();
+                c.busyPoll = s.spin();
+                c.revalidation = new RevalidatorSettings(s.revalidators(), s.maxIdle(),
+                        RevalidatorSettings.DEFAULTS.minRevalidatePps());
+                c.flowLimit = s.flowLimit();
+                c.pmdCpus = s.pmdCpus();
+                c.dpdk = new DatapathConfig.Dpdk(s.dpdkArgs(), s.mbufs(), 1024, 1024, 0, Map.of());
+                c.queues = s.queues();
+            });
             final ConnectionTable connections;
             try {
                 connections = s.stateDir() == null ? ConnectionTable.inMemory(Datapath.connectionCapacity(dc))
