@@ -28,7 +28,8 @@ final class RuleFiles {
         @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
         CommandLine.Model.CommandSpec command;
 
-        @Option(names = "--flows", required = true, paramLabel = "FILE", description = "rules (ovs-ofctl flows-file syntax)")
+        @Option(names = "--flows", required = true, paramLabel = "FILE",
+                description = "rules (ovs-ofctl flows-file syntax)")
         Path flows;
 
         @Option(names = "--groups", paramLabel = "FILE", description = "groups (ovs-ofctl add-groups syntax)")
@@ -52,7 +53,8 @@ final class RuleFiles {
     }
 
     /** Loads the files into a new pipeline, or reports what is wrong on err ("flowgate: ...") and returns null. */
-    static RulePipeline load(final Path flowsFile, final Path groupsFile, final TrieField[] tries, final PrintWriter err) {
+    static RulePipeline load(final Path flowsFile, final Path groupsFile, final TrieField[] tries,
+                             final PrintWriter err) {
         try {
             final RulePipeline p = new RulePipeline(tries);
             reload(p, flowsFile, groupsFile); // into an empty pipeline: everything is added

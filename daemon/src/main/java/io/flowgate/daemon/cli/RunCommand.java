@@ -112,8 +112,9 @@ final class RunCommand implements Callable<Integer> {
         try {
             final ConfigFile file = config == null ? null
                     : ConfigFile.read(relativeTo == null ? config : relativeTo.resolve(config), Settings.fileKeys());
-            s = Startup.of(new SettingValues(SettingOptions.given(spec, Settings.atStart()), file, relativeTo), config, ports, portSettings, relativeTo,
-                    pidfile);
+            final SettingValues values = new SettingValues(SettingOptions.given(spec, Settings.atStart()), file,
+                    relativeTo);
+            s = Startup.of(values, config, ports, portSettings, relativeTo, pidfile);
         } catch (ConfigException | PortException | IOException e) {
             return FlowgateCommand.fail(err, e);
         }

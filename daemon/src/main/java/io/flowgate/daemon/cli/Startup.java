@@ -36,22 +36,25 @@ record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundi
      * @param portArgs the --port options
      * @param portSets the --port-set options
      */
-    static Startup of(final SettingValues v, final Path config, final List<String> portArgs, final List<String> portSets,
-                      final Path relativeTo, final String pidfile) throws ConfigException, PortException {
+    static Startup of(final SettingValues v, final Path config, final List<String> portArgs,
+                      final List<String> portSets, final Path relativeTo, final String pidfile) throws ConfigException, PortException {
         final ConfigFile file = v.file();
         final Map<Integer, PortSpec> specs = ports(file, portArgs, relativeTo);
         if (specs.isEmpty()) {
-            throw new ConfigException("no ports: give --port N=SPEC" + (file == null ? "" : " or port.N = SPEC in " + config));
+            throw new ConfigException("no ports: give --port N=SPEC"
+                    + (file == null ? "" : " or port.N = SPEC in " + config));
         }
         final Path flows = v.get(FLOWS);
         if (flows == null) {
-            throw new ConfigException("no rules: give --flows FILE" + (file == null ? "" : " or flows = FILE in " + config));
+            throw new ConfigException("no rules: give --flows FILE"
+                    + (file == null ? "" : " or flows = FILE in " + config));
         }
         if (v.given(PMD_CPUS) && v.given(PMD_CPU_MASK)) {
             throw new ConfigException("give pmd-cpus (a list) or pmd-cpu-mask (a hex mask), not both");
         }
         // A PMD pinned where it cannot run would forward nothing: the CPUs are checked now.
-        final BitSet cpuSet = v.given(PMD_CPU_MASK) ? v.get(PMD_CPU_MASK) : v.given(PMD_CPUS) ? v.get(PMD_CPUS) : new BitSet();
+        final BitSet cpuSet = v.given(PMD_CPU_MASK) ? v.get(PMD_CPU_MASK)
+                : v.given(PMD_CPUS) ? v.get(PMD_CPUS) : new BitSet();
         final List<Integer> cpus = cpuSet.stream().boxed().toList();
         // With a mask, one PMD per CPU (as OVS); with a list, --pmds of them pinned in turn.
         final int pmds = v.given(PMD_CPU_MASK) ? cpus.size() : v.get(PMDS);
@@ -71,7 +74,8 @@ record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundi
             c.pmdCpus = cpus;
             c.busyPoll = idle.equals("spin");
             c.handlers = handlers;
-            c.revalidation = new RevalidatorSettings(revalidators, maxIdle, RevalidatorSettings.DEFAULTS.minRevalidatePps());
+            c.revalidation = new RevalidatorSettings(revalidators, maxIdle,
+                    RevalidatorSettings.DEFAULTS.minRevalidatePps());
             c.flowLimit = flowLimit;
             c.emcInsertInverse = emc;
             c.vlanLimit = vlans;
@@ -89,8 +93,8 @@ record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundi
     }
 
     /** The file's port.N = SPEC, then --port N=SPEC over them. */
-    private static Map<Integer, PortSpec> ports(final ConfigFile file, final List<String> portArgs, final Path relativeTo)
-            throws ConfigException, PortException {
+    private static Map<Integer, PortSpec> ports(final ConfigFile file, final List<String> portArgs,
+                                                final Path relativeTo) throws ConfigException, PortException {
         final Map<Integer, PortSpec> specs = new TreeMap<>();
         if (file != null) {
             for (Map.Entry<Integer, String> e : file.ports().entrySet()) {
@@ -120,8 +124,9 @@ record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundi
      * then --port-set N:KEY=VALUE), pmd-rxq-assign and pmd-rxq-isolate.
      */
     @SuppressWarnings("unchecked")
-    private static DatapathConfig.Queues queues(final SettingValues v, final ConfigFile file, final List<String> portSets,
-                                                final Map<Integer, PortSpec> specs) throws ConfigException {
+    private static DatapathConfig.Queues queues(final SettingValues v, final ConfigFile file,
+                                                final List<String> portSets, final Map<Integer, PortSpec> specs)
+            throws ConfigException {
         final Map<Integer, Integer> rxq = new TreeMap<>();
         final Map<Integer, Map<Integer, Integer>> affinity = new TreeMap<>();
         final Map<Integer, Integer> mtu = new TreeMap<>();

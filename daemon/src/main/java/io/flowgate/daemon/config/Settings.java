@@ -31,7 +31,8 @@ import java.util.TreeSet;
  */
 public final class Settings {
     public static final Setting<Path> FLOWS = path("flows", "FILE", null, null, "rules (ovs-ofctl flows-file syntax)");
-    public static final Setting<Path> GROUPS = path("groups", "FILE", null, null, "groups (ovs-ofctl add-groups syntax)");
+    public static final Setting<Path> GROUPS = path("groups", "FILE", null, null,
+            "groups (ovs-ofctl add-groups syntax)");
     public static final Setting<Path> RUNDIR = path("rundir", "DIR", "/var/run/flowgate", null,
             "directory for the pid file and the control socket");
     public static final Setting<Path> STATE_DIR = path("state-dir", "DIR", null, "in memory only",
@@ -72,8 +73,8 @@ public final class Settings {
             "how long a select group's connection lives in each state after its last packet, e.g."
                     + " tcp=900,tcpfin=120,udp=300,time_wait=120")
             .shownAs(dp -> dp.loadBalancer().timeouts().toString());
-    public static final Setting<Boolean> EXPIRE_NODEST_CONN = text("expire-nodest-conn", "BOOL", Settings::bool, "false",
-            null, "drop a removed bucket's connections at their next packet (false: they keep going to it until they"
+    public static final Setting<Boolean> EXPIRE_NODEST_CONN = text("expire-nodest-conn", "BOOL", Settings::bool,
+            "false", null, "drop a removed bucket's connections at their next packet (false: they keep going to it until they"
                     + " end)")
             .shownAs(dp -> Boolean.toString(dp.loadBalancer().expireNodestConn()));
     public static final Setting<BitSet> ESTIMATOR_CPUS = text("estimator-cpus", "LIST", Settings::cpuListOrAny, "any",
@@ -101,8 +102,8 @@ public final class Settings {
             t -> t.isBlank() ? List.of() : List.of(t.strip().split("\\s+")), "",
             String.join(" ", DatapathConfig.Dpdk.DEFAULT_EAL_ARGS) + "; the ports' devices are added",
             "DPDK EAL arguments, e.g. \"-l 0 --socket-mem 1024\"");
-    public static final Setting<Integer> MBUFS = number("mbufs", "N", 1024, 1 << 24, DatapathConfig.Dpdk.DEFAULTS.mbufs(),
-            "mbufs in the DPDK pool");
+    public static final Setting<Integer> MBUFS = number("mbufs", "N", 1024, 1 << 24,
+            DatapathConfig.Dpdk.DEFAULTS.mbufs(), "mbufs in the DPDK pool");
 
     /** Every setting, the run-time ones in the order config/set names them. */
     public static final List<Setting<?>> ALL = List.of(FLOWS, GROUPS, RUNDIR, STATE_DIR, PMDS, HANDLERS, REVALIDATORS,
