@@ -152,6 +152,29 @@ class DocsTest {
                 && problems.get(5).contains("dumy"), problems.get(5));
     }
 
+    // ---- the settings table is documented whole -------------------------------------------------
+
+    /** The table of docs/deploy.md's section 5: a row for each setting of the file, from the settings table. */
+    @Test
+    void deployMdListsEverySettingOfTheConfigurationFileAsTheTableDeclaresIt() throws IOException {
+        final List<String> expected = new ArrayList<>();
+        for (io.flowgate.daemon.config.Setting<?> s : io.flowgate.daemon.config.Settings.atStart()) {
+            expected.add("| " + s.names().stream().map(n -> "`" + n + "`").collect(Collectors.joining(", ")) + " | "
+                    + s.label() + " | " + (s.defaultText() == null ? "" : s.defaultText()) + " | " + s.help() + " |");
+        }
+        final List<String> text = Files.readAllLines(ROOT.resolve("docs/deploy.md"));
+        final int from = text.indexOf("### Every setting");
+        assertTrue(from > 0, "deploy.md has its table of settings");
+        final List<String> rows = new ArrayList<>();
+        for (int n = from + 1; n < text.size() && !text.get(n).startsWith("#"); n++) {
+            if (text.get(n).startsWith("| `")) {
+                rows.add(text.get(n));
+            }
+        }
+        assertEquals(String.join("\n", expected), String.join("\n", rows),
+                "docs/deploy.md's rows are the settings table's (Settings.java), in its order");
+    }
+
     // ---- the safe commands run ----------------------------------------------------------------
 
     /** Where the documented names go in the test: files copied into a temporary directory. */

@@ -176,7 +176,9 @@ class RunCommandTest {
                 "bad.conf:3: port 1: pmd-rxq-affinity=0: \"0\" is not QUEUE:CORE"},
             {"flows = " + flows + "\nport.1 = ring:a\nport.2.n_rxq = 1\n", "bad.conf:3: port.2.n_rxq: there is no port 2"},
             {"flows = " + flows + "\nport.1 = ring:a\npmd-rxq-assign = fastest\n",
-                "pmd-rxq-assign=fastest: must be one of cycles, roundrobin, group"},
+                "bad.conf:3: pmd-rxq-assign must be one of cycles, roundrobin, group, not \"fastest\""},
+            {"flows = " + flows + "\nport.1 = ring:a\nprefixes = nw_dst,tp_dst\n",
+                "bad.conf:3: prefixes: unknown field \"tp_dst\" (nw_dst, nw_src, ipv6_dst, ipv6_src)"},
             // A PMD pinned where it cannot run forwards nothing: refused at start (it used to log a
             // stack trace, say "running" and forward nothing).
             {"flows = " + flows + "\nport.1 = ring:a\npmd-cpus = 1000\n",
@@ -184,7 +186,7 @@ class RunCommandTest {
             {"flows = " + flows + "\nport.1 = ring:a\npmd-cpu-mask = 0x1000000\n",
                 "bad.conf:3: pmd-cpu-mask: CPU 24 not available to this process (usable: "},
             {"flows = " + flows + "\nport.1 = ring:a\nestimator-cpus = 999\n",
-                "estimator-cpus=999: CPU 999 not available to this process (usable: "},
+                "bad.conf:3: estimator-cpus: CPU 999 not available to this process (usable: "},
         };
         for (String[] c : cases) {
             Files.writeString(conf, c[0]);
@@ -198,6 +200,11 @@ class RunCommandTest {
         final String[] q = runInProcess("run", "--rundir", tmp.resolve("run").toString(), "--flows", flows,
                 "--port", "1=ring:a", "--port-set", "1-n_rxq=2");
         assertTrue(q[2].contains("--port-set \"1-n_rxq=2\": expected N:KEY=VALUE, as in 1:n_rxq=2"), q[2]);
+        // A value on the command line is named by its option, as in the file by its line.
+        final String[] nice = runInProcess("run", "--rundir", tmp.resolve("run").toString(), "--flows", flows,
+                "--port", "1=ring:a", "--estimator-nice", "30");
+        assertEquals("1", nice[0], nice[2]);
+        assertEquals("flowgate: --estimator-nice: estimator-nice must be between -20 and 19, not 30\n", nice[2]);
     }
 
     @Test

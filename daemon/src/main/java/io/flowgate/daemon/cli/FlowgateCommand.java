@@ -37,6 +37,12 @@ public final class FlowgateCommand implements Runnable {
         return cl;
     }
 
+    /** Reports a failure that ends a command ("flowgate: " and what went wrong): exit status 1. */
+    static int fail(final java.io.PrintWriter err, final Exception e) {
+        err.println("flowgate: " + (e instanceof java.io.IOException ? describe(e) : e.getMessage()));
+        return 1;
+    }
+
     /** A one-line description of a failure, naming the file for file-system errors. */
     static String describe(final Throwable ex) {
         if (ex instanceof java.nio.file.NoSuchFileException e) {

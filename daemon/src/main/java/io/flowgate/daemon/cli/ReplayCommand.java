@@ -1,5 +1,8 @@
 package io.flowgate.daemon.cli;
 
+import io.flowgate.daemon.config.ConfigException;
+import io.flowgate.daemon.config.SettingValues;
+import io.flowgate.daemon.config.Settings;
 import io.flowgate.daemon.datapath.Datapath;
 import io.flowgate.daemon.datapath.DatapathConfig;
 import io.flowgate.daemon.datapath.Summary;
@@ -9,9 +12,7 @@ import io.flowgate.fastpath.port.PortFiles;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortSpec;
-import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.syntax.SyntaxException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -34,16 +35,14 @@ import picocli.CommandLine.Option;
  * by capture time and every port's output keeps input order, so the output equals what Open
  * vSwitch transmits when fed the same packets one at a time.
  */
-@Command(name = "replay", description = "Replay pcap files through the datapath and write each port's output.")
+@Command(name = "replay", description = "Replay pcap files through the datapath and write each port's output.",
+        modelTransformer = SettingOptions.Replay.class)
 final class ReplayCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--flows", required = true, paramLabel = "FILE", description = "rules (ovs-ofctl flows-file syntax)")
-    Path flows;
-
-    @Option(names = "--groups", paramLabel = "FILE", description = "groups (ovs-ofctl add-groups syntax)")
-    Path groups;
+    @CommandLine.Mixin
+    RuleFiles.Options rules;
 
     @Option(names = "--in", paramLabel = "N=FILE", description = "replay FILE as traffic received on port N (repeatable)")
     List<String> inputs = new ArrayList<>();
@@ -54,21 +53,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the summary as one JSON object")
     boolean json;
 
-    @Option(names = "--emc-insert-inv-prob", defaultValue = "100", paramLabel = "N",
-            description = "insert into the EMC 1 in N times, 0 disables it (default: ${DEFAULT-VALUE})")
-    int emcInverse;
-
-    @Option(names = "--prefixes", paramLabel = "FIELDS", split = ",", defaultValue = "nw_dst,nw_src",
-            description = "prefix-trie fields (default: ${DEFAULT-VALUE})")
-    List<String> prefixes;
-
     @Option(names = "--io", paramLabel = "pcap|dpdk", defaultValue = "pcap",
             description = "read and write the captures with Flowgate's pcap ports, or through DPDK net_pcap devices"
                     + " (default: ${DEFAULT-VALUE})")
     String ioMode;
-
-    @Option(names = "--dpdk-args", paramLabel = "ARGS", description = "EAL arguments for --io dpdk (default: no hugepages)")
-    String dpdkArgs;
 
     @Option(names = "--no-progress", description = "do not show progress on standard error")
     boolean noProgress;
@@ -116,29 +104,34 @@ final class ReplayCommand implements Callable<Integer> {
             }
             specs.add(PortSpec.parse(e.getKey(), s.toString()));
         }
-        final RulePipeline pipeline;
+        final int emcInverse;
+        final List<String> ealArgs;
         try {
-            pipeline = RuleFiles.load(flows, groups, RuleFiles.tries(prefixes));
-        } catch (SyntaxException | PipelineException | IOException e) {
-            err.println("flowgate: " + (e instanceof IOException io ? FlowgateCommand.describe(io) : e.getMessage()));
+            final SettingValues v = new SettingValues(SettingOptions.given(spec, SettingOptions.Replay.SETTINGS), null, null);
+            emcInverse = v.get(Settings.EMC_INSERT_INV_PROB);
+            ealArgs = v.get(Settings.DPDK_ARGS);
+        } catch (ConfigException e) {
+            return FlowgateCommand.fail(err, e);
+        }
+        final RulePipeline pipeline = rules.load(err);
+        if (pipeline == null) {
             return 1;
         }
         try {
             PortFiles.checkOutputsAreNotInputs(asNamed); // the pcap ports' names are checked by the datapath
         } catch (PortException e) {
-            err.println("flowgate: " + e.getMessage());
-            return 1;
+            return FlowgateCommand.fail(err, e);
         }
-        final DatapathConfig config = DatapathConfig.of(specs, null, true).withEmcInsertInverse(emcInverse)
-                .withDpdk(new DatapathConfig.Dpdk(dpdkArgs == null ? List.of() : List.of(dpdkArgs.strip().split("\\s+")),
-                        DatapathConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1024, 0, expected));
+        final DatapathConfig config = DatapathConfig.of(specs, null, true).with(c -> {
+            c.emcInsertInverse = emcInverse;
+            c.dpdk = new DatapathConfig.Dpdk(ealArgs, DatapathConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1024, 0, expected);
+        });
         final Datapath dp;
         try {
             dp = new Datapath(config, pipeline);
         } catch (PortException e) {
             replaced.forEach(ReplacedFile::discard);
-            err.println("flowgate: " + e.getMessage());
-            return 1;
+            return FlowgateCommand.fail(err, e);
         }
         final long start = System.nanoTime();
         int status = 0;

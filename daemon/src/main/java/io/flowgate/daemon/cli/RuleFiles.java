@@ -1,5 +1,6 @@
 package io.flowgate.daemon.cli;
 
+import io.flowgate.daemon.config.Settings;
 import io.flowgate.slowpath.ofproto.Group;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.Rule;
@@ -10,23 +11,58 @@ import io.flowgate.slowpath.syntax.GroupSyntax;
 import io.flowgate.slowpath.syntax.SyntaxException;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
-/** Loading rule and group files and the prefix-trie option, shared by the commands. */
+/** Loading rule and group files, shared by the commands; {@link Options} are replay's and trace's options for them. */
 final class RuleFiles {
     private RuleFiles() {
     }
 
-    /** Loads a flows file and an optional groups file into a new pipeline (groups first). */
-    static RulePipeline load(final Path flowsFile, final Path groupsFile, final TrieField[] tries)
-            throws IOException, SyntaxException, PipelineException {
-        final RulePipeline p = new RulePipeline(tries);
-        reload(p, flowsFile, groupsFile); // into an empty pipeline: everything is added
-        return p;
+    /** --flows, --groups and --prefixes (run takes them from {@link Settings}, a file may give them there). */
+    static final class Options {
+        @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+        CommandLine.Model.CommandSpec command;
+
+        @Option(names = "--flows", required = true, paramLabel = "FILE",
+                description = "rules (ovs-ofctl flows-file syntax)")
+        Path flows;
+
+        @Option(names = "--groups", paramLabel = "FILE", description = "groups (ovs-ofctl add-groups syntax)")
+        Path groups;
+
+        @Option(names = "--prefixes", paramLabel = "FIELDS", split = ",", defaultValue = "nw_dst,nw_src",
+                description = "fields with prefix tries, in order (nw_dst, nw_src, ipv6_dst, ipv6_src; default:"
+                        + " ${DEFAULT-VALUE})")
+        List<String> prefixes;
+
+        /** The rules, or null once what is wrong with them is reported on err; a bad --prefixes exits 2. */
+        RulePipeline load(final PrintWriter err) {
+            final TrieField[] tries;
+            try {
+                tries = Settings.tries(String.join(",", prefixes));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(command.commandLine(), "--prefixes: " + e.getMessage());
+            }
+            return RuleFiles.load(flows, groups, tries, err);
+        }
+    }
+
+    /** Loads the files into a new pipeline, or reports what is wrong on err ("flowgate: ...") and returns null. */
+    static RulePipeline load(final Path flowsFile, final Path groupsFile, final TrieField[] tries,
+                             final PrintWriter err) {
+        try {
+            final RulePipeline p = new RulePipeline(tries);
+            reload(p, flowsFile, groupsFile); // into an empty pipeline: everything is added
+            return p;
+        } catch (IOException | SyntaxException | PipelineException e) {
+            FlowgateCommand.fail(err, e);
+            return null;
+        }
     }
 
     /**
@@ -59,24 +95,5 @@ final class RuleFiles {
                     + r.deleted() + " deleted; " + gs.size() + " group(s)";
         });
         return done[0];
-    }
-
-    /** Parses the --prefixes list (nw_dst, nw_src, ipv6_dst, ipv6_src), keeping the first of repeats. */
-    static TrieField[] tries(final List<String> names) {
-        final List<TrieField> out = new ArrayList<>();
-        for (String n : names) {
-            if (n.isBlank()) {
-                continue;
-            }
-            final TrieField t = TrieField.byName(n.strip());
-            if (t == null) {
-                throw new CommandLine.ParameterException(new CommandLine(new FlowgateCommand()),
-                        "--prefixes: unknown field \"" + n + "\" (nw_dst, nw_src, ipv6_dst, ipv6_src)");
-            }
-            if (!out.contains(t)) {
-                out.add(t);
-            }
-        }
-        return out.toArray(new TrieField[0]);
     }
 }

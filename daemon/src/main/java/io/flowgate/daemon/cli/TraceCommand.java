@@ -3,14 +3,10 @@ package io.flowgate.daemon.cli;
 import io.flowgate.daemon.control.TraceRequest;
 import io.flowgate.fastpath.parse.FlowExtractor;
 import io.flowgate.slowpath.ofproto.Pipeline;
-import io.flowgate.slowpath.ofproto.PipelineException;
-import io.flowgate.slowpath.ofproto.TrieField;
-import io.flowgate.slowpath.syntax.SyntaxException;
+import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -29,15 +25,8 @@ final class TraceCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--flows", required = true, paramLabel = "FILE", description = "rules in ovs-ofctl flows-file syntax")
-    Path flows;
-
-    @Option(names = "--groups", paramLabel = "FILE", description = "groups in ovs-ofctl add-groups syntax")
-    Path groups;
-
-    @Option(names = "--prefixes", paramLabel = "FIELDS", split = ",", defaultValue = "nw_dst,nw_src",
-            description = "fields with prefix tries, in order (nw_dst, nw_src, ipv6_dst, ipv6_src; default: ${DEFAULT-VALUE})")
-    List<String> prefixes;
+    @CommandLine.Mixin
+    RuleFiles.Options rules;
 
     @Parameters(paramLabel = "[BRIDGE] FLOW [PACKET]", arity = "1..3", description = "as ovs-appctl ofproto/trace takes"
             + " them: the bridge (flowgate or br0, may be left out), the packet in OVS flow syntax, e.g."
@@ -49,22 +38,23 @@ final class TraceCommand implements Callable<Integer> {
     boolean generate;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         final var out = spec.commandLine().getOut();
         final var err = spec.commandLine().getErr();
-        final TrieField[] tries = RuleFiles.tries(prefixes);
-        final Pipeline pipeline;
+        final RulePipeline rulePipeline = rules.load(err);
+        if (rulePipeline == null) {
+            return 1;
+        }
+        final Pipeline pipeline = rulePipeline.current();
         final long[] key;
         try {
-            pipeline = RuleFiles.load(flows, groups, tries).current();
             final List<String> args = new java.util.ArrayList<>(arguments);
             if (generate) {
                 args.add("-generate");
             }
             key = TraceRequest.parse(args, FlowExtractor.DEFAULT_VLAN_LIMIT);
-        } catch (SyntaxException | PipelineException | TraceRequest.BadRequest e) {
-            err.println("flowgate: " + e.getMessage());
-            return 1;
+        } catch (TraceRequest.BadRequest e) {
+            return FlowgateCommand.fail(err, e);
         }
         final XlateResult r = new Xlate().translate(pipeline, key, true);
         out.print(r.trace());

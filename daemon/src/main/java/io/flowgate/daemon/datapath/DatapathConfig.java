@@ -8,6 +8,7 @@ import io.flowgate.slowpath.upcall.FlowLimit;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * How to build a datapath.
@@ -90,58 +91,53 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
                 Dpdk.DEFAULTS, Queues.DEFAULTS);
     }
 
-    public DatapathConfig withPmds(final int n) {
-        return new DatapathConfig(ports, base, n, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
+    /**
+     * A copy with some components changed, e.g. {@code config.with(c -> c.pmds = 2)}: the
+     * constructor is called in one place, however many components a caller sets.
+     */
+    public DatapathConfig with(final Consumer<Builder> change) {
+        final Builder b = new Builder(this);
+        change.accept(b);
+        return b.build();
     }
 
-    public DatapathConfig withHandlers(final int n) {
-        return new DatapathConfig(ports, base, pmds, n, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
-    }
+    /** The components of a config being changed by {@link #with}; checked when it builds. */
+    public static final class Builder {
+        public List<PortSpec> ports;
+        public Path base;
+        public int pmds;
+        public int handlers;
+        public int emcInsertInverse;
+        public int vlanLimit;
+        public boolean ordered;
+        public boolean busyPoll;
+        public int upcallRingBytes;
+        public RevalidatorSettings revalidation;
+        public int flowLimit;
+        public List<Integer> pmdCpus;
+        public Dpdk dpdk;
+        public Queues queues;
 
-    public DatapathConfig withEmcInsertInverse(final int inverse) {
-        return new DatapathConfig(ports, base, pmds, handlers, inverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
-    }
+        private Builder(final DatapathConfig c) {
+            ports = c.ports;
+            base = c.base;
+            pmds = c.pmds;
+            handlers = c.handlers;
+            emcInsertInverse = c.emcInsertInverse;
+            vlanLimit = c.vlanLimit;
+            ordered = c.ordered;
+            busyPoll = c.busyPoll;
+            upcallRingBytes = c.upcallRingBytes;
+            revalidation = c.revalidation;
+            flowLimit = c.flowLimit;
+            pmdCpus = c.pmdCpus;
+            dpdk = c.dpdk;
+            queues = c.queues;
+        }
 
-    public DatapathConfig withVlanLimit(final int limit) {
-        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, limit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
-    }
-
-    public DatapathConfig withBusyPoll(final boolean busy) {
-        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busy,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
-    }
-
-    public DatapathConfig withUpcallRingBytes(final int bytes) {
-        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                bytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
-    }
-
-    public DatapathConfig withRevalidation(final RevalidatorSettings settings) {
-        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, settings, flowLimit, pmdCpus, dpdk, queues);
-    }
-
-    public DatapathConfig withFlowLimit(final int ceiling) {
-        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, ceiling, pmdCpus, dpdk, queues);
-    }
-
-    public DatapathConfig withPmdCpus(final List<Integer> cpus) {
-        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, cpus, dpdk, queues);
-    }
-
-    public DatapathConfig withDpdk(final Dpdk settings) {
-        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, settings, queues);
-    }
-
-    public DatapathConfig withQueues(final Queues settings) {
-        return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
-                upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, settings);
+        private DatapathConfig build() {
+            return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
+                    upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
+        }
     }
 }

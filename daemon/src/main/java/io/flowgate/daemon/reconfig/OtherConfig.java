@@ -1,29 +1,31 @@
 package io.flowgate.daemon.reconfig;
 
-import io.flowgate.bindings.CpuAffinity;
-import io.flowgate.revalidator.estimator.EstimatorSettings;
+import io.flowgate.daemon.config.Setting;
+import io.flowgate.daemon.config.Settings;
 import io.flowgate.daemon.datapath.Datapath;
 import io.flowgate.fastpath.dpdk.DpdkException;
-import io.flowgate.slowpath.lb.ConnTimeouts;
-import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.port.Port;
+import io.flowgate.revalidator.estimator.EstimatorSettings;
+import io.flowgate.slowpath.lb.ConnTimeouts;
 
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 
 /**
  * The settings that change at run time, by the names of OVS's {@code other_config} (and, per
- * port, of its interface {@code options}/{@code other_config}): one table that says how each is
- * read and checked, used by {@code config/set} and {@code port/set}, the configuration file and
- * the command line alike. A request is checked whole before anything is applied: a bad value is
- * refused with a message that names it, and nothing changes.
+ * port, of its interface {@code options}/{@code other_config}), used by {@code config/set},
+ * {@code port/set} and {@code config/show}. The global ones are declared in {@link Settings} with
+ * the rest; the per-port ones here. A request is checked whole before anything is applied: a bad
+ * value is refused with a message that names it, and nothing changes.
  */
 public final class OtherConfig {
-    /** One setting: its name, how its text is read (throwing a message on bad input), what it means. */
+    /** One port setting: its name, how its text is read (throwing a message on bad input), what it means. */
     private record Key(String name, Parser parser, String help) {
     }
 
@@ -32,41 +34,18 @@ public final class OtherConfig {
         Object parse(String text);
     }
 
-    private static final Map<String, Key> GLOBAL = new LinkedHashMap<>();
+    /** The run-time settings of {@link Settings}, by OVS's name, in the order config/set lists them. */
+    private static final Map<String, Setting<?>> GLOBAL = new LinkedHashMap<>();
     private static final Map<String, Key> PORT = new LinkedHashMap<>();
 
     static {
-        global("n-handler-threads", t -> number(t, 1, 64), "upcall handler threads");
-        global("n-revalidator-threads", t -> number(t, 1, 64), "revalidator threads");
-        global("pmd-cpu-mask", t -> CpuAffinity.requireUsable(CpuAffinity.parseMask(t)), "CPUs of the PMD threads, a hex mask (0x6: CPUs 1 and 2)");
-        global("emc-insert-inv-prob", t -> number(t, 0, Integer.MAX_VALUE),
-                "insert into the EMC 1 in N times, 0 disables it");
-        global("smc-enable", t -> oneOf(t, List.of("true", "false")).equals("true"),
-                "the signature match cache between the EMC and the classifier (default true)");
-        global("max-idle", t -> number(t, 1, Integer.MAX_VALUE), "delete flows idle this many ms");
-        global("flow-limit", t -> number(t, 1, Integer.MAX_VALUE), "most datapath flows");
-        global("pmd-rxq-assign", t -> oneOf(t, RxqScheduler.MODES), "cycles, roundrobin or group");
-        global("pmd-rxq-isolate", t -> oneOf(t, List.of("true", "false")).equals("true"),
-                "a PMD with a pinned queue polls no other");
-        global("lb-timeouts", t -> ConnTimeouts.defaults().with(t),
-                "STATE=SECONDS,...: how long select groups' connections live per state (tcp, tcpfin, udp, time_wait...)");
-        global("expire-nodest-conn", t -> oneOf(t, List.of("true", "false")).equals("true"),
-                "drop a removed bucket's connections at their next packet");
-        global("estimator-cpus", OtherConfig::cpuListOrAny,
-                "CPUs of the rate estimator threads, a CPU list (0-1,3) or any; a change restarts them");
-        global("estimator-nice", t -> t.strip().equals("inherit") ? Integer.MIN_VALUE : number(t, -20, 19),
-                "nice value of the rate estimator threads (-20..19, or inherit)");
-        global("run-estimation", t -> oneOf(t, List.of("true", "false")).equals("true"),
-                "estimate rates (IPVS's run_estimation); false keeps the last rates");
-        PORT.put("n_rxq", new Key("n_rxq", t -> number(t, 1, 1024), "receive queues (dpdk ports)"));
+        Settings.live().forEach(s -> GLOBAL.put(s.ovsName(), s));
+        PORT.put("n_rxq", new Key("n_rxq", t -> Settings.wholeNumber(t, 1, 1024), "receive queues (dpdk ports)"));
         PORT.put("pmd-rxq-affinity", new Key("pmd-rxq-affinity", OtherConfig::affinity,
                 "QUEUE:CORE,...: pin receive queues to PMD cores"));
-        PORT.put("mtu_request", new Key("mtu_request", t -> number(t, 68, io.flowgate.fastpath.dpdk.MbufPool.MAX_MTU),
+        PORT.put("mtu_request", new Key("mtu_request",
+                t -> Settings.wholeNumber(t, 68, io.flowgate.fastpath.dpdk.MbufPool.MAX_MTU),
                 "the device's MTU (dpdk ports; mbufs are sized at start for the largest)"));
-    }
-
-    private static void global(final String name, final Parser parser, final String help) {
-        GLOBAL.put(name, new Key(name, parser, help));
     }
 
     private OtherConfig() {
@@ -87,17 +66,21 @@ public final class OtherConfig {
      * @throws IllegalArgumentException naming the first pair that is not valid
      */
     public static Map<String, Object> parse(final List<String> pairs) {
-        return parse(pairs, GLOBAL, "");
+        return parse(pairs, OtherConfig::parse);
     }
 
     /** Reads {@code KEY=VALUE} pairs of one port's settings (n_rxq, pmd-rxq-affinity). */
     public static Map<String, Object> parsePort(final List<String> pairs) {
-        return parse(pairs, PORT, "port ");
+        return parse(pairs, OtherConfig::parsePort);
     }
 
     /** Reads one global setting's value. */
     public static Object parse(final String key, final String value) {
-        return value(GLOBAL, "", key, value);
+        final Setting<?> s = GLOBAL.get(key);
+        if (s == null) {
+            throw unknown("", key, GLOBAL.keySet());
+        }
+        return s.parse(value);
     }
 
     /** Reads one port setting's value. */
@@ -105,8 +88,7 @@ public final class OtherConfig {
         return value(PORT, "port ", key, value);
     }
 
-    private static Map<String, Object> parse(final List<String> pairs, final Map<String, Key> table,
-                                             final String kind) {
+    private static Map<String, Object> parse(final List<String> pairs, final BiFunction<String, String, Object> value) {
         final Map<String, Object> out = new LinkedHashMap<>();
         for (String pair : pairs) {
             final int eq = pair.indexOf('=');
@@ -117,7 +99,7 @@ public final class OtherConfig {
             if (out.containsKey(key)) {
                 throw new IllegalArgumentException(key + " given twice");
             }
-            out.put(key, value(table, kind, key, pair.substring(eq + 1).strip()));
+            out.put(key, value.apply(key, pair.substring(eq + 1).strip()));
         }
         return out;
     }
@@ -125,8 +107,7 @@ public final class OtherConfig {
     private static Object value(final Map<String, Key> table, final String kind, final String key, final String text) {
         final Key k = table.get(key);
         if (k == null) {
-            throw new IllegalArgumentException("unknown " + kind + "setting \"" + key + "\" (known: "
-                    + String.join(", ", table.keySet()) + ")");
+            throw unknown(kind, key, table.keySet());
         }
         try {
             return k.parser().parse(text);
@@ -135,12 +116,9 @@ public final class OtherConfig {
         }
     }
 
-    /** A CPU list, or {@code any} (an empty set). */
-    private static BitSet cpuListOrAny(final String text) {
-        if (text.strip().equals("any")) {
-            return new BitSet();
-        }
-        return CpuAffinity.requireUsable(CpuAffinity.parseList(text.strip()));
+    private static IllegalArgumentException unknown(final String kind, final String key, final Set<String> known) {
+        return new IllegalArgumentException("unknown " + kind + "setting \"" + key + "\" (known: "
+                + String.join(", ", known) + ")");
     }
 
     /** estimator-cpus, estimator-nice and run-estimation as estimator settings over {@code base}. */
@@ -151,33 +129,12 @@ public final class OtherConfig {
             e = e.withCpus(cpus.isEmpty() ? null : cpus);
         }
         if (values.containsKey("estimator-nice")) {
-            final int n = (Integer) values.get("estimator-nice");
-            e = e.withNice(n == Integer.MIN_VALUE ? null : n);
+            e = e.withNice((Integer) values.get("estimator-nice")); // null: inherit
         }
         if (values.containsKey("run-estimation")) {
             e = e.withRun((Boolean) values.get("run-estimation"));
         }
         return e;
-    }
-
-    private static int number(final String text, final int min, final int max) {
-        final long v;
-        try {
-            v = Long.parseLong(text.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a whole number");
-        }
-        if (v < min || v > max) {
-            throw new IllegalArgumentException("must be between " + min + " and " + max);
-        }
-        return (int) v;
-    }
-
-    private static String oneOf(final String text, final List<String> allowed) {
-        if (!allowed.contains(text)) {
-            throw new IllegalArgumentException("must be one of " + String.join(", ", allowed));
-        }
-        return text;
     }
 
     /** "0:3,1:7": queue 0 to core 3, queue 1 to core 7 (OVS's pmd-rxq-affinity). */
@@ -192,8 +149,8 @@ public final class OtherConfig {
             if (colon <= 0) {
                 throw new IllegalArgumentException("\"" + p + "\" is not QUEUE:CORE");
             }
-            final int queue = number(p.substring(0, colon), 0, 1023);
-            final int core = number(p.substring(colon + 1), 0, 1023);
+            final int queue = Settings.wholeNumber(p.substring(0, colon), 0, 1023);
+            final int core = Settings.wholeNumber(p.substring(colon + 1), 0, 1023);
             if (out.put(queue, core) != null) {
                 throw new IllegalArgumentException("queue " + queue + " is pinned twice");
             }
@@ -267,30 +224,8 @@ public final class OtherConfig {
     /** config/show: every run-time setting as it is now, one {@code key=value} per line. */
     public static String show(final Datapath dp) {
         final Reconfiguration r = dp.reconfiguration();
-        final Map<String, String> v = new LinkedHashMap<>();
-        v.put("emc-insert-inv-prob", Integer.toString(r.emcInsertInverse()));
-        v.put("smc-enable", Boolean.toString(r.smcEnabled()));
-        v.put("flow-limit", Integer.toString(dp.flowLimit().ceiling()));
-        v.put("max-idle", Long.toString(dp.revalidators().settings().maxIdleMillis()));
-        v.put("n-handler-threads", Integer.toString(dp.handlers().size()));
-        v.put("n-revalidator-threads", Integer.toString(dp.revalidators().active()));
-        final BitSet cores = new BitSet();
-        boolean pinned = true;
-        for (Pmd p : dp.pmds()) {
-            cores.set(p.core());
-            pinned &= p.cpus() != null;
-        }
-        v.put("pmd-cpu-mask", pinned ? CpuAffinity.toMask(cores) : "(not pinned: " + dp.pmds().length + " PMD(s))");
-        v.put("pmd-rxq-assign", r.assignMode());
-        v.put("pmd-rxq-isolate", Boolean.toString(r.isolate()));
-        v.put("lb-timeouts", dp.loadBalancer().timeouts().toString());
-        v.put("expire-nodest-conn", Boolean.toString(dp.loadBalancer().expireNodestConn()));
-        final EstimatorSettings est = dp.rates().estimators().settings();
-        v.put("estimator-cpus", est.cpus() == null ? "any" : CpuAffinity.toList(est.cpus()));
-        v.put("estimator-nice", est.nice() == null ? "inherit" : est.nice().toString());
-        v.put("run-estimation", Boolean.toString(est.run()));
         final StringBuilder s = new StringBuilder();
-        v.forEach((k, x) -> s.append(k).append('=').append(x).append('\n'));
+        GLOBAL.forEach((k, setting) -> s.append(k).append('=').append(setting.shown().apply(dp)).append('\n'));
         for (Port p : dp.ports()) {
             s.append("port.").append(Integer.toUnsignedString(p.number())).append(".n_rxq=").append(p.rxQueueCount())
                     .append('\n');

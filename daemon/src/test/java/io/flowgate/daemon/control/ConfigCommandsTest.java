@@ -33,7 +33,7 @@ class ConfigCommandsTest {
     @BeforeEach
     void start() throws Exception {
         dp = new Datapath(DatapathConfig.of(List.of(PortSpec.parse(1, "ring:in"), PortSpec.parse(2, "ring:out")), null,
-                false).withHandlers(2), new RulePipeline(TrieField.DEFAULT));
+                false).with(c -> c.handlers = 2), new RulePipeline(TrieField.DEFAULT));
         dp.start();
         control = new ControlSocket(Files.createDirectories(tmp.resolve("run")), dp, () -> { }, null);
         control.start();

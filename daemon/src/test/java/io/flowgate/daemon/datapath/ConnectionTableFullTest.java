@@ -58,8 +58,7 @@ class ConnectionTableFullTest {
             e.putGroup(group);
             rules.forEach(e::addRule);
         });
-        final DatapathConfig config = DatapathConfig.of(specs, null, false).withPmds(1).withHandlers(1)
-                .withFlowLimit(50);
+        final DatapathConfig config = DatapathConfig.of(specs, null, false).with(c -> c.flowLimit = 50);
         assertEquals(100, Datapath.connectionCapacity(config));
         try (Datapath dp = new Datapath(config, pipeline)) {
             final RingPort[] ring = new RingPort[4];

@@ -57,8 +57,11 @@ class DatapathStressTest {
         final RulePipeline pipeline = new RulePipeline(TrieField.DEFAULT);
         final var parsed = FlowSyntax.parseFlows("stress", rules(), 0);
         pipeline.apply(e -> parsed.forEach(e::addRule));
-        final DatapathConfig config = DatapathConfig.of(specs, null, false).withPmds(2).withHandlers(2)
-                .withEmcInsertInverse(1);
+        final DatapathConfig config = DatapathConfig.of(specs, null, false).with(c -> {
+            c.pmds = 2;
+            c.handlers = 2;
+            c.emcInsertInverse = 1;
+        });
         final long[] expected = new long[PORTS + 1];
         final AtomicLongArray received = new AtomicLongArray(PORTS + 1);
         try (Datapath dp = new Datapath(config, pipeline)) {

@@ -27,7 +27,8 @@ class RevalidatorThreadsTest {
                 + "priority=1,udp,tp_dst=0x1/0x1,actions=output:3\n", 0);
         pipeline.apply(e -> rules.forEach(e::addRule));
         final DatapathConfig config = DatapathConfig.of(List.of(PortSpec.parse(1, "ring:in"), PortSpec.parse(2, "ring:a"),
-                PortSpec.parse(3, "ring:b")), null, false).withRevalidation(new RevalidatorSettings(2, 10_000, 5));
+                PortSpec.parse(3, "ring:b")), null, false)
+                .with(c -> c.revalidation = new RevalidatorSettings(2, 10_000, 5));
         final Datapath dp = new Datapath(config, pipeline);
         try {
             dp.start();

@@ -118,8 +118,11 @@ class UkeyLifecycleStressTest {
         everyRule.addAll(hosts);
         pipeline.apply(e -> hosts.forEach(e::addRule));
         applyRules(pipeline, everyRule, 0);
-        final DatapathConfig config = DatapathConfig.of(specs, null, false).withPmds(2).withHandlers(2)
-                .withRevalidation(new RevalidatorSettings(2, 1_000, 5));
+        final DatapathConfig config = DatapathConfig.of(specs, null, false).with(c -> {
+            c.pmds = 2;
+            c.handlers = 2;
+            c.revalidation = new RevalidatorSettings(2, 1_000, 5);
+        });
         final LongAdder finishedByHook = new LongAdder();
         try (Datapath dp = new Datapath(config, pipeline)) {
             final UkeyMap ukeys = dp.ukeys();

@@ -3,7 +3,7 @@ package io.flowgate.daemon.docs;
 import static io.flowgate.daemon.docs.Pages.ROOT;
 import static io.flowgate.daemon.docs.Pages.relative;
 
-import io.flowgate.daemon.cli.RunSettings;
+import io.flowgate.daemon.config.Settings;
 import io.flowgate.daemon.config.ConfigException;
 import io.flowgate.daemon.config.ConfigFile;
 import io.flowgate.daemon.docs.DocLines.Command;
@@ -106,7 +106,7 @@ public final class CodeChecks {
             final Path file = tmp.resolve(e.getKey().getFileName() + ".conf");
             Files.write(file, e.getValue().stream().map(c -> c.line().text()).toList());
             try {
-                final ConfigFile config = ConfigFile.read(file, RunSettings.configKeys());
+                final ConfigFile config = ConfigFile.read(file, Settings.fileKeys());
                 for (Map.Entry<Integer, String> port : config.ports().entrySet()) {
                     PortSpec.parse(port.getKey(), port.getValue());
                 }

@@ -61,8 +61,10 @@ class FlushRaceStressTest {
             first.forEach(e::addRule);
         });
         final DatapathConfig config = DatapathConfig.of(List.of(PortSpec.parse(1, "ring:in"), PortSpec.parse(2, "ring:a"),
-                PortSpec.parse(3, "ring:b")), null, false).withHandlers(2)
-                .withRevalidation(new RevalidatorSettings(2, 60_000, 5));
+                PortSpec.parse(3, "ring:b")), null, false).with(c -> {
+            c.handlers = 2;
+            c.revalidation = new RevalidatorSettings(2, 60_000, 5);
+        });
         final AtomicBoolean stop = new AtomicBoolean();
         final java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
         final java.util.concurrent.atomic.AtomicInteger generations = new java.util.concurrent.atomic.AtomicInteger();

@@ -82,8 +82,12 @@ class ReconfigurationSoakTest {
             }
             rules.forEach(e::addRule);
         });
-        final DatapathConfig config = DatapathConfig.of(ports, null, false).withPmds(2).withPmdCpus(List.of(0, 1))
-                .withHandlers(4).withRevalidation(new RevalidatorSettings(2, 1000, 5));
+        final DatapathConfig config = DatapathConfig.of(ports, null, false).with(c -> {
+            c.pmds = 2;
+            c.pmdCpus = List.of(0, 1);
+            c.handlers = 4;
+            c.revalidation = new RevalidatorSettings(2, 1000, 5);
+        });
         // Counted, not kept: a long soak finishes millions of ukeys.
         final java.util.concurrent.atomic.LongAdder finishes = new java.util.concurrent.atomic.LongAdder();
         try (Datapath dp = new Datapath(config, pipeline)) {
