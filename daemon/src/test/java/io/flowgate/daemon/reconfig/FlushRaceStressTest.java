@@ -60,8 +60,8 @@ class FlushRaceStressTest {
             }
             first.forEach(e::addRule);
         });
-        final DatapathConfig config = DatapathConfig.of(List.of(PortSpec.parse(1, "ring:in"), PortSpec.parse(2, "ring:a"),
-                PortSpec.parse(3, "ring:b")), null, false).with(c -> {
+        final var ports = List.of(PortSpec.parse(1, "ring:in"), PortSpec.parse(2, "ring:a"), PortSpec.parse(3, "ring:b"));
+        final DatapathConfig config = DatapathConfig.of(ports, null, false).with(c -> {
             c.handlers = 2;
             c.revalidation = new RevalidatorSettings(2, 60_000, 5);
         });
