@@ -248,10 +248,10 @@ final class OfctlCommands {
         for (int i : shown) {
             final long number = Integer.toUnsignedLong(ports.get(i).number());
             s.append("  port ").append(number < 10 ? " " : "").append(number)
-                    .append(": rx pkts=").append(t.portRx()[i]).append(", bytes=").append(t.portRxBytes()[i])
-                    .append(", drop=").append(t.portRxDropped()[i]).append(", errs=?, frame=?, over=?, crc=?\n")
-                    .append("           tx pkts=").append(t.portTx()[i]).append(", bytes=").append(t.portTxBytes()[i])
-                    .append(", drop=").append(t.portTxDropped()[i]).append(", errs=?, coll=?\n");
+                    .append(": rx pkts=").append(t.counters().portRx()[i]).append(", bytes=").append(t.counters().portRxBytes()[i])
+                    .append(", drop=").append(t.counters().portRxDropped()[i]).append(", errs=?, frame=?, over=?, crc=?\n")
+                    .append("           tx pkts=").append(t.counters().portTx()[i]).append(", bytes=").append(t.counters().portTxBytes()[i])
+                    .append(", drop=").append(t.counters().portTxDropped()[i]).append(", errs=?, coll=?\n");
         }
         return s.toString();
     }

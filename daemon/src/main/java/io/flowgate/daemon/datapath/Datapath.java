@@ -539,13 +539,6 @@ public final class Datapath implements AutoCloseable {
 
     /** Counters summed over the PMDs, the retired ones included. */
     public Totals totals() {
-        final long[] counts = new long[PmdCounter.values().length];
-        final long[] rx = new long[ports.size()];
-        final long[] tx = new long[ports.size()];
-        final long[] rxBytes = new long[ports.size()];
-        final long[] txBytes = new long[ports.size()];
-        final long[] rxDropped = new long[ports.size()];
-        final long[] txDropped = new long[ports.size()];
         final ParseCounters parse = new ParseCounters();
         final List<PmdStats.Snapshot> all = new ArrayList<>();
         synchronized (retired) {
@@ -556,39 +549,21 @@ public final class Datapath implements AutoCloseable {
             all.add(p.stats().snapshot());
             p.parseCounters().addTo(parse);
         }
-        for (PmdStats.Snapshot s : all) {
-            for (int i = 0; i < counts.length; i++) {
-                counts[i] += s.counts()[i];
-            }
-            for (int i = 0; i < rx.length; i++) {
-                rx[i] += s.portRx()[i];
-                tx[i] += s.portTx()[i];
-                rxBytes[i] += s.portRxBytes()[i];
-                txBytes[i] += s.portTxBytes()[i];
-                rxDropped[i] += s.portRxDropped()[i];
-                txDropped[i] += s.portTxDropped()[i];
-            }
-        }
-        return new Totals(counts, rx, tx, rxBytes, txBytes, rxDropped, txDropped, parse);
+        return new Totals(PmdStats.Snapshot.sum(all, ports.size()), parse);
     }
 
-    /** Datapath-wide counters. */
-    public record Totals(long[] counts, long[] portRx, long[] portTx, long[] portRxBytes, long[] portTxBytes,
-                         long[] portRxDropped, long[] portTxDropped, ParseCounters parse) {
+    /** Datapath-wide counters: the PMDs' summed (per port too) and what their parsers found. */
+    public record Totals(PmdStats.Snapshot counters, ParseCounters parse) {
         public long get(final PmdCounter c) {
-            return counts[c.ordinal()];
+            return counters.get(c);
         }
 
         public long drops(final DropReason r) {
-            return get(PmdStats.counter(r));
+            return counters.drops(r);
         }
 
         public long drops() {
-            long d = 0;
-            for (DropReason r : DropReason.values()) {
-                d += drops(r);
-            }
-            return d;
+            return counters.drops();
         }
     }
 }
