@@ -5,21 +5,17 @@ import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.fastpath.agent.AgentHost;
 import io.flowgate.fastpath.agent.AgentThreads;
 import io.flowgate.fastpath.dpdk.DpdkPort;
-import io.flowgate.fastpath.dpdk.Eal;
-import io.flowgate.fastpath.dpdk.MbufPool;
+import io.flowgate.fastpath.dpdk.DpdkRuntime;
 import io.flowgate.fastpath.megaflow.FlowRegistry;
 import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.pmd.PmdCounter;
 import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.pmd.Pmds;
-import io.flowgate.fastpath.port.PcapPort;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortFiles;
-import io.flowgate.fastpath.port.PortSpec;
-import io.flowgate.fastpath.port.ReplayClock;
-import io.flowgate.fastpath.port.RingPort;
+import io.flowgate.fastpath.port.Ports;
 import io.flowgate.fastpath.port.RxQueue;
 import io.flowgate.fastpath.upcall.UpcallRings;
 import io.flowgate.revalidator.Revalidator;
@@ -37,10 +33,8 @@ import io.flowgate.slowpath.xlate.Xlate;
 
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,7 +49,6 @@ import org.agrona.concurrent.Agent;
  */
 public final class Datapath implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("datapath");
-    private static final int RING_BYTES = 4 << 20;
     /**
      * Most connections the connection table of a datapath with this flow-limit ceiling holds:
      * twice the ceiling, since a connection outlives its flows (FIN_WAIT, TIME_WAIT).
@@ -84,9 +77,8 @@ public final class Datapath implements AutoCloseable {
     /** What retired PMDs counted, so that totals keep it. */
     private final List<PmdStats.Snapshot> retired = new ArrayList<>();
     private final ParseCounters retiredParse = new ParseCounters();
-    /** DPDK's EAL and mbuf pool, when there are DPDK ports (closed after them). */
-    private Eal eal;
-    private MbufPool pool;
+    /** DPDK's EAL and mbuf pool, when there are DPDK ports (closed after them), or null. */
+    private final DpdkRuntime dpdk;
     private boolean closed;
 
     public Datapath(final DatapathConfig config, final RulePipeline pipeline) throws PortException {
@@ -103,6 +95,10 @@ public final class Datapath implements AutoCloseable {
         this.pipeline = pipeline;
         this.pmdSlots = Math.max(config.pmds(), Math.max(Runtime.getRuntime().availableProcessors(),
                 config.pmdCpus().stream().mapToInt(c -> c + 1).max().orElse(0)));
+        // Before DPDK starts: its EAL probes net_pcap devices, which create their tx_pcap files.
+        PortFiles.checkOutputsAreNotInputs(config.ports());
+        this.dpdk = DpdkRuntime.start(config.dpdk().settings(), config.ports(),
+                config.queues().mtu().values().stream().mapToInt(Integer::intValue).max().orElse(0));
         this.ports = openPorts(config);
         for (Port p : ports) {
             LOG.log(System.Logger.Level.INFO, added(p));
@@ -146,70 +142,21 @@ public final class Datapath implements AutoCloseable {
         return q;
     }
 
+    /**
+     * Opens the ports, DPDK's through {@link #dpdk}; closes DPDK if one cannot be opened (the
+     * ports opened already are discarded).
+     */
     private List<Port> openPorts(final DatapathConfig config) throws PortException {
-        final List<Port> opened = new ArrayList<>();
-        final ReplayClock clock = config.ordered() ? new ReplayClock() : null;
-        final Set<Integer> seen = new HashSet<>();
-        PortFiles.checkOutputsAreNotInputs(config.ports()); // before any output is opened (truncated)
+        final DatapathConfig.Dpdk d = config.dpdk();
         try {
-            startDpdk(config);
-            for (PortSpec spec : config.ports()) {
-                if (!seen.add(spec.number())) {
-                    throw new PortException("port " + spec.number() + " is defined twice");
-                }
-                final int rxq = config.queues().rxq().getOrDefault(spec.number(), 1);
-                final Integer mtu = config.queues().mtu().get(spec.number());
-                if (mtu != null && !spec.kind().equals("dpdk")) {
-                    throw new PortException("port " + spec.number() + ": mtu_request " + mtu + ": a " + spec.kind()
-                            + " port has no MTU (mtu_request is for dpdk ports)");
-                }
-                if (rxq != 1 && !spec.kind().equals("dpdk")) {
-                    throw new PortException("port " + spec.number() + ": n_rxq " + rxq + ": a " + spec.kind()
-                            + " port has one receive queue (several are for dpdk ports)");
-                }
-                opened.add(switch (spec.kind()) {
-                    case "pcap" -> new PcapPort(spec.number(), spec.path("in", config.base()),
-                            spec.path("out", config.base()), clock, pmdSlots, spec.passes(),
-                            Long.parseLong(spec.option("pps", "0")), spec.name());
-                    case "ring" -> new RingPort(spec.number(), spec.value(), RING_BYTES, pmdSlots);
-                    case "dummy" -> new io.flowgate.fastpath.port.DummyPort(spec.number(), spec.value(),
-                            spec.path("tx_pcap", config.base()), pmdSlots);
-                    case "dpdk" -> {
-                        final DatapathConfig.Dpdk d = config.dpdk();
-                        final long expected = config.ordered() ? d.expected().getOrDefault(spec.number(), 0L) : -1;
-                        final DpdkPort port = new DpdkPort(spec.number(), spec.name(), spec.value(), pool,
-                                config.pmds(), pmdSlots,
-                                new DpdkPort.Options(1, d.rxDescriptors(), d.txDescriptors(), mtu == null ? d.mtu() : mtu,
-                                        config.ordered(),
-                                        expected), clock);
-                        opened.add(port);
-                        if (rxq != 1) {
-                            final String refusal = port.refusesRxQueues(rxq);
-                            if (refusal != null) {
-                                throw new PortException(refusal);
-                            }
-                            port.rxQueues(rxq);
-                        }
-                        opened.remove(port);
-                        yield port;
-                    }
-                    default -> throw new PortException("port " + spec.number() + ": unknown port kind " + spec.kind());
-                });
-            }
-            final Map<String, Integer> names = new HashMap<>();
-            for (Port p : opened) {
-                final Integer other = names.putIfAbsent(p.name(), p.number());
-                if (other != null) {
-                    throw new PortException("port " + Integer.toUnsignedString(p.number()) + ": port " + Integer
-                            .toUnsignedString(other) + " is named \"" + p.name() + "\" already");
-                }
-            }
-            return opened;
+            return Ports.open(config.ports(), config.base(), config.ordered(), pmdSlots, config.queues().rxq(),
+                    config.queues().mtu(), dpdk == null ? null : (spec, rxq, mtu, clock) -> dpdk.open(spec, rxq, mtu,
+                            config.pmds(), pmdSlots, config.ordered() ? d.expected().getOrDefault(spec.number(), 0L)
+                                    : -1, clock));
         } catch (PortException | RuntimeException e) {
-            for (Port p : opened) {
-                p.discard(); // the files the ports would have replaced stay as they were
+            if (dpdk != null) {
+                dpdk.close();
             }
-            stopDpdk();
             throw e;
         }
     }
@@ -227,42 +174,6 @@ public final class Datapath implements AutoCloseable {
             s.append(p.type()).append(", ").append(p.receives() ? p.rxQueueCount() : 0).append(" rx queue(s)");
         }
         return s.toString();
-    }
-
-    /** Starts the EAL (with the DPDK ports' devices) and the mbuf pool if any port is a DPDK one. */
-    private void startDpdk(final DatapathConfig config) throws PortException {
-        final List<String> devices = new ArrayList<>();
-        boolean pci = false;
-        for (PortSpec spec : config.ports()) {
-            if (spec.kind().equals("dpdk")) {
-                devices.addAll(DpdkPort.ealArgs(spec.value()));
-                pci |= DpdkPort.isPci(spec.value());
-            }
-        }
-        if (devices.isEmpty()) {
-            return;
-        }
-        final List<String> args = new ArrayList<>(config.dpdk().ealArgs().isEmpty()
-                ? DatapathConfig.Dpdk.DEFAULT_EAL_ARGS : config.dpdk().ealArgs());
-        if (!pci && !args.contains("--no-pci") && config.dpdk().ealArgs().isEmpty()) {
-            args.add("--no-pci");
-        }
-        args.addAll(devices);
-        eal = Eal.start(args);
-        // One pool for every port: its mbufs hold the largest frame any port's mtu_request lets in.
-        final int mtu = config.queues().mtu().values().stream().mapToInt(Integer::intValue).max().orElse(0);
-        pool = MbufPool.create("flowgate_mbufs", config.dpdk().mbufs(), -1, MbufPool.dataRoomFor(mtu));
-    }
-
-    private void stopDpdk() {
-        if (pool != null) {
-            pool.close();
-            pool = null;
-        }
-        if (eal != null) {
-            eal.close();
-            eal = null;
-        }
     }
 
     // ---- the parts ----
@@ -529,7 +440,9 @@ public final class Datapath implements AutoCloseable {
                 failure = failure == null ? e : failure;
             }
         }
-        stopDpdk();
+        if (dpdk != null) {
+            dpdk.close(); // after the ports
+        }
         rates.close();
         loadBalancer.close();
         if (failure != null) {

@@ -18,10 +18,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * {@code dpdk:DEVARGS}: a DPDK ethernet device, a PCI address on bare metal or a virtual device
@@ -44,7 +42,6 @@ import java.util.regex.Pattern;
  * clock lets their capture time through, so several inputs merge by time as pcap ports do.
  */
 public final class DpdkPort implements Port {
-    private static final Pattern PCI = Pattern.compile("([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]");
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final int BURST = PacketBatch.MAX_BURST;
     private static final int TX_BURST = 64;
@@ -129,17 +126,8 @@ public final class DpdkPort implements Port {
     private boolean exhausted;
     private boolean closed;
 
-    /** The EAL arguments that make a port spec's device exist: {@code -a PCI} or {@code --vdev=DEVARGS}. */
-    public static List<String> ealArgs(final String devargs) {
-        return PCI.matcher(deviceName(devargs)).matches() ? List.of("-a", devargs) : List.of("--vdev=" + devargs);
-    }
-
-    /** True if a spec names a PCI device (so the EAL must scan PCI). */
-    public static boolean isPci(final String devargs) {
-        return PCI.matcher(deviceName(devargs)).matches();
-    }
-
-    private static String deviceName(final String devargs) {
+    /** The device's name in its arguments: what comes before the first comma. */
+    static String deviceName(final String devargs) {
         final int comma = devargs.indexOf(',');
         return (comma < 0 ? devargs : devargs.substring(0, comma)).strip();
     }
