@@ -1,6 +1,7 @@
 package io.flowgate.daemon.control;
 
 import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.slowpath.ofproto.Group;
 import io.flowgate.slowpath.ofproto.Pipeline;
@@ -243,15 +244,15 @@ final class OfctlCommands {
             throw new CommandException("flowgate: unknown port `" + args.getFirst() + "'"); // as ovs-ofctl
         }
         shown.sort(Comparator.comparingLong(i -> Integer.toUnsignedLong(ports.get(i).number())));
-        final Datapath.Totals t = dp.totals();
+        final PmdStats.Snapshot t = dp.totals().counters();
         final StringBuilder s = new StringBuilder("OFPST_PORT reply (xid=0x2): " + shown.size() + " ports\n");
         for (int i : shown) {
             final long number = Integer.toUnsignedLong(ports.get(i).number());
             s.append("  port ").append(number < 10 ? " " : "").append(number)
-                    .append(": rx pkts=").append(t.counters().portRx()[i]).append(", bytes=").append(t.counters().portRxBytes()[i])
-                    .append(", drop=").append(t.counters().portRxDropped()[i]).append(", errs=?, frame=?, over=?, crc=?\n")
-                    .append("           tx pkts=").append(t.counters().portTx()[i]).append(", bytes=").append(t.counters().portTxBytes()[i])
-                    .append(", drop=").append(t.counters().portTxDropped()[i]).append(", errs=?, coll=?\n");
+                    .append(": rx pkts=").append(t.portRx()[i]).append(", bytes=").append(t.portRxBytes()[i])
+                    .append(", drop=").append(t.portRxDropped()[i]).append(", errs=?, frame=?, over=?, crc=?\n")
+                    .append("           tx pkts=").append(t.portTx()[i]).append(", bytes=").append(t.portTxBytes()[i])
+                    .append(", drop=").append(t.portTxDropped()[i]).append(", errs=?, coll=?\n");
         }
         return s.toString();
     }
