@@ -67,15 +67,11 @@ final class DaemonCommands {
 
     /** The counters coverage/show reports, by OVS's names where OVS has one. */
     private static void counters(final Coverage c, final Datapath dp) {
-        c.add("datapath_drop_upcall_error", () -> dp.totals().drops(DropReason.UPCALL_LOST));
-        c.add("datapath_drop_invalid_port", () -> dp.totals().drops(DropReason.INVALID_PORT));
-        c.add("datapath_drop_rx_invalid_packet", () -> dp.totals().drops(DropReason.RX_INVALID));
-        c.add("datapath_drop_tx_failed", () -> dp.totals().drops(DropReason.TX_FAILED));
-        c.add("datapath_drop_action", () -> dp.totals().drops(DropReason.ACTION));
-        c.add("datapath_drop_userspace_action", () -> dp.totals().drops(DropReason.CONTROLLER));
-        c.add("datapath_drop_upcall_failed", () -> dp.totals().drops(DropReason.UPCALL_FAILED));
-        c.add("datapath_drop_conn_table_full", () -> dp.totals().drops(DropReason.CONN_TABLE_FULL));
-        c.add("datapath_drop_nodest_conn", () -> dp.totals().drops(DropReason.NODEST_CONN));
+        for (DropReason r : List.of(DropReason.UPCALL_LOST, DropReason.INVALID_PORT, DropReason.RX_INVALID,
+                DropReason.TX_FAILED, DropReason.ACTION, DropReason.CONTROLLER, DropReason.UPCALL_FAILED,
+                DropReason.CONN_TABLE_FULL, DropReason.NODEST_CONN)) {
+            c.add(r.counterName(), () -> dp.totals().drops(r)); // the drop's name, as the run summary's
+        }
         c.add("netdev_dpdk_rx_multi_segment", () -> dp.ports().stream().map(p -> p.deviceStats())
                 .filter(java.util.Objects::nonNull).mapToLong(d -> d.rxMultiSegment()).sum());
         c.add("dpif_flow_put", () -> dp.totals().get(PmdCounter.FLOWS_INSTALLED));

@@ -307,15 +307,15 @@ final class DatapathCommands {
             if (stats) {
                 // A device's own counters where it has them (as netdev-dpdk reads them), else the PMDs'.
                 final DeviceStats d = p.deviceStats();
-                final long rxBytes = d != null ? d.rxBytes() : t.portRxBytes()[i];
-                final long txBytes = d != null ? d.txBytes() : t.portTxBytes()[i];
-                s.append("    RX packets:").append(d != null ? d.rxPackets() : t.portRx()[i])
+                final long rxBytes = d != null ? d.rxBytes() : t.counters().portRxBytes()[i];
+                final long txBytes = d != null ? d.txBytes() : t.counters().portTxBytes()[i];
+                s.append("    RX packets:").append(d != null ? d.rxPackets() : t.counters().portRx()[i])
                         .append(" errors:").append(d != null ? Long.toString(d.rxErrors()) : "?")
-                        .append(" dropped:").append(t.portRxDropped()[i] + (d != null ? d.rxDropped() : 0))
+                        .append(" dropped:").append(t.counters().portRxDropped()[i] + (d != null ? d.rxDropped() : 0))
                         .append(" overruns:? frame:?\n");
-                s.append("    TX packets:").append(d != null ? d.txPackets() : t.portTx()[i])
+                s.append("    TX packets:").append(d != null ? d.txPackets() : t.counters().portTx()[i])
                         .append(" errors:").append(d != null ? Long.toString(d.txErrors()) : "?")
-                        .append(" dropped:").append(t.portTxDropped()[i]).append(" aborted:? carrier:?\n");
+                        .append(" dropped:").append(t.counters().portTxDropped()[i]).append(" aborted:? carrier:?\n");
                 s.append("    collisions:?\n");
                 s.append("    RX bytes:").append(rxBytes).append(humanSize(rxBytes)).append("  TX bytes:").append(txBytes)
                         .append(humanSize(txBytes)).append('\n');

@@ -1,6 +1,7 @@
 package io.flowgate.daemon.control;
 
 import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.slowpath.ofproto.Group;
 import io.flowgate.slowpath.ofproto.Pipeline;
@@ -243,7 +244,7 @@ final class OfctlCommands {
             throw new CommandException("flowgate: unknown port `" + args.getFirst() + "'"); // as ovs-ofctl
         }
         shown.sort(Comparator.comparingLong(i -> Integer.toUnsignedLong(ports.get(i).number())));
-        final Datapath.Totals t = dp.totals();
+        final PmdStats.Snapshot t = dp.totals().counters();
         final StringBuilder s = new StringBuilder("OFPST_PORT reply (xid=0x2): " + shown.size() + " ports\n");
         for (int i : shown) {
             final long number = Integer.toUnsignedLong(ports.get(i).number());

@@ -4,22 +4,14 @@ import io.flowgate.daemon.reconfig.Reconfiguration;
 import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.fastpath.agent.AgentHost;
 import io.flowgate.fastpath.agent.AgentThreads;
-import io.flowgate.fastpath.dpdk.DpdkPort;
-import io.flowgate.fastpath.dpdk.Eal;
-import io.flowgate.fastpath.dpdk.MbufPool;
 import io.flowgate.fastpath.megaflow.FlowRegistry;
 import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.pmd.PmdCounter;
 import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.pmd.Pmds;
-import io.flowgate.fastpath.port.PcapPort;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.PortException;
-import io.flowgate.fastpath.port.PortFiles;
-import io.flowgate.fastpath.port.PortSpec;
-import io.flowgate.fastpath.port.ReplayClock;
-import io.flowgate.fastpath.port.RingPort;
 import io.flowgate.fastpath.port.RxQueue;
 import io.flowgate.fastpath.upcall.UpcallRings;
 import io.flowgate.revalidator.Revalidator;
@@ -35,13 +27,8 @@ import io.flowgate.slowpath.upcall.Udpif;
 import io.flowgate.slowpath.upcall.UpcallCounters;
 import io.flowgate.slowpath.xlate.Xlate;
 
-import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -55,20 +42,11 @@ import org.agrona.concurrent.Agent;
  */
 public final class Datapath implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("datapath");
-    private static final int RING_BYTES = 4 << 20;
-    /**
-     * Most connections the connection table of a datapath with this flow-limit ceiling holds:
-     * twice the ceiling, since a connection outlives its flows (FIN_WAIT, TIME_WAIT).
-     */
-    public static long connectionCapacity(final DatapathConfig config) {
-        return 2L * Math.max(1, config.flowLimit());
-    }
 
     private final DatapathConfig config;
     private final RulePipeline pipeline;
     private final FlowRegistry registry = new FlowRegistry();
-    private final List<Port> ports;
-    private volatile List<RxQueue> rxQueues;
+    private final DatapathPorts ports;
     /** PMD ids (and so transmit queues per port) that may ever be in use. */
     private final int pmdSlots;
     private final Pmds pmds = new Pmds();
@@ -81,13 +59,16 @@ public final class Datapath implements AutoCloseable {
     private final LoadBalancer loadBalancer;
     private final Reconfiguration reconfiguration;
     private final RateEstimation rates;
-    /** What retired PMDs counted, so that totals keep it. */
-    private final List<PmdStats.Snapshot> retired = new ArrayList<>();
-    private final ParseCounters retiredParse = new ParseCounters();
-    /** DPDK's EAL and mbuf pool, when there are DPDK ports (closed after them). */
-    private Eal eal;
-    private MbufPool pool;
+    private final PmdTotals counted = new PmdTotals();
     private boolean closed;
+
+    /**
+     * Most connections the connection table of a datapath with this flow-limit ceiling holds:
+     * twice the ceiling, since a connection outlives its flows (FIN_WAIT, TIME_WAIT).
+     */
+    public static long connectionCapacity(final DatapathConfig config) {
+        return 2L * Math.max(1, config.flowLimit());
+    }
 
     public Datapath(final DatapathConfig config, final RulePipeline pipeline) throws PortException {
         this(config, pipeline, ConnectionTable.inMemory(connectionCapacity(config)));
@@ -103,22 +84,14 @@ public final class Datapath implements AutoCloseable {
         this.pipeline = pipeline;
         this.pmdSlots = Math.max(config.pmds(), Math.max(Runtime.getRuntime().availableProcessors(),
                 config.pmdCpus().stream().mapToInt(c -> c + 1).max().orElse(0)));
-        this.ports = openPorts(config);
-        for (Port p : ports) {
-            LOG.log(System.Logger.Level.INFO, added(p));
-        }
-        this.rxQueues = queuesOf(ports);
-        final Set<Integer> numbers = new HashSet<>();
-        for (Port p : ports) {
-            numbers.add(p.number());
-        }
+        this.ports = DatapathPorts.open(config, pmdSlots);
         this.loadBalancer = new LoadBalancer(connections, List.copyOf(pipeline.current().groups().values()),
                 pipeline.current().version());
         pipeline.onChange(v -> {
             final var now = pipeline.current();
             loadBalancer.update(List.copyOf(now.groups().values()), now.version());
         });
-        final Xlate xlate = new Xlate(numbers::contains, loadBalancer);
+        final Xlate xlate = new Xlate(ports::has, loadBalancer);
         this.udpif = new Udpif(pipeline, xlate, registry, new UkeyMap(), new FlowLimit(config.flowLimit()),
                 loadBalancer);
         this.threads = new AgentThreads(config.busyPoll(), this::onError);
@@ -126,143 +99,12 @@ public final class Datapath implements AutoCloseable {
         this.revalidators = new Revalidators(config.revalidation(), udpif, pmds);
         this.reconfiguration = new Reconfiguration(this);
         try {
-            this.rates = new RateEstimation(ports, loadBalancer, EstimatorSettings.DEFAULTS, pmdSlots);
+            this.rates = new RateEstimation(ports.all(), loadBalancer, EstimatorSettings.DEFAULTS, pmdSlots);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while calibrating the rate estimators", e);
         }
         pipeline.onChange(v -> rates.syncGroups());
-    }
-
-    private static List<RxQueue> queuesOf(final List<Port> ports) {
-        final List<RxQueue> q = new ArrayList<>();
-        for (Port p : ports) {
-            if (p.receives()) {
-                for (int i = 0; i < p.rxQueueCount(); i++) {
-                    q.add(new RxQueue(p, i));
-                }
-            }
-        }
-        return q;
-    }
-
-    private List<Port> openPorts(final DatapathConfig config) throws PortException {
-        final List<Port> opened = new ArrayList<>();
-        final ReplayClock clock = config.ordered() ? new ReplayClock() : null;
-        final Set<Integer> seen = new HashSet<>();
-        PortFiles.checkOutputsAreNotInputs(config.ports()); // before any output is opened (truncated)
-        try {
-            startDpdk(config);
-            for (PortSpec spec : config.ports()) {
-                if (!seen.add(spec.number())) {
-                    throw new PortException("port " + spec.number() + " is defined twice");
-                }
-                final int rxq = config.queues().rxq().getOrDefault(spec.number(), 1);
-                final Integer mtu = config.queues().mtu().get(spec.number());
-                if (mtu != null && !spec.kind().equals("dpdk")) {
-                    throw new PortException("port " + spec.number() + ": mtu_request " + mtu + ": a " + spec.kind()
-                            + " port has no MTU (mtu_request is for dpdk ports)");
-                }
-                if (rxq != 1 && !spec.kind().equals("dpdk")) {
-                    throw new PortException("port " + spec.number() + ": n_rxq " + rxq + ": a " + spec.kind()
-                            + " port has one receive queue (several are for dpdk ports)");
-                }
-                opened.add(switch (spec.kind()) {
-                    case "pcap" -> new PcapPort(spec.number(), spec.path("in", config.base()),
-                            spec.path("out", config.base()), clock, pmdSlots, spec.passes(),
-                            Long.parseLong(spec.option("pps", "0")), spec.name());
-                    case "ring" -> new RingPort(spec.number(), spec.value(), RING_BYTES, pmdSlots);
-                    case "dummy" -> new io.flowgate.fastpath.port.DummyPort(spec.number(), spec.value(),
-                            spec.path("tx_pcap", config.base()), pmdSlots);
-                    case "dpdk" -> {
-                        final DatapathConfig.Dpdk d = config.dpdk();
-                        final long expected = config.ordered() ? d.expected().getOrDefault(spec.number(), 0L) : -1;
-                        final DpdkPort port = new DpdkPort(spec.number(), spec.name(), spec.value(), pool,
-                                config.pmds(), pmdSlots,
-                                new DpdkPort.Options(1, d.rxDescriptors(), d.txDescriptors(), mtu == null ? d.mtu() : mtu,
-                                        config.ordered(),
-                                        expected), clock);
-                        opened.add(port);
-                        if (rxq != 1) {
-                            final String refusal = port.refusesRxQueues(rxq);
-                            if (refusal != null) {
-                                throw new PortException(refusal);
-                            }
-                            port.rxQueues(rxq);
-                        }
-                        opened.remove(port);
-                        yield port;
-                    }
-                    default -> throw new PortException("port " + spec.number() + ": unknown port kind " + spec.kind());
-                });
-            }
-            final Map<String, Integer> names = new HashMap<>();
-            for (Port p : opened) {
-                final Integer other = names.putIfAbsent(p.name(), p.number());
-                if (other != null) {
-                    throw new PortException("port " + Integer.toUnsignedString(p.number()) + ": port " + Integer
-                            .toUnsignedString(other) + " is named \"" + p.name() + "\" already");
-                }
-            }
-            return opened;
-        } catch (PortException | RuntimeException e) {
-            for (Port p : opened) {
-                p.discard(); // the files the ports would have replaced stay as they were
-            }
-            stopDpdk();
-            throw e;
-        }
-    }
-
-    /** The port's line in the log as it is added: what it is, its queues, and for DPDK its driver and link. */
-    static String added(final Port p) {
-        final StringBuilder s = new StringBuilder("added interface ").append(p.name()).append(" on port ")
-                .append(Integer.toUnsignedString(p.number())).append(" (").append(p.spec()).append("): ");
-        if (p instanceof DpdkPort d) {
-            final long speed = d.linkSpeed();
-            s.append("driver ").append(d.driver()).append(", ").append(p.rxQueueCount()).append(" rx queue(s), ")
-                    .append(p.txQueues()).append(" tx queue(s), mtu ").append(d.mtu()).append(", link ")
-                    .append(speed < 0 ? "down" : "up at " + speed + " Mbps");
-        } else {
-            s.append(p.type()).append(", ").append(p.receives() ? p.rxQueueCount() : 0).append(" rx queue(s)");
-        }
-        return s.toString();
-    }
-
-    /** Starts the EAL (with the DPDK ports' devices) and the mbuf pool if any port is a DPDK one. */
-    private void startDpdk(final DatapathConfig config) throws PortException {
-        final List<String> devices = new ArrayList<>();
-        boolean pci = false;
-        for (PortSpec spec : config.ports()) {
-            if (spec.kind().equals("dpdk")) {
-                devices.addAll(DpdkPort.ealArgs(spec.value()));
-                pci |= DpdkPort.isPci(spec.value());
-            }
-        }
-        if (devices.isEmpty()) {
-            return;
-        }
-        final List<String> args = new ArrayList<>(config.dpdk().ealArgs().isEmpty()
-                ? DatapathConfig.Dpdk.DEFAULT_EAL_ARGS : config.dpdk().ealArgs());
-        if (!pci && !args.contains("--no-pci") && config.dpdk().ealArgs().isEmpty()) {
-            args.add("--no-pci");
-        }
-        args.addAll(devices);
-        eal = Eal.start(args);
-        // One pool for every port: its mbufs hold the largest frame any port's mtu_request lets in.
-        final int mtu = config.queues().mtu().values().stream().mapToInt(Integer::intValue).max().orElse(0);
-        pool = MbufPool.create("flowgate_mbufs", config.dpdk().mbufs(), -1, MbufPool.dataRoomFor(mtu));
-    }
-
-    private void stopDpdk() {
-        if (pool != null) {
-            pool.close();
-            pool = null;
-        }
-        if (eal != null) {
-            eal.close();
-            eal = null;
-        }
     }
 
     // ---- the parts ----
@@ -280,12 +122,12 @@ public final class Datapath implements AutoCloseable {
     }
 
     public List<Port> ports() {
-        return ports;
+        return ports.all();
     }
 
     /** True if the datapath has a port with this number. */
     public boolean hasPort(final int number) {
-        return port(number) != null;
+        return ports.has(number);
     }
 
     /**
@@ -293,39 +135,22 @@ public final class Datapath implements AutoCloseable {
      * Names are unique and never numbers, so at most one port answers.
      */
     public Port port(final String text) {
-        for (Port p : ports) {
-            if (p.name().equals(text) || Integer.toUnsignedString(p.number()).equals(text)) {
-                return p;
-            }
-        }
-        return null;
+        return ports.get(text);
     }
 
     /** The port with this number, or null. */
     public Port port(final int number) {
-        for (Port p : ports) {
-            if (p.number() == number) {
-                return p;
-            }
-        }
-        return null;
+        return ports.get(number);
     }
 
     /** Every receive queue of every port. */
     public List<RxQueue> rxQueues() {
-        return rxQueues;
+        return ports.rxQueues();
     }
 
     /** Replaces the receive queues of {@code port} (after its n_rxq changed). */
     public void rxQueues(final Port port, final List<RxQueue> queues) {
-        final List<RxQueue> next = new ArrayList<>();
-        for (RxQueue q : rxQueues) {
-            if (q.port() != port) {
-                next.add(q);
-            }
-        }
-        next.addAll(queues);
-        rxQueues = List.copyOf(next);
+        ports.rxQueues(port, queues);
     }
 
     /** PMD ids that may be in use at once (each is a transmit queue on every port). */
@@ -395,7 +220,7 @@ public final class Datapath implements AutoCloseable {
 
     /** Creates and starts a PMD with the lowest free id, pinned to {@code cpu} if it is not -1. */
     public Pmd startPmd(final int cpu) {
-        final Pmd pmd = new Pmd(pmds.freeId(), ports, rings, reconfiguration.emcInsertInverse(), config.vlanLimit(),
+        final Pmd pmd = new Pmd(pmds.freeId(), ports.all(), rings, reconfiguration.emcInsertInverse(), config.vlanLimit(),
                 config.ordered());
         pmd.smc().enabled(reconfiguration.smcEnabled()); // before its thread starts
         if (cpu >= 0) {
@@ -415,11 +240,7 @@ public final class Datapath implements AutoCloseable {
         pmds.remove(pmd);
         threads.stop(pmd); // its last iteration runs what its mailbox still holds
         LOG.log(System.Logger.Level.INFO, String.format("PMD thread on numa_id: 0, core id: %2d destroyed.", pmd.core()));
-        synchronized (retired) {
-            retired.add(pmd.stats().snapshot());
-            pmd.parseCounters().addTo(retiredParse);
-        }
-
+        counted.retired(pmd);
     }
 
     // ---- life ----
@@ -471,7 +292,7 @@ public final class Datapath implements AutoCloseable {
     /** True once every PMD has drained its inputs and has nothing in flight. */
     public boolean drained() {
         // Queues first: a PMD marks itself not drained before it shows as a queue's owner.
-        for (RxQueue q : rxQueues) {
+        for (RxQueue q : ports.rxQueues()) {
             if (q.owner() < 0 && q.port().receives() && !q.port().exhausted()) {
                 return false; // not polled by anyone (yet)
             }
@@ -520,16 +341,11 @@ public final class Datapath implements AutoCloseable {
         threads.close();
         LOG.log(System.Logger.Level.INFO, "stopped " + handlerCount + " handler thread(s)");
         RuntimeException failure = null;
-        for (Port p : ports) {
-            try {
-                p.close();
-                LOG.log(System.Logger.Level.INFO, "deleted interface " + p.name() + " on port "
-                        + Integer.toUnsignedString(p.number()));
-            } catch (RuntimeException e) {
-                failure = failure == null ? e : failure;
-            }
+        try {
+            ports.close(); // DPDK after them
+        } catch (RuntimeException e) {
+            failure = e;
         }
-        stopDpdk();
         rates.close();
         loadBalancer.close();
         if (failure != null) {
@@ -539,56 +355,21 @@ public final class Datapath implements AutoCloseable {
 
     /** Counters summed over the PMDs, the retired ones included. */
     public Totals totals() {
-        final long[] counts = new long[PmdCounter.values().length];
-        final long[] rx = new long[ports.size()];
-        final long[] tx = new long[ports.size()];
-        final long[] rxBytes = new long[ports.size()];
-        final long[] txBytes = new long[ports.size()];
-        final long[] rxDropped = new long[ports.size()];
-        final long[] txDropped = new long[ports.size()];
-        final ParseCounters parse = new ParseCounters();
-        final List<PmdStats.Snapshot> all = new ArrayList<>();
-        synchronized (retired) {
-            all.addAll(retired);
-            retiredParse.addTo(parse);
-        }
-        for (Pmd p : pmds.all()) {
-            all.add(p.stats().snapshot());
-            p.parseCounters().addTo(parse);
-        }
-        for (PmdStats.Snapshot s : all) {
-            for (int i = 0; i < counts.length; i++) {
-                counts[i] += s.counts()[i];
-            }
-            for (int i = 0; i < rx.length; i++) {
-                rx[i] += s.portRx()[i];
-                tx[i] += s.portTx()[i];
-                rxBytes[i] += s.portRxBytes()[i];
-                txBytes[i] += s.portTxBytes()[i];
-                rxDropped[i] += s.portRxDropped()[i];
-                txDropped[i] += s.portTxDropped()[i];
-            }
-        }
-        return new Totals(counts, rx, tx, rxBytes, txBytes, rxDropped, txDropped, parse);
+        return counted.with(pmds.all(), ports.all().size());
     }
 
-    /** Datapath-wide counters. */
-    public record Totals(long[] counts, long[] portRx, long[] portTx, long[] portRxBytes, long[] portTxBytes,
-                         long[] portRxDropped, long[] portTxDropped, ParseCounters parse) {
+    /** Datapath-wide counters: the PMDs' summed (per port too) and what their parsers found. */
+    public record Totals(PmdStats.Snapshot counters, ParseCounters parse) {
         public long get(final PmdCounter c) {
-            return counts[c.ordinal()];
+            return counters.get(c);
         }
 
         public long drops(final DropReason r) {
-            return get(PmdStats.counter(r));
+            return counters.drops(r);
         }
 
         public long drops() {
-            long d = 0;
-            for (DropReason r : DropReason.values()) {
-                d += drops(r);
-            }
-            return d;
+            return counters.drops();
         }
     }
 }

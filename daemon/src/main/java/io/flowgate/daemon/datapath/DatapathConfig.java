@@ -1,5 +1,6 @@
 package io.flowgate.daemon.datapath;
 
+import io.flowgate.fastpath.dpdk.DpdkSettings;
 import io.flowgate.fastpath.emc.Emc;
 import io.flowgate.fastpath.parse.FlowExtractor;
 import io.flowgate.fastpath.port.PortSpec;
@@ -59,13 +60,17 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
      */
     public record Dpdk(List<String> ealArgs, int mbufs, int rxDescriptors, int txDescriptors, int mtu,
                        java.util.Map<Integer, Long> expected) {
-        public static final List<String> DEFAULT_EAL_ARGS = List.of("-l", "0", "--no-huge", "-m", "512",
-                "--no-shconf", "--no-telemetry");
+        public static final List<String> DEFAULT_EAL_ARGS = DpdkSettings.DEFAULT_EAL_ARGS;
         public static final Dpdk DEFAULTS = new Dpdk(List.of(), 16383, 1024, 1024, 0, java.util.Map.of());
 
         public Dpdk {
             ealArgs = List.copyOf(ealArgs);
             expected = java.util.Map.copyOf(expected);
+        }
+
+        /** The settings fastpath's DPDK set-up takes (all but the replay's expected counts). */
+        public DpdkSettings settings() {
+            return new DpdkSettings(ealArgs, mbufs, rxDescriptors, txDescriptors, mtu);
         }
     }
 

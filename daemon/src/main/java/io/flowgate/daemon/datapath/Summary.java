@@ -29,7 +29,7 @@ public record Summary(long seconds, long nanos, List<PortLine> ports, Datapath.T
         final List<Port> ports = dp.ports();
         final PortLine[] lines = new PortLine[ports.size()];
         for (int i = 0; i < lines.length; i++) {
-            lines[i] = new PortLine(ports.get(i).number(), ports.get(i).spec(), t.portRx()[i], t.portTx()[i]);
+            lines[i] = new PortLine(ports.get(i).number(), ports.get(i).spec(), t.counters().portRx()[i], t.counters().portTx()[i]);
         }
         long masks = 0;
         long flows = 0;

@@ -110,7 +110,7 @@ class DatapathStressTest {
             final Datapath.Totals t = dp.totals();
             assertEquals((long) PORTS * PER_PORT, t.get(PmdCounter.RX_PACKETS));
             assertEquals(0, t.get(PmdCounter.LOST_UPCALLS), "no upcall may be lost with room in the rings "
-                    + java.util.Arrays.toString(t.counts()) + java.util.Arrays.toString(PmdCounter.values())
+                    + java.util.Arrays.toString(t.counters().counts()) + java.util.Arrays.toString(PmdCounter.values())
                     + " handled " + dp.upcalls().handled() + " errors " + dp.upcalls().errors());
             final StringBuilder why = new StringBuilder();
             for (var reason : io.flowgate.fastpath.action.DropReason.values()) {

@@ -12,7 +12,11 @@ public enum DropReason {
     UPCALL_LOST("datapath_drop_upcall_error", "upcall lost (handler queue full)"),
     /** Output to a port the datapath does not have. */
     INVALID_PORT("datapath_drop_invalid_port", "output to a nonexistent port"),
-    /** The port could not take the packet (transmit queue full). */
+    /**
+     * The port could not take the packet (transmit queue full). OVS 3.1 has no coverage counter
+     * for this (netdev-dpdk counts it per interface, as ovs_tx_failure_drops); the name follows
+     * its datapath_drop_*_error ones.
+     */
     TX_FAILED("datapath_drop_tx_error", "transmit failed"),
     /** The slow path failed on the packet's upcall (translation or flow set-up threw). */
     UPCALL_FAILED("datapath_drop_upcall_failed", "slow path failed on the upcall"),

@@ -18,10 +18,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * {@code dpdk:DEVARGS}: a DPDK ethernet device, a PCI address on bare metal or a virtual device
@@ -37,23 +35,39 @@ import java.util.regex.Pattern;
  * an RSS hash, it travels with the packet ({@link PacketBatch#rssHash}) so the PMD need not hash.
  *
  * <p>Each receive queue's state (its burst array and counters) and each transmit queue (a
- * {@link TxQueue} with its own mbuf array and count) belong to the one PMD using them: nothing
+ * {@link DpdkTxQueue} with its own mbuf array and count) belong to the one PMD using them: nothing
  * here is written by two threads.
  *
  * <p>In replay mode (a {@link ReplayClock}), received mbufs wait in a small look-ahead until the
  * clock lets their capture time through, so several inputs merge by time as pcap ports do.
+ *
+ * <p>Why one file of about 600 lines: setting the device up (n_rxq, mtu_request, a restart that
+ * falls back to what was) replaces the receive queues' states, their RSS and timestamp choices
+ * and the options that the receive path, the replay look-ahead, the counters and dpctl/show's
+ * status read; split, each part would reach into the others' fields. The transmit queue, which
+ * shares nothing with them, is {@link DpdkTxQueue}; the EAL and the pool are {@link DpdkRuntime}'s.
  */
 public final class DpdkPort implements Port {
-    private static final Pattern PCI = Pattern.compile("([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]");
     @SuppressWarnings("restricted") // mbufs are read by address, as in rte_mbuf
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final int BURST = PacketBatch.MAX_BURST;
-    private static final int TX_BURST = 64;
     private static final int ENOTSUP = 95;
     private static final System.Logger LOG = System.getLogger("dpdk");
     private static final ThreadLocal<Boolean> REGISTERED = ThreadLocal.withInitial(() -> false);
+    /** Each PMD thread's array for freeing a batch's leftover mbufs in one call. */
+    private static final ThreadLocal<MemorySegment> FREE_LIST =
+            ThreadLocal.withInitial(() -> Arena.global().allocate(8L * BURST, 64));
     /** RSS over IPv4/IPv6 addresses and TCP/UDP ports (RTE_ETH_RSS_IP | TCP | UDP). */
     private static final long RSS_HF = rte_eth_conf.RSS_IP | rte_eth_conf.RSS_TCP | rte_eth_conf.RSS_UDP;
+    private static final VarHandle MULTI_SEGMENT;
+
+    static {
+        try {
+            MULTI_SEGMENT = MethodHandles.lookup().findVarHandle(RxState.class, "multiSegment", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /**
      * How to set the device up.
@@ -64,24 +78,12 @@ public final class DpdkPort implements Port {
      */
     public record Options(int rxQueues, int rxDescriptors, int txDescriptors, int mtu, boolean timestamps,
                           long expectedPackets) {
-        public static final Options DEFAULT = new Options(1, 1024, 1024, 0, false, -1);
-
         public Options withRxQueues(final int n) {
             return new Options(n, rxDescriptors, txDescriptors, mtu, timestamps, expectedPackets);
         }
 
         public Options withMtu(final int m) {
             return new Options(rxQueues, rxDescriptors, txDescriptors, m, timestamps, expectedPackets);
-        }
-    }
-
-    private static final VarHandle MULTI_SEGMENT;
-
-    static {
-        try {
-            MULTI_SEGMENT = MethodHandles.lookup().findVarHandle(RxState.class, "multiSegment", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
         }
     }
 
@@ -130,17 +132,8 @@ public final class DpdkPort implements Port {
     private boolean exhausted;
     private boolean closed;
 
-    /** The EAL arguments that make a port spec's device exist: {@code -a PCI} or {@code --vdev=DEVARGS}. */
-    public static List<String> ealArgs(final String devargs) {
-        return PCI.matcher(deviceName(devargs)).matches() ? List.of("-a", devargs) : List.of("--vdev=" + devargs);
-    }
-
-    /** True if a spec names a PCI device (so the EAL must scan PCI). */
-    public static boolean isPci(final String devargs) {
-        return PCI.matcher(deviceName(devargs)).matches();
-    }
-
-    private static String deviceName(final String devargs) {
+    /** The device's name in its arguments: what comes before the first comma. */
+    static String deviceName(final String devargs) {
         final int comma = devargs.indexOf(',');
         return (comma < 0 ? devargs : devargs.substring(0, comma)).strip();
     }
@@ -148,16 +141,11 @@ public final class DpdkPort implements Port {
     /**
      * Configures and starts the device.
      *
+     * @param portName    the port's name ({@code name=}), or null for the device's name
      * @param minTxQueues one per PMD that exists at the start: the device must have that many
      * @param maxTxQueues one per PMD that may ever exist: as many as the device has, up to this
      * @param clock       replay mode (ordered delivery), or null
      */
-    public DpdkPort(final int number, final String devargs, final MbufPool pool, final int minTxQueues,
-                    final int maxTxQueues, final Options options, final ReplayClock clock) throws DpdkException {
-        this(number, null, devargs, pool, minTxQueues, maxTxQueues, options, clock);
-    }
-
-    /** @param portName the port's name ({@code name=}), or null for the device's name */
     public DpdkPort(final int number, final String portName, final String devargs, final MbufPool pool,
                     final int minTxQueues, final int maxTxQueues, final Options options, final ReplayClock clock)
             throws DpdkException {
@@ -408,20 +396,6 @@ public final class DpdkPort implements Port {
         return driver;
     }
 
-    public short portId() {
-        return portId;
-    }
-
-    /** Receive queues the device can have at most. */
-    public int maxRxQueues() {
-        return maxRxQueues;
-    }
-
-    /** True if the receive queues are spread by the device's RSS. */
-    public boolean rss() {
-        return rss;
-    }
-
     @Override
     public int rxQueueCount() {
         return rx.length;
@@ -590,15 +564,6 @@ public final class DpdkPort implements Port {
         return n;
     }
 
-    /** Packets received so far, over all queues. */
-    public long received() {
-        long n = 0;
-        for (RxState s : rx) {
-            n += s.received;
-        }
-        return n;
-    }
-
     @Override
     public void release(final PacketBatch batch) {
         if (batch.mbufsHeld() == 0) {
@@ -617,112 +582,15 @@ public final class DpdkPort implements Port {
         }
     }
 
-    /** Each PMD thread's array for freeing a batch's leftover mbufs in one call. */
-    private static final ThreadLocal<MemorySegment> FREE_LIST =
-            ThreadLocal.withInitial(() -> Arena.global().allocate(8L * BURST, 64));
-
     // ---- transmit ----
 
     @Override
     public synchronized TxQueue txQueue(final int queue) {
         if (txQueues[queue] == null) {
-            txQueues[queue] = new DpdkTxQueue((short) queue, arena.allocate(8L * TX_BURST, 64).address());
+            txQueues[queue] = new DpdkTxQueue(portId, (short) queue, arena.allocate(8L * DpdkTxQueue.BURST, 64).address(),
+                    poolAddress);
         }
         return txQueues[queue];
-    }
-
-    /**
-     * One PMD's transmit queue: mbufs gathered during a batch, sent in one burst at its end (or
-     * when {@value #TX_BURST} are waiting). Padded so that two PMDs' queues never share a cache line.
-     */
-    @SuppressWarnings("unused")
-    private final class DpdkTxQueue implements TxQueue {
-        private long p01, p02, p03, p04, p05, p06, p07;
-        private final short queue;
-        private final long mbufs;
-        private int count;
-        private int refused;
-        private long refusedBytes;
-        private long p11, p12, p13, p14, p15, p16, p17;
-
-        DpdkTxQueue(final short queue, final long mbufs) {
-            this.queue = queue;
-            this.mbufs = mbufs;
-        }
-
-        @Override
-        public boolean sendBuffer(final PacketBatch batch, final int i) {
-            final long m = batch.takeMbuf(i);
-            if (batch.reframed(i)) {
-                // A tag was pushed or popped: the frame moved within the mbuf.
-                final long buf = rte_mbuf.buf_addr(m);
-                final int len = batch.length(i);
-                rte_mbuf.data_off(m, (int) (batch.address(i) - buf));
-                rte_mbuf.data_len(m, len);
-                rte_mbuf.pkt_len(m, len);
-            }
-            enqueue(m);
-            return true;
-        }
-
-        @Override
-        public boolean send(final MemorySegment memory, final long address, final int length,
-                            final long timestampNanos) {
-            final long m = flowgate_shim_h.fg_pktmbuf_alloc(poolAddress);
-            if (m == 0) {
-                return false;
-            }
-            final long data = rte_mbuf.buf_addr(m) + rte_mbuf.data_off(m);
-            if (length > rte_mbuf.buf_len(m) - rte_mbuf.data_off(m)) {
-                flowgate_shim_h.fg_pktmbuf_free(m);
-                return false;
-            }
-            MemorySegment.copy(memory, address, ALL, data, length);
-            rte_mbuf.data_len(m, length);
-            rte_mbuf.pkt_len(m, length);
-            enqueue(m);
-            return true;
-        }
-
-        private void enqueue(final long m) {
-            final int c = count;
-            ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, mbufs + 8L * c, m);
-            count = c + 1;
-            if (c + 1 == TX_BURST) {
-                refused += burst();
-            }
-        }
-
-        /** Sends what the queue holds; frees and returns what the device refused. */
-        int burst() {
-            final int c = count;
-            if (c == 0) {
-                return 0;
-            }
-            final int sent = flowgate_shim_h.fg_tx_burst(portId, queue, mbufs, (short) c) & 0xFFFF;
-            count = 0;
-            if (sent < c) {
-                for (int i = sent; i < c; i++) {
-                    refusedBytes += rte_mbuf.pkt_len(ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, mbufs + 8L * i));
-                }
-                rte_mbuf_h.rte_pktmbuf_free_bulk(mbufs + 8L * sent, c - sent);
-            }
-            return c - sent;
-        }
-
-        @Override
-        public int flush() {
-            final int r = refused + burst();
-            refused = 0;
-            return r;
-        }
-
-        @Override
-        public long takeRefusedBytes() {
-            final long b = refusedBytes;
-            refusedBytes = 0;
-            return b;
-        }
     }
 
     /** Stops and closes the device (the PMDs have stopped). */

@@ -57,23 +57,9 @@ public final class PmdStats {
         portTxDropped = new long[ports];
     }
 
-    /** The counter a drop reason counts into (the one mapping; totals read through it too). */
-    public static PmdCounter counter(final DropReason reason) {
-        return COUNTERS[index(reason)];
-    }
-
+    /** The index of the counter a drop reason counts into, in {@link #counts}. */
     static int index(final DropReason reason) {
-        return switch (reason) {
-            case ACTION -> PmdCounter.DROP_ACTION.ordinal();
-            case CONTROLLER -> PmdCounter.DROP_CONTROLLER.ordinal();
-            case RX_INVALID -> PmdCounter.DROP_RX_INVALID.ordinal();
-            case UPCALL_LOST -> PmdCounter.DROP_UPCALL_LOST.ordinal();
-            case INVALID_PORT -> PmdCounter.DROP_INVALID_PORT.ordinal();
-            case TX_FAILED -> PmdCounter.DROP_TX_FAILED.ordinal();
-            case UPCALL_FAILED -> PmdCounter.DROP_UPCALL_FAILED.ordinal();
-            case CONN_TABLE_FULL -> PmdCounter.DROP_CONN_TABLE_FULL.ordinal();
-            case NODEST_CONN -> PmdCounter.DROP_NODEST_CONN.ordinal();
-        };
+        return PmdCounter.of(reason).ordinal();
     }
 
     /** Counts a received burst on the port in {@code slot} (-1: none), PMD thread. */
@@ -169,23 +155,49 @@ public final class PmdStats {
         return clearedAt;
     }
 
-    /** An immutable copy of a PMD's counters. */
+    /** An immutable copy of a PMD's counters, or the sum of several PMDs' ({@link #sum}). */
     public record Snapshot(long[] counts, long[] portRx, long[] portTx, long[] portRxBytes, long[] portTxBytes,
                            long[] portRxDropped, long[] portTxDropped) {
+        /**
+         * The counters of {@code snapshots} added up, per counter and per port (a datapath's
+         * totals, its retired PMDs included), over {@code ports} port slots.
+         */
+        public static Snapshot sum(final Iterable<Snapshot> snapshots, final int ports) {
+            final Snapshot t = new Snapshot(new long[COUNTERS.length], new long[ports], new long[ports],
+                    new long[ports], new long[ports], new long[ports], new long[ports]);
+            for (Snapshot s : snapshots) {
+                add(t.counts, s.counts);
+                add(t.portRx, s.portRx);
+                add(t.portTx, s.portTx);
+                add(t.portRxBytes, s.portRxBytes);
+                add(t.portTxBytes, s.portTxBytes);
+                add(t.portRxDropped, s.portRxDropped);
+                add(t.portTxDropped, s.portTxDropped);
+            }
+            return t;
+        }
+
+        private static void add(final long[] into, final long[] from) {
+            for (int i = 0; i < Math.min(into.length, from.length); i++) {
+                into[i] += from[i];
+            }
+        }
+
         public long get(final PmdCounter c) {
             return counts[c.ordinal()];
         }
 
+        /** Packets dropped, for any reason. */
         public long drops() {
             long d = 0;
             for (DropReason r : DropReason.values()) {
-                d += counts[index(r)];
+                d += drops(r);
             }
             return d;
         }
 
         public long drops(final DropReason r) {
-            return counts[index(r)];
+            return get(PmdCounter.of(r));
         }
 
         @Override
