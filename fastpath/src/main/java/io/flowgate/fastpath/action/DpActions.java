@@ -1,6 +1,6 @@
 package io.flowgate.fastpath.action;
 
-import io.flowgate.fastpath.flow.FlowFormat;
+import io.flowgate.fastpath.flow.FieldText;
 import io.flowgate.fastpath.flow.FlowKey;
 
 import java.util.Arrays;
@@ -185,9 +185,9 @@ public final class DpActions {
         if (mask == 0) {
             return;
         }
-        s.append(name).append('=').append(FlowFormat.mac(value));
+        s.append(name).append('=').append(FieldText.mac(value));
         if (mask != FlowKey.MAC_MASK) {
-            s.append('/').append(FlowFormat.mac(mask));
+            s.append('/').append(FieldText.mac(mask));
         }
         s.append(',');
     }
@@ -196,9 +196,9 @@ public final class DpActions {
         if (mask == 0) {
             return;
         }
-        s.append(name).append('=').append(FlowFormat.ipv4(value));
+        s.append(name).append('=').append(FieldText.ipv4(value));
         if (mask != -1) {
-            s.append('/').append(FlowFormat.ipv4(mask));
+            s.append('/').append(FieldText.ipv4(mask));
         }
         s.append(',');
     }
@@ -208,9 +208,9 @@ public final class DpActions {
         if (maskHi == 0 && maskLo == 0) {
             return;
         }
-        s.append(name).append('=').append(FlowFormat.ipv6(hi, lo));
+        s.append(name).append('=').append(FieldText.ipv6(hi, lo));
         if (maskHi != -1L || maskLo != -1L) {
-            s.append('/').append(FlowFormat.ipv6(maskHi, maskLo));
+            s.append('/').append(FieldText.ipv6(maskHi, maskLo));
         }
         s.append(',');
     }

@@ -43,9 +43,6 @@ public final class OdpFlowParser {
             "recirc_id", false, "dp_hash", true, "in_port", true, "eth_type", true, "tcp_flags", true);
     private static final Set<String> UNSUPPORTED = Set.of("ct_state", "ct_zone", "ct_mark", "ct_label", "ct_tuple4",
             "ct_tuple6", "tunnel", "mpls", "nd_ext", "nsh");
-    private static final String[] TCP_FLAG_NAMES = {
-        "fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr", "ns", "[200]", "[400]", "[800]"
-    };
 
     static {
         FIELDS.put("eth", Map.of("src", Kind.MAC, "dst", Kind.MAC));
@@ -409,7 +406,7 @@ public final class OdpFlowParser {
                 pos++;
                 final int bit = tcpFlag("+-)");
                 if ((seen & (1L << bit)) != 0) {
-                    throw new Bad("tcp_flags: " + TCP_FLAG_NAMES[bit] + " given twice");
+                    throw new Bad("tcp_flags: " + FieldText.tcpFlagName(bit) + " given twice");
                 }
                 seen |= 1L << bit;
                 flags |= set ? 1L << bit : 0;
@@ -432,8 +429,8 @@ public final class OdpFlowParser {
     }
 
     private int tcpFlag(final String ends) throws Bad {
-        for (int bit = 0; bit < TCP_FLAG_NAMES.length; bit++) {
-            final String name = TCP_FLAG_NAMES[bit];
+        for (int bit = 0; bit < FieldText.tcpFlagCount(); bit++) {
+            final String name = FieldText.tcpFlagName(bit);
             final int after = pos + name.length();
             if (text.startsWith(name, pos) && after < text.length() && ends.indexOf(text.charAt(after)) >= 0) {
                 pos = after;

@@ -124,7 +124,7 @@ public final class OdpFormat {
             final long fm = FlowField.TCP_FLAGS.get(mask);
             if (fm != 0) {
                 s.append(",tcp_flags(");
-                flagsMasked(s, FlowField.TCP_FLAGS.get(key), fm);
+                FieldText.tcpFlagsMasked(s, FlowField.TCP_FLAGS.get(key), fm);
                 s.append(')');
             }
         }
@@ -137,15 +137,6 @@ public final class OdpFormat {
                 nd.mac("sll", type == 135 ? FlowField.ARP_SHA.get(key) : 0, type == 135 ? FlowField.ARP_SHA.get(mask) : 0);
                 nd.mac("tll", type == 136 ? FlowField.ARP_THA.get(key) : 0, type == 136 ? FlowField.ARP_THA.get(mask) : 0);
                 nd.close();
-            }
-        }
-    }
-
-    /** "+syn-ack": each masked flag, set or not, from the lowest bit. */
-    private static void flagsMasked(final StringBuilder s, final long flags, final long mask) {
-        for (int bit = 0; bit < 12; bit++) {
-            if ((mask & (1L << bit)) != 0) {
-                s.append((flags & (1L << bit)) != 0 ? '+' : '-').append(FlowFormat.tcpFlagName(bit));
             }
         }
     }
@@ -192,9 +183,9 @@ public final class OdpFormat {
         void mac(final String name, final long value, final long mask) {
             if (show(mask)) {
                 field(name);
-                s.append(FlowFormat.mac(value));
+                s.append(FieldText.mac(value));
                 if (mask != 0xFFFF_FFFF_FFFFL) {
-                    s.append('/').append(FlowFormat.mac(mask));
+                    s.append('/').append(FieldText.mac(mask));
                 }
             }
         }
@@ -202,9 +193,9 @@ public final class OdpFormat {
         void ip4(final String name, final long value, final long mask) {
             if (show(mask)) {
                 field(name);
-                s.append(FlowFormat.ipv4((int) value));
+                s.append(FieldText.ipv4((int) value));
                 if (mask != 0xFFFF_FFFFL) {
-                    s.append('/').append(FlowFormat.ipv4((int) mask));
+                    s.append('/').append(FieldText.ipv4((int) mask));
                 }
             }
         }
@@ -212,9 +203,9 @@ public final class OdpFormat {
         void ip6(final String name, final long hi, final long lo, final long mhi, final long mlo) {
             if (verbose || mhi != 0 || mlo != 0) {
                 field(name);
-                s.append(FlowFormat.ipv6(hi, lo));
+                s.append(FieldText.ipv6(hi, lo));
                 if (mhi != -1L || mlo != -1L) {
-                    s.append('/').append(FlowFormat.ipv6(mhi, mlo));
+                    s.append('/').append(FieldText.ipv6(mhi, mlo));
                 }
             }
         }

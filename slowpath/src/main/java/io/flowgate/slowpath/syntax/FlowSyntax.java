@@ -3,7 +3,7 @@ package io.flowgate.slowpath.syntax;
 import static io.flowgate.fastpath.flow.FlowKey.*;
 
 import io.flowgate.fastpath.flow.FlowField;
-import io.flowgate.fastpath.flow.FlowFormat;
+import io.flowgate.fastpath.flow.FieldText;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.slowpath.ofproto.Match;
 import io.flowgate.slowpath.ofproto.OfAction;
@@ -449,7 +449,7 @@ public final class FlowSyntax {
 
         private static int tcpFlagBit(final String name, final String whole) throws Values.Bad {
             for (int bit = 0; bit < 12; bit++) {
-                if (FlowFormat.tcpFlagName(bit).equals(name)) {
+                if (FieldText.tcpFlagName(bit).equals(name)) {
                     return bit;
                 }
             }
