@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flowgate.fastpath.odp.OdpFlowParser;
 import io.flowgate.fastpath.parse.FlowExtractor;
 import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.fastpath.testing.TestResources;

@@ -1,6 +1,10 @@
-package io.flowgate.fastpath.flow;
+package io.flowgate.fastpath.odp;
 
 import static io.flowgate.fastpath.flow.FlowKey.*;
+
+import io.flowgate.fastpath.flow.FieldText;
+import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.fastpath.flow.FlowKey;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
