@@ -4,7 +4,6 @@ import static io.flowgate.fastpath.flow.FlowKey.*;
 
 import io.flowgate.fastpath.action.DpActions;
 import io.flowgate.fastpath.flow.FlowField;
-import io.flowgate.fastpath.flow.FlowFormat;
 import io.flowgate.fastpath.flow.FlowHash;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.slowpath.ofproto.Bucket;
@@ -14,6 +13,7 @@ import io.flowgate.slowpath.ofproto.OfField;
 import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.TableStats;
+import io.flowgate.slowpath.syntax.FlowFormat;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,12 +1,21 @@
-package io.flowgate.fastpath.flow;
+package io.flowgate.slowpath.syntax;
 
 import static io.flowgate.fastpath.flow.FlowKey.*;
+
+import io.flowgate.fastpath.flow.FieldText;
+import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.fastpath.flow.FlowMask;
 
 /**
  * Prints keys and masks in Open vSwitch's OpenFlow match syntax, field for field as OVS's
  * {@code match_format} does ({@code tcp,in_port=1,nw_dst=10.1.8.0/21,nw_frag=no,tp_dst=0x40/0xffc0}),
  * so that output can be compared with {@code ovs-ofctl} and {@code ofproto/trace}. (OVS 3.1 has
  * no IGMP shorthand: IGMP prints as {@code ip,nw_proto=2} with tp_src/tp_dst.)
+ *
+ * <p>It lives beside {@link FlowSyntax}, which reads the same syntax, so that the language is in
+ * one place. The fast path does not print this syntax: what the datapath shows of its flows is
+ * the ODP syntax ({@code fastpath.odp}); value text both share is {@link FieldText}.
  */
 public final class FlowFormat {
     private static final long DSCP_MASK = 0xFC;
@@ -163,67 +172,9 @@ public final class FlowFormat {
         return s.toString();
     }
 
-    /**
-     * The mask of the fields that are meaningful for this key (OVS's view of an exact flow): the
-     * basis for printing one packet's flow as {@code ovs-ofctl ofp-parse-pcap} does.
-     */
-    public static long[] relevantFields(final long[] key) {
-        final long[] m = new long[WORDS];
-        final long[] k = key;
-        FlowField.IN_PORT.or(m, -1);
-        FlowField.ETH_SRC.or(m, -1);
-        FlowField.ETH_DST.or(m, -1);
-        FlowField.DL_TYPE.or(m, -1);
-        FlowField.VLAN0_TCI.or(m, -1);
-        if ((FlowField.VLAN0_TCI.get(k) & VLAN_CFI) != 0) {
-            FlowField.VLAN0_TPID.or(m, -1);
-            FlowField.VLAN1_TCI.or(m, -1);
-        }
-        final int dlType = (int) FlowField.DL_TYPE.get(k);
-        if (dlType == ETH_TYPE_IP || dlType == ETH_TYPE_IPV6) {
-            if (dlType == ETH_TYPE_IP) {
-                FlowField.NW_SRC.or(m, -1);
-                FlowField.NW_DST.or(m, -1);
-            } else {
-                m[W_IPV6_SRC] = m[W_IPV6_SRC + 1] = m[W_IPV6_DST] = m[W_IPV6_DST + 1] = -1;
-                FlowField.IPV6_LABEL.or(m, -1);
-            }
-            FlowField.NW_PROTO.or(m, -1);
-            FlowField.NW_TOS.or(m, -1);
-            FlowField.NW_TTL.or(m, -1);
-            FlowField.NW_FRAG.or(m, FRAG_MASK);
-            final int proto = (int) FlowField.NW_PROTO.get(k);
-            if ((FlowField.NW_FRAG.get(k) & FRAG_LATER) == 0) {
-                if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP
-                        || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6 || proto == IPPROTO_IGMP) {
-                    FlowField.TP_SRC.or(m, -1);
-                    FlowField.TP_DST.or(m, -1);
-                }
-                if (proto == IPPROTO_TCP) {
-                    FlowField.TCP_FLAGS.or(m, 0x0FFF);
-                }
-                if (dlType == ETH_TYPE_IPV6 && proto == IPPROTO_ICMPV6) {
-                    final long type = FlowField.TP_SRC.get(k);
-                    if (FlowField.TP_DST.get(k) == 0 && (type == 135 || type == 136)) {
-                        m[W_ND_TARGET] = m[W_ND_TARGET + 1] = -1;
-                        FlowField.ARP_SHA.or(m, -1);
-                        FlowField.ARP_THA.or(m, -1);
-                    }
-                }
-            }
-        } else if (dlType == ETH_TYPE_ARP || dlType == ETH_TYPE_RARP) {
-            FlowField.NW_SRC.or(m, -1);
-            FlowField.NW_DST.or(m, -1);
-            FlowField.NW_PROTO.or(m, -1);
-            FlowField.ARP_SHA.or(m, -1);
-            FlowField.ARP_THA.or(m, -1);
-        }
-        return m;
-    }
-
     /** One packet's flow in OVS's syntax, e.g. {@code udp,in_port=1,vlan_tci=0x0000,dl_src=...}. */
     public static String flow(final long[] key) {
-        final long[] mask = relevantFields(key);
+        final long[] mask = FlowMask.relevantFields(key);
         final long[] match = new long[WORDS];
         for (int i = 0; i < WORDS; i++) {
             match[i] = key[i] & mask[i];
