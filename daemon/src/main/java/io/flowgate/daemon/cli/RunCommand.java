@@ -22,7 +22,7 @@ import io.flowgate.revalidator.estimator.EstimatorSettings;
 import io.flowgate.slowpath.lb.ConnectionTable;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.syntax.SyntaxException;
 import io.flowgate.slowpath.upcall.FlowLimit;
 

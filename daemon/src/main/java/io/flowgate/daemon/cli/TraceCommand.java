@@ -2,9 +2,9 @@ package io.flowgate.daemon.cli;
 
 import io.flowgate.daemon.control.TraceRequest;
 import io.flowgate.fastpath.parse.FlowExtractor;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.PipelineException;
-import io.flowgate.slowpath.ofproto.TrieField;
 import io.flowgate.slowpath.syntax.SyntaxException;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;

@@ -2,12 +2,12 @@ package io.flowgate.daemon.control;
 
 import io.flowgate.daemon.datapath.Datapath;
 import io.flowgate.fastpath.port.Port;
+import io.flowgate.slowpath.classifier.RuleTable;
 import io.flowgate.slowpath.ofproto.Group;
 import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.RuleTable;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.syntax.GroupSyntax;
 import io.flowgate.slowpath.syntax.SyntaxException;

@@ -3,6 +3,7 @@ package io.flowgate.slowpath.ofproto;
 import static io.flowgate.fastpath.flow.FlowKey.*;
 
 import io.flowgate.fastpath.flow.FieldText;
+import io.flowgate.slowpath.classifier.Prerequisite;
 
 import java.util.HashMap;
 import java.util.Locale;

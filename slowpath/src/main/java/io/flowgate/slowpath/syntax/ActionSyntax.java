@@ -3,10 +3,10 @@ package io.flowgate.slowpath.syntax;
 import static io.flowgate.fastpath.flow.FlowKey.*;
 
 import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.slowpath.classifier.Prerequisite;
 import io.flowgate.slowpath.ofproto.Match;
 import io.flowgate.slowpath.ofproto.OfAction;
 import io.flowgate.slowpath.ofproto.OfField;
-import io.flowgate.slowpath.ofproto.Prerequisite;
 
 import java.util.ArrayList;
 import java.util.List;
