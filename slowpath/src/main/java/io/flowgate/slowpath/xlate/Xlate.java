@@ -30,7 +30,8 @@ import java.util.function.IntPredicate;
  * <li>a field an action rewrites becomes exact, and rewrites of IP fields other than DSCP also
  * make nw_proto exact;</li>
  * <li>set actions are committed before each output, grouped per header (Ethernet, IPv4/IPv6,
- * transport, then VLAN pops and pushes), carrying only the fields that changed;</li>
+ * transport, then VLAN pops and pushes), carrying only the fields that changed
+ * ({@link OdpCommit});</li>
  * <li>output to the input port is skipped unless the in_port action is used; dec_ttl at TTL 1
  * or 0 sends the packet to the (absent) controller and stops the rule's actions; resubmits nest
  * at most {@value #MAX_DEPTH} deep; a table miss does nothing;</li>
@@ -95,18 +96,11 @@ public final class Xlate {
         Pipeline pipeline;
         final long[] original = new long[FlowKey.WORDS];
         final long[] flow = new long[FlowKey.WORDS];
-        final long[] base = new long[FlowKey.WORDS];
         final long[] wc = new long[FlowKey.WORDS];
-        /**
-         * Per VLAN slot, the qtag bits of {@code flow} that actions have set since the last commit
-         * (constants, or tags moved between slots) rather than carried over from the packet's same
-         * slot. Comparing those with the base consults the packet's bits, which the commit must
-         * then un-wildcard: strip_vlan followed by pushing the same VID equals the packet only if
-         * its PCP was 0.
-         */
-        final long[] constTags = new long[2];
         final long[] scratch = new long[FlowKey.WORDS];
         final DpActions.Builder out = DpActions.builder();
+        /** The datapath's view of the packet so far, and the set actions that bring it up to {@code flow}. */
+        final OdpCommit odpCommit = new OdpCommit(flow, wc, out);
         final List<Rule> rules = new ArrayList<>();
         final List<Bucket> buckets = new ArrayList<>();
         final List<GroupSelector.Claim> claims = new ArrayList<>();
@@ -133,10 +127,8 @@ public final class Xlate {
             pipeline = p;
             System.arraycopy(key, 0, original, 0, FlowKey.WORDS);
             System.arraycopy(key, 0, flow, 0, FlowKey.WORDS);
-            System.arraycopy(key, 0, base, 0, FlowKey.WORDS);
             java.util.Arrays.fill(wc, 0);
-            constTags[0] = 0;
-            constTags[1] = 0;
+            odpCommit.reset(key);
             out.clear();
             rules.clear();
             buckets.clear();
@@ -344,7 +336,7 @@ public final class Xlate {
                             if (ttl > 1) {
                                 FlowField.NW_TTL.set(flow, ttl - 1);
                             } else {
-                                commit();
+                                odpCommit.commit();
                                 out.userspaceController(DpActions.REASON_INVALID_TTL, cookie, 0, CONTROLLER_MAX_LEN);
                                 note(" >> IPv" + (FlowKey.dlType(flow, 0) == ETH_TYPE_IP ? 4 : 6)
                                         + " decrement TTL exception");
@@ -382,7 +374,7 @@ public final class Xlate {
                 note(" >> Nonexistent output port");
                 return;
             }
-            commit();
+            odpCommit.commit();
             out.output(port);
         }
 
@@ -399,16 +391,16 @@ public final class Xlate {
             f.write(flow, s.hi(), s.lo(), s.maskHi(), s.maskLo());
             java.util.Arrays.fill(scratch, 0);
             f.orMask(scratch, s.maskHi(), s.maskLo());
-            constTags[0] |= qtag(scratch, 0);
-            constTags[1] |= qtag(scratch, 1);
+            odpCommit.tagBitsSet(0, VlanStack.qtag(scratch, 0));
+            odpCommit.tagBitsSet(1, VlanStack.qtag(scratch, 1));
             if (f == OfField.VLAN_PCP || f == OfField.VLAN_VID) {
                 // Setting either part of a tag makes the tag present, in the packet and the mask.
                 FlowField.VLAN0_TCI.or(wc, VLAN_CFI);
                 FlowField.VLAN0_TCI.set(flow, FlowField.VLAN0_TCI.get(flow) | VLAN_CFI);
-                constTags[0] |= VLAN_CFI;
+                odpCommit.tagBitsSet(0, VLAN_CFI);
                 if (FlowField.VLAN0_TPID.get(flow) == 0) {
                     FlowField.VLAN0_TPID.set(flow, ETH_TYPE_VLAN_8021Q);
-                    constTags[0] |= 0xFFFF_0000L;
+                    odpCommit.tagBitsSet(0, 0xFFFF_0000L);
                 }
             }
             if (f.writeConsultsNwProto() && FlowKey.isIp(flow, 0)) {
@@ -418,43 +410,28 @@ public final class Xlate {
 
         // ---- VLAN stack (two slots: outer 0, inner 1) ----
 
-        private static int tags(final long[] k) {
-            if ((FlowField.VLAN0_TCI.get(k) & VLAN_CFI) == 0) {
-                return 0;
-            }
-            return (FlowField.VLAN1_TCI.get(k) & VLAN_CFI) == 0 ? 1 : 2;
-        }
-
-        private static long qtag(final long[] k, final int i) {
-            return i == 0 ? (k[W_VLAN] >>> 32) : (k[W_VLAN] & 0xFFFF_FFFFL);
-        }
-
-        private static void setQtag(final long[] k, final int i, final long q) {
-            k[W_VLAN] = i == 0 ? (k[W_VLAN] & 0xFFFF_FFFFL) | (q << 32) : (k[W_VLAN] & ~0xFFFF_FFFFL) | q;
-        }
-
         private void popVlan() {
-            final int n = tags(flow);
+            final int n = VlanStack.tags(flow);
             if (n > 1) {
-                setQtag(wc, 1, 0xFFFF_FFFFL);
-                setQtag(flow, 0, qtag(flow, 1));
-                constTags[0] = 0xFFFF_FFFFL;
+                VlanStack.setQtag(wc, 1, 0xFFFF_FFFFL);
+                VlanStack.setQtag(flow, 0, VlanStack.qtag(flow, 1));
+                odpCommit.tagBitsSet(0, 0xFFFF_FFFFL);
             }
             if (n > 0) {
-                setQtag(flow, n - 1, 0);
-                constTags[n - 1] = 0xFFFF_FFFFL;
+                VlanStack.setQtag(flow, n - 1, 0);
+                odpCommit.tagBitsSet(n - 1, 0xFFFF_FFFFL);
             }
         }
 
         private void pushVlan(final int tpid) {
-            final int n = tags(flow);
+            final int n = VlanStack.tags(flow);
             for (int i = 0; i < n; i++) {
-                setQtag(wc, i, 0xFFFF_FFFFL);
+                VlanStack.setQtag(wc, i, 0xFFFF_FFFFL);
             }
-            setQtag(flow, 1, qtag(flow, 0));
-            setQtag(flow, 0, ((long) tpid << 16) | VLAN_CFI);
-            constTags[0] = 0xFFFF_FFFFL;
-            constTags[1] = 0xFFFF_FFFFL;
+            VlanStack.setQtag(flow, 1, VlanStack.qtag(flow, 0));
+            VlanStack.setQtag(flow, 0, ((long) tpid << 16) | VLAN_CFI);
+            odpCommit.tagBitsSet(0, 0xFFFF_FFFFL);
+            odpCommit.tagBitsSet(1, 0xFFFF_FFFFL);
         }
 
         // ---- groups ----
@@ -483,7 +460,7 @@ public final class Xlate {
         private void bucket(final Bucket b) {
             buckets.add(b);
             final long[] saved = flow.clone();
-            final long[] savedTags = constTags.clone();
+            final long[] savedTags = odpCommit.tagBits();
             final List<TraceNode> outer = trace == null ? null : open("bucket " + b.bucketId());
             depth++;
             doActions(ActionSet.order(b.actions()), true);
@@ -492,7 +469,7 @@ public final class Xlate {
                 close(outer);
             }
             System.arraycopy(saved, 0, flow, 0, FlowKey.WORDS);
-            System.arraycopy(savedTags, 0, constTags, 0, 2);
+            odpCommit.tagBits(savedTags);
             exit = false;
         }
 
@@ -528,140 +505,6 @@ public final class Xlate {
             return best;
         }
 
-        // ---- commit: datapath set actions for what changed since the last commit ----
-
-        private void commit() {
-            commitEth();
-            commitL3();
-            commitL4();
-            commitVlan();
-        }
-
-        private void commitEth() {
-            final long srcMask = FlowField.ETH_SRC.get(flow) != FlowField.ETH_SRC.get(base) ? FlowField.ETH_SRC.get(wc) : 0;
-            final long dstMask = FlowField.ETH_DST.get(flow) != FlowField.ETH_DST.get(base) ? FlowField.ETH_DST.get(wc) : 0;
-            if (srcMask != 0 || dstMask != 0) {
-                out.setEth(FlowField.ETH_SRC.get(flow), srcMask, FlowField.ETH_DST.get(flow), dstMask);
-                FlowField.ETH_SRC.set(base, FlowField.ETH_SRC.get(flow));
-                FlowField.ETH_DST.set(base, FlowField.ETH_DST.get(flow));
-            }
-        }
-
-        private void commitL3() {
-            if (!l3Changed()) {
-                return;
-            }
-            // OVS writes no IP header when nw_proto is 0. Whether it writes one therefore depends
-            // on nw_proto, so nw_proto joins the megaflow here. (OVS 3.1 leaves it out when only
-            // the DSCP bits changed, and its megaflow then also covers packets with nw_proto 0,
-            // for which translation would write nothing; Flowgate keeps the megaflow exact.)
-            FlowField.NW_PROTO.or(wc, 0xFF);
-            if (FlowField.NW_PROTO.get(flow) == 0) {
-                return;
-            }
-            final int type = FlowKey.dlType(base, 0);
-            if (type == ETH_TYPE_IP) {
-                final int src = changedMask(FlowField.NW_SRC);
-                final int dst = changedMask(FlowField.NW_DST);
-                final int tos = changedMask(FlowField.NW_TOS);
-                final int ttl = changedMask(FlowField.NW_TTL);
-                if ((src | dst | tos | ttl) != 0) {
-                    out.setIpv4((int) FlowField.NW_SRC.get(flow), src, (int) FlowField.NW_DST.get(flow), dst,
-                            (int) FlowField.NW_TOS.get(flow), tos, (int) FlowField.NW_TTL.get(flow), ttl);
-                    base[W_NW_ADDR] = flow[W_NW_ADDR];
-                    copy(FlowField.NW_TOS);
-                    copy(FlowField.NW_TTL);
-                }
-            } else if (type == ETH_TYPE_IPV6) {
-                final boolean src = flow[W_IPV6_SRC] != base[W_IPV6_SRC] || flow[W_IPV6_SRC + 1] != base[W_IPV6_SRC + 1];
-                final boolean dst = flow[W_IPV6_DST] != base[W_IPV6_DST] || flow[W_IPV6_DST + 1] != base[W_IPV6_DST + 1];
-                final int label = changedMask(FlowField.IPV6_LABEL);
-                final int tclass = changedMask(FlowField.NW_TOS);
-                final int hlimit = changedMask(FlowField.NW_TTL);
-                if (src || dst || (label | tclass | hlimit) != 0) {
-                    out.setIpv6(flow[W_IPV6_SRC], flow[W_IPV6_SRC + 1], src ? wc[W_IPV6_SRC] : 0,
-                            src ? wc[W_IPV6_SRC + 1] : 0,
-                            flow[W_IPV6_DST], flow[W_IPV6_DST + 1], dst ? wc[W_IPV6_DST] : 0, dst ? wc[W_IPV6_DST + 1] : 0,
-                            (int) FlowField.IPV6_LABEL.get(flow), label, (int) FlowField.NW_TOS.get(flow), tclass,
-                            (int) FlowField.NW_TTL.get(flow), hlimit);
-                    for (int w = W_IPV6_SRC; w < W_IPV6_DST + 2; w++) {
-                        base[w] = flow[w];
-                    }
-                    copy(FlowField.IPV6_LABEL);
-                    copy(FlowField.NW_TOS);
-                    copy(FlowField.NW_TTL);
-                }
-            }
-        }
-
-        private boolean l3Changed() {
-            final int type = FlowKey.dlType(base, 0);
-            if (type == ETH_TYPE_IP) {
-                return flow[W_NW_ADDR] != base[W_NW_ADDR] || changedMask(FlowField.NW_TOS) != 0
-                        || changedMask(FlowField.NW_TTL) != 0;
-            }
-            if (type == ETH_TYPE_IPV6) {
-                for (int w = W_IPV6_SRC; w < W_IPV6_DST + 2; w++) {
-                    if (flow[w] != base[w]) {
-                        return true;
-                    }
-                }
-                return changedMask(FlowField.IPV6_LABEL) != 0 || changedMask(FlowField.NW_TOS) != 0
-                        || changedMask(FlowField.NW_TTL) != 0;
-            }
-            return false;
-        }
-
-        private void commitL4() {
-            final int proto = (int) FlowField.NW_PROTO.get(flow);
-            if (proto == 0 || !FlowKey.isIp(base, 0) || (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)) {
-                return;
-            }
-            final int src = changedMask(FlowField.TP_SRC);
-            final int dst = changedMask(FlowField.TP_DST);
-            if ((src | dst) != 0) {
-                out.setL4(proto, (int) FlowField.TP_SRC.get(flow), src, (int) FlowField.TP_DST.get(flow), dst);
-                copy(FlowField.TP_SRC);
-                copy(FlowField.TP_DST);
-            }
-        }
-
-        private void commitVlan() {
-            int an = tags(base) - 1;
-            int bn = tags(flow) - 1;
-            while (an >= 0 && bn >= 0) {
-                // The comparison consults the packet's bits wherever the flow's tag holds
-                // action-set bits, or a tag from another slot.
-                final long consulted = an == bn ? constTags[bn] : 0xFFFF_FFFFL;
-                setQtag(wc, an, qtag(wc, an) | consulted);
-                if (qtag(base, an) != qtag(flow, bn)) {
-                    break;
-                }
-                an--;
-                bn--;
-            }
-            for (; an >= 0; an--) {
-                out.popVlan();
-                setQtag(wc, an, 0xFFFF_FFFFL);
-            }
-            for (; bn >= 0; bn--) {
-                final long q = qtag(flow, bn);
-                out.pushVlan((int) (q >>> 16), (int) q & 0xFFFF);
-            }
-            base[W_VLAN] = flow[W_VLAN];
-            constTags[0] = 0;
-            constTags[1] = 0;
-        }
-
-        /** The wildcard mask of a field that differs between flow and base, else 0. */
-        private int changedMask(final FlowField f) {
-            return f.get(flow) != f.get(base) ? (int) f.get(wc) : 0;
-        }
-
-        private void copy(final FlowField f) {
-            f.set(base, f.get(flow));
-        }
-
         // ---- finishing the wildcards (OVS's xlate_wc_finish) ----
 
         private void finishWildcards() {
@@ -682,10 +525,10 @@ public final class Xlate {
             }
             // Tags the packet does not have cannot be part of its megaflow.
             if (!FlowKey.isVlanTpid((int) FlowField.VLAN0_TPID.get(original))) {
-                setQtag(wc, 0, 0);
+                VlanStack.setQtag(wc, 0, 0);
             }
             if (!FlowKey.isVlanTpid((int) FlowField.VLAN1_TPID.get(original))) {
-                setQtag(wc, 1, 0);
+                VlanStack.setQtag(wc, 1, 0);
             }
         }
     }
