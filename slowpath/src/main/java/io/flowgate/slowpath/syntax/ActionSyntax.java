@@ -269,9 +269,9 @@ final class ActionSyntax {
             throw new Values.Bad("set_field: " + f.displayName() + " cannot be written (Flowgate's datapath has no "
                     + "action for it)");
         }
-        if (value != null && !FlowSyntax.prerequisiteMet(f, fieldName, Match.of(value, mask))) {
+        if (value != null && !MatchBuilder.prerequisiteMet(f, fieldName, Match.of(value, mask))) {
             throw new Values.Bad("set_field " + f.displayName() + " lacks correct prerequisites: it needs "
-                    + FlowSyntax.prerequisiteText(f, fieldName) + " in the rule's match");
+                    + MatchBuilder.prerequisiteText(f, fieldName) + " in the rule's match");
         }
         if (f == OfField.IP_DSCP) {
             final long dscp = Values.uint(v, 6, "ip_dscp");
