@@ -4,7 +4,6 @@ import static io.flowgate.fastpath.flow.FlowKey.*;
 
 import io.flowgate.fastpath.action.DpActions;
 import io.flowgate.fastpath.flow.FlowField;
-import io.flowgate.fastpath.flow.FlowHash;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.slowpath.ofproto.Bucket;
 import io.flowgate.slowpath.ofproto.Group;
@@ -13,12 +12,15 @@ import io.flowgate.slowpath.ofproto.OfField;
 import io.flowgate.slowpath.ofproto.Pipeline;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.TableStats;
-import io.flowgate.slowpath.syntax.FlowFormat;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntPredicate;
 
+// One file above 400 lines: its Context is one translation's mutable state (flow, wildcards,
+// actions, trace, depth) walked by one recursion, tables -> actions -> resubmit or group buckets
+// -> tables. What stands apart from that walk has left: the set-action commit (OdpCommit), the
+// trace report (XlateTrace), hash selection (HashSelect) and the VLAN slots (VlanStack).
 /**
  * Translation ("xlate"): walks the rule pipeline for one packet and produces its megaflow — the
  * datapath actions plus every key bit that decided them, including bits consulted only to rule
@@ -107,9 +109,8 @@ public final class Xlate {
         /** Tables looked up so far, in {@link TableStats#lookup}'s form. */
         int[] lookups = new int[8];
         int nLookups;
-        /** The trace's lines under the bridge, or null when not tracing; {@code traceList} takes new ones. */
-        List<TraceNode> trace;
-        List<TraceNode> traceList;
+        /** The trace's report, or null when not tracing. */
+        XlateTrace trace;
         boolean schedule;
         int depth;
         int resubmits;
@@ -134,8 +135,7 @@ public final class Xlate {
             buckets.clear();
             claims.clear();
             nLookups = 0;
-            trace = tracing ? new ArrayList<>() : null;
-            traceList = trace;
+            trace = tracing ? new XlateTrace() : null;
             depth = 0;
             resubmits = 0;
             table = 0;
@@ -159,44 +159,20 @@ public final class Xlate {
             final DpActions actions = error != null ? DpActions.DROP : out.build();
             String text = null;
             if (trace != null) {
-                final StringBuilder t = new StringBuilder("Flow: ").append(FlowFormat.flow(original)).append('\n');
-                t.append("\nbridge(\"flowgate\")\n------------------\n");
-                TraceNode.print(t, trace, 0);
-                t.append("\nFinal flow: ").append(java.util.Arrays.equals(flow, original) ? "unchanged"
-                        : FlowFormat.flow(flow)).append('\n');
                 final XlateResult r = new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules),
                         List.copyOf(buckets), pipeline.version(), error, null, List.copyOf(claims), pipeline.tableStats(),
                         java.util.Arrays.copyOf(lookups, nLookups));
-                t.append("Megaflow: ").append(r.megaflow()).append('\n');
-                t.append("Datapath actions: ").append(actions).append('\n');
-                if (error != null) {
-                    t.append("Translation failed (").append(errorName).append("), packet is dropped.\n");
-                }
-                text = t.toString();
+                text = trace.report(original, flow, r.megaflow(), actions, error != null ? errorName : null);
             }
             return new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules), List.copyOf(buckets),
                     pipeline.version(), error, text, List.copyOf(claims), pipeline.tableStats(),
                     java.util.Arrays.copyOf(lookups, nLookups));
         }
 
-        /** An action or what came of it: a line that has none under it. */
         private void note(final String line) {
             if (trace != null) {
-                traceList.add(new TraceNode(line, true));
+                trace.note(line);
             }
-        }
-
-        /** A table or a bucket: the lines noted until {@link #close} go under it. */
-        private List<TraceNode> open(final String line) {
-            final List<TraceNode> outer = traceList;
-            final TraceNode n = new TraceNode(line, false);
-            traceList.add(n);
-            traceList = n.subs;
-            return outer;
-        }
-
-        private void close(final List<TraceNode> outer) {
-            traceList = outer;
         }
 
         // ---- tables ----
@@ -236,7 +212,7 @@ public final class Xlate {
                 lookups = java.util.Arrays.copyOf(lookups, 2 * nLookups);
             }
             lookups[nLookups++] = TableStats.lookup(tableId, rule != null);
-            List<TraceNode> outer = null;
+            List<XlateTrace.TraceNode> outer = null;
             if (trace != null) {
                 final StringBuilder line = new StringBuilder(String.format("%2d. ", tableId));
                 if (rule == null) {
@@ -248,12 +224,12 @@ public final class Xlate {
                         line.append(", cookie 0x").append(Long.toHexString(rule.cookie()));
                     }
                 }
-                outer = open(line.toString());
+                outer = trace.open(line.toString());
             }
             if (rule == null) {
                 note("drop");
                 if (trace != null) {
-                    close(outer);
+                    trace.close(outer);
                 }
                 return;
             }
@@ -268,7 +244,7 @@ public final class Xlate {
             doActions(rule.actions(), false);
             depth -= deepens;
             if (trace != null) {
-                close(outer);
+                trace.close(outer);
             }
             table = oldTable;
             cookie = oldCookie;
@@ -446,7 +422,7 @@ public final class Xlate {
                 case INDIRECT -> bucket(group.buckets().get(0));
                 case SELECT -> {
                     final Bucket b = selector != null && selector.handles(group)
-                            ? selector.select(group, pipeline.version(), flow, wc, claims, schedule) : hashSelect(group);
+                            ? selector.select(group, pipeline.version(), flow, wc, claims, schedule) : HashSelect.select(group, flow, wc);
                     if (b == null) {
                         note(" -> no live bucket");
                     } else {
@@ -461,48 +437,16 @@ public final class Xlate {
             buckets.add(b);
             final long[] saved = flow.clone();
             final long[] savedTags = odpCommit.tagBits();
-            final List<TraceNode> outer = trace == null ? null : open("bucket " + b.bucketId());
+            final List<XlateTrace.TraceNode> outer = trace == null ? null : trace.open("bucket " + b.bucketId());
             depth++;
             doActions(ActionSet.order(b.actions()), true);
             depth--;
             if (trace != null) {
-                close(outer);
+                trace.close(outer);
             }
             System.arraycopy(saved, 0, flow, 0, FlowKey.WORDS);
             odpCommit.tagBits(savedTags);
             exit = false;
-        }
-
-        /** Stateless select: weighted highest-random-weight over a hash of the group's fields. */
-        private Bucket hashSelect(final Group group) {
-            final long[] m = new long[FlowKey.WORDS];
-            final List<OfField> fields = group.hashFields().isEmpty() ? defaultHashFields(flow) : group.hashFields();
-            for (OfField f : fields) {
-                if (f.wide()) {
-                    f.orMask(m, -1L, -1L);
-                } else {
-                    f.orMask(m, -1L);
-                }
-            }
-            long h = 0;
-            for (int i = 0; i < FlowKey.WORDS; i++) {
-                wc[i] |= m[i];
-                h = FlowHash.step(h, flow[i] & m[i]);
-            }
-            h = FlowHash.finish(h);
-            Bucket best = null;
-            long bestScore = -1;
-            for (Bucket b : group.buckets()) {
-                if (b.weight() == 0) {
-                    continue;
-                }
-                final long score = (FlowHash.finish(h ^ (b.bucketId() * 0x9E37_79B9_7F4A_7C15L)) & 0xFFFF) * b.weight();
-                if (score > bestScore) {
-                    best = b;
-                    bestScore = score;
-                }
-            }
-            return best;
         }
 
         // ---- finishing the wildcards (OVS's xlate_wc_finish) ----
@@ -529,44 +473,6 @@ public final class Xlate {
             }
             if (!FlowKey.isVlanTpid((int) FlowField.VLAN1_TPID.get(original))) {
                 VlanStack.setQtag(wc, 1, 0);
-            }
-        }
-    }
-
-    private static final List<OfField> HASH_IPV4 =
-            List.of(OfField.NW_SRC, OfField.NW_DST, OfField.NW_PROTO, OfField.TP_SRC, OfField.TP_DST);
-    private static final List<OfField> HASH_IPV6 =
-            List.of(OfField.IPV6_SRC, OfField.IPV6_DST, OfField.NW_PROTO, OfField.TP_SRC, OfField.TP_DST);
-    private static final List<OfField> HASH_L2 = List.of(OfField.ETH_SRC, OfField.ETH_DST);
-
-    /** The fields a select group hashes when none are configured: addresses, protocol, ports. */
-    static List<OfField> defaultHashFields(final long[] flow) {
-        final int type = FlowKey.dlType(flow, 0);
-        return type == ETH_TYPE_IP ? HASH_IPV4 : type == ETH_TYPE_IPV6 ? HASH_IPV6 : HASH_L2;
-    }
-
-    /**
-     * A line of a trace and the lines under it, printed as OVS prints its trace nodes: a line that
-     * is followed by another in its list, or that is an action (which has nothing under it), is
-     * indented one step and what is under it two; the last table or bucket of a list (a resubmit
-     * that ends its rule's actions) stays at its list's step, so a chain of tables reads flat.
-     */
-    private static final class TraceNode {
-        final String text;
-        final boolean action;
-        final List<TraceNode> subs = new ArrayList<>();
-
-        TraceNode(final String text, final boolean action) {
-            this.text = text;
-            this.action = action;
-        }
-
-        static void print(final StringBuilder out, final List<TraceNode> nodes, final int level) {
-            for (int i = 0; i < nodes.size(); i++) {
-                final TraceNode n = nodes.get(i);
-                final int more = i + 1 < nodes.size() || n.action ? 1 : 0;
-                out.append("    ".repeat(level + more)).append(n.text).append('\n');
-                print(out, n.subs, level + 2 * more);
             }
         }
     }
