@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+// One file above 400 lines: it is one reader, in OVS's two passes (the text into attributes,
+// odp_flow_from_string; the attributes into a key, odp_flow_key_to_flow), and the second pass is
+// 120 lines that only this reader's private Attr feeds; splitting them would publish that type.
 /**
  * Reads one packet's flow in Open vSwitch's datapath (ODP) flow syntax, the form
  * {@link OdpFormat} prints and {@code ovs-appctl netdev-dummy/receive} takes:
