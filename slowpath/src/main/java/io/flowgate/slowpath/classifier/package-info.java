@@ -1,6 +1,6 @@
 /**
  * The OpenFlow classifier, apart from the rule model it indexes: one immutable {@link RuleTable}
- * per OpenFlow table (tuple space search over {@link Subtable}s, staged lookup), the persistent
+ * per OpenFlow table (tuple space search over {@code Subtable}s, staged lookup), the persistent
  * {@link PrefixTrie}s over the {@link TrieField}s, and the {@link Prerequisite}s a match must
  * establish before a field means anything. A lookup returns the best rule and records every key
  * bit it consulted, which is what keeps megaflows wide (as OVS's {@code lib/classifier.c}).

@@ -1,6 +1,6 @@
 /**
  * The ovs-ofctl language, read and printed in one place: rules ({@link FlowSyntax}), actions
- * ({@link ActionSyntax}), groups ({@link GroupSyntax}) and the match printer ({@link FlowFormat}).
+ * ({@code ActionSyntax}), groups ({@link GroupSyntax}) and the match printer ({@link FlowFormat}).
  *
  * <p>Why here and not in the fast path: the printer needs only the {@code FlowKey} layout, but the
  * reader builds the slow path's rule model ({@code ofproto.Match}, {@code OfAction}), which the

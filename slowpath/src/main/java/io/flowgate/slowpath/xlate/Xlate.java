@@ -33,7 +33,7 @@ import java.util.function.IntPredicate;
  * make nw_proto exact;</li>
  * <li>set actions are committed before each output, grouped per header (Ethernet, IPv4/IPv6,
  * transport, then VLAN pops and pushes), carrying only the fields that changed
- * ({@link OdpCommit});</li>
+ * ({@code OdpCommit});</li>
  * <li>output to the input port is skipped unless the in_port action is used; dec_ttl at TTL 1
  * or 0 sends the packet to the (absent) controller and stops the rule's actions; resubmits nest
  * at most {@value #MAX_DEPTH} deep; a table miss does nothing;</li>
