@@ -13,7 +13,7 @@ import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.upcall.UpcallRing;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;

@@ -10,7 +10,7 @@ import io.flowgate.fastpath.upcall.UpcallRing;
 import io.flowgate.revalidator.Revalidators;
 import io.flowgate.revalidator.RevalidatorSettings;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.upcall.FlowLimit;

@@ -13,7 +13,7 @@ import io.flowgate.revalidator.Revalidator;
 import io.flowgate.revalidator.RevalidatorSettings;
 import io.flowgate.revalidator.Revalidators;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.upcall.FlowLimit;

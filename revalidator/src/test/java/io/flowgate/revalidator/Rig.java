@@ -12,7 +12,7 @@ import io.flowgate.fastpath.testing.PacketBuilder;
 import io.flowgate.fastpath.upcall.UpcallRing;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.ukey.Ukey;
 import io.flowgate.slowpath.ukey.UkeyMap;

@@ -1,6 +1,5 @@
 package io.flowgate.daemon.cli;
 
-import io.flowgate.fastpath.flow.FlowFormat;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.fastpath.packet.Memory;
 import io.flowgate.fastpath.packet.PacketBatch;
@@ -9,6 +8,7 @@ import io.flowgate.fastpath.parse.ParseAnomaly;
 import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.fastpath.pcap.PacketReader;
 import io.flowgate.fastpath.pcap.PcapFormatException;
+import io.flowgate.slowpath.syntax.FlowFormat;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,11 +1,11 @@
 package io.flowgate.daemon.cli;
 
 import io.flowgate.daemon.config.Settings;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.ofproto.Group;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.syntax.GroupSyntax;
 import io.flowgate.slowpath.syntax.SyntaxException;

@@ -12,7 +12,7 @@ import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.revalidator.RevalidatorSettings;
 import io.flowgate.revalidator.estimator.EstimatorSettings;
 import io.flowgate.slowpath.lb.ConnTimeouts;
-import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.classifier.TrieField;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

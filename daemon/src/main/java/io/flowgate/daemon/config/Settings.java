@@ -10,7 +10,7 @@ import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.revalidator.RevalidatorSettings;
 import io.flowgate.revalidator.estimator.EstimatorSettings;
 import io.flowgate.slowpath.lb.ConnTimeouts;
-import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.upcall.FlowLimit;
 
 import java.io.IOException;

@@ -2,7 +2,7 @@ package io.flowgate.daemon.control;
 
 import io.flowgate.daemon.datapath.Datapath;
 import io.flowgate.fastpath.flow.FlowCompose;
-import io.flowgate.fastpath.flow.OdpFlowParser;
+import io.flowgate.fastpath.odp.OdpFlowParser;
 import io.flowgate.fastpath.port.DummyPort;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.slowpath.syntax.FlowSyntax;

@@ -3,7 +3,7 @@ package io.flowgate.daemon.control;
 import io.flowgate.fastpath.flow.FlowCompose;
 import io.flowgate.fastpath.flow.FlowField;
 import io.flowgate.fastpath.flow.FlowKey;
-import io.flowgate.fastpath.flow.OdpFlowParser;
+import io.flowgate.fastpath.odp.OdpFlowParser;
 import io.flowgate.fastpath.parse.FlowExtractor;
 import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.slowpath.syntax.FlowSyntax;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flowgate.daemon.datapath.Datapath;
 import io.flowgate.daemon.datapath.DatapathConfig;
 import io.flowgate.fastpath.port.PortSpec;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,10 +7,10 @@ import io.flowgate.daemon.datapath.Datapath;
 import io.flowgate.daemon.datapath.DatapathConfig;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.fastpath.testing.TestResources;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.ofproto.Group;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.syntax.GroupSyntax;
 

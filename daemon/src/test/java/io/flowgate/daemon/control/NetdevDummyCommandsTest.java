@@ -8,9 +8,9 @@ import io.flowgate.daemon.datapath.Datapath;
 import io.flowgate.daemon.datapath.DatapathConfig;
 import io.flowgate.daemon.testing.Pcaps;
 import io.flowgate.fastpath.port.PortSpec;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 
 import java.io.IOException;

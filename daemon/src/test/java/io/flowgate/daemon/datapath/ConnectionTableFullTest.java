@@ -10,7 +10,7 @@ import io.flowgate.slowpath.lb.ConnTimeouts;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.syntax.GroupSyntax;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.ukey.UkeyState;
 

@@ -8,8 +8,8 @@ import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.fastpath.port.RingPort;
 import io.flowgate.fastpath.testing.PacketBuilder;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 
 import java.util.ArrayList;

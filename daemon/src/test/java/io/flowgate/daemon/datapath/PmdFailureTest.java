@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.fastpath.pmd.PmdCommand;
 import io.flowgate.fastpath.port.PortSpec;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -8,9 +8,9 @@ import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.fastpath.port.RingPort;
 import io.flowgate.fastpath.testing.PacketBuilder;
 import io.flowgate.revalidator.RevalidatorSettings;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 
 import java.util.List;

@@ -14,7 +14,7 @@ import io.flowgate.fastpath.testing.PacketBuilder;
 import io.flowgate.revalidator.RevalidatorSettings;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.lb.ConnTimeouts;
 import io.flowgate.slowpath.lb.LoadBalancer;
 import io.flowgate.slowpath.syntax.FlowSyntax;

@@ -12,8 +12,8 @@ import io.flowgate.fastpath.pmd.PmdCounter;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.revalidator.RevalidatorCounters;
 import io.flowgate.revalidator.RevalidatorSettings;
+import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ofproto.TrieField;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.syntax.GroupSyntax;
 

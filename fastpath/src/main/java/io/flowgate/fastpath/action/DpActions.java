@@ -1,15 +1,15 @@
 package io.flowgate.fastpath.action;
 
-import io.flowgate.fastpath.flow.FlowFormat;
-import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.fastpath.odp.OdpFormat;
 
 import java.util.Arrays;
 
 /**
  * A megaflow's datapath actions: an immutable program of primitive words that the PMD interprets
  * without allocating (output, masked set of Ethernet/IPv4/IPv6/L4 fields, push/pop VLAN,
- * userspace). The slow path builds it with {@link Builder}; {@link #toString()} prints it in Open
- * vSwitch's datapath action syntax ({@code set(eth(dst=…)),set(ipv4(ttl=63)),2}, {@code drop}).
+ * userspace). The slow path builds it with {@link Builder}; this class only encodes and decodes
+ * the words: {@link OdpFormat#actions} prints them in Open vSwitch's datapath action syntax
+ * ({@code set(eth(dst=…)),set(ipv4(ttl=63)),2}, {@code drop}), which {@link #toString()} returns.
  *
  * <p>Instruction layout (word 0 is the header, its low 8 bits the opcode):
  * <pre>
@@ -88,156 +88,10 @@ public final class DpActions {
         return Arrays.hashCode(code);
     }
 
-    /** OVS's datapath action syntax. */
+    /** OVS's datapath action syntax ({@code set(ipv4(ttl=63)),2}, {@code drop}), printed by {@link OdpFormat#actions}. */
     @Override
     public String toString() {
-        if (code.length == 0) {
-            return "drop";
-        }
-        final StringBuilder s = new StringBuilder(64);
-        for (int i = 0; i < code.length; i += length(code[i])) {
-            if (i > 0) {
-                s.append(',');
-            }
-            format(s, i);
-        }
-        return s.toString();
-    }
-
-    private void format(final StringBuilder s, final int i) {
-        final long h = code[i];
-        switch ((int) h & 0xFF) {
-            case OP_OUTPUT -> s.append(h >>> 32);
-            case OP_POP_VLAN -> s.append("pop_vlan");
-            case OP_PUSH_VLAN -> {
-                final int tpid = (int) (h >>> 16) & 0xFFFF;
-                final int tci = (int) (h >>> 32) & 0xFFFF;
-                s.append("push_vlan(");
-                if (tpid != 0x8100) {
-                    s.append("tpid=0x").append(Integer.toHexString(tpid)).append(',');
-                }
-                s.append("vid=").append(tci & 0xFFF).append(",pcp=").append(tci >>> 13);
-                if ((tci & 0x1000) == 0) {
-                    s.append(",cfi=0");
-                }
-                s.append(')');
-            }
-            case OP_SET_ETH -> {
-                s.append("set(eth(");
-                final int mark = s.length();
-                macField(s, "src", code[i + 1], code[i + 2]);
-                macField(s, "dst", code[i + 3], code[i + 4]);
-                closeSet(s, mark);
-            }
-            case OP_SET_IPV4 -> {
-                s.append("set(ipv4(");
-                final int mark = s.length();
-                final long addrs = code[i + 1];
-                final long masks = code[i + 2];
-                final long rest = code[i + 3];
-                ipv4Field(s, "src", (int) (addrs >>> 32), (int) (masks >>> 32));
-                ipv4Field(s, "dst", (int) addrs, (int) masks);
-                hexField(s, "tos", (rest >>> 24) & 0xFF, (rest >>> 16) & 0xFF, 0xFF);
-                decField(s, "ttl", (rest >>> 8) & 0xFF, rest & 0xFF, 0xFF);
-                closeSet(s, mark);
-            }
-            case OP_SET_IPV6 -> {
-                s.append("set(ipv6(");
-                final int mark = s.length();
-                ipv6Field(s, "src", code[i + 1], code[i + 2], code[i + 3], code[i + 4]);
-                ipv6Field(s, "dst", code[i + 5], code[i + 6], code[i + 7], code[i + 8]);
-                final long label = code[i + 9];
-                hexField(s, "label", (label >>> 32) & 0xFFFFF, label & 0xFFFFF, 0xFFFFF);
-                final long rest = code[i + 10];
-                hexField(s, "tclass", (rest >>> 24) & 0xFF, (rest >>> 16) & 0xFF, 0xFF);
-                decField(s, "hlimit", (rest >>> 8) & 0xFF, rest & 0xFF, 0xFF);
-                closeSet(s, mark);
-            }
-            case OP_SET_L4 -> {
-                final int proto = (int) (h >>> 8) & 0xFF;
-                s.append("set(").append(proto == 6 ? "tcp" : proto == 17 ? "udp" : "sctp").append('(');
-                final int mark = s.length();
-                final long w = code[i + 1];
-                decField(s, "src", (w >>> 48) & 0xFFFF, (w >>> 32) & 0xFFFF, 0xFFFF);
-                decField(s, "dst", (w >>> 16) & 0xFFFF, w & 0xFFFF, 0xFFFF);
-                closeSet(s, mark);
-            }
-            case OP_USERSPACE -> {
-                final long cookie = code[i + 1];
-                s.append("userspace(pid=0,controller(reason=").append((h >>> 8) & 0xFFFF)
-                        .append(",dont_send=1,continuation=0,recirc_id=0,rule_cookie=")
-                        .append(cookie == 0 ? "0" : "0x" + Long.toHexString(cookie))
-                        .append(",controller_id=").append((h >>> 24) & 0xFFFF)
-                        .append(",max_len=").append((h >>> 40) & 0xFFFF).append("))");
-            }
-            default -> throw new IllegalStateException("bad opcode " + (h & 0xFF));
-        }
-    }
-
-    private static void closeSet(final StringBuilder s, final int mark) {
-        if (s.length() > mark && s.charAt(s.length() - 1) == ',') {
-            s.setLength(s.length() - 1);
-        }
-        s.append("))");
-    }
-
-    private static void macField(final StringBuilder s, final String name, final long value, final long mask) {
-        if (mask == 0) {
-            return;
-        }
-        s.append(name).append('=').append(FlowFormat.mac(value));
-        if (mask != FlowKey.MAC_MASK) {
-            s.append('/').append(FlowFormat.mac(mask));
-        }
-        s.append(',');
-    }
-
-    private static void ipv4Field(final StringBuilder s, final String name, final int value, final int mask) {
-        if (mask == 0) {
-            return;
-        }
-        s.append(name).append('=').append(FlowFormat.ipv4(value));
-        if (mask != -1) {
-            s.append('/').append(FlowFormat.ipv4(mask));
-        }
-        s.append(',');
-    }
-
-    private static void ipv6Field(final StringBuilder s, final String name, final long hi, final long lo,
-                                  final long maskHi, final long maskLo) {
-        if (maskHi == 0 && maskLo == 0) {
-            return;
-        }
-        s.append(name).append('=').append(FlowFormat.ipv6(hi, lo));
-        if (maskHi != -1L || maskLo != -1L) {
-            s.append('/').append(FlowFormat.ipv6(maskHi, maskLo));
-        }
-        s.append(',');
-    }
-
-    private static void hexField(final StringBuilder s, final String name, final long value, final long mask,
-                                 final long full) {
-        if (mask == 0) {
-            return;
-        }
-        s.append(name).append("=0x").append(Long.toHexString(value));
-        if (mask != full) {
-            s.append("/0x").append(Long.toHexString(mask));
-        }
-        s.append(',');
-    }
-
-    private static void decField(final StringBuilder s, final String name, final long value, final long mask,
-                                 final long full) {
-        if (mask == 0) {
-            return;
-        }
-        if (mask == full) {
-            s.append(name).append('=').append(value);
-        } else {
-            s.append(name).append("=0x").append(Long.toHexString(value)).append("/0x").append(Long.toHexString(mask));
-        }
-        s.append(',');
+        return OdpFormat.actions(this);
     }
 
     /** Appends instructions; {@link #build()} freezes them. Not thread-safe. */

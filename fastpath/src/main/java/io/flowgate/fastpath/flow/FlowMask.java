@@ -1,5 +1,7 @@
 package io.flowgate.fastpath.flow;
 
+import static io.flowgate.fastpath.flow.FlowKey.*;
+
 import java.util.Arrays;
 
 /**
@@ -114,6 +116,65 @@ public final class FlowMask {
             }
         }
         return true;
+    }
+
+    /**
+     * The mask of the fields that are meaningful for this key (OVS's view of an exact flow,
+     * its {@code flow_wildcards_init_for_packet}): the basis for printing one packet's flow as
+     * {@code ovs-ofctl ofp-parse-pcap} does.
+     */
+    public static long[] relevantFields(final long[] key) {
+        final long[] m = new long[WORDS];
+        final long[] k = key;
+        FlowField.IN_PORT.or(m, -1);
+        FlowField.ETH_SRC.or(m, -1);
+        FlowField.ETH_DST.or(m, -1);
+        FlowField.DL_TYPE.or(m, -1);
+        FlowField.VLAN0_TCI.or(m, -1);
+        if ((FlowField.VLAN0_TCI.get(k) & VLAN_CFI) != 0) {
+            FlowField.VLAN0_TPID.or(m, -1);
+            FlowField.VLAN1_TCI.or(m, -1);
+        }
+        final int dlType = (int) FlowField.DL_TYPE.get(k);
+        if (dlType == ETH_TYPE_IP || dlType == ETH_TYPE_IPV6) {
+            if (dlType == ETH_TYPE_IP) {
+                FlowField.NW_SRC.or(m, -1);
+                FlowField.NW_DST.or(m, -1);
+            } else {
+                m[W_IPV6_SRC] = m[W_IPV6_SRC + 1] = m[W_IPV6_DST] = m[W_IPV6_DST + 1] = -1;
+                FlowField.IPV6_LABEL.or(m, -1);
+            }
+            FlowField.NW_PROTO.or(m, -1);
+            FlowField.NW_TOS.or(m, -1);
+            FlowField.NW_TTL.or(m, -1);
+            FlowField.NW_FRAG.or(m, FRAG_MASK);
+            final int proto = (int) FlowField.NW_PROTO.get(k);
+            if ((FlowField.NW_FRAG.get(k) & FRAG_LATER) == 0) {
+                if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP
+                        || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6 || proto == IPPROTO_IGMP) {
+                    FlowField.TP_SRC.or(m, -1);
+                    FlowField.TP_DST.or(m, -1);
+                }
+                if (proto == IPPROTO_TCP) {
+                    FlowField.TCP_FLAGS.or(m, 0x0FFF);
+                }
+                if (dlType == ETH_TYPE_IPV6 && proto == IPPROTO_ICMPV6) {
+                    final long type = FlowField.TP_SRC.get(k);
+                    if (FlowField.TP_DST.get(k) == 0 && (type == 135 || type == 136)) {
+                        m[W_ND_TARGET] = m[W_ND_TARGET + 1] = -1;
+                        FlowField.ARP_SHA.or(m, -1);
+                        FlowField.ARP_THA.or(m, -1);
+                    }
+                }
+            }
+        } else if (dlType == ETH_TYPE_ARP || dlType == ETH_TYPE_RARP) {
+            FlowField.NW_SRC.or(m, -1);
+            FlowField.NW_DST.or(m, -1);
+            FlowField.NW_PROTO.or(m, -1);
+            FlowField.ARP_SHA.or(m, -1);
+            FlowField.ARP_THA.or(m, -1);
+        }
+        return m;
     }
 
     @Override

@@ -1,9 +1,9 @@
 package io.flowgate.fastpath.megaflow;
 
 import io.flowgate.fastpath.action.DpActions;
-import io.flowgate.fastpath.flow.FlowFormat;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.fastpath.flow.FlowMask;
+import io.flowgate.fastpath.odp.OdpFormat;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -261,8 +261,9 @@ public final class DpFlow {
         return (int) TCP_FLAGS.getOpaque(this);
     }
 
+    /** The flow as a dpctl/dump-flows line shows it, in the datapath's own (ODP) syntax. */
     @Override
     public String toString() {
-        return "ufid:" + ufidString() + " " + FlowFormat.match(match, mask.words(), true) + " actions:" + actions();
+        return "ufid:" + ufidString() + " " + OdpFormat.key(match, mask.words(), false, null) + " actions:" + actions();
     }
 }

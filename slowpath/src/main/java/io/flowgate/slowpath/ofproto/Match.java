@@ -1,7 +1,7 @@
 package io.flowgate.slowpath.ofproto;
 
-import io.flowgate.fastpath.flow.FlowFormat;
 import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.slowpath.syntax.FlowFormat;
 
 import java.util.Arrays;
 

@@ -1,6 +1,6 @@
 package io.flowgate.slowpath.ofproto;
 
-import io.flowgate.fastpath.flow.FlowFormat;
+import io.flowgate.fastpath.flow.FieldText;
 
 /**
  * One OpenFlow action of a rule or group bucket, as Open vSwitch holds it after an
@@ -29,7 +29,7 @@ public sealed interface OfAction {
     record SetEth(boolean source, long mac) implements OfAction {
         @Override
         public String toString() {
-            return (source ? "mod_dl_src:" : "mod_dl_dst:") + FlowFormat.mac(mac);
+            return (source ? "mod_dl_src:" : "mod_dl_dst:") + FieldText.mac(mac);
         }
     }
 

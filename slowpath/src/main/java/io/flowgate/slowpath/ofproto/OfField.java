@@ -2,7 +2,8 @@ package io.flowgate.slowpath.ofproto;
 
 import static io.flowgate.fastpath.flow.FlowKey.*;
 
-import io.flowgate.fastpath.flow.FlowFormat;
+import io.flowgate.fastpath.flow.FieldText;
+import io.flowgate.slowpath.classifier.Prerequisite;
 
 import java.util.HashMap;
 import java.util.Locale;
@@ -201,9 +202,9 @@ public enum OfField {
     /** The value as flow syntax prints it (decimal numbers, MAC and IP address notation). */
     public String formatValue(final long hi, final long lo) {
         return switch (kind) {
-            case MAC -> FlowFormat.mac(lo);
-            case IPV4 -> FlowFormat.ipv4((int) lo);
-            case IPV6 -> FlowFormat.ipv6(hi, lo);
+            case MAC -> FieldText.mac(lo);
+            case IPV4 -> FieldText.ipv4((int) lo);
+            case IPV6 -> FieldText.ipv6(hi, lo);
             case UINT, FRAG, TCP_FLAGS -> this == DL_TYPE || this == VLAN_TCI || this == IPV6_LABEL || this == VLAN_VID
                     ? "0x" + Long.toHexString(lo) : Long.toString(lo);
         };

@@ -1,5 +1,8 @@
 package io.flowgate.slowpath.ofproto;
 
+import io.flowgate.slowpath.classifier.RuleTable;
+import io.flowgate.slowpath.classifier.TrieField;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -3,10 +3,10 @@ package io.flowgate.slowpath.syntax;
 import static io.flowgate.fastpath.flow.FlowKey.*;
 
 import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.slowpath.classifier.Prerequisite;
 import io.flowgate.slowpath.ofproto.Match;
 import io.flowgate.slowpath.ofproto.OfAction;
 import io.flowgate.slowpath.ofproto.OfField;
-import io.flowgate.slowpath.ofproto.Prerequisite;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -269,9 +269,9 @@ final class ActionSyntax {
             throw new Values.Bad("set_field: " + f.displayName() + " cannot be written (Flowgate's datapath has no "
                     + "action for it)");
         }
-        if (value != null && !FlowSyntax.prerequisiteMet(f, fieldName, Match.of(value, mask))) {
+        if (value != null && !MatchBuilder.prerequisiteMet(f, fieldName, Match.of(value, mask))) {
             throw new Values.Bad("set_field " + f.displayName() + " lacks correct prerequisites: it needs "
-                    + FlowSyntax.prerequisiteText(f, fieldName) + " in the rule's match");
+                    + MatchBuilder.prerequisiteText(f, fieldName) + " in the rule's match");
         }
         if (f == OfField.IP_DSCP) {
             final long dscp = Values.uint(v, 6, "ip_dscp");

@@ -4,8 +4,6 @@ import static io.flowgate.fastpath.flow.FlowKey.*;
 
 import io.flowgate.fastpath.action.DpActions;
 import io.flowgate.fastpath.flow.FlowField;
-import io.flowgate.fastpath.flow.FlowFormat;
-import io.flowgate.fastpath.flow.FlowHash;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.slowpath.ofproto.Bucket;
 import io.flowgate.slowpath.ofproto.Group;
@@ -19,6 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntPredicate;
 
+// One file above 400 lines: its Context is one translation's mutable state (flow, wildcards,
+// actions, trace, depth) walked by one recursion, tables -> actions -> resubmit or group buckets
+// -> tables. What stands apart from that walk has left: the set-action commit (OdpCommit), the
+// trace report (XlateTrace), hash selection (HashSelect) and the VLAN slots (VlanStack).
 /**
  * Translation ("xlate"): walks the rule pipeline for one packet and produces its megaflow — the
  * datapath actions plus every key bit that decided them, including bits consulted only to rule
@@ -30,7 +32,8 @@ import java.util.function.IntPredicate;
  * <li>a field an action rewrites becomes exact, and rewrites of IP fields other than DSCP also
  * make nw_proto exact;</li>
  * <li>set actions are committed before each output, grouped per header (Ethernet, IPv4/IPv6,
- * transport, then VLAN pops and pushes), carrying only the fields that changed;</li>
+ * transport, then VLAN pops and pushes), carrying only the fields that changed
+ * ({@code OdpCommit});</li>
  * <li>output to the input port is skipped unless the in_port action is used; dec_ttl at TTL 1
  * or 0 sends the packet to the (absent) controller and stops the rule's actions; resubmits nest
  * at most {@value #MAX_DEPTH} deep; a table miss does nothing;</li>
@@ -95,27 +98,19 @@ public final class Xlate {
         Pipeline pipeline;
         final long[] original = new long[FlowKey.WORDS];
         final long[] flow = new long[FlowKey.WORDS];
-        final long[] base = new long[FlowKey.WORDS];
         final long[] wc = new long[FlowKey.WORDS];
-        /**
-         * Per VLAN slot, the qtag bits of {@code flow} that actions have set since the last commit
-         * (constants, or tags moved between slots) rather than carried over from the packet's same
-         * slot. Comparing those with the base consults the packet's bits, which the commit must
-         * then un-wildcard: strip_vlan followed by pushing the same VID equals the packet only if
-         * its PCP was 0.
-         */
-        final long[] constTags = new long[2];
         final long[] scratch = new long[FlowKey.WORDS];
         final DpActions.Builder out = DpActions.builder();
+        /** The datapath's view of the packet so far, and the set actions that bring it up to {@code flow}. */
+        final OdpCommit odpCommit = new OdpCommit(flow, wc, out);
         final List<Rule> rules = new ArrayList<>();
         final List<Bucket> buckets = new ArrayList<>();
         final List<GroupSelector.Claim> claims = new ArrayList<>();
         /** Tables looked up so far, in {@link TableStats#lookup}'s form. */
         int[] lookups = new int[8];
         int nLookups;
-        /** The trace's lines under the bridge, or null when not tracing; {@code traceList} takes new ones. */
-        List<TraceNode> trace;
-        List<TraceNode> traceList;
+        /** The trace's report, or null when not tracing. */
+        XlateTrace trace;
         boolean schedule;
         int depth;
         int resubmits;
@@ -133,17 +128,14 @@ public final class Xlate {
             pipeline = p;
             System.arraycopy(key, 0, original, 0, FlowKey.WORDS);
             System.arraycopy(key, 0, flow, 0, FlowKey.WORDS);
-            System.arraycopy(key, 0, base, 0, FlowKey.WORDS);
             java.util.Arrays.fill(wc, 0);
-            constTags[0] = 0;
-            constTags[1] = 0;
+            odpCommit.reset(key);
             out.clear();
             rules.clear();
             buckets.clear();
             claims.clear();
             nLookups = 0;
-            trace = tracing ? new ArrayList<>() : null;
-            traceList = trace;
+            trace = tracing ? new XlateTrace() : null;
             depth = 0;
             resubmits = 0;
             table = 0;
@@ -167,44 +159,20 @@ public final class Xlate {
             final DpActions actions = error != null ? DpActions.DROP : out.build();
             String text = null;
             if (trace != null) {
-                final StringBuilder t = new StringBuilder("Flow: ").append(FlowFormat.flow(original)).append('\n');
-                t.append("\nbridge(\"flowgate\")\n------------------\n");
-                TraceNode.print(t, trace, 0);
-                t.append("\nFinal flow: ").append(java.util.Arrays.equals(flow, original) ? "unchanged"
-                        : FlowFormat.flow(flow)).append('\n');
                 final XlateResult r = new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules),
                         List.copyOf(buckets), pipeline.version(), error, null, List.copyOf(claims), pipeline.tableStats(),
                         java.util.Arrays.copyOf(lookups, nLookups));
-                t.append("Megaflow: ").append(r.megaflow()).append('\n');
-                t.append("Datapath actions: ").append(actions).append('\n');
-                if (error != null) {
-                    t.append("Translation failed (").append(errorName).append("), packet is dropped.\n");
-                }
-                text = t.toString();
+                text = trace.report(original, flow, r.megaflow(), actions, error != null ? errorName : null);
             }
             return new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules), List.copyOf(buckets),
                     pipeline.version(), error, text, List.copyOf(claims), pipeline.tableStats(),
                     java.util.Arrays.copyOf(lookups, nLookups));
         }
 
-        /** An action or what came of it: a line that has none under it. */
         private void note(final String line) {
             if (trace != null) {
-                traceList.add(new TraceNode(line, true));
+                trace.note(line);
             }
-        }
-
-        /** A table or a bucket: the lines noted until {@link #close} go under it. */
-        private List<TraceNode> open(final String line) {
-            final List<TraceNode> outer = traceList;
-            final TraceNode n = new TraceNode(line, false);
-            traceList.add(n);
-            traceList = n.subs;
-            return outer;
-        }
-
-        private void close(final List<TraceNode> outer) {
-            traceList = outer;
         }
 
         // ---- tables ----
@@ -244,7 +212,7 @@ public final class Xlate {
                 lookups = java.util.Arrays.copyOf(lookups, 2 * nLookups);
             }
             lookups[nLookups++] = TableStats.lookup(tableId, rule != null);
-            List<TraceNode> outer = null;
+            List<XlateTrace.TraceNode> outer = null;
             if (trace != null) {
                 final StringBuilder line = new StringBuilder(String.format("%2d. ", tableId));
                 if (rule == null) {
@@ -256,12 +224,12 @@ public final class Xlate {
                         line.append(", cookie 0x").append(Long.toHexString(rule.cookie()));
                     }
                 }
-                outer = open(line.toString());
+                outer = trace.open(line.toString());
             }
             if (rule == null) {
                 note("drop");
                 if (trace != null) {
-                    close(outer);
+                    trace.close(outer);
                 }
                 return;
             }
@@ -276,7 +244,7 @@ public final class Xlate {
             doActions(rule.actions(), false);
             depth -= deepens;
             if (trace != null) {
-                close(outer);
+                trace.close(outer);
             }
             table = oldTable;
             cookie = oldCookie;
@@ -344,7 +312,7 @@ public final class Xlate {
                             if (ttl > 1) {
                                 FlowField.NW_TTL.set(flow, ttl - 1);
                             } else {
-                                commit();
+                                odpCommit.commit();
                                 out.userspaceController(DpActions.REASON_INVALID_TTL, cookie, 0, CONTROLLER_MAX_LEN);
                                 note(" >> IPv" + (FlowKey.dlType(flow, 0) == ETH_TYPE_IP ? 4 : 6)
                                         + " decrement TTL exception");
@@ -382,7 +350,7 @@ public final class Xlate {
                 note(" >> Nonexistent output port");
                 return;
             }
-            commit();
+            odpCommit.commit();
             out.output(port);
         }
 
@@ -399,16 +367,16 @@ public final class Xlate {
             f.write(flow, s.hi(), s.lo(), s.maskHi(), s.maskLo());
             java.util.Arrays.fill(scratch, 0);
             f.orMask(scratch, s.maskHi(), s.maskLo());
-            constTags[0] |= qtag(scratch, 0);
-            constTags[1] |= qtag(scratch, 1);
+            odpCommit.tagBitsSet(0, VlanStack.qtag(scratch, 0));
+            odpCommit.tagBitsSet(1, VlanStack.qtag(scratch, 1));
             if (f == OfField.VLAN_PCP || f == OfField.VLAN_VID) {
                 // Setting either part of a tag makes the tag present, in the packet and the mask.
                 FlowField.VLAN0_TCI.or(wc, VLAN_CFI);
                 FlowField.VLAN0_TCI.set(flow, FlowField.VLAN0_TCI.get(flow) | VLAN_CFI);
-                constTags[0] |= VLAN_CFI;
+                odpCommit.tagBitsSet(0, VLAN_CFI);
                 if (FlowField.VLAN0_TPID.get(flow) == 0) {
                     FlowField.VLAN0_TPID.set(flow, ETH_TYPE_VLAN_8021Q);
-                    constTags[0] |= 0xFFFF_0000L;
+                    odpCommit.tagBitsSet(0, 0xFFFF_0000L);
                 }
             }
             if (f.writeConsultsNwProto() && FlowKey.isIp(flow, 0)) {
@@ -418,43 +386,28 @@ public final class Xlate {
 
         // ---- VLAN stack (two slots: outer 0, inner 1) ----
 
-        private static int tags(final long[] k) {
-            if ((FlowField.VLAN0_TCI.get(k) & VLAN_CFI) == 0) {
-                return 0;
-            }
-            return (FlowField.VLAN1_TCI.get(k) & VLAN_CFI) == 0 ? 1 : 2;
-        }
-
-        private static long qtag(final long[] k, final int i) {
-            return i == 0 ? (k[W_VLAN] >>> 32) : (k[W_VLAN] & 0xFFFF_FFFFL);
-        }
-
-        private static void setQtag(final long[] k, final int i, final long q) {
-            k[W_VLAN] = i == 0 ? (k[W_VLAN] & 0xFFFF_FFFFL) | (q << 32) : (k[W_VLAN] & ~0xFFFF_FFFFL) | q;
-        }
-
         private void popVlan() {
-            final int n = tags(flow);
+            final int n = VlanStack.tags(flow);
             if (n > 1) {
-                setQtag(wc, 1, 0xFFFF_FFFFL);
-                setQtag(flow, 0, qtag(flow, 1));
-                constTags[0] = 0xFFFF_FFFFL;
+                VlanStack.setQtag(wc, 1, 0xFFFF_FFFFL);
+                VlanStack.setQtag(flow, 0, VlanStack.qtag(flow, 1));
+                odpCommit.tagBitsSet(0, 0xFFFF_FFFFL);
             }
             if (n > 0) {
-                setQtag(flow, n - 1, 0);
-                constTags[n - 1] = 0xFFFF_FFFFL;
+                VlanStack.setQtag(flow, n - 1, 0);
+                odpCommit.tagBitsSet(n - 1, 0xFFFF_FFFFL);
             }
         }
 
         private void pushVlan(final int tpid) {
-            final int n = tags(flow);
+            final int n = VlanStack.tags(flow);
             for (int i = 0; i < n; i++) {
-                setQtag(wc, i, 0xFFFF_FFFFL);
+                VlanStack.setQtag(wc, i, 0xFFFF_FFFFL);
             }
-            setQtag(flow, 1, qtag(flow, 0));
-            setQtag(flow, 0, ((long) tpid << 16) | VLAN_CFI);
-            constTags[0] = 0xFFFF_FFFFL;
-            constTags[1] = 0xFFFF_FFFFL;
+            VlanStack.setQtag(flow, 1, VlanStack.qtag(flow, 0));
+            VlanStack.setQtag(flow, 0, ((long) tpid << 16) | VLAN_CFI);
+            odpCommit.tagBitsSet(0, 0xFFFF_FFFFL);
+            odpCommit.tagBitsSet(1, 0xFFFF_FFFFL);
         }
 
         // ---- groups ----
@@ -469,7 +422,7 @@ public final class Xlate {
                 case INDIRECT -> bucket(group.buckets().get(0));
                 case SELECT -> {
                     final Bucket b = selector != null && selector.handles(group)
-                            ? selector.select(group, pipeline.version(), flow, wc, claims, schedule) : hashSelect(group);
+                            ? selector.select(group, pipeline.version(), flow, wc, claims, schedule) : HashSelect.select(group, flow, wc);
                     if (b == null) {
                         note(" -> no live bucket");
                     } else {
@@ -483,183 +436,17 @@ public final class Xlate {
         private void bucket(final Bucket b) {
             buckets.add(b);
             final long[] saved = flow.clone();
-            final long[] savedTags = constTags.clone();
-            final List<TraceNode> outer = trace == null ? null : open("bucket " + b.bucketId());
+            final long[] savedTags = odpCommit.tagBits();
+            final List<XlateTrace.TraceNode> outer = trace == null ? null : trace.open("bucket " + b.bucketId());
             depth++;
             doActions(ActionSet.order(b.actions()), true);
             depth--;
             if (trace != null) {
-                close(outer);
+                trace.close(outer);
             }
             System.arraycopy(saved, 0, flow, 0, FlowKey.WORDS);
-            System.arraycopy(savedTags, 0, constTags, 0, 2);
+            odpCommit.tagBits(savedTags);
             exit = false;
-        }
-
-        /** Stateless select: weighted highest-random-weight over a hash of the group's fields. */
-        private Bucket hashSelect(final Group group) {
-            final long[] m = new long[FlowKey.WORDS];
-            final List<OfField> fields = group.hashFields().isEmpty() ? defaultHashFields(flow) : group.hashFields();
-            for (OfField f : fields) {
-                if (f.wide()) {
-                    f.orMask(m, -1L, -1L);
-                } else {
-                    f.orMask(m, -1L);
-                }
-            }
-            long h = 0;
-            for (int i = 0; i < FlowKey.WORDS; i++) {
-                wc[i] |= m[i];
-                h = FlowHash.step(h, flow[i] & m[i]);
-            }
-            h = FlowHash.finish(h);
-            Bucket best = null;
-            long bestScore = -1;
-            for (Bucket b : group.buckets()) {
-                if (b.weight() == 0) {
-                    continue;
-                }
-                final long score = (FlowHash.finish(h ^ (b.bucketId() * 0x9E37_79B9_7F4A_7C15L)) & 0xFFFF) * b.weight();
-                if (score > bestScore) {
-                    best = b;
-                    bestScore = score;
-                }
-            }
-            return best;
-        }
-
-        // ---- commit: datapath set actions for what changed since the last commit ----
-
-        private void commit() {
-            commitEth();
-            commitL3();
-            commitL4();
-            commitVlan();
-        }
-
-        private void commitEth() {
-            final long srcMask = FlowField.ETH_SRC.get(flow) != FlowField.ETH_SRC.get(base) ? FlowField.ETH_SRC.get(wc) : 0;
-            final long dstMask = FlowField.ETH_DST.get(flow) != FlowField.ETH_DST.get(base) ? FlowField.ETH_DST.get(wc) : 0;
-            if (srcMask != 0 || dstMask != 0) {
-                out.setEth(FlowField.ETH_SRC.get(flow), srcMask, FlowField.ETH_DST.get(flow), dstMask);
-                FlowField.ETH_SRC.set(base, FlowField.ETH_SRC.get(flow));
-                FlowField.ETH_DST.set(base, FlowField.ETH_DST.get(flow));
-            }
-        }
-
-        private void commitL3() {
-            if (!l3Changed()) {
-                return;
-            }
-            // OVS writes no IP header when nw_proto is 0. Whether it writes one therefore depends
-            // on nw_proto, so nw_proto joins the megaflow here. (OVS 3.1 leaves it out when only
-            // the DSCP bits changed, and its megaflow then also covers packets with nw_proto 0,
-            // for which translation would write nothing; Flowgate keeps the megaflow exact.)
-            FlowField.NW_PROTO.or(wc, 0xFF);
-            if (FlowField.NW_PROTO.get(flow) == 0) {
-                return;
-            }
-            final int type = FlowKey.dlType(base, 0);
-            if (type == ETH_TYPE_IP) {
-                final int src = changedMask(FlowField.NW_SRC);
-                final int dst = changedMask(FlowField.NW_DST);
-                final int tos = changedMask(FlowField.NW_TOS);
-                final int ttl = changedMask(FlowField.NW_TTL);
-                if ((src | dst | tos | ttl) != 0) {
-                    out.setIpv4((int) FlowField.NW_SRC.get(flow), src, (int) FlowField.NW_DST.get(flow), dst,
-                            (int) FlowField.NW_TOS.get(flow), tos, (int) FlowField.NW_TTL.get(flow), ttl);
-                    base[W_NW_ADDR] = flow[W_NW_ADDR];
-                    copy(FlowField.NW_TOS);
-                    copy(FlowField.NW_TTL);
-                }
-            } else if (type == ETH_TYPE_IPV6) {
-                final boolean src = flow[W_IPV6_SRC] != base[W_IPV6_SRC] || flow[W_IPV6_SRC + 1] != base[W_IPV6_SRC + 1];
-                final boolean dst = flow[W_IPV6_DST] != base[W_IPV6_DST] || flow[W_IPV6_DST + 1] != base[W_IPV6_DST + 1];
-                final int label = changedMask(FlowField.IPV6_LABEL);
-                final int tclass = changedMask(FlowField.NW_TOS);
-                final int hlimit = changedMask(FlowField.NW_TTL);
-                if (src || dst || (label | tclass | hlimit) != 0) {
-                    out.setIpv6(flow[W_IPV6_SRC], flow[W_IPV6_SRC + 1], src ? wc[W_IPV6_SRC] : 0,
-                            src ? wc[W_IPV6_SRC + 1] : 0,
-                            flow[W_IPV6_DST], flow[W_IPV6_DST + 1], dst ? wc[W_IPV6_DST] : 0, dst ? wc[W_IPV6_DST + 1] : 0,
-                            (int) FlowField.IPV6_LABEL.get(flow), label, (int) FlowField.NW_TOS.get(flow), tclass,
-                            (int) FlowField.NW_TTL.get(flow), hlimit);
-                    for (int w = W_IPV6_SRC; w < W_IPV6_DST + 2; w++) {
-                        base[w] = flow[w];
-                    }
-                    copy(FlowField.IPV6_LABEL);
-                    copy(FlowField.NW_TOS);
-                    copy(FlowField.NW_TTL);
-                }
-            }
-        }
-
-        private boolean l3Changed() {
-            final int type = FlowKey.dlType(base, 0);
-            if (type == ETH_TYPE_IP) {
-                return flow[W_NW_ADDR] != base[W_NW_ADDR] || changedMask(FlowField.NW_TOS) != 0
-                        || changedMask(FlowField.NW_TTL) != 0;
-            }
-            if (type == ETH_TYPE_IPV6) {
-                for (int w = W_IPV6_SRC; w < W_IPV6_DST + 2; w++) {
-                    if (flow[w] != base[w]) {
-                        return true;
-                    }
-                }
-                return changedMask(FlowField.IPV6_LABEL) != 0 || changedMask(FlowField.NW_TOS) != 0
-                        || changedMask(FlowField.NW_TTL) != 0;
-            }
-            return false;
-        }
-
-        private void commitL4() {
-            final int proto = (int) FlowField.NW_PROTO.get(flow);
-            if (proto == 0 || !FlowKey.isIp(base, 0) || (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)) {
-                return;
-            }
-            final int src = changedMask(FlowField.TP_SRC);
-            final int dst = changedMask(FlowField.TP_DST);
-            if ((src | dst) != 0) {
-                out.setL4(proto, (int) FlowField.TP_SRC.get(flow), src, (int) FlowField.TP_DST.get(flow), dst);
-                copy(FlowField.TP_SRC);
-                copy(FlowField.TP_DST);
-            }
-        }
-
-        private void commitVlan() {
-            int an = tags(base) - 1;
-            int bn = tags(flow) - 1;
-            while (an >= 0 && bn >= 0) {
-                // The comparison consults the packet's bits wherever the flow's tag holds
-                // action-set bits, or a tag from another slot.
-                final long consulted = an == bn ? constTags[bn] : 0xFFFF_FFFFL;
-                setQtag(wc, an, qtag(wc, an) | consulted);
-                if (qtag(base, an) != qtag(flow, bn)) {
-                    break;
-                }
-                an--;
-                bn--;
-            }
-            for (; an >= 0; an--) {
-                out.popVlan();
-                setQtag(wc, an, 0xFFFF_FFFFL);
-            }
-            for (; bn >= 0; bn--) {
-                final long q = qtag(flow, bn);
-                out.pushVlan((int) (q >>> 16), (int) q & 0xFFFF);
-            }
-            base[W_VLAN] = flow[W_VLAN];
-            constTags[0] = 0;
-            constTags[1] = 0;
-        }
-
-        /** The wildcard mask of a field that differs between flow and base, else 0. */
-        private int changedMask(final FlowField f) {
-            return f.get(flow) != f.get(base) ? (int) f.get(wc) : 0;
-        }
-
-        private void copy(final FlowField f) {
-            f.set(base, f.get(flow));
         }
 
         // ---- finishing the wildcards (OVS's xlate_wc_finish) ----
@@ -682,48 +469,10 @@ public final class Xlate {
             }
             // Tags the packet does not have cannot be part of its megaflow.
             if (!FlowKey.isVlanTpid((int) FlowField.VLAN0_TPID.get(original))) {
-                setQtag(wc, 0, 0);
+                VlanStack.setQtag(wc, 0, 0);
             }
             if (!FlowKey.isVlanTpid((int) FlowField.VLAN1_TPID.get(original))) {
-                setQtag(wc, 1, 0);
-            }
-        }
-    }
-
-    private static final List<OfField> HASH_IPV4 =
-            List.of(OfField.NW_SRC, OfField.NW_DST, OfField.NW_PROTO, OfField.TP_SRC, OfField.TP_DST);
-    private static final List<OfField> HASH_IPV6 =
-            List.of(OfField.IPV6_SRC, OfField.IPV6_DST, OfField.NW_PROTO, OfField.TP_SRC, OfField.TP_DST);
-    private static final List<OfField> HASH_L2 = List.of(OfField.ETH_SRC, OfField.ETH_DST);
-
-    /** The fields a select group hashes when none are configured: addresses, protocol, ports. */
-    static List<OfField> defaultHashFields(final long[] flow) {
-        final int type = FlowKey.dlType(flow, 0);
-        return type == ETH_TYPE_IP ? HASH_IPV4 : type == ETH_TYPE_IPV6 ? HASH_IPV6 : HASH_L2;
-    }
-
-    /**
-     * A line of a trace and the lines under it, printed as OVS prints its trace nodes: a line that
-     * is followed by another in its list, or that is an action (which has nothing under it), is
-     * indented one step and what is under it two; the last table or bucket of a list (a resubmit
-     * that ends its rule's actions) stays at its list's step, so a chain of tables reads flat.
-     */
-    private static final class TraceNode {
-        final String text;
-        final boolean action;
-        final List<TraceNode> subs = new ArrayList<>();
-
-        TraceNode(final String text, final boolean action) {
-            this.text = text;
-            this.action = action;
-        }
-
-        static void print(final StringBuilder out, final List<TraceNode> nodes, final int level) {
-            for (int i = 0; i < nodes.size(); i++) {
-                final TraceNode n = nodes.get(i);
-                final int more = i + 1 < nodes.size() || n.action ? 1 : 0;
-                out.append("    ".repeat(level + more)).append(n.text).append('\n');
-                print(out, n.subs, level + 2 * more);
+                VlanStack.setQtag(wc, 1, 0);
             }
         }
     }

@@ -2,11 +2,11 @@ package io.flowgate.slowpath.xlate;
 
 import io.flowgate.fastpath.action.DpActions;
 import io.flowgate.fastpath.flow.FlowField;
-import io.flowgate.fastpath.flow.FlowFormat;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.slowpath.ofproto.Bucket;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.TableStats;
+import io.flowgate.slowpath.syntax.FlowFormat;
 
 import java.util.List;
 

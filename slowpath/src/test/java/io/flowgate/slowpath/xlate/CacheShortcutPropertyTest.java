@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.fastpath.flow.FlowCompose;
-import io.flowgate.fastpath.flow.FlowFormat;
 import io.flowgate.fastpath.flow.FlowMask;
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.pmd.Pmd;
@@ -17,6 +16,7 @@ import io.flowgate.fastpath.testing.Parsed;
 import io.flowgate.fastpath.upcall.UpcallRing;
 import io.flowgate.fastpath.upcall.UpcallRings;
 import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.syntax.FlowFormat;
 import io.flowgate.slowpath.testing.RandomPipelines;
 
 import java.util.ArrayList;

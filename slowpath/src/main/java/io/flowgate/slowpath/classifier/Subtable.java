@@ -1,7 +1,9 @@
-package io.flowgate.slowpath.ofproto;
+package io.flowgate.slowpath.classifier;
 
 import io.flowgate.fastpath.flow.FlowHash;
 import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.slowpath.ofproto.Match;
+import io.flowgate.slowpath.ofproto.Rule;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,7 @@
-package io.flowgate.slowpath.ofproto;
+package io.flowgate.slowpath.classifier;
+
+import io.flowgate.slowpath.ofproto.Match;
+import io.flowgate.slowpath.ofproto.Rule;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,19 +1,25 @@
-package io.flowgate.fastpath.flow;
+package io.flowgate.slowpath.syntax;
 
 import static io.flowgate.fastpath.flow.FlowKey.*;
+
+import io.flowgate.fastpath.flow.FieldText;
+import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.fastpath.flow.FlowMask;
 
 /**
  * Prints keys and masks in Open vSwitch's OpenFlow match syntax, field for field as OVS's
  * {@code match_format} does ({@code tcp,in_port=1,nw_dst=10.1.8.0/21,nw_frag=no,tp_dst=0x40/0xffc0}),
  * so that output can be compared with {@code ovs-ofctl} and {@code ofproto/trace}. (OVS 3.1 has
  * no IGMP shorthand: IGMP prints as {@code ip,nw_proto=2} with tp_src/tp_dst.)
+ *
+ * <p>It lives beside {@link FlowSyntax}, which reads the same syntax, so that the language is in
+ * one place. The fast path does not print this syntax: what the datapath shows of its flows is
+ * the ODP syntax ({@code fastpath.odp}); value text both share is {@link FieldText}.
  */
 public final class FlowFormat {
     private static final long DSCP_MASK = 0xFC;
     private static final long ECN_MASK = 0x03;
-    private static final String[] TCP_FLAG_NAMES = {
-        "fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr", "ns", "[200]", "[400]", "[800]"
-    };
 
     private FlowFormat() {
     }
@@ -166,67 +172,9 @@ public final class FlowFormat {
         return s.toString();
     }
 
-    /**
-     * The mask of the fields that are meaningful for this key (OVS's view of an exact flow): the
-     * basis for printing one packet's flow as {@code ovs-ofctl ofp-parse-pcap} does.
-     */
-    public static long[] relevantFields(final long[] key) {
-        final long[] m = new long[WORDS];
-        final long[] k = key;
-        FlowField.IN_PORT.or(m, -1);
-        FlowField.ETH_SRC.or(m, -1);
-        FlowField.ETH_DST.or(m, -1);
-        FlowField.DL_TYPE.or(m, -1);
-        FlowField.VLAN0_TCI.or(m, -1);
-        if ((FlowField.VLAN0_TCI.get(k) & VLAN_CFI) != 0) {
-            FlowField.VLAN0_TPID.or(m, -1);
-            FlowField.VLAN1_TCI.or(m, -1);
-        }
-        final int dlType = (int) FlowField.DL_TYPE.get(k);
-        if (dlType == ETH_TYPE_IP || dlType == ETH_TYPE_IPV6) {
-            if (dlType == ETH_TYPE_IP) {
-                FlowField.NW_SRC.or(m, -1);
-                FlowField.NW_DST.or(m, -1);
-            } else {
-                m[W_IPV6_SRC] = m[W_IPV6_SRC + 1] = m[W_IPV6_DST] = m[W_IPV6_DST + 1] = -1;
-                FlowField.IPV6_LABEL.or(m, -1);
-            }
-            FlowField.NW_PROTO.or(m, -1);
-            FlowField.NW_TOS.or(m, -1);
-            FlowField.NW_TTL.or(m, -1);
-            FlowField.NW_FRAG.or(m, FRAG_MASK);
-            final int proto = (int) FlowField.NW_PROTO.get(k);
-            if ((FlowField.NW_FRAG.get(k) & FRAG_LATER) == 0) {
-                if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP
-                        || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6 || proto == IPPROTO_IGMP) {
-                    FlowField.TP_SRC.or(m, -1);
-                    FlowField.TP_DST.or(m, -1);
-                }
-                if (proto == IPPROTO_TCP) {
-                    FlowField.TCP_FLAGS.or(m, 0x0FFF);
-                }
-                if (dlType == ETH_TYPE_IPV6 && proto == IPPROTO_ICMPV6) {
-                    final long type = FlowField.TP_SRC.get(k);
-                    if (FlowField.TP_DST.get(k) == 0 && (type == 135 || type == 136)) {
-                        m[W_ND_TARGET] = m[W_ND_TARGET + 1] = -1;
-                        FlowField.ARP_SHA.or(m, -1);
-                        FlowField.ARP_THA.or(m, -1);
-                    }
-                }
-            }
-        } else if (dlType == ETH_TYPE_ARP || dlType == ETH_TYPE_RARP) {
-            FlowField.NW_SRC.or(m, -1);
-            FlowField.NW_DST.or(m, -1);
-            FlowField.NW_PROTO.or(m, -1);
-            FlowField.ARP_SHA.or(m, -1);
-            FlowField.ARP_THA.or(m, -1);
-        }
-        return m;
-    }
-
     /** One packet's flow in OVS's syntax, e.g. {@code udp,in_port=1,vlan_tci=0x0000,dl_src=...}. */
     public static String flow(final long[] key) {
-        final long[] mask = relevantFields(key);
+        final long[] mask = FlowMask.relevantFields(key);
         final long[] match = new long[WORDS];
         for (int i = 0; i < WORDS; i++) {
             match[i] = key[i] & mask[i];
@@ -262,9 +210,9 @@ public final class FlowFormat {
         if (mask == 0) {
             return;
         }
-        s.append(name).append('=').append(mac(mac));
+        s.append(name).append('=').append(FieldText.mac(mac));
         if (mask != MAC_MASK) {
-            s.append('/').append(mac(mask));
+            s.append('/').append(FieldText.mac(mask));
         }
         s.append(',');
     }
@@ -273,13 +221,13 @@ public final class FlowFormat {
         if (mask == 0) {
             return;
         }
-        s.append(name).append('=').append(ipv4((int) addr));
+        s.append(name).append('=').append(FieldText.ipv4((int) addr));
         if (mask != 0xFFFF_FFFFL) {
-            final int prefix = cidrLength32((int) mask);
+            final int prefix = FieldText.cidrLength32((int) mask);
             if (prefix >= 0) {
                 s.append('/').append(prefix);
             } else {
-                s.append('/').append(ipv4((int) mask));
+                s.append('/').append(FieldText.ipv4((int) mask));
             }
         }
         s.append(',');
@@ -290,13 +238,13 @@ public final class FlowFormat {
         if (maskHi == 0 && maskLo == 0) {
             return;
         }
-        s.append(name).append('=').append(ipv6(hi, lo));
+        s.append(name).append('=').append(FieldText.ipv6(hi, lo));
         if (maskHi != -1L || maskLo != -1L) {
-            final int prefix = cidrLength128(maskHi, maskLo);
+            final int prefix = FieldText.cidrLength128(maskHi, maskLo);
             if (prefix >= 0) {
                 s.append('/').append(prefix);
             } else {
-                s.append('/').append(ipv6(maskHi, maskLo));
+                s.append('/').append(FieldText.ipv6(maskHi, maskLo));
             }
         }
         s.append(',');
@@ -326,102 +274,13 @@ public final class FlowFormat {
                     if (!first) {
                         s.append('|');
                     }
-                    s.append(TCP_FLAG_NAMES[bit]);
+                    s.append(FieldText.tcpFlagName(bit));
                     first = false;
                 }
             }
             return;
         }
-        for (int bit = 0; bit < 12; bit++) {
-            if ((mask & (1L << bit)) != 0) {
-                s.append((flags & (1L << bit)) != 0 ? '+' : '-').append(TCP_FLAG_NAMES[bit]);
-            }
-        }
-    }
-
-    public static String tcpFlagName(final int bit) {
-        return TCP_FLAG_NAMES[bit];
-    }
-
-    /** Length of a CIDR prefix mask, or -1 if the mask is not a prefix. */
-    public static int cidrLength32(final int mask) {
-        final int ones = Integer.bitCount(mask);
-        return (ones == 0 && mask == 0) || Integer.numberOfTrailingZeros(mask) == 32 - ones ? ones : -1;
-    }
-
-    public static int cidrLength128(final long hi, final long lo) {
-        if (lo == 0) {
-            final int ones = Long.bitCount(hi);
-            return hi == 0 || Long.numberOfTrailingZeros(hi) == 64 - ones ? ones : -1;
-        }
-        if (hi != -1L) {
-            return -1;
-        }
-        final int ones = Long.bitCount(lo);
-        return Long.numberOfTrailingZeros(lo) == 64 - ones ? 64 + ones : -1;
-    }
-
-    public static String mac(final long mac) {
-        final StringBuilder s = new StringBuilder(17);
-        for (int shift = 40; shift >= 0; shift -= 8) {
-            final int b = (int) (mac >>> shift) & 0xFF;
-            s.append(Character.forDigit(b >>> 4, 16)).append(Character.forDigit(b & 0xF, 16));
-            if (shift > 0) {
-                s.append(':');
-            }
-        }
-        return s.toString();
-    }
-
-    public static String ipv4(final int addr) {
-        return ((addr >>> 24) & 0xFF) + "." + ((addr >>> 16) & 0xFF) + "." + ((addr >>> 8) & 0xFF) + "." + (addr & 0xFF);
-    }
-
-    /** RFC 5952 text form (what inet_ntop prints): lower case, longest zero run compressed. */
-    public static String ipv6(final long hi, final long lo) {
-        final int[] g = new int[8];
-        for (int i = 0; i < 4; i++) {
-            g[i] = (int) (hi >>> (48 - 16 * i)) & 0xFFFF;
-            g[i + 4] = (int) (lo >>> (48 - 16 * i)) & 0xFFFF;
-        }
-        int bestStart = -1;
-        int bestLen = 0;
-        for (int i = 0; i < 8; ) {
-            if (g[i] == 0) {
-                int j = i;
-                while (j < 8 && g[j] == 0) {
-                    j++;
-                }
-                if (j - i > bestLen) {
-                    bestStart = i;
-                    bestLen = j - i;
-                }
-                i = j;
-            } else {
-                i++;
-            }
-        }
-        if (bestLen < 2) {
-            bestStart = -1;
-        }
-        // inet_ntop prints IPv4-mapped and -compatible addresses with a dotted quad tail.
-        if (bestStart == 0 && (bestLen == 6 || (bestLen == 5 && g[5] == 0xFFFF)) && (g[6] != 0 || g[7] > 1)) {
-            final String v4 = ((g[6] >>> 8) & 0xFF) + "." + (g[6] & 0xFF) + "." + ((g[7] >>> 8) & 0xFF) + "." + (g[7] & 0xFF);
-            return bestLen == 6 ? "::" + v4 : "::ffff:" + v4;
-        }
-        final StringBuilder s = new StringBuilder(39);
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                s.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (!s.isEmpty() && s.charAt(s.length() - 1) != ':') {
-                s.append(':');
-            }
-            s.append(Integer.toHexString(g[i]));
-        }
-        return s.toString();
+        FieldText.tcpFlagsMasked(s, flags, mask);
     }
 
     private static String hex4(final long v) {

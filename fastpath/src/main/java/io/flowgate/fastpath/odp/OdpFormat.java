@@ -1,12 +1,18 @@
-package io.flowgate.fastpath.flow;
+package io.flowgate.fastpath.odp;
 
 import static io.flowgate.fastpath.flow.FlowKey.VLAN_CFI;
+
+import io.flowgate.fastpath.action.DpActions;
+import io.flowgate.fastpath.flow.FieldText;
+import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.fastpath.flow.FlowKey;
 
 import java.util.function.IntFunction;
 
 /**
- * A megaflow in Open vSwitch's datapath-flow syntax, as {@code ovs-appctl dpctl/dump-flows}
- * prints it: {@code recirc_id(0),in_port(1),packet_type(ns=0,id=0),eth_type(0x0800),
+ * Prints Open vSwitch's datapath (ODP) flow syntax, keys and actions, as
+ * {@code ovs-appctl dpctl/dump-flows} prints them ({@link OdpFlowParser} reads the keys back).
+ * A key: {@code recirc_id(0),in_port(1),packet_type(ns=0,id=0),eth_type(0x0800),
  * ipv4(dst=10.1.2.3/255.255.0.0,frag=no)}. Values are the flow's key (OVS keeps the first
  * packet's key, not the masked one); a field is shown when its mask is not zero, with "/mask"
  * when the mask is partial. In verbose form (dump-flows -m) every field is shown with its mask.
@@ -124,7 +130,7 @@ public final class OdpFormat {
             final long fm = FlowField.TCP_FLAGS.get(mask);
             if (fm != 0) {
                 s.append(",tcp_flags(");
-                flagsMasked(s, FlowField.TCP_FLAGS.get(key), fm);
+                FieldText.tcpFlagsMasked(s, FlowField.TCP_FLAGS.get(key), fm);
                 s.append(')');
             }
         }
@@ -141,15 +147,6 @@ public final class OdpFormat {
         }
     }
 
-    /** "+syn-ack": each masked flag, set or not, from the lowest bit. */
-    private static void flagsMasked(final StringBuilder s, final long flags, final long mask) {
-        for (int bit = 0; bit < 12; bit++) {
-            if ((mask & (1L << bit)) != 0) {
-                s.append((flags & (1L << bit)) != 0 ? '+' : '-').append(FlowFormat.tcpFlagName(bit));
-            }
-        }
-    }
-
     /** TCP flags seen on a flow, as the stats part of a dump shows them: "S", "SP.", "F". */
     public static String tcpFlagsSeen(final int flags) {
         final StringBuilder s = new StringBuilder();
@@ -161,6 +158,161 @@ public final class OdpFormat {
             }
         }
         return s.toString();
+    }
+
+    /**
+     * A megaflow's actions in OVS's datapath action syntax, as {@code dpctl/dump-flows} and
+     * {@code ofproto/trace} print them: {@code set(eth(dst=…)),set(ipv4(ttl=63)),2}, {@code drop}.
+     */
+    public static String actions(final DpActions actions) {
+        final long[] code = actions.code();
+        if (code.length == 0) {
+            return "drop";
+        }
+        final StringBuilder s = new StringBuilder(64);
+        for (int i = 0; i < code.length; i += DpActions.length(code[i])) {
+            if (i > 0) {
+                s.append(',');
+            }
+            action(s, code, i);
+        }
+        return s.toString();
+    }
+
+    private static void action(final StringBuilder s, final long[] code, final int i) {
+        final long h = code[i];
+        switch ((int) h & 0xFF) {
+            case DpActions.OP_OUTPUT -> s.append(h >>> 32);
+            case DpActions.OP_POP_VLAN -> s.append("pop_vlan");
+            case DpActions.OP_PUSH_VLAN -> {
+                final int tpid = (int) (h >>> 16) & 0xFFFF;
+                final int tci = (int) (h >>> 32) & 0xFFFF;
+                s.append("push_vlan(");
+                if (tpid != 0x8100) {
+                    s.append("tpid=0x").append(Integer.toHexString(tpid)).append(',');
+                }
+                s.append("vid=").append(tci & 0xFFF).append(",pcp=").append(tci >>> 13);
+                if ((tci & 0x1000) == 0) {
+                    s.append(",cfi=0");
+                }
+                s.append(')');
+            }
+            case DpActions.OP_SET_ETH -> {
+                s.append("set(eth(");
+                final int mark = s.length();
+                macField(s, "src", code[i + 1], code[i + 2]);
+                macField(s, "dst", code[i + 3], code[i + 4]);
+                closeSet(s, mark);
+            }
+            case DpActions.OP_SET_IPV4 -> {
+                s.append("set(ipv4(");
+                final int mark = s.length();
+                final long addrs = code[i + 1];
+                final long masks = code[i + 2];
+                final long rest = code[i + 3];
+                ipv4Field(s, "src", (int) (addrs >>> 32), (int) (masks >>> 32));
+                ipv4Field(s, "dst", (int) addrs, (int) masks);
+                hexField(s, "tos", (rest >>> 24) & 0xFF, (rest >>> 16) & 0xFF, 0xFF);
+                decField(s, "ttl", (rest >>> 8) & 0xFF, rest & 0xFF, 0xFF);
+                closeSet(s, mark);
+            }
+            case DpActions.OP_SET_IPV6 -> {
+                s.append("set(ipv6(");
+                final int mark = s.length();
+                ipv6Field(s, "src", code[i + 1], code[i + 2], code[i + 3], code[i + 4]);
+                ipv6Field(s, "dst", code[i + 5], code[i + 6], code[i + 7], code[i + 8]);
+                final long label = code[i + 9];
+                hexField(s, "label", (label >>> 32) & 0xFFFFF, label & 0xFFFFF, 0xFFFFF);
+                final long rest = code[i + 10];
+                hexField(s, "tclass", (rest >>> 24) & 0xFF, (rest >>> 16) & 0xFF, 0xFF);
+                decField(s, "hlimit", (rest >>> 8) & 0xFF, rest & 0xFF, 0xFF);
+                closeSet(s, mark);
+            }
+            case DpActions.OP_SET_L4 -> {
+                final int proto = (int) (h >>> 8) & 0xFF;
+                s.append("set(").append(proto == 6 ? "tcp" : proto == 17 ? "udp" : "sctp").append('(');
+                final int mark = s.length();
+                final long w = code[i + 1];
+                decField(s, "src", (w >>> 48) & 0xFFFF, (w >>> 32) & 0xFFFF, 0xFFFF);
+                decField(s, "dst", (w >>> 16) & 0xFFFF, w & 0xFFFF, 0xFFFF);
+                closeSet(s, mark);
+            }
+            case DpActions.OP_USERSPACE -> {
+                final long cookie = code[i + 1];
+                s.append("userspace(pid=0,controller(reason=").append((h >>> 8) & 0xFFFF)
+                        .append(",dont_send=1,continuation=0,recirc_id=0,rule_cookie=")
+                        .append(cookie == 0 ? "0" : "0x" + Long.toHexString(cookie))
+                        .append(",controller_id=").append((h >>> 24) & 0xFFFF)
+                        .append(",max_len=").append((h >>> 40) & 0xFFFF).append("))");
+            }
+            default -> throw new IllegalStateException("bad opcode " + (h & 0xFF));
+        }
+    }
+
+    private static void closeSet(final StringBuilder s, final int mark) {
+        if (s.length() > mark && s.charAt(s.length() - 1) == ',') {
+            s.setLength(s.length() - 1);
+        }
+        s.append("))");
+    }
+
+    private static void macField(final StringBuilder s, final String name, final long value, final long mask) {
+        if (mask == 0) {
+            return;
+        }
+        s.append(name).append('=').append(FieldText.mac(value));
+        if (mask != FlowKey.MAC_MASK) {
+            s.append('/').append(FieldText.mac(mask));
+        }
+        s.append(',');
+    }
+
+    private static void ipv4Field(final StringBuilder s, final String name, final int value, final int mask) {
+        if (mask == 0) {
+            return;
+        }
+        s.append(name).append('=').append(FieldText.ipv4(value));
+        if (mask != -1) {
+            s.append('/').append(FieldText.ipv4(mask));
+        }
+        s.append(',');
+    }
+
+    private static void ipv6Field(final StringBuilder s, final String name, final long hi, final long lo,
+                                  final long maskHi, final long maskLo) {
+        if (maskHi == 0 && maskLo == 0) {
+            return;
+        }
+        s.append(name).append('=').append(FieldText.ipv6(hi, lo));
+        if (maskHi != -1L || maskLo != -1L) {
+            s.append('/').append(FieldText.ipv6(maskHi, maskLo));
+        }
+        s.append(',');
+    }
+
+    private static void hexField(final StringBuilder s, final String name, final long value, final long mask,
+                                 final long full) {
+        if (mask == 0) {
+            return;
+        }
+        s.append(name).append("=0x").append(Long.toHexString(value));
+        if (mask != full) {
+            s.append("/0x").append(Long.toHexString(mask));
+        }
+        s.append(',');
+    }
+
+    private static void decField(final StringBuilder s, final String name, final long value, final long mask,
+                                 final long full) {
+        if (mask == 0) {
+            return;
+        }
+        if (mask == full) {
+            s.append(name).append('=').append(value);
+        } else {
+            s.append(name).append("=0x").append(Long.toHexString(value)).append("/0x").append(Long.toHexString(mask));
+        }
+        s.append(',');
     }
 
     /** One attribute, "name(field=value,...)", left out entirely when nothing in it is shown. */
@@ -192,9 +344,9 @@ public final class OdpFormat {
         void mac(final String name, final long value, final long mask) {
             if (show(mask)) {
                 field(name);
-                s.append(FlowFormat.mac(value));
+                s.append(FieldText.mac(value));
                 if (mask != 0xFFFF_FFFF_FFFFL) {
-                    s.append('/').append(FlowFormat.mac(mask));
+                    s.append('/').append(FieldText.mac(mask));
                 }
             }
         }
@@ -202,9 +354,9 @@ public final class OdpFormat {
         void ip4(final String name, final long value, final long mask) {
             if (show(mask)) {
                 field(name);
-                s.append(FlowFormat.ipv4((int) value));
+                s.append(FieldText.ipv4((int) value));
                 if (mask != 0xFFFF_FFFFL) {
-                    s.append('/').append(FlowFormat.ipv4((int) mask));
+                    s.append('/').append(FieldText.ipv4((int) mask));
                 }
             }
         }
@@ -212,9 +364,9 @@ public final class OdpFormat {
         void ip6(final String name, final long hi, final long lo, final long mhi, final long mlo) {
             if (verbose || mhi != 0 || mlo != 0) {
                 field(name);
-                s.append(FlowFormat.ipv6(hi, lo));
+                s.append(FieldText.ipv6(hi, lo));
                 if (mhi != -1L || mlo != -1L) {
-                    s.append('/').append(FlowFormat.ipv6(mhi, mlo));
+                    s.append('/').append(FieldText.ipv6(mhi, mlo));
                 }
             }
         }

@@ -1,9 +1,10 @@
-package io.flowgate.fastpath.parse;
+package io.flowgate.slowpath.syntax;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.flowgate.fastpath.flow.FlowFormat;
 import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.fastpath.parse.FlowExtractor;
+import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.fastpath.pcap.PacketReader;
 import io.flowgate.fastpath.testing.TestResources;
 
@@ -19,21 +20,25 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every packet of {@code oracle/parse/packets.pcap[ng]} parses into the flow real Open vSwitch 3.1
- * printed for it ({@code oracle/parse/flows.txt}, made by {@code oracle/parse/make.py}).
+ * printed for it ({@code oracle/parse/flows.txt}, made by {@code oracle/parse/make.py}): the fast
+ * path's parser and this package's {@link FlowFormat#flow} together agree with
+ * {@code ovs-ofctl ofp-parse-pcap}. The captures stay with the parser's own tests in fastpath.
  */
 class OvsParseAgreementTest {
+    private static final Path ORACLE = TestResources.repo("fastpath/src/test/resources/oracle/parse");
+
     @ParameterizedTest
-    @ValueSource(strings = {"oracle/parse/packets.pcap", "oracle/parse/packets.pcapng"})
+    @ValueSource(strings = {"packets.pcap", "packets.pcapng"})
     void everyPacketParsesAsOvsParsesIt(final String capture) throws Exception {
         final List<String> expected = new ArrayList<>();
-        for (String line : Files.readAllLines(TestResources.path("oracle/parse/flows.txt"))) {
+        for (String line : Files.readAllLines(ORACLE.resolve("flows.txt"))) {
             if (!line.startsWith("#")) {
                 expected.add(line);
             }
         }
         final List<String> actual = new ArrayList<>();
         final FlowExtractor parser = new FlowExtractor(new ParseCounters());
-        final Path file = TestResources.path(capture);
+        final Path file = ORACLE.resolve(capture);
         try (PacketReader reader = PacketReader.open(file); Arena arena = Arena.ofConfined()) {
             final MemorySegment buf = arena.allocate(65536);
             while (reader.next()) {

@@ -1,4 +1,4 @@
-package io.flowgate.slowpath.ofproto;
+package io.flowgate.slowpath.classifier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

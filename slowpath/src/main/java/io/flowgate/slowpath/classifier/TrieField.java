@@ -1,6 +1,7 @@
-package io.flowgate.slowpath.ofproto;
+package io.flowgate.slowpath.classifier;
 
 import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.slowpath.ofproto.OfField;
 
 /**
  * An address field that can have a prefix trie (OVS's {@code prefixes} table option). Open vSwitch

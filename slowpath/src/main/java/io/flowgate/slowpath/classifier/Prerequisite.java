@@ -1,8 +1,9 @@
-package io.flowgate.slowpath.ofproto;
+package io.flowgate.slowpath.classifier;
 
 import static io.flowgate.fastpath.flow.FlowKey.*;
 
 import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.slowpath.ofproto.Match;
 
 /**
  * What a packet (or a rule's match) must be before a field means anything: a transport port

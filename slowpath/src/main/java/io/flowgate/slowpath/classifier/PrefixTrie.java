@@ -1,4 +1,4 @@
-package io.flowgate.slowpath.ofproto;
+package io.flowgate.slowpath.classifier;
 
 /**
  * A persistent binary (Patricia) trie of address prefixes up to 128 bits long, counting the rules

@@ -1,9 +1,11 @@
-package io.flowgate.fastpath.flow;
+package io.flowgate.fastpath.odp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.fastpath.testing.TestResources;
 
 import java.io.IOException;
