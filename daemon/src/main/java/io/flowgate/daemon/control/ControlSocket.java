@@ -38,6 +38,8 @@ public final class ControlSocket implements AutoCloseable {
         final Unixctl commands = new Unixctl();
         DaemonCommands.register(commands, dp, coverage, exit);
         DatapathCommands.register(commands, dp);
+        PmdCommands.register(commands, dp);
+        LbCommands.register(commands, dp);
         UpcallCommands.register(commands, dp);
         OfctlCommands.register(commands, dp);
         ConfigCommands.register(commands, dp);

@@ -30,7 +30,9 @@ import java.util.concurrent.TimeoutException;
  * thread (the control socket's), which may wait; no agent ever does.
  *
  * <p>How a receive queue moves from one PMD to another without losing or reordering a packet:
- * {@link QueueMove}.
+ * {@link QueueMove}. The rest stays one file above 400 lines: each public method is one change,
+ * made under this object's lock over the same state (assignment mode, isolation, affinity, the
+ * journal), and they call each other (a new n_rxq reassigns queues; pmd-cpu-mask moves them).
  */
 public final class Reconfiguration {
     private static final System.Logger LOG = System.getLogger("reconfig");
