@@ -1,7 +1,7 @@
 package io.flowgate.bench;
 
 import io.flowgate.fastpath.flow.FlowKey;
-import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
@@ -50,7 +50,7 @@ public class ClassifierBenchmark {
 
     private RulePipeline pipeline;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private volatile Pipeline locked;
+    private volatile PipelineVersion locked;
     private long[][] packets;
     private Thread writer;
     private volatile boolean stop;

@@ -4,7 +4,7 @@ import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.megaflow.FlowRegistry;
 import io.flowgate.fastpath.pmd.Outbox;
 import io.flowgate.fastpath.pmd.Pmds;
-import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.upcall.FlowLimit;
@@ -211,7 +211,7 @@ public final class Revalidators implements AutoCloseable {
     public Round startRound(final long now) {
         final boolean purge = purgeRequested;
         purgeRequested = false;
-        final Pipeline version = pipeline.current();
+        final PipelineVersion version = pipeline.current();
         lastVersion = version.version();
         final DpFlow[] flows = registry.view().toArray(new DpFlow[0]);
         final int limit = flowLimit.limit();

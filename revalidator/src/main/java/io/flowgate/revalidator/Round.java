@@ -1,7 +1,7 @@
 package io.flowgate.revalidator;
 
 import io.flowgate.fastpath.megaflow.DpFlow;
-import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
 
 import java.util.concurrent.Phaser;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param barrier         where they meet after the dump and after the sweep (without waiting:
  *                        each arrives, then checks whether the others have)
  */
-public record Round(long seq, DpFlow[] flows, AtomicInteger cursor, Pipeline pipeline, long startMillis, long idleMillis,
+public record Round(long seq, DpFlow[] flows, AtomicInteger cursor, PipelineVersion pipeline, long startMillis, long idleMillis,
                     boolean deleteAll, boolean fullRevalidate, int revalidators, Phaser barrier) {
     /** The next batch's start index, or -1 when the dump is exhausted. */
     public int nextBatch() {

@@ -1,6 +1,6 @@
 package io.flowgate.revalidator;
 
-import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
@@ -29,7 +29,7 @@ final class RuleExpiry {
      * counts it: mod-flows starts it again) or that were idle for their idle timeout.
      */
     void expire(final long now) {
-        final Pipeline current = pipeline.current();
+        final PipelineVersion current = pipeline.current();
         if (current.timeoutCount() == 0) {
             // The usual case: listing 100,000 permanent rules every round made megabytes of
             // garbage a second in an idle daemon, and its heap (its RSS) grew for minutes.

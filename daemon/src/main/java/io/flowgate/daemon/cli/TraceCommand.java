@@ -2,7 +2,7 @@ package io.flowgate.daemon.cli;
 
 import io.flowgate.daemon.control.TraceRequest;
 import io.flowgate.fastpath.parse.FlowExtractor;
-import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;
@@ -45,7 +45,7 @@ final class TraceCommand implements Callable<Integer> {
         if (rulePipeline == null) {
             return 1;
         }
-        final Pipeline pipeline = rulePipeline.current();
+        final PipelineVersion pipeline = rulePipeline.current();
         final long[] key;
         try {
             final List<String> args = new java.util.ArrayList<>(arguments);

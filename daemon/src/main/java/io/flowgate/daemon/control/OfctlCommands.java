@@ -5,7 +5,7 @@ import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.slowpath.classifier.RuleTable;
 import io.flowgate.slowpath.ofproto.Group;
-import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
@@ -76,7 +76,7 @@ final class OfctlCommands {
         } catch (PipelineException e) {
             throw new CommandException(e.getMessage());
         }
-        final Pipeline now = pipeline.current();
+        final PipelineVersion now = pipeline.current();
         if (done[0].total() > 0 || now.groups().size() != groupsBefore) {
             LOG.log(System.Logger.Level.INFO, command + ": " + flowMods(done[0]) + "; " + now.rules().size()
                     + " rule(s)" + (now.groups().isEmpty() && groupsBefore == 0 ? "" : ", " + now.groups().size()
@@ -264,7 +264,7 @@ final class OfctlCommands {
      * matching lines), so none are printed, as OVS prints a table whose features are unknown.
      */
     private String dumpTables() {
-        final Pipeline version = pipeline.current();
+        final PipelineVersion version = pipeline.current();
         final StringBuilder s = new StringBuilder("OFPST_TABLE reply (xid=0x2):");
         long[] previous = null;
         int firstDitto = -1;
@@ -362,7 +362,7 @@ final class OfctlCommands {
         } catch (TraceRequest.BadRequest e) {
             throw new CommandException(e.getMessage());
         }
-        final Pipeline version = pipeline.current();
+        final PipelineVersion version = pipeline.current();
         return new Xlate(dp::hasPort, null).translate(version, key, true).trace();
     }
 }

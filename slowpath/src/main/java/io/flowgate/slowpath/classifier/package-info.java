@@ -7,7 +7,7 @@
  *
  * <p>Rules, matches, groups, actions and the published pipeline stay in {@code ofproto}: the
  * classifier stores {@code ofproto.Rule}s and reads their {@code Match}es, and a
- * {@code ofproto.Pipeline} version holds one table per OpenFlow table, so the two packages know
+ * {@code ofproto.PipelineVersion} version holds one table per OpenFlow table, so the two packages know
  * each other, as OVS's {@code cls_rule} sits inside its {@code rule}.
  */
 package io.flowgate.slowpath.classifier;

@@ -21,11 +21,11 @@ import java.util.function.LongConsumer;
  * themselves.
  */
 public final class RulePipeline {
-    private volatile Pipeline current;
+    private volatile PipelineVersion current;
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
 
     public RulePipeline(final TrieField... trieFields) {
-        this.current = Pipeline.empty(trieFields);
+        this.current = PipelineVersion.empty(trieFields);
     }
 
     public RulePipeline() {
@@ -33,7 +33,7 @@ public final class RulePipeline {
     }
 
     /** The latest published version. */
-    public Pipeline current() {
+    public PipelineVersion current() {
         return current;
     }
 
@@ -58,8 +58,8 @@ public final class RulePipeline {
      * @return the published version, or the unchanged current one if the batch changed nothing
      * @throws PipelineException if the batch is invalid; nothing is published then
      */
-    public Pipeline apply(final Change change) throws PipelineException {
-        final Pipeline next;
+    public PipelineVersion apply(final Change change) throws PipelineException {
+        final PipelineVersion next;
         synchronized (this) {
             final Editor editor = new Editor(current);
             change.apply(editor);
@@ -102,7 +102,7 @@ public final class RulePipeline {
      * their identity (and so their statistics) unless replaced.
      */
     public static final class Editor {
-        private final Pipeline base;
+        private final PipelineVersion base;
         private final Map<Integer, Map<Long, Rule>> addedByTable = new HashMap<>();
         private final Map<Integer, Map<Long, Rule>> removedByTable = new HashMap<>();
         /** The added rules again, by (table, priority, match): finding a rule to replace is a lookup. */
@@ -110,12 +110,12 @@ public final class RulePipeline {
         private Map<Integer, Group> groups;
         private boolean changed;
 
-        Editor(final Pipeline base) {
+        Editor(final PipelineVersion base) {
             this.base = base;
         }
 
         /** The version being edited (changes so far are not visible in it). */
-        public Pipeline base() {
+        public PipelineVersion base() {
             return base;
         }
 
@@ -362,7 +362,7 @@ public final class RulePipeline {
             }
         }
 
-        Pipeline build() {
+        PipelineVersion build() {
             final RuleTable[] tables = base.tablesCopy();
             final Set<Integer> touched = new HashSet<>(addedByTable.keySet());
             touched.addAll(removedByTable.keySet());
@@ -372,7 +372,7 @@ public final class RulePipeline {
                         removedByTable.getOrDefault(id, Map.of()).values());
                 tables[id] = t.ruleCount() == 0 ? null : t;
             }
-            return new Pipeline(base.version() + 1, base.trieFields(), tables,
+            return new PipelineVersion(base.version() + 1, base.trieFields(), tables,
                     groups == null ? base.groupsCopy() : groups, base.tableStats());
         }
     }

@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * Shared by every version of a pipeline, so they survive rule changes, as OVS's do.
  */
 public final class TableStats {
-    private final AtomicLongArray lookups = new AtomicLongArray(Pipeline.MAX_TABLES);
-    private final AtomicLongArray matches = new AtomicLongArray(Pipeline.MAX_TABLES);
+    private final AtomicLongArray lookups = new AtomicLongArray(PipelineVersion.MAX_TABLES);
+    private final AtomicLongArray matches = new AtomicLongArray(PipelineVersion.MAX_TABLES);
 
     /** Packets looked up in {@code table}. */
     public long lookups(final int table) {

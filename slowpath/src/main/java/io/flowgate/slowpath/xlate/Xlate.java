@@ -9,7 +9,7 @@ import io.flowgate.slowpath.ofproto.Bucket;
 import io.flowgate.slowpath.ofproto.Group;
 import io.flowgate.slowpath.ofproto.OfAction;
 import io.flowgate.slowpath.ofproto.OfField;
-import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.TableStats;
 
@@ -61,11 +61,11 @@ public final class Xlate {
         this(p -> true, null);
     }
 
-    public XlateResult translate(final Pipeline pipeline, final long[] key) {
+    public XlateResult translate(final PipelineVersion pipeline, final long[] key) {
         return translate(pipeline, key, false);
     }
 
-    public XlateResult translate(final Pipeline pipeline, final long[] key, final boolean trace) {
+    public XlateResult translate(final PipelineVersion pipeline, final long[] key, final boolean trace) {
         return translate(pipeline, key, trace, true);
     }
 
@@ -73,11 +73,11 @@ public final class Xlate {
      * Translates an installed flow's key again (revalidation): select groups read the connections
      * they keep but schedule none and change none.
      */
-    public XlateResult retranslate(final Pipeline pipeline, final long[] key) {
+    public XlateResult retranslate(final PipelineVersion pipeline, final long[] key) {
         return translate(pipeline, key, false, false);
     }
 
-    private XlateResult translate(final Pipeline pipeline, final long[] key, final boolean trace,
+    private XlateResult translate(final PipelineVersion pipeline, final long[] key, final boolean trace,
                                   final boolean schedule) {
         // A translating thread reuses its context: handlers and revalidators translate all day,
         // and the garbage would land on the PMDs as collection pauses.
@@ -95,7 +95,7 @@ public final class Xlate {
     private final ThreadLocal<Context> contexts = ThreadLocal.withInitial(Context::new);
 
     private final class Context {
-        Pipeline pipeline;
+        PipelineVersion pipeline;
         final long[] original = new long[FlowKey.WORDS];
         final long[] flow = new long[FlowKey.WORDS];
         final long[] wc = new long[FlowKey.WORDS];
@@ -121,7 +121,7 @@ public final class Xlate {
         /** OVS's name of the error, for "Translation failed (...)". */
         String errorName;
 
-        void reset(final Pipeline p, final long[] key, final boolean tracing) {
+        void reset(final PipelineVersion p, final long[] key, final boolean tracing) {
             if (pipeline != null) {
                 throw new IllegalStateException("translation re-entered on " + Thread.currentThread().getName());
             }

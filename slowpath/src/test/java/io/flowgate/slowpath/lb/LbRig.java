@@ -3,7 +3,7 @@ package io.flowgate.slowpath.lb;
 import io.flowgate.fastpath.flow.FlowMask;
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.slowpath.ofproto.Bucket;
-import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.syntax.FlowSyntax;
 import io.flowgate.slowpath.syntax.GroupSyntax;
@@ -75,7 +75,7 @@ final class LbRig {
     }
 
     /** A revalidator's translation of a flow's key against {@code version}. */
-    XlateResult revalidate(final Pipeline version, final String packet) throws Exception {
+    XlateResult revalidate(final PipelineVersion version, final String packet) throws Exception {
         return xlate.retranslate(version, FlowSyntax.parseFlow(packet));
     }
 

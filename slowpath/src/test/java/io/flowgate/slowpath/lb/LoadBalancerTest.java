@@ -1,7 +1,7 @@
 package io.flowgate.slowpath.lb;
 
 import io.flowgate.fastpath.action.DropReason;
-import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.ukey.Ukey;
 import io.flowgate.slowpath.xlate.XlateResult;
 
@@ -158,7 +158,7 @@ class LoadBalancerTest {
         try (ConnectionTable table = ConnectionTable.inMemory(1000)) {
             final LbRig rig = new LbRig(table, "group_id=1,type=select,selection_method=rr,"
                     + "bucket=bucket_id:1,actions=output:11,bucket=bucket_id:2,actions=output:12");
-            final Pipeline older = rig.pipeline.current();
+            final PipelineVersion older = rig.pipeline.current();
             rig.modGroup(RR3); // version N adds bucket 3
             for (int i = 0; i < 6; i++) {
                 rig.packet(tcp(i, SYN));

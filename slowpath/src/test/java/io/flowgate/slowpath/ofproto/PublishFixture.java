@@ -58,7 +58,7 @@ final class PublishFixture {
     }
 
     /** The generation every slot shows in one version, -1 for none, -2 if the slots disagree. */
-    static long observe(final Pipeline version) {
+    static long observe(final PipelineVersion version) {
         long seen = Long.MIN_VALUE;
         for (int i = 0; i < SLOTS; i++) {
             final Rule r = version.lookup(0, PACKETS[i], new long[PACKETS[i].length]);

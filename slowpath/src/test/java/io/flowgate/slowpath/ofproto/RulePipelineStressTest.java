@@ -29,7 +29,7 @@ class RulePipelineStressTest {
                 long lastVersion = -1;
                 long lastGeneration = -1;
                 while (!stop.get()) {
-                    final Pipeline v = pipeline.current();
+                    final PipelineVersion v = pipeline.current();
                     final long g = PublishFixture.observe(v);
                     if (g < 0) {
                         violation.compareAndSet(null, "version " + v.version() + " shows a half batch (" + g + ")");

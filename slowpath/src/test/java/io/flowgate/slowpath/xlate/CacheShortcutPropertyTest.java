@@ -15,7 +15,7 @@ import io.flowgate.fastpath.port.RxQueue;
 import io.flowgate.fastpath.testing.Parsed;
 import io.flowgate.fastpath.upcall.UpcallRing;
 import io.flowgate.fastpath.upcall.UpcallRings;
-import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.syntax.FlowFormat;
 import io.flowgate.slowpath.testing.RandomPipelines;
 
@@ -45,7 +45,7 @@ class CacheShortcutPropertyTest {
     void everyCacheHitHasTheActionsOfFullClassification(@ForAll final long seed) throws Exception {
         final SplittableRandom r = new SplittableRandom(seed);
         final RandomPipelines.Spec spec = RandomPipelines.pipeline(r, 3, r.nextInt(1, 12));
-        final Pipeline pipeline = MegaflowPropertyTest.build(spec);
+        final PipelineVersion pipeline = MegaflowPropertyTest.build(spec);
         final Xlate xlate = new Xlate();
         final List<AutoCloseable> closing = new ArrayList<>();
         try {

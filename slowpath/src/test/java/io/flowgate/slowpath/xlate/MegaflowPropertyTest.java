@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.slowpath.ofproto.Group;
-import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.syntax.FlowFormat;
@@ -30,7 +30,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 class MegaflowPropertyTest {
     private static final AtomicLong PAIRS = new AtomicLong();
 
-    static Pipeline build(final RandomPipelines.Spec spec) throws Exception {
+    static PipelineVersion build(final RandomPipelines.Spec spec) throws Exception {
         final List<Rule> rules = FlowSyntax.parseFlows("random", spec.flows(), 0);
         final List<Group> groups = GroupSyntax.parseGroups("random", spec.groups());
         final RulePipeline p = new RulePipeline();
@@ -49,7 +49,7 @@ class MegaflowPropertyTest {
     void everyPacketMatchingAMegaflowGetsItsActions(@ForAll final long seed) throws Exception {
         final SplittableRandom r = new SplittableRandom(seed);
         final RandomPipelines.Spec spec = RandomPipelines.pipeline(r, 3, r.nextInt(1, 12));
-        final Pipeline pipeline = build(spec);
+        final PipelineVersion pipeline = build(spec);
         final Xlate xlate = new Xlate();
         for (int i = 0; i < 5; i++) {
             final long[] p = RandomPipelines.packet(r);
@@ -75,7 +75,7 @@ class MegaflowPropertyTest {
      */
     @Example
     void aTagRebuiltByActionsIsComparedWithThePacketsWholeTag() throws Exception {
-        final Pipeline pipeline = build(new RandomPipelines.Spec(
+        final PipelineVersion pipeline = build(new RandomPipelines.Spec(
                 "priority=70,actions=strip_vlan,mod_vlan_vid:1,mod_vlan_vid:2,output:4\n", ""));
         final Xlate xlate = new Xlate();
         final String tagged = "ip,in_port=2,dl_vlan=2,dl_src=02:00:00:00:00:03,dl_dst=02:00:00:00:00:01,"
@@ -86,7 +86,7 @@ class MegaflowPropertyTest {
         assertNotEquals(pcp0.actions().toString(), pcp3.actions().toString());
         assertTrue(pcp0.megaflow().contains("dl_vlan_pcp=0"), pcp0.megaflow());
         // Only the VID was set, to the packet's own: the PCP is carried, and stays wildcarded.
-        final Pipeline setVid = build(new RandomPipelines.Spec("priority=70,dl_vlan=2,actions=mod_vlan_vid:2,output:4\n", ""));
+        final PipelineVersion setVid = build(new RandomPipelines.Spec("priority=70,dl_vlan=2,actions=mod_vlan_vid:2,output:4\n", ""));
         final XlateResult kept = xlate.translate(setVid, FlowSyntax.parseFlow(tagged + ",dl_vlan_pcp=3"));
         assertEquals("4", kept.actions().toString());
         assertTrue(!kept.megaflow().contains("pcp"), kept.megaflow());
@@ -95,7 +95,7 @@ class MegaflowPropertyTest {
     @Property(tries = 1000)
     void wildcardedLookupPicksTheRuleABruteForceScanPicks(@ForAll final long seed) throws Exception {
         final SplittableRandom r = new SplittableRandom(seed);
-        final Pipeline pipeline = build(RandomPipelines.pipeline(r, 1, r.nextInt(1, 30)));
+        final PipelineVersion pipeline = build(RandomPipelines.pipeline(r, 1, r.nextInt(1, 30)));
         for (int i = 0; i < 10; i++) {
             final long[] p = RandomPipelines.packet(r);
             final Rule viaClassifier = pipeline.lookup(0, p, new long[p.length]);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.fastpath.testing.TestResources;
 import io.flowgate.slowpath.ofproto.Group;
-import io.flowgate.slowpath.ofproto.Pipeline;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.syntax.FlowSyntax;
@@ -50,7 +50,7 @@ class OvsTraceAgreementTest {
         return out;
     }
 
-    static Pipeline load(final String scenario) throws Exception {
+    static PipelineVersion load(final String scenario) throws Exception {
         final Path dir = TestResources.path("oracle/trace/scenarios");
         final List<Rule> rules = FlowSyntax.parseFlowsFile(dir.resolve(scenario + ".flows"), 0);
         final Path groupsFile = dir.resolve(scenario + ".groups");
@@ -83,7 +83,7 @@ class OvsTraceAgreementTest {
         final Xlate xlate = new Xlate(p -> p >= 1 && p <= 9, null);
         for (Case c : cases) {
             tests.add(DynamicTest.dynamicTest(c.scenario() + ": " + c.flow(), () -> {
-                final Pipeline pipeline = load(c.scenario());
+                final PipelineVersion pipeline = load(c.scenario());
                 final XlateResult r = xlate.translate(pipeline, FlowSyntax.parseFlow(c.flow()), true);
                 assertEquals(fields(c.megaflow()), fields(r.megaflow()), () -> "megaflow\n" + r.trace());
                 assertEquals(normalise(c.actions()), normalise(r.actions().toString()), () -> "actions\n" + r.trace());

@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * Immutable; handler threads classify against the version they read and never see a change
  * half-made. Produced by {@link RulePipeline}.
  */
-public final class Pipeline {
+public final class PipelineVersion {
     public static final int MAX_TABLES = 255;
 
     private final long version;
@@ -25,7 +25,7 @@ public final class Pipeline {
     private final TableStats tableStats;
     private final int timeoutCount;
 
-    Pipeline(final long version, final TrieField[] trieFields, final RuleTable[] tables, final Map<Integer, Group> groups,
+    PipelineVersion(final long version, final TrieField[] trieFields, final RuleTable[] tables, final Map<Integer, Group> groups,
              final TableStats tableStats) {
         this.version = version;
         this.tableStats = tableStats;
@@ -45,8 +45,8 @@ public final class Pipeline {
     }
 
     /** An empty pipeline with the given prefix-trie fields. */
-    public static Pipeline empty(final TrieField... trieFields) {
-        return new Pipeline(0, trieFields.clone(), new RuleTable[MAX_TABLES], Map.of(), new TableStats());
+    public static PipelineVersion empty(final TrieField... trieFields) {
+        return new PipelineVersion(0, trieFields.clone(), new RuleTable[MAX_TABLES], Map.of(), new TableStats());
     }
 
     /** Increases by one with every published change. */
