@@ -231,7 +231,7 @@ class AppctlOutputAgreementTest {
         return flows;
     }
 
-    /** Datapath port numbers to names, from a dpctl/show. */
+    /** Bridge port numbers to names, from a dpctl/show. */
     private static Map<String, String> portNames(final List<String> show) {
         final Map<String, String> names = new HashMap<>();
         for (String l : show) {

@@ -3,9 +3,9 @@ package io.flowgate.daemon.cli;
 import io.flowgate.daemon.config.ConfigException;
 import io.flowgate.daemon.config.SettingValues;
 import io.flowgate.daemon.config.Settings;
-import io.flowgate.daemon.datapath.Datapath;
-import io.flowgate.daemon.datapath.DatapathConfig;
-import io.flowgate.daemon.datapath.Summary;
+import io.flowgate.daemon.bridge.Bridge;
+import io.flowgate.daemon.bridge.BridgeConfig;
+import io.flowgate.daemon.bridge.Summary;
 import io.flowgate.fastpath.pcap.ReplacedFile;
 import io.flowgate.fastpath.port.PcapPort;
 import io.flowgate.fastpath.port.PortFiles;
@@ -122,13 +122,13 @@ final class ReplayCommand implements Callable<Integer> {
         } catch (PortException e) {
             return FlowgateCommand.fail(err, e);
         }
-        final DatapathConfig config = DatapathConfig.of(specs, null, true).with(c -> {
+        final BridgeConfig config = BridgeConfig.of(specs, null, true).with(c -> {
             c.emcInsertInverse = emcInverse;
-            c.dpdk = new DatapathConfig.Dpdk(ealArgs, DatapathConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1024, 0, expected);
+            c.dpdk = new BridgeConfig.Dpdk(ealArgs, BridgeConfig.Dpdk.DEFAULTS.mbufs(), 1024, 1024, 0, expected);
         });
-        final Datapath dp;
+        final Bridge dp;
         try {
-            dp = new Datapath(config, pipeline);
+            dp = new Bridge(config, pipeline);
         } catch (PortException e) {
             replaced.forEach(ReplacedFile::discard);
             return FlowgateCommand.fail(err, e);
@@ -236,14 +236,14 @@ final class ReplayCommand implements Callable<Integer> {
      * way the last line shows the finished state.
      */
     private static final class Progress {
-        private final Datapath dp;
+        private final Bridge dp;
         private final PrintWriter err;
         private final long start = System.nanoTime();
         /** Packets in the inputs when DPDK reads them (its net_pcap tells no file position), else 0. */
         private final long inputPackets;
         final boolean terminal = System.console() != null;
 
-        Progress(final Datapath dp, final PrintWriter err, final long inputPackets) {
+        Progress(final Bridge dp, final PrintWriter err, final long inputPackets) {
             this.dp = dp;
             this.err = err;
             this.inputPackets = inputPackets;

@@ -5,9 +5,9 @@ import io.flowgate.daemon.config.ConfigFile;
 import io.flowgate.daemon.config.SettingValues;
 import io.flowgate.daemon.config.Settings;
 import io.flowgate.daemon.control.ControlSocket;
-import io.flowgate.daemon.datapath.Datapath;
-import io.flowgate.daemon.datapath.DatapathConfig;
-import io.flowgate.daemon.datapath.Summary;
+import io.flowgate.daemon.bridge.Bridge;
+import io.flowgate.daemon.bridge.BridgeConfig;
+import io.flowgate.daemon.bridge.Summary;
 import io.flowgate.daemon.log.Vlog;
 import io.flowgate.fastpath.pmd.PmdCounter;
 import io.flowgate.fastpath.port.PcapPort;
@@ -145,7 +145,7 @@ final class RunCommand implements Callable<Integer> {
                     return 1;
                 }
             }
-            final DatapathConfig dc = s.datapath();
+            final BridgeConfig dc = s.datapath();
             LOG.log(System.Logger.Level.INFO, "flowgate " + io.flowgate.daemon.Version.get() + " starting: "
                     + s.ports().size() + " port(s), " + dc.pmds() + " PMD(s)" + (dc.pmdCpus().isEmpty() ? ""
                     : " on CPUs " + dc.pmdCpus()) + ", " + dc.handlers() + " handler(s), "
@@ -157,16 +157,16 @@ final class RunCommand implements Callable<Integer> {
                     + pipeline.current().groups().size() + " group(s)"));
             final ConnectionTable connections;
             try {
-                connections = s.stateDir() == null ? ConnectionTable.inMemory(Datapath.connectionCapacity(dc))
-                        : ConnectionTable.open(s.stateDir(), Datapath.connectionCapacity(dc));
+                connections = s.stateDir() == null ? ConnectionTable.inMemory(Bridge.connectionCapacity(dc))
+                        : ConnectionTable.open(s.stateDir(), Bridge.connectionCapacity(dc));
             } catch (IOException | RuntimeException e) {
                 err.println("flowgate: state-dir " + s.stateDir() + ": cannot open the connection table: "
                         + FlowgateCommand.describe(e));
                 return 1;
             }
-            final Datapath dp;
+            final Bridge dp;
             try {
-                dp = new Datapath(dc, pipeline, connections);
+                dp = new Bridge(dc, pipeline, connections);
                 dp.loadBalancer().timeouts(s.lbTimeouts());
                 dp.loadBalancer().expireNodestConn(s.expireNodestConn());
                 dp.rates().estimators().configure(s.estimator());
@@ -214,7 +214,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** SIGHUP: the rule and group files again; an error is reported and changes nothing. */
-    private static void reload(final Datapath dp, final Startup s, final PrintWriter err) {
+    private static void reload(final Bridge dp, final Startup s, final PrintWriter err) {
         try {
             final String what = RuleFiles.reload(dp.pipeline(), s.flows(), s.groups());
             err.println("flowgate: SIGHUP: reloaded the rules: " + what);
@@ -227,7 +227,7 @@ final class RunCommand implements Callable<Integer> {
         err.flush();
     }
 
-    private int serve(final Datapath dp, final Startup s, final PidFile pid, final PrintWriter out,
+    private int serve(final Bridge dp, final Startup s, final PidFile pid, final PrintWriter out,
                       final PrintWriter err)
             throws InterruptedException {
         final StopSignals signals = StopSignals.install();
@@ -296,7 +296,7 @@ final class RunCommand implements Callable<Integer> {
      *
      * @return true if any port has failed, reported now or before
      */
-    static boolean reportPortFailures(final Datapath dp, final Set<Port> reported, final PrintWriter err) {
+    static boolean reportPortFailures(final Bridge dp, final Set<Port> reported, final PrintWriter err) {
         for (Port p : dp.ports()) {
             if (p instanceof PcapPort pcap && pcap.failure() != null && reported.add(p)) {
                 err.println("flowgate: port " + p.number() + ": " + pcap.failure().getMessage());
@@ -306,18 +306,18 @@ final class RunCommand implements Callable<Integer> {
         return !reported.isEmpty();
     }
 
-    private static boolean hasPcapInput(final Datapath dp) {
+    private static boolean hasPcapInput(final Bridge dp) {
         return dp.ports().stream().anyMatch(p -> p instanceof PcapPort && p.receives());
     }
 
     /** Every pcap input has been read and every PMD has finished with what it received. */
-    private static boolean pcapInputsDone(final Datapath dp) {
+    private static boolean pcapInputsDone(final Bridge dp) {
         for (Port p : dp.ports()) {
             if (p instanceof PcapPort && p.receives() && !p.exhausted()) {
                 return false;
             }
         }
-        final Datapath.Totals t = dp.totals();
+        final Bridge.Totals t = dp.totals();
         return t.get(PmdCounter.MISSES) == t.get(PmdCounter.PACKET_OUTS);
     }
 }

@@ -5,7 +5,7 @@ import static io.flowgate.daemon.config.Settings.*;
 import io.flowgate.daemon.config.ConfigException;
 import io.flowgate.daemon.config.ConfigFile;
 import io.flowgate.daemon.config.SettingValues;
-import io.flowgate.daemon.datapath.DatapathConfig;
+import io.flowgate.daemon.bridge.BridgeConfig;
 import io.flowgate.daemon.reconfig.OtherConfig;
 import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortSpec;
@@ -28,7 +28,7 @@ import java.util.TreeMap;
  * and the datapath's configuration made of them.
  */
 record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, Path pidFile, TrieField[] prefixes,
-               DatapathConfig datapath, String controlGroup, Path logFile, Path stateDir, ConnTimeouts lbTimeouts,
+               BridgeConfig datapath, String controlGroup, Path logFile, Path stateDir, ConnTimeouts lbTimeouts,
                boolean expireNodestConn, EstimatorSettings estimator) {
 
     /**
@@ -68,8 +68,8 @@ record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundi
         final int vlans = v.get(VLAN_LIMIT);
         final List<String> eal = v.get(DPDK_ARGS);
         final int mbufs = v.get(MBUFS);
-        final DatapathConfig.Queues queues = queues(v, file, portSets, specs);
-        final DatapathConfig dc = DatapathConfig.of(List.copyOf(specs.values()), null, false).with(c -> {
+        final BridgeConfig.Queues queues = queues(v, file, portSets, specs);
+        final BridgeConfig dc = BridgeConfig.of(List.copyOf(specs.values()), null, false).with(c -> {
             c.pmds = pmds;
             c.pmdCpus = cpus;
             c.busyPoll = idle.equals("spin");
@@ -79,7 +79,7 @@ record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundi
             c.flowLimit = flowLimit;
             c.emcInsertInverse = emc;
             c.vlanLimit = vlans;
-            c.dpdk = new DatapathConfig.Dpdk(eal, mbufs, 1024, 1024, 0, Map.of());
+            c.dpdk = new BridgeConfig.Dpdk(eal, mbufs, 1024, 1024, 0, Map.of());
             c.queues = queues;
         });
         final Path rundir = v.get(RUNDIR);
@@ -124,7 +124,7 @@ record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundi
      * then --port-set N:KEY=VALUE), pmd-rxq-assign and pmd-rxq-isolate.
      */
     @SuppressWarnings("unchecked")
-    private static DatapathConfig.Queues queues(final SettingValues v, final ConfigFile file,
+    private static BridgeConfig.Queues queues(final SettingValues v, final ConfigFile file,
                                                 final List<String> portSets, final Map<Integer, PortSpec> specs)
             throws ConfigException {
         final Map<Integer, Integer> rxq = new TreeMap<>();
@@ -167,6 +167,6 @@ record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundi
                 throw new ConfigException(setting[2] + ": port " + port + ": " + e.getMessage());
             }
         }
-        return new DatapathConfig.Queues(v.get(PMD_RXQ_ASSIGN), v.get(PMD_RXQ_ISOLATE), rxq, affinity, mtu);
+        return new BridgeConfig.Queues(v.get(PMD_RXQ_ASSIGN), v.get(PMD_RXQ_ISOLATE), rxq, affinity, mtu);
     }
 }

@@ -1,6 +1,6 @@
 package io.flowgate.daemon.config;
 
-import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.bridge.Bridge;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -23,7 +23,7 @@ import java.util.function.Function;
  * @param shown   the value now, as config/show prints it; null for settings fixed at start
  */
 public record Setting<T>(List<String> names, String label, Kind kind, Parser<T> parser, String written, String note,
-                         String help, boolean atStart, Function<Datapath, String> shown) {
+                         String help, boolean atStart, Function<Bridge, String> shown) {
     /** How picocli converts a command-line value (its own messages for numbers and file names, exit 2). */
     public enum Kind {
         NUMBER(Integer.class), PATH(Path.class), TEXT(String.class);
@@ -105,7 +105,7 @@ public record Setting<T>(List<String> names, String label, Kind kind, Parser<T> 
     }
 
     /** This setting changing at run time, config/show printing it so. */
-    Setting<T> shownAs(final Function<Datapath, String> now) {
+    Setting<T> shownAs(final Function<Bridge, String> now) {
         return new Setting<>(names, label, kind, parser, written, note, help, atStart, now);
     }
 

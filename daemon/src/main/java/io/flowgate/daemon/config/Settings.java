@@ -1,8 +1,8 @@
 package io.flowgate.daemon.config;
 
 import io.flowgate.bindings.CpuAffinity;
-import io.flowgate.daemon.datapath.Datapath;
-import io.flowgate.daemon.datapath.DatapathConfig;
+import io.flowgate.daemon.bridge.Bridge;
+import io.flowgate.daemon.bridge.BridgeConfig;
 import io.flowgate.daemon.reconfig.RxqScheduler;
 import io.flowgate.fastpath.emc.Emc;
 import io.flowgate.fastpath.parse.FlowExtractor;
@@ -62,7 +62,7 @@ public final class Settings {
     public static final Setting<Integer> FLOW_LIMIT = number("flow-limit", "N", 1, Integer.MAX_VALUE,
             FlowLimit.DEFAULT_CEILING, "most datapath flows").shownAs(dp -> Integer.toString(dp.flowLimit().ceiling()));
     public static final Setting<String> PMD_RXQ_ASSIGN = text("pmd-rxq-assign", "MODE",
-            t -> oneOf(t, RxqScheduler.MODES), DatapathConfig.Queues.DEFAULTS.assign(), null,
+            t -> oneOf(t, RxqScheduler.MODES), BridgeConfig.Queues.DEFAULTS.assign(), null,
             "how receive queues are spread over PMDs: cycles, roundrobin or group")
             .shownAs(dp -> dp.reconfiguration().assignMode());
     public static final Setting<Boolean> PMD_RXQ_ISOLATE = text("pmd-rxq-isolate", "BOOL", Settings::bool, "true", null,
@@ -100,10 +100,10 @@ public final class Settings {
             "also log to FILE (vlog/set file:LEVEL changes it)");
     public static final Setting<List<String>> DPDK_ARGS = text("dpdk-args", "ARGS",
             t -> t.isBlank() ? List.of() : List.of(t.strip().split("\\s+")), "",
-            String.join(" ", DatapathConfig.Dpdk.DEFAULT_EAL_ARGS) + "; the ports' devices are added",
+            String.join(" ", BridgeConfig.Dpdk.DEFAULT_EAL_ARGS) + "; the ports' devices are added",
             "DPDK EAL arguments, e.g. \"-l 0 --socket-mem 1024\"");
     public static final Setting<Integer> MBUFS = number("mbufs", "N", 1024, 1 << 24,
-            DatapathConfig.Dpdk.DEFAULTS.mbufs(), "mbufs in the DPDK pool");
+            BridgeConfig.Dpdk.DEFAULTS.mbufs(), "mbufs in the DPDK pool");
 
     /** Every setting, the run-time ones in the order config/set names them. */
     public static final List<Setting<?>> ALL = List.of(FLOWS, GROUPS, RUNDIR, STATE_DIR, PMDS, HANDLERS, REVALIDATORS,
@@ -217,7 +217,7 @@ public final class Settings {
         return name;
     }
 
-    private static String pmdCpuMask(final Datapath dp) {
+    private static String pmdCpuMask(final Bridge dp) {
         final BitSet cores = new BitSet();
         boolean pinned = true;
         for (Pmd p : dp.pmds()) {
@@ -227,7 +227,7 @@ public final class Settings {
         return pinned ? CpuAffinity.toMask(cores) : "(not pinned: " + dp.pmds().length + " PMD(s))";
     }
 
-    private static EstimatorSettings estimator(final Datapath dp) {
+    private static EstimatorSettings estimator(final Bridge dp) {
         return dp.rates().estimators().settings();
     }
 }

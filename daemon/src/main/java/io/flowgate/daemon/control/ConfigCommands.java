@@ -1,6 +1,6 @@
 package io.flowgate.daemon.control;
 
-import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.bridge.Bridge;
 import io.flowgate.daemon.reconfig.OtherConfig;
 import io.flowgate.fastpath.dpdk.DpdkException;
 import io.flowgate.fastpath.port.Port;
@@ -14,13 +14,13 @@ import java.util.concurrent.TimeoutException;
  * ({@link OtherConfig}). A request is checked whole first; a bad value changes nothing.
  */
 final class ConfigCommands {
-    private final Datapath dp;
+    private final Bridge dp;
 
-    private ConfigCommands(final Datapath dp) {
+    private ConfigCommands(final Bridge dp) {
         this.dp = dp;
     }
 
-    static void register(final Unixctl u, final Datapath dp) {
+    static void register(final Unixctl u, final Bridge dp) {
         final ConfigCommands c = new ConfigCommands(dp);
         u.register("config/show", "", 0, 0, args -> OtherConfig.show(dp));
         u.register("config/set", "KEY=VALUE...", 1, Integer.MAX_VALUE, c::set);

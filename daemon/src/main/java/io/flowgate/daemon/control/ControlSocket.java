@@ -1,6 +1,6 @@
 package io.flowgate.daemon.control;
 
-import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.bridge.Bridge;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,13 +27,13 @@ public final class ControlSocket implements AutoCloseable {
      * @param exit what the "exit" command does (stop the daemon as SIGTERM would)
      * @param group a group allowed to connect besides the daemon's user and root, or null
      */
-    public ControlSocket(final Path rundir, final Datapath dp, final Runnable exit, final String group)
+    public ControlSocket(final Path rundir, final Bridge dp, final Runnable exit, final String group)
             throws IOException {
         this(rundir, "flowgate", dp, exit, group);
     }
 
     /** @param name the daemon's name for clients: the socket is {@code RUNDIR/NAME.PID.ctl} */
-    public ControlSocket(final Path rundir, final String name, final Datapath dp, final Runnable exit,
+    public ControlSocket(final Path rundir, final String name, final Bridge dp, final Runnable exit,
                          final String group) throws IOException {
         final Unixctl commands = new Unixctl();
         DaemonCommands.register(commands, dp, coverage, exit);

@@ -1,7 +1,7 @@
 package io.flowgate.daemon.control;
 
 import io.flowgate.daemon.Version;
-import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.bridge.Bridge;
 import io.flowgate.daemon.log.Vlog;
 import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.fastpath.pmd.PmdCounter;
@@ -14,7 +14,7 @@ final class DaemonCommands {
     private DaemonCommands() {
     }
 
-    static void register(final Unixctl u, final Datapath dp, final Coverage coverage, final Runnable exit) {
+    static void register(final Unixctl u, final Bridge dp, final Coverage coverage, final Runnable exit) {
         u.register("version", "", 0, 0, args -> "flowgate " + Version.get());
         u.register("exit", "[--cleanup]", 0, 1, args -> {
             if (!args.isEmpty() && !args.getFirst().equals("--cleanup")) {
@@ -57,7 +57,7 @@ final class DaemonCommands {
         return "";
     }
 
-    private static String memory(final Datapath dp) {
+    private static String memory(final Bridge dp) {
         final Runtime rt = Runtime.getRuntime();
         return "handlers:" + dp.handlers().size() + " heap-used-kB:" + (rt.totalMemory() - rt.freeMemory()) / 1024
                 + " megaflows:" + dp.registry().size() + " ports:" + dp.ports().size() + " revalidators:"
@@ -66,7 +66,7 @@ final class DaemonCommands {
     }
 
     /** The counters coverage/show reports, by OVS's names where OVS has one. */
-    private static void counters(final Coverage c, final Datapath dp) {
+    private static void counters(final Coverage c, final Bridge dp) {
         for (DropReason r : List.of(DropReason.UPCALL_LOST, DropReason.INVALID_PORT, DropReason.RX_INVALID,
                 DropReason.TX_FAILED, DropReason.ACTION, DropReason.CONTROLLER, DropReason.UPCALL_FAILED,
                 DropReason.CONN_TABLE_FULL, DropReason.NODEST_CONN)) {
@@ -89,7 +89,7 @@ final class DaemonCommands {
         c.add("rules_expired", () -> rc(dp).rulesExpired());
     }
 
-    private static RevalidatorCounters rc(final Datapath dp) {
+    private static RevalidatorCounters rc(final Bridge dp) {
         return dp.revalidators().counters();
     }
 }

@@ -1,6 +1,6 @@
 package io.flowgate.daemon.control;
 
-import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.bridge.Bridge;
 import io.flowgate.revalidator.estimator.Rates;
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.megaflow.FlowOwner;
@@ -22,13 +22,13 @@ import java.util.List;
  * The PMDs' commands are {@link PmdCommands}, the select groups' {@link LbCommands}.
  */
 final class DatapathCommands {
-    private final Datapath dp;
+    private final Bridge dp;
 
-    private DatapathCommands(final Datapath dp) {
+    private DatapathCommands(final Bridge dp) {
         this.dp = dp;
     }
 
-    static void register(final Unixctl u, final Datapath dp) {
+    static void register(final Unixctl u, final Bridge dp) {
         final DatapathCommands c = new DatapathCommands(dp);
         u.register("dpctl/dump-flows", "[-m] [--names | --no-names] [dp] [filter=filter] [type=type] [pmd=pmd]", 0, 6,
                 c::dumpFlows);
@@ -218,7 +218,7 @@ final class DatapathCommands {
      */
     private String show(final List<String> args) throws CommandException {
         final boolean stats = flag(args, "-s");
-        final Datapath.Totals t = dp.totals();
+        final Bridge.Totals t = dp.totals();
         final StringBuilder s = new StringBuilder("netdev@flowgate:\n");
         s.append("  lookups: hit:").append(t.get(PmdCounter.EMC_HITS) + t.get(PmdCounter.SMC_HITS)
                         + t.get(PmdCounter.MEGAFLOW_HITS))

@@ -1,7 +1,7 @@
 package io.flowgate.daemon.control;
 
-import io.flowgate.daemon.datapath.Datapath;
-import io.flowgate.daemon.datapath.RateEstimation;
+import io.flowgate.daemon.bridge.Bridge;
+import io.flowgate.daemon.bridge.RateEstimation;
 import io.flowgate.revalidator.estimator.Rates;
 
 import java.util.ArrayList;
@@ -11,13 +11,13 @@ import java.util.TreeMap;
 
 /** lb/ and estimator/ commands: select groups' connections and the rates IPVS-style estimators measure. */
 final class LbCommands {
-    private final Datapath dp;
+    private final Bridge dp;
 
-    private LbCommands(final Datapath dp) {
+    private LbCommands(final Bridge dp) {
         this.dp = dp;
     }
 
-    static void register(final Unixctl u, final Datapath dp) {
+    static void register(final Unixctl u, final Bridge dp) {
         final LbCommands c = new LbCommands(dp);
         u.register("lb/show", "[--rates]", 0, 1, c::lbShow);
         u.register("estimator/show", "", 0, 0, args -> dp.rates().estimators().show());

@@ -1,6 +1,6 @@
 package io.flowgate.daemon.control;
 
-import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.bridge.Bridge;
 import io.flowgate.fastpath.flow.FlowCompose;
 import io.flowgate.fastpath.odp.OdpFlowParser;
 import io.flowgate.fastpath.port.DummyPort;
@@ -33,13 +33,13 @@ final class NetdevDummyCommands {
     private static final Set<String> OFCTL_KEYWORDS = Set.of("ip", "ipv6", "tcp", "udp", "sctp", "icmp", "tcp6",
             "udp6", "sctp6", "icmp6", "arp", "rarp");
 
-    private final Datapath dp;
+    private final Bridge dp;
 
-    private NetdevDummyCommands(final Datapath dp) {
+    private NetdevDummyCommands(final Bridge dp) {
         this.dp = dp;
     }
 
-    static void register(final Unixctl u, final Datapath dp) {
+    static void register(final Unixctl u, final Bridge dp) {
         final NetdevDummyCommands c = new NetdevDummyCommands(dp);
         u.register("netdev-dummy/receive", "name [--qid queue_id] packet|flow [--len packet_len]", 2,
                 Integer.MAX_VALUE, c::receive);

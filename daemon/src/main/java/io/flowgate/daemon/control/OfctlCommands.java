@@ -1,6 +1,6 @@
 package io.flowgate.daemon.control;
 
-import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.bridge.Bridge;
 import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.slowpath.classifier.RuleTable;
@@ -30,15 +30,15 @@ import java.util.TreeMap;
  */
 final class OfctlCommands {
     private static final System.Logger LOG = System.getLogger("ofproto");
-    private final Datapath dp;
+    private final Bridge dp;
     private final RulePipeline pipeline;
 
-    private OfctlCommands(final Datapath dp) {
+    private OfctlCommands(final Bridge dp) {
         this.dp = dp;
         this.pipeline = dp.pipeline();
     }
 
-    static void register(final Unixctl u, final Datapath dp) {
+    static void register(final Unixctl u, final Bridge dp) {
         final OfctlCommands c = new OfctlCommands(dp);
         u.register("ofctl/add-flow", "flow", 1, 1, c::addFlow);
         u.register("ofctl/add-flows", "file", 1, 1, c::addFlows);

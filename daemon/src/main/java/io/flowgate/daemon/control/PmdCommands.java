@@ -1,6 +1,6 @@
 package io.flowgate.daemon.control;
 
-import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.bridge.Bridge;
 import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.pmd.PmdCounter;
 import io.flowgate.fastpath.pmd.PmdStats;
@@ -14,13 +14,13 @@ import java.util.List;
 final class PmdCommands {
     private static final long PMD_TIMEOUT_MILLIS = 5_000;
 
-    private final Datapath dp;
+    private final Bridge dp;
 
-    private PmdCommands(final Datapath dp) {
+    private PmdCommands(final Bridge dp) {
         this.dp = dp;
     }
 
-    static void register(final Unixctl u, final Datapath dp) {
+    static void register(final Unixctl u, final Bridge dp) {
         final PmdCommands c = new PmdCommands(dp);
         u.register("dpif-netdev/pmd-stats-show", "[-pmd core] [dp]", 0, 3, c::pmdStatsShow);
         u.register("dpif-netdev/pmd-perf-show", "[-nh] [-it iter-history-len] [-ms ms-history-len] [-pmd core] [dp]",

@@ -1,6 +1,6 @@
 package io.flowgate.daemon.control;
 
-import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.bridge.Bridge;
 import io.flowgate.revalidator.Revalidators;
 
 import java.util.List;
@@ -9,13 +9,13 @@ import java.util.concurrent.TimeoutException;
 
 /** The upcall/ and revalidator/ commands, with ovs-vswitchd's texts. */
 final class UpcallCommands {
-    private final Datapath dp;
+    private final Bridge dp;
 
-    private UpcallCommands(final Datapath dp) {
+    private UpcallCommands(final Bridge dp) {
         this.dp = dp;
     }
 
-    static void register(final Unixctl u, final Datapath dp) {
+    static void register(final Unixctl u, final Bridge dp) {
         final UpcallCommands c = new UpcallCommands(dp);
         u.register("upcall/show", "", 0, 0, args -> c.show());
         u.register("upcall/set-flow-limit", "flow-limit-number", 1, 1, c::setFlowLimit);

@@ -2,7 +2,7 @@ package io.flowgate.daemon.reconfig;
 
 import io.flowgate.daemon.config.Setting;
 import io.flowgate.daemon.config.Settings;
-import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.bridge.Bridge;
 import io.flowgate.fastpath.dpdk.DpdkException;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.revalidator.estimator.EstimatorSettings;
@@ -222,7 +222,7 @@ public final class OtherConfig {
     }
 
     /** config/show: every run-time setting as it is now, one {@code key=value} per line. */
-    public static String show(final Datapath dp) {
+    public static String show(final Bridge dp) {
         final Reconfiguration r = dp.reconfiguration();
         final StringBuilder s = new StringBuilder();
         GLOBAL.forEach((k, setting) -> s.append(k).append('=').append(setting.shown().apply(dp)).append('\n'));

@@ -1,6 +1,6 @@
 package io.flowgate.daemon.reconfig;
 
-import io.flowgate.daemon.datapath.Datapath;
+import io.flowgate.daemon.bridge.Bridge;
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.pmd.Outbox;
 import io.flowgate.fastpath.pmd.Pmd;
@@ -39,9 +39,9 @@ import java.util.concurrent.locks.LockSupport;
  * change; it waits for the PMDs, they never wait for it.
  */
 final class QueueMove {
-    private final Datapath dp;
+    private final Bridge dp;
 
-    QueueMove(final Datapath dp) {
+    QueueMove(final Bridge dp) {
         this.dp = dp;
     }
 
@@ -153,7 +153,7 @@ final class QueueMove {
     }
 
     /** Sends one command to one PMD, waiting for room in its mailbox. */
-    static void send(final Datapath dp, final Pmd pmd, final PmdCommand command) {
+    static void send(final Bridge dp, final Pmd pmd, final PmdCommand command) {
         final Outbox outbox = new Outbox(dp.pmdSet());
         outbox.send(pmd.id(), command);
         deliver(outbox);

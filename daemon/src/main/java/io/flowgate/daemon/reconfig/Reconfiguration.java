@@ -1,8 +1,8 @@
 package io.flowgate.daemon.reconfig;
 
 import io.flowgate.bindings.CpuAffinity;
-import io.flowgate.daemon.datapath.Datapath;
-import io.flowgate.daemon.datapath.DatapathConfig;
+import io.flowgate.daemon.bridge.Bridge;
+import io.flowgate.daemon.bridge.BridgeConfig;
 import io.flowgate.fastpath.agent.AgentHost;
 import io.flowgate.fastpath.dpdk.DpdkException;
 import io.flowgate.fastpath.dpdk.DpdkPort;
@@ -39,10 +39,10 @@ public final class Reconfiguration {
     /** How long one step may wait for a PMD, handler or revalidator before the change reports failure. */
     public static final long TIMEOUT_MILLIS = 30_000;
 
-    private final Datapath dp;
+    private final Bridge dp;
     private final QueueMove mover;
     // Read by config/show and pmd-rxq-show while a change may be under way: volatile, not locked.
-    private volatile String assignMode = DatapathConfig.Queues.DEFAULTS.assign();
+    private volatile String assignMode = BridgeConfig.Queues.DEFAULTS.assign();
     private volatile boolean isolate = true;
     private volatile int emcInsertInverse;
     private volatile boolean smcEnabled = true;
@@ -51,11 +51,11 @@ public final class Reconfiguration {
     private final List<String> journal = new ArrayList<>();
 
     /** The datapath this reconfigures. */
-    public Datapath datapath() {
+    public Bridge datapath() {
         return dp;
     }
 
-    public Reconfiguration(final Datapath dp) {
+    public Reconfiguration(final Bridge dp) {
         this.dp = dp;
         this.mover = new QueueMove(dp);
         this.emcInsertInverse = dp.config().emcInsertInverse();
@@ -102,7 +102,7 @@ public final class Reconfiguration {
     // ---- at start ----
 
     /** Spreads the receive queues over the PMDs for the first time. */
-    public synchronized void assignInitially(final DatapathConfig.Queues queues) {
+    public synchronized void assignInitially(final BridgeConfig.Queues queues) {
         assignMode = queues.assign();
         isolate = queues.isolate();
         for (Map.Entry<Integer, Map<Integer, Integer>> e : queues.affinity().entrySet()) {

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flowgate.daemon.datapath.Datapath;
-import io.flowgate.daemon.datapath.DatapathConfig;
+import io.flowgate.daemon.bridge.Bridge;
+import io.flowgate.daemon.bridge.BridgeConfig;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.slowpath.classifier.TrieField;
 import io.flowgate.slowpath.ofproto.RulePipeline;
@@ -27,12 +27,12 @@ class ConfigCommandsTest {
     @TempDir
     Path tmp;
 
-    private Datapath dp;
+    private Bridge dp;
     private ControlSocket control;
 
     @BeforeEach
     void start() throws Exception {
-        dp = new Datapath(DatapathConfig.of(List.of(PortSpec.parse(1, "ring:in"), PortSpec.parse(2, "ring:out")), null,
+        dp = new Bridge(BridgeConfig.of(List.of(PortSpec.parse(1, "ring:in"), PortSpec.parse(2, "ring:out")), null,
                 false).with(c -> c.handlers = 2), new RulePipeline(TrieField.DEFAULT));
         dp.start();
         control = new ControlSocket(Files.createDirectories(tmp.resolve("run")), dp, () -> { }, null);

@@ -3,8 +3,8 @@ package io.flowgate.daemon.control;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flowgate.daemon.datapath.Datapath;
-import io.flowgate.daemon.datapath.DatapathConfig;
+import io.flowgate.daemon.bridge.Bridge;
+import io.flowgate.daemon.bridge.BridgeConfig;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.fastpath.testing.TestResources;
 import io.flowgate.slowpath.classifier.TrieField;
@@ -88,7 +88,7 @@ class DumpFlowsAgreementTest {
                     + tmp.resolve("out-" + port + ".pcap")));
         }
         final List<String> results = new ArrayList<>();
-        try (Datapath dp = new Datapath(DatapathConfig.of(specs, null, true), pipeline)) {
+        try (Bridge dp = new Bridge(BridgeConfig.of(specs, null, true), pipeline)) {
             dp.start();
             assertTrue(dp.awaitDrained(60, TimeUnit.SECONDS));
             dp.revalidators().pause(); // nothing may change while we look

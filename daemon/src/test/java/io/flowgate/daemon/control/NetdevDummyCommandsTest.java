@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flowgate.daemon.datapath.Datapath;
-import io.flowgate.daemon.datapath.DatapathConfig;
+import io.flowgate.daemon.bridge.Bridge;
+import io.flowgate.daemon.bridge.BridgeConfig;
 import io.flowgate.daemon.testing.Pcaps;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.slowpath.classifier.TrieField;
@@ -47,7 +47,7 @@ class NetdevDummyCommandsTest {
     @TempDir
     static Path tmp;
 
-    private static Datapath dp;
+    private static Bridge dp;
     private static ControlSocket control;
     private static Path p2;
 
@@ -57,7 +57,7 @@ class NetdevDummyCommandsTest {
         final RulePipeline pipeline = new RulePipeline(TrieField.DEFAULT);
         final List<Rule> rules = FlowSyntax.parseFlows("t", "in_port=1,actions=output:2\n", 0);
         pipeline.apply(e -> rules.forEach(e::addRule));
-        dp = new Datapath(DatapathConfig.of(List.of(PortSpec.parse(1, "dummy:p1"),
+        dp = new Bridge(BridgeConfig.of(List.of(PortSpec.parse(1, "dummy:p1"),
                 PortSpec.parse(2, "dummy:p2,tx_pcap=" + p2), PortSpec.parse(3, "ring:r3")), null, false), pipeline);
         dp.start();
         control = new ControlSocket(Files.createDirectories(tmp.resolve("run")), dp, () -> { }, null);

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.daemon.control.ControlSocket;
 import io.flowgate.daemon.control.UnixctlClient;
-import io.flowgate.daemon.datapath.Datapath;
-import io.flowgate.daemon.datapath.DatapathConfig;
+import io.flowgate.daemon.bridge.Bridge;
+import io.flowgate.daemon.bridge.BridgeConfig;
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.fastpath.port.RingPort;
@@ -61,14 +61,14 @@ class FlushRaceStressTest {
             first.forEach(e::addRule);
         });
         final var ports = List.of(PortSpec.parse(1, "ring:in"), PortSpec.parse(2, "ring:a"), PortSpec.parse(3, "ring:b"));
-        final DatapathConfig config = DatapathConfig.of(ports, null, false).with(c -> {
+        final BridgeConfig config = BridgeConfig.of(ports, null, false).with(c -> {
             c.handlers = 2;
             c.revalidation = new RevalidatorSettings(2, 60_000, 5);
         });
         final AtomicBoolean stop = new AtomicBoolean();
         final java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
         final java.util.concurrent.atomic.AtomicInteger generations = new java.util.concurrent.atomic.AtomicInteger();
-        try (Datapath dp = new Datapath(config, pipeline)) {
+        try (Bridge dp = new Bridge(config, pipeline)) {
             dp.start();
             dp.flowLimit().set(100_000);
             final RingPort in = (RingPort) dp.port(1);
@@ -149,7 +149,7 @@ class FlushRaceStressTest {
         }
     }
 
-    private static void awaitFlows(final Datapath dp, final int n) throws InterruptedException {
+    private static void awaitFlows(final Bridge dp, final int n) throws InterruptedException {
         final long deadline = System.nanoTime() + 30_000_000_000L;
         while (dp.registry().size() < n && System.nanoTime() < deadline) {
             Thread.sleep(2);

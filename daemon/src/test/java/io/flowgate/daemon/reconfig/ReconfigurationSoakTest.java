@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.daemon.control.ControlSocket;
 import io.flowgate.daemon.control.UnixctlClient;
-import io.flowgate.daemon.datapath.Datapath;
-import io.flowgate.daemon.datapath.DatapathConfig;
+import io.flowgate.daemon.bridge.Bridge;
+import io.flowgate.daemon.bridge.BridgeConfig;
 import io.flowgate.fastpath.pmd.PmdCounter;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.revalidator.RevalidatorCounters;
@@ -82,7 +82,7 @@ class ReconfigurationSoakTest {
             }
             rules.forEach(e::addRule);
         });
-        final DatapathConfig config = DatapathConfig.of(ports, null, false).with(c -> {
+        final BridgeConfig config = BridgeConfig.of(ports, null, false).with(c -> {
             c.pmds = 2;
             c.pmdCpus = List.of(0, 1);
             c.handlers = 4;
@@ -90,7 +90,7 @@ class ReconfigurationSoakTest {
         });
         // Counted, not kept: a long soak finishes millions of ukeys.
         final java.util.concurrent.atomic.LongAdder finishes = new java.util.concurrent.atomic.LongAdder();
-        try (Datapath dp = new Datapath(config, pipeline)) {
+        try (Bridge dp = new Bridge(config, pipeline)) {
             dp.ukeys().onFinish(u -> finishes.increment());
             final Path rundir = Files.createDirectories(tmp.resolve("run"));
             dp.start();
@@ -143,7 +143,7 @@ class ReconfigurationSoakTest {
                     throw new AssertionError(why.toString(), e);
                 }
             }
-            final Datapath.Totals t = dp.totals();
+            final Bridge.Totals t = dp.totals();
             final long rx = t.get(PmdCounter.RX_PACKETS);
             report.add(String.format("%d packets in, %d upcalls, %d flows set up, %d parked behind an upcall", rx,
                     t.get(PmdCounter.MISSES), dp.upcalls().installed(), t.get(PmdCounter.PARKED)));
@@ -176,7 +176,7 @@ class ReconfigurationSoakTest {
      * Waits for a steady state: traffic flowing and the dynamic flow limit (which starts at 10,000,
      * as OVS's) grown past what the traffic needs, so that no second has flows refused.
      */
-    private void settle(final Datapath dp) throws InterruptedException {
+    private void settle(final Bridge dp) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         long refused = -1;
         while (System.nanoTime() < deadline) {
@@ -199,7 +199,7 @@ class ReconfigurationSoakTest {
      * about 40 upcalls per 100 packets. A queue move without prewarming, or a purge, would add an
      * upcall for each established flow, 2,000 per port, on top: a fifth more.
      */
-    private void change(final Datapath dp, final String what, final String method, final String... args)
+    private void change(final Bridge dp, final String what, final String method, final String... args)
             throws Exception {
         Thread.sleep(1000); // out of the previous change's wake
         final long limited = dp.revalidators().counters().overLimitRounds() + dp.upcalls().flowLimitHit();
@@ -229,13 +229,13 @@ class ReconfigurationSoakTest {
                 + perPacketBefore + " before");
     }
 
-    private static void assertSpread(final Datapath dp, final String what) {
+    private static void assertSpread(final Bridge dp, final String what) {
         final int one = coreOf(dp, 1);
         final int two = coreOf(dp, 2);
         assertTrue(one >= 0 && two >= 0 && one != two, what + ": port 1 on core " + one + ", port 2 on core " + two);
     }
 
-    private static int coreOf(final Datapath dp, final int port) {
+    private static int coreOf(final Bridge dp, final int port) {
         for (var q : dp.rxQueues()) {
             if (q.port().number() == port) {
                 return q.owner() < 0 ? -1 : dp.pmd(q.owner()).core();
@@ -245,23 +245,23 @@ class ReconfigurationSoakTest {
     }
 
     /** Upcalls and packets received in the next second. */
-    private static long[] upcallsInOneSecond(final Datapath dp) throws InterruptedException {
-        final Datapath.Totals t0 = dp.totals();
+    private static long[] upcallsInOneSecond(final Bridge dp) throws InterruptedException {
+        final Bridge.Totals t0 = dp.totals();
         Thread.sleep(1000);
-        final Datapath.Totals t1 = dp.totals();
+        final Bridge.Totals t1 = dp.totals();
         return new long[] {t1.get(PmdCounter.MISSES) - t0.get(PmdCounter.MISSES),
                 t1.get(PmdCounter.RX_PACKETS) - t0.get(PmdCounter.RX_PACKETS)};
     }
 
     /** Counters that must not move because of a change. */
     private final class Window {
-        private final Datapath dp;
+        private final Bridge dp;
         private final long lost;
         private final long purged;
         private final long removedByLimit;
         private final long limited;
 
-        Window(final Datapath dp) {
+        Window(final Bridge dp) {
             this.dp = dp;
             this.lost = dp.totals().get(PmdCounter.LOST_UPCALLS);
             this.purged = dp.revalidators().flushedCount();
@@ -270,7 +270,7 @@ class ReconfigurationSoakTest {
         }
 
         void close(final String what, final long millis) {
-            final Datapath.Totals t = dp.totals();
+            final Bridge.Totals t = dp.totals();
             report.add(String.format("%s: %d ms", what, millis));
             assertEquals(lost, t.get(PmdCounter.LOST_UPCALLS), what + ": no upcall lost");
             assertEquals(purged, dp.revalidators().flushedCount(), what + ": no flow purged");

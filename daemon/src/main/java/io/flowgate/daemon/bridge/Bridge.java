@@ -1,4 +1,4 @@
-package io.flowgate.daemon.datapath;
+package io.flowgate.daemon.bridge;
 
 import io.flowgate.daemon.reconfig.Reconfiguration;
 import io.flowgate.fastpath.action.DropReason;
@@ -35,18 +35,19 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.agrona.concurrent.Agent;
 
 /**
- * The running datapath: its ports and their receive queues, the PMD threads, the handler threads
- * and their rings, the ukey map and the revalidators, all built from a {@link DatapathConfig}
+ * The whole switch, as OVS's bridge wires ofproto to its datapath: the datapath's ports and their
+ * receive queues and the PMD threads, the handler threads and their rings, the ukey map, the
+ * revalidators, the load balancer and the rate estimators, all built from a {@link BridgeConfig}
  * around one {@link RulePipeline}. Every PMD can send to every port; receive queues are spread
  * over the PMDs by {@link Reconfiguration}, which also changes all of this at run time.
  */
-public final class Datapath implements AutoCloseable {
+public final class Bridge implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("datapath");
 
-    private final DatapathConfig config;
+    private final BridgeConfig config;
     private final RulePipeline pipeline;
     private final FlowRegistry registry = new FlowRegistry();
-    private final DatapathPorts ports;
+    private final BridgePorts ports;
     /** PMD ids (and so transmit queues per port) that may ever be in use. */
     private final int pmdSlots;
     private final Pmds pmds = new Pmds();
@@ -66,11 +67,11 @@ public final class Datapath implements AutoCloseable {
      * Most connections the connection table of a datapath with this flow-limit ceiling holds:
      * twice the ceiling, since a connection outlives its flows (FIN_WAIT, TIME_WAIT).
      */
-    public static long connectionCapacity(final DatapathConfig config) {
+    public static long connectionCapacity(final BridgeConfig config) {
         return 2L * Math.max(1, config.flowLimit());
     }
 
-    public Datapath(final DatapathConfig config, final RulePipeline pipeline) throws PortException {
+    public Bridge(final BridgeConfig config, final RulePipeline pipeline) throws PortException {
         this(config, pipeline, ConnectionTable.inMemory(connectionCapacity(config)));
     }
 
@@ -78,13 +79,13 @@ public final class Datapath implements AutoCloseable {
      * @param connections where select groups with a connection scheduler keep connections (a
      *                    persisted table survives a restart); the datapath closes it
      */
-    public Datapath(final DatapathConfig config, final RulePipeline pipeline, final ConnectionTable connections)
+    public Bridge(final BridgeConfig config, final RulePipeline pipeline, final ConnectionTable connections)
             throws PortException {
         this.config = config;
         this.pipeline = pipeline;
         this.pmdSlots = Math.max(config.pmds(), Math.max(Runtime.getRuntime().availableProcessors(),
                 config.pmdCpus().stream().mapToInt(c -> c + 1).max().orElse(0)));
-        this.ports = DatapathPorts.open(config, pmdSlots);
+        this.ports = BridgePorts.open(config, pmdSlots);
         this.loadBalancer = new LoadBalancer(connections, List.copyOf(pipeline.current().groups().values()),
                 pipeline.current().version());
         pipeline.onChange(v -> {
@@ -109,7 +110,7 @@ public final class Datapath implements AutoCloseable {
 
     // ---- the parts ----
 
-    public DatapathConfig config() {
+    public BridgeConfig config() {
         return config;
     }
 
@@ -358,7 +359,7 @@ public final class Datapath implements AutoCloseable {
         return counted.with(pmds.all(), ports.all().size());
     }
 
-    /** Datapath-wide counters: the PMDs' summed (per port too) and what their parsers found. */
+    /** Bridge-wide counters: the PMDs' summed (per port too) and what their parsers found. */
     public record Totals(PmdStats.Snapshot counters, ParseCounters parse) {
         public long get(final PmdCounter c) {
             return counters.get(c);

@@ -1,4 +1,4 @@
-package io.flowgate.daemon.datapath;
+package io.flowgate.daemon.bridge;
 
 import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.fastpath.pmd.PmdCounter;
@@ -58,9 +58,9 @@ class ConnectionTableFullTest {
             e.putGroup(group);
             rules.forEach(e::addRule);
         });
-        final DatapathConfig config = DatapathConfig.of(specs, null, false).with(c -> c.flowLimit = 50);
-        assertEquals(100, Datapath.connectionCapacity(config));
-        try (Datapath dp = new Datapath(config, pipeline)) {
+        final BridgeConfig config = BridgeConfig.of(specs, null, false).with(c -> c.flowLimit = 50);
+        assertEquals(100, Bridge.connectionCapacity(config));
+        try (Bridge dp = new Bridge(config, pipeline)) {
             final RingPort[] ring = new RingPort[4];
             for (Port p : dp.ports()) {
                 ring[p.number()] = (RingPort) p;

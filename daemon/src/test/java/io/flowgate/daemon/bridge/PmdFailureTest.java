@@ -1,4 +1,4 @@
-package io.flowgate.daemon.datapath;
+package io.flowgate.daemon.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,9 +23,9 @@ class PmdFailureTest {
     @Test
     @Timeout(60)
     void aPmdThatThrowsFailsTheDatapath() throws Exception {
-        final DatapathConfig config = DatapathConfig.of(List.of(PortSpec.parse(1, "ring:in"),
+        final BridgeConfig config = BridgeConfig.of(List.of(PortSpec.parse(1, "ring:in"),
                 PortSpec.parse(2, "ring:out")), null, false);
-        try (Datapath dp = new Datapath(config, new RulePipeline(TrieField.DEFAULT))) {
+        try (Bridge dp = new Bridge(config, new RulePipeline(TrieField.DEFAULT))) {
             dp.start();
             assertNull(dp.failure());
             assertTrue(dp.pmd(0).offer(new PmdCommand.Run(() -> {

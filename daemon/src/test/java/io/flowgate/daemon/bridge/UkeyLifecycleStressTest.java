@@ -1,4 +1,4 @@
-package io.flowgate.daemon.datapath;
+package io.flowgate.daemon.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -118,13 +118,13 @@ class UkeyLifecycleStressTest {
         everyRule.addAll(hosts);
         pipeline.apply(e -> hosts.forEach(e::addRule));
         applyRules(pipeline, everyRule, 0);
-        final DatapathConfig config = DatapathConfig.of(specs, null, false).with(c -> {
+        final BridgeConfig config = BridgeConfig.of(specs, null, false).with(c -> {
             c.pmds = 2;
             c.handlers = 2;
             c.revalidation = new RevalidatorSettings(2, 1_000, 5);
         });
         final LongAdder finishedByHook = new LongAdder();
-        try (Datapath dp = new Datapath(config, pipeline)) {
+        try (Bridge dp = new Bridge(config, pipeline)) {
             final UkeyMap ukeys = dp.ukeys();
             ukeys.onFinish(u -> finishedByHook.increment());
             final RingPort[] ring = new RingPort[PORTS + 1];
@@ -186,7 +186,7 @@ class UkeyLifecycleStressTest {
             // Quiesce: everything received has been through the PMDs and every upcall answered.
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
-                final Datapath.Totals t = dp.totals();
+                final Bridge.Totals t = dp.totals();
                 boolean idle = t.get(PmdCounter.MISSES) == t.get(PmdCounter.PACKET_OUTS);
                 for (int p = 1; p <= PORTS; p++) {
                     idle &= ring[p].pendingRx() == 0;
@@ -199,7 +199,7 @@ class UkeyLifecycleStressTest {
             dp.revalidators().awaitRound(30, TimeUnit.SECONDS);
             dp.revalidators().awaitRound(30, TimeUnit.SECONDS);
 
-            final Datapath.Totals t = dp.totals();
+            final Bridge.Totals t = dp.totals();
             final long rx = t.get(PmdCounter.RX_PACKETS);
             System.out.printf("stress %d s: %,d packets, %,d upcalls (%,d lost), %,d ukeys created, %,d finished,"
                             + " %,d live, %,d rule generations, revalidator %s%n", SECONDS, rx,
@@ -321,7 +321,7 @@ class UkeyLifecycleStressTest {
     }
 
     /** Flows in the PMDs' classifiers, counted on the PMD threads themselves. */
-    private static long pmdFlows(final Datapath dp) throws InterruptedException {
+    private static long pmdFlows(final Bridge dp) throws InterruptedException {
         long total = 0;
         for (Pmd pmd : dp.pmds()) {
             final CountDownLatch done = new CountDownLatch(1);

@@ -1,4 +1,4 @@
-package io.flowgate.daemon.datapath;
+package io.flowgate.daemon.bridge;
 
 import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.fastpath.pmd.Pmd;
@@ -22,7 +22,7 @@ final class PmdTotals {
     }
 
     /** The retired PMDs' counters and those of the {@code live} ones, summed over {@code ports} ports. */
-    Datapath.Totals with(final List<Pmd> live, final int ports) {
+    Bridge.Totals with(final List<Pmd> live, final int ports) {
         final ParseCounters parse = new ParseCounters();
         final List<PmdStats.Snapshot> all = new ArrayList<>();
         synchronized (this) {
@@ -33,6 +33,6 @@ final class PmdTotals {
             all.add(p.stats().snapshot());
             p.parseCounters().addTo(parse);
         }
-        return new Datapath.Totals(PmdStats.Snapshot.sum(all, ports), parse);
+        return new Bridge.Totals(PmdStats.Snapshot.sum(all, ports), parse);
     }
 }

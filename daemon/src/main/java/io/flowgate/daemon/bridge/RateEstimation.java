@@ -1,4 +1,4 @@
-package io.flowgate.daemon.datapath;
+package io.flowgate.daemon.bridge;
 
 import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.pmd.PmdStats.PortField;

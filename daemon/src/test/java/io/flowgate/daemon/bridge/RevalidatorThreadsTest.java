@@ -1,4 +1,4 @@
-package io.flowgate.daemon.datapath;
+package io.flowgate.daemon.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,10 +26,10 @@ class RevalidatorThreadsTest {
         final List<Rule> rules = FlowSyntax.parseFlows("t", "priority=1,udp,tp_dst=0x0/0x1,actions=output:2\n"
                 + "priority=1,udp,tp_dst=0x1/0x1,actions=output:3\n", 0);
         pipeline.apply(e -> rules.forEach(e::addRule));
-        final DatapathConfig config = DatapathConfig.of(List.of(PortSpec.parse(1, "ring:in"), PortSpec.parse(2, "ring:a"),
+        final BridgeConfig config = BridgeConfig.of(List.of(PortSpec.parse(1, "ring:in"), PortSpec.parse(2, "ring:a"),
                 PortSpec.parse(3, "ring:b")), null, false)
                 .with(c -> c.revalidation = new RevalidatorSettings(2, 10_000, 5));
-        final Datapath dp = new Datapath(config, pipeline);
+        final Bridge dp = new Bridge(config, pipeline);
         try {
             dp.start();
             final RingPort in = (RingPort) dp.ports().getFirst();

@@ -1,4 +1,4 @@
-package io.flowgate.daemon.datapath;
+package io.flowgate.daemon.bridge;
 
 import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.fastpath.parse.ParseAnomaly;
@@ -19,13 +19,13 @@ import java.util.List;
  * packets by reason, cache hits, upcalls, megaflows installed and masks in use; as text or as
  * one JSON object with the same content.
  */
-public record Summary(long seconds, long nanos, List<PortLine> ports, Datapath.Totals totals, long masks, long flows) {
+public record Summary(long seconds, long nanos, List<PortLine> ports, Bridge.Totals totals, long masks, long flows) {
     public record PortLine(int number, String spec, long in, long out) {
     }
 
     /** Takes the summary of a stopped datapath (masks are read from the PMDs' own tables). */
-    public static Summary of(final Datapath dp, final long elapsedNanos) {
-        final Datapath.Totals t = dp.totals();
+    public static Summary of(final Bridge dp, final long elapsedNanos) {
+        final Bridge.Totals t = dp.totals();
         final List<Port> ports = dp.ports();
         final PortLine[] lines = new PortLine[ports.size()];
         for (int i = 0; i < lines.length; i++) {

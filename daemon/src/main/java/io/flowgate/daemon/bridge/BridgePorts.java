@@ -1,4 +1,4 @@
-package io.flowgate.daemon.datapath;
+package io.flowgate.daemon.bridge;
 
 import io.flowgate.fastpath.dpdk.DpdkPort;
 import io.flowgate.fastpath.dpdk.DpdkRuntime;
@@ -14,10 +14,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * A datapath's ports and their receive queues: opened from its {@link DatapathConfig} (the DPDK
+ * A datapath's ports and their receive queues: opened from its {@link BridgeConfig} (the DPDK
  * ones through {@link DpdkRuntime}), found by name or number, closed with DPDK after them.
  */
-final class DatapathPorts implements AutoCloseable {
+final class BridgePorts implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("datapath");
 
     private final List<Port> ports;
@@ -26,7 +26,7 @@ final class DatapathPorts implements AutoCloseable {
     private final DpdkRuntime dpdk;
     private volatile List<RxQueue> rxQueues;
 
-    private DatapathPorts(final List<Port> ports, final DpdkRuntime dpdk) {
+    private BridgePorts(final List<Port> ports, final DpdkRuntime dpdk) {
         this.ports = List.copyOf(ports);
         this.numbers = ports.stream().map(Port::number).collect(Collectors.toUnmodifiableSet());
         this.dpdk = dpdk;
@@ -37,10 +37,10 @@ final class DatapathPorts implements AutoCloseable {
      * Opens the ports of {@code config}, each with {@code pmdSlots} transmit queues; if one cannot
      * be opened, those opened already are discarded and DPDK is closed.
      */
-    static DatapathPorts open(final DatapathConfig config, final int pmdSlots) throws PortException {
+    static BridgePorts open(final BridgeConfig config, final int pmdSlots) throws PortException {
         // Before DPDK starts: its EAL probes net_pcap devices, which create their tx_pcap files.
         PortFiles.checkOutputsAreNotInputs(config.ports());
-        final DatapathConfig.Dpdk d = config.dpdk();
+        final BridgeConfig.Dpdk d = config.dpdk();
         final DpdkRuntime dpdk = DpdkRuntime.start(d.settings(), config.ports(),
                 config.queues().mtu().values().stream().mapToInt(Integer::intValue).max().orElse(0));
         final List<Port> ports;
@@ -58,7 +58,7 @@ final class DatapathPorts implements AutoCloseable {
         for (Port p : ports) {
             LOG.log(System.Logger.Level.INFO, added(p));
         }
-        return new DatapathPorts(ports, dpdk);
+        return new BridgePorts(ports, dpdk);
     }
 
     private static List<RxQueue> queuesOf(final List<Port> ports) {

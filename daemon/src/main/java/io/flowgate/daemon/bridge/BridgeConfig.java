@@ -1,4 +1,4 @@
-package io.flowgate.daemon.datapath;
+package io.flowgate.daemon.bridge;
 
 import io.flowgate.fastpath.dpdk.DpdkSettings;
 import io.flowgate.fastpath.emc.Emc;
@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * @param dpdk            how DPDK ports are set up (used only when there are some)
  * @param queues          receive queues per port and how they are spread over the PMDs
  */
-public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int handlers, int emcInsertInverse,
+public record BridgeConfig(List<PortSpec> ports, Path base, int pmds, int handlers, int emcInsertInverse,
                              int vlanLimit, boolean ordered, boolean busyPoll, int upcallRingBytes,
                              RevalidatorSettings revalidation, int flowLimit, List<Integer> pmdCpus, Dpdk dpdk,
                              Queues queues) {
@@ -76,7 +76,7 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
 
     public static final int DEFAULT_UPCALL_RING_BYTES = 8 << 20;
 
-    public DatapathConfig {
+    public BridgeConfig {
         ports = List.copyOf(ports);
         pmdCpus = List.copyOf(pmdCpus);
         dpdk = dpdk == null ? Dpdk.DEFAULTS : dpdk;
@@ -90,8 +90,8 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
     }
 
     /** One PMD, one handler, one revalidator, OVS's defaults otherwise, backing off when idle. */
-    public static DatapathConfig of(final List<PortSpec> ports, final Path base, final boolean ordered) {
-        return new DatapathConfig(ports, base, 1, 1, Emc.DEFAULT_INSERT_INVERSE, FlowExtractor.DEFAULT_VLAN_LIMIT,
+    public static BridgeConfig of(final List<PortSpec> ports, final Path base, final boolean ordered) {
+        return new BridgeConfig(ports, base, 1, 1, Emc.DEFAULT_INSERT_INVERSE, FlowExtractor.DEFAULT_VLAN_LIMIT,
                 ordered, false, DEFAULT_UPCALL_RING_BYTES, RevalidatorSettings.DEFAULTS, FlowLimit.DEFAULT_CEILING, List.of(),
                 Dpdk.DEFAULTS, Queues.DEFAULTS);
     }
@@ -100,7 +100,7 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
      * A copy with some components changed, e.g. {@code config.with(c -> c.pmds = 2)}: the
      * constructor is called in one place, however many components a caller sets.
      */
-    public DatapathConfig with(final Consumer<Builder> change) {
+    public BridgeConfig with(final Consumer<Builder> change) {
         final Builder b = new Builder(this);
         change.accept(b);
         return b.build();
@@ -123,7 +123,7 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
         public Dpdk dpdk;
         public Queues queues;
 
-        private Builder(final DatapathConfig c) {
+        private Builder(final BridgeConfig c) {
             ports = c.ports;
             base = c.base;
             pmds = c.pmds;
@@ -140,8 +140,8 @@ public record DatapathConfig(List<PortSpec> ports, Path base, int pmds, int hand
             queues = c.queues;
         }
 
-        private DatapathConfig build() {
-            return new DatapathConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
+        private BridgeConfig build() {
+            return new BridgeConfig(ports, base, pmds, handlers, emcInsertInverse, vlanLimit, ordered, busyPoll,
                     upcallRingBytes, revalidation, flowLimit, pmdCpus, dpdk, queues);
         }
     }

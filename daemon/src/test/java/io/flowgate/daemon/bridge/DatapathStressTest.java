@@ -1,4 +1,4 @@
-package io.flowgate.daemon.datapath;
+package io.flowgate.daemon.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,14 +57,14 @@ class DatapathStressTest {
         final RulePipeline pipeline = new RulePipeline(TrieField.DEFAULT);
         final var parsed = FlowSyntax.parseFlows("stress", rules(), 0);
         pipeline.apply(e -> parsed.forEach(e::addRule));
-        final DatapathConfig config = DatapathConfig.of(specs, null, false).with(c -> {
+        final BridgeConfig config = BridgeConfig.of(specs, null, false).with(c -> {
             c.pmds = 2;
             c.handlers = 2;
             c.emcInsertInverse = 1;
         });
         final long[] expected = new long[PORTS + 1];
         final AtomicLongArray received = new AtomicLongArray(PORTS + 1);
-        try (Datapath dp = new Datapath(config, pipeline)) {
+        try (Bridge dp = new Bridge(config, pipeline)) {
             final RingPort[] ring = new RingPort[PORTS + 1];
             for (Port p : dp.ports()) {
                 ring[p.number()] = (RingPort) p;
@@ -96,7 +96,7 @@ class DatapathStressTest {
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (System.nanoTime() < deadline) {
                 drain(ring, received);
-                final Datapath.Totals t = dp.totals();
+                final Bridge.Totals t = dp.totals();
                 if (t.get(PmdCounter.RX_PACKETS) == (long) PORTS * PER_PORT
                         && t.get(PmdCounter.TX_PACKETS) + t.drops() == (long) PORTS * PER_PORT) {
                     break;
@@ -107,7 +107,7 @@ class DatapathStressTest {
                 t.join();
             }
             drain(ring, received);
-            final Datapath.Totals t = dp.totals();
+            final Bridge.Totals t = dp.totals();
             assertEquals((long) PORTS * PER_PORT, t.get(PmdCounter.RX_PACKETS));
             assertEquals(0, t.get(PmdCounter.LOST_UPCALLS), "no upcall may be lost with room in the rings "
                     + java.util.Arrays.toString(t.counters().counts()) + java.util.Arrays.toString(PmdCounter.values())
