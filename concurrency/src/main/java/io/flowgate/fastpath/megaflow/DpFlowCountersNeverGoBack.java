@@ -24,8 +24,7 @@ public class DpFlowCountersNeverGoBack {
 
     @Actor
     public void pmd() {
-        flow.hit(1, DpFlowStatsPublication.FIRST_BYTES, 0, 1);
-        flow.hit(1, 1, 0, 2);
+        DpFlowStatsPublication.twoBatches(flow);
     }
 
     @Actor

@@ -25,8 +25,7 @@ public class DpFlowRemovedStatsAreFinal {
     /** The owning PMD: two batches, then the flow leaves its classifier. */
     @Actor
     public void pmd() {
-        flow.hit(1, DpFlowStatsPublication.FIRST_BYTES, 0, 1);
-        flow.hit(1, 1, 0, 2);
+        DpFlowStatsPublication.twoBatches(flow);
         flow.markRemoved();
     }
 

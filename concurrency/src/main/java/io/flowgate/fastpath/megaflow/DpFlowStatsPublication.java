@@ -45,11 +45,15 @@ public class DpFlowStatsPublication {
         return new DpFlow(new long[FlowKey.WORDS], FlowMask.exact(), DpActions.DROP, 0, 0);
     }
 
-    /** The owning PMD: two batches of one packet. */
-    @Actor
-    public void pmd() {
+    /** The owning PMD's two batches of one packet each: the bytes cross 2^32 in the second. */
+    static void twoBatches(final DpFlow flow) {
         flow.hit(1, FIRST_BYTES, 0, 1);
         flow.hit(1, 1, 0x02, 2);
+    }
+
+    @Actor
+    public void pmd() {
+        twoBatches(flow);
     }
 
     /** A revalidator's dump: used first (acquire), then the counters. */

@@ -40,16 +40,21 @@ public class PmdStatsSnapshotPublication {
     private final PmdStats stats = new PmdStats(1);
 
     /** One PMD loop iteration's counting, then its publication. */
-    private void iteration(final long bytes) {
+    private static void iteration(final PmdStats stats, final long bytes) {
         stats.counts[PmdCounter.EMC_HITS.ordinal()]++;
         stats.received(0, 1, bytes);
         stats.publish();
     }
 
+    /** The PMD's two iterations, of one packet each: port 0's bytes cross 2^32 in the second. */
+    static void twoIterations(final PmdStats stats) {
+        iteration(stats, 0xFFFF_FFFFL);
+        iteration(stats, 1);
+    }
+
     @Actor
     public void pmd() {
-        iteration(0xFFFF_FFFFL);
-        iteration(1);
+        twoIterations(stats);
     }
 
     @Actor

@@ -23,16 +23,9 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 public class PmdStatsSnapshotsNeverGoBack {
     private final PmdStats stats = new PmdStats(1);
 
-    private void iteration(final long bytes) {
-        stats.counts[PmdCounter.EMC_HITS.ordinal()]++;
-        stats.received(0, 1, bytes);
-        stats.publish();
-    }
-
     @Actor
     public void pmd() {
-        iteration(0xFFFF_FFFFL);
-        iteration(1);
+        PmdStatsSnapshotPublication.twoIterations(stats);
     }
 
     @Actor
