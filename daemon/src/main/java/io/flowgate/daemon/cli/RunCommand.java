@@ -145,7 +145,7 @@ final class RunCommand implements Callable<Integer> {
                     return 1;
                 }
             }
-            final BridgeConfig dc = s.datapath();
+            final BridgeConfig dc = s.bridge();
             LOG.log(System.Logger.Level.INFO, "flowgate " + io.flowgate.daemon.Version.get() + " starting: "
                     + s.ports().size() + " port(s), " + dc.pmds() + " PMD(s)" + (dc.pmdCpus().isEmpty() ? ""
                     : " on CPUs " + dc.pmdCpus()) + ", " + dc.handlers() + " handler(s), "
@@ -244,7 +244,7 @@ final class RunCommand implements Callable<Integer> {
             notifySystemd("READY=1\nMAINPID=" + ProcessHandle.current().pid() + "\nSTATUS=forwarding\n", err);
             err.printf("flowgate: running as pid %d with %d port(s), %d PMD(s), %d handler(s); control socket %s;"
                             + " SIGTERM or SIGINT stops it%n", ProcessHandle.current().pid(), dp.ports().size(),
-                    s.datapath().pmds(), s.datapath().handlers(), control.path());
+                    s.bridge().pmds(), s.bridge().handlers(), control.path());
             err.flush();
             boolean announced = !hasPcapInput(dp);
             String failed = null;

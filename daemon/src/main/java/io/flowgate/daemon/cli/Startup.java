@@ -28,7 +28,7 @@ import java.util.TreeMap;
  * and the datapath's configuration made of them.
  */
 record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, Path pidFile, TrieField[] prefixes,
-               BridgeConfig datapath, String controlGroup, Path logFile, Path stateDir, ConnTimeouts lbTimeouts,
+               BridgeConfig bridge, String controlGroup, Path logFile, Path stateDir, ConnTimeouts lbTimeouts,
                boolean expireNodestConn, EstimatorSettings estimator) {
 
     /**

@@ -178,8 +178,8 @@ public final class OtherConfig {
                 case "smc-enable" -> r.smcEnable((Boolean) e.getValue());
                 case "max-idle" -> r.maxIdle((Integer) e.getValue());
                 case "flow-limit" -> r.flowLimit((Integer) e.getValue());
-                case "lb-timeouts" -> r.datapath().loadBalancer().timeouts((ConnTimeouts) e.getValue());
-                case "expire-nodest-conn" -> r.datapath().loadBalancer().expireNodestConn((Boolean) e.getValue());
+                case "lb-timeouts" -> r.bridge().loadBalancer().timeouts((ConnTimeouts) e.getValue());
+                case "expire-nodest-conn" -> r.bridge().loadBalancer().expireNodestConn((Boolean) e.getValue());
                 default -> {
                 }
             }
@@ -187,7 +187,7 @@ public final class OtherConfig {
         if (values.containsKey("estimator-cpus") || values.containsKey("estimator-nice")
                 || values.containsKey("run-estimation")) {
             // One change, one generation, however many of its keys were set.
-            r.datapath().rates().estimators().update(old -> estimator(old, values));
+            r.bridge().rates().estimators().update(old -> estimator(old, values));
         }
         if (values.containsKey("pmd-rxq-assign")) {
             r.assignMode((String) values.get("pmd-rxq-assign"));

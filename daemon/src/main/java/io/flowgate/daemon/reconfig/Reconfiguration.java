@@ -50,8 +50,8 @@ public final class Reconfiguration {
     private final Map<Integer, Map<Integer, Integer>> affinity = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<String> journal = new ArrayList<>();
 
-    /** The datapath this reconfigures. */
-    public Bridge datapath() {
+    /** The bridge this reconfigures. */
+    public Bridge bridge() {
         return dp;
     }
 
