@@ -54,6 +54,9 @@ final class Parking implements AutoCloseable {
     private final long[] inFlightHash = new long[TRACKED];
     private final int[] inFlight = new int[TRACKED];
     private final int[] parkedOf = new int[TRACKED];
+    /** Per hash, the last {@link #unpark} scan in which a packet of it stayed parked. */
+    private final long[] stayedIn = new long[TRACKED];
+    private long scan;
     private int tracked;
     private int upcalls;
     /** Per hash in flight, the share key ({@link #shareKey}) its upcall counts under. */
@@ -200,12 +203,14 @@ final class Parking implements AutoCloseable {
                 inFlight[hole] = inFlight[j];
                 parkedOf[hole] = parkedOf[j];
                 shareOf[hole] = shareOf[j];
+                stayedIn[hole] = stayedIn[j];
                 hole = j;
             }
         }
         inFlightHash[hole] = 0;
         inFlight[hole] = 0;
         parkedOf[hole] = 0;
+        stayedIn[hole] = 0;
         tracked--;
     }
 
@@ -282,8 +287,9 @@ final class Parking implements AutoCloseable {
 
     /**
      * Moves the oldest run of parked packets that may go now (no upcall in flight for their hash,
-     * nor, for a held miss, for its share key; one input port and queue; at most a batch) into {@code b},
-     * which the caller has cleared, keeping the others in order.
+     * nor, for a held miss, for its share key; no older packet of their hash staying; one input
+     * port and queue; at most a batch) into {@code b}, which the caller has cleared, keeping the
+     * others in order.
      *
      * @return the run's receive queue, or null when nothing may go (then {@link #ready} is false)
      */
@@ -291,8 +297,13 @@ final class Parking implements AutoCloseable {
         int w = 0;
         RxQueue runQueue = null;
         int runPort = 0;
+        final long thisScan = ++scan;
         for (int r = 0; r < count; r++) {
-            final boolean go = inFlight(hash[r]) == 0 && (!held[r] || sharedUpcalls.get(waitShare[r]) == 0)
+            // A held miss waits on its share key, not on its hash: the packets of its flow parked
+            // after it must stay with it, else one could leave, or go up, first.
+            final int e = slotOf(hash[r]);
+            final boolean go = inFlight[e] == 0 && stayedIn[e] != thisScan
+                    && (!held[r] || sharedUpcalls.get(waitShare[r]) == 0)
                     && (runQueue == null || (queue[r] == runQueue && inPort[r] == runPort))
                     && b.count() < PacketBatch.MAX_BURST;
             if (go) {
@@ -313,6 +324,7 @@ final class Parking implements AutoCloseable {
                 queue[r] = null;
                 continue;
             }
+            stayedIn[e] = thisScan;
             if (w != r) {
                 swap(r, w); // keeps the waiting ones in order; what ends up past the count is gone
             }

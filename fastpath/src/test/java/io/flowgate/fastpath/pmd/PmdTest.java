@@ -305,6 +305,48 @@ class PmdTest {
     }
 
     @Test
+    void aPacketParkedBehindAnOlderHeldMissOfItsFlowWaitsWithItWhenAnotherAnswerArrives() {
+        final Pmd pmd = pmd(false, ring);
+        pmd.offer(new PmdCommand.Install(flowFor(53, TO_2))); // its mask: in_port, dl_type, nw_proto, tp_dst
+        in.inject(udp(54, 1));
+        in.inject(fromElsewhere(54, 1)); // may be the first one's megaflow: held
+        in.inject(udp(55, 1)); // another megaflow: goes up side by side
+        pmd.doWork();
+        final List<UpcallRing.Upcall> u = upcalls();
+        assertEquals(2, u.size());
+        in.inject(fromElsewhere(54, 2)); // parked behind its flow's held packet
+        pmd.doWork();
+        assertEquals(1, count(pmd, PmdCounter.HELD));
+        assertEquals(1, count(pmd, PmdCounter.PARKED));
+
+        // The tp_dst=55 answer releases neither: the held packet still waits for tp_dst=54's
+        // upcall, and the younger packet of its flow may not leave (nor go up) before it.
+        pmd.offer(new PmdCommand.Install(flowFor(55, TO_2)));
+        pmd.offer(answer(u.get(1), TO_2));
+        pmd.doWork();
+        assertEquals(1, transmitted().size());
+        assertTrue(upcalls().isEmpty(), "nothing of the held flow goes up");
+
+        pmd.offer(new PmdCommand.Install(flowFor(54, TO_2)));
+        pmd.offer(answer(u.get(0), TO_2));
+        pmd.doWork();
+        final List<byte[]> sent = transmitted();
+        assertEquals(3, sent.size());
+        assertArrayEquals(udp(54, 1), sent.get(0));
+        assertArrayEquals(fromElsewhere(54, 1), sent.get(1), "the held flow's packets in arrival order");
+        assertArrayEquals(fromElsewhere(54, 2), sent.get(2));
+        assertEquals(2, count(pmd, PmdCounter.MISSES), "one upcall per megaflow");
+        assertEquals(0, inQueue.inFlight());
+    }
+
+    /** Packet {@code n} of the UDP flow from source port 2000 to {@code dport}. */
+    private static byte[] fromElsewhere(final int dport, final int n) {
+        final byte[] payload = new byte[20];
+        payload[0] = (byte) n;
+        return eth().ipv4("10.0.0.1", "10.0.0.2").udp(2000, dport).payload(payload).build();
+    }
+
+    @Test
     void missesOfDifferentPortsNeverWaitForEachOther() {
         final Pmd pmd = pmd(false, ring);
         final RxQueue outQueue = new RxQueue(out, 0);
