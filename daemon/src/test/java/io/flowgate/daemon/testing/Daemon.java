@@ -34,26 +34,12 @@ public final class Daemon implements AutoCloseable {
     }
 
     public static Daemon start(final String... args) throws IOException {
-        return new Daemon(withSignals(FlowgateProcess.builder(List.of("-Xmx256m"), args)).start());
+        return new Daemon(FlowgateProcess.builder(List.of("-Xmx256m"), args).start());
     }
 
     /** Started in another working directory than the test's. */
     public static Daemon startIn(final java.nio.file.Path directory, final String... args) throws IOException {
-        return new Daemon(withSignals(FlowgateProcess.builder(List.of("-Xmx256m"), args)).directory(directory.toFile())
-                .start());
-    }
-
-    /**
-     * The daemon as started from a terminal: SIGINT and SIGQUIT at their default handling. A
-     * build started in the background by a non-interactive shell ignores both, its children
-     * inherit that, and a daemon keeps an ignored signal ignored (as OVS's daemons do), so a
-     * test of SIGINT would otherwise depend on how the build was started. {@code env} execs
-     * the JVM: the pid is the daemon's.
-     */
-    private static ProcessBuilder withSignals(final ProcessBuilder b) {
-        final List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT,QUIT"));
-        cmd.addAll(b.command());
-        return b.command(cmd);
+        return new Daemon(FlowgateProcess.builder(List.of("-Xmx256m"), args).directory(directory.toFile()).start());
     }
 
     public Process process() {

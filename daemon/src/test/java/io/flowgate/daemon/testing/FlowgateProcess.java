@@ -16,7 +16,12 @@ public final class FlowgateProcess {
 
     /** A process builder for {@code flowgate ARGS...} with extra JVM options. */
     public static ProcessBuilder builder(final List<String> jvmOptions, final String... args) throws IOException {
-        final List<String> cmd = new ArrayList<>();
+        // As started from a terminal: SIGHUP, SIGINT and SIGQUIT at their default handling. A
+        // build started by nohup, or in the background by a non-interactive shell, ignores them,
+        // children inherit that, and the daemon keeps an inherited ignore (as OVS's daemons do):
+        // its signal tests would depend on how the build was started. env execs the JVM, so the
+        // pid is the daemon's.
+        final List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=HUP,INT,QUIT"));
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         final Path argFile = Path.of("target", "jvm.args");
         if (Files.exists(argFile)) {
