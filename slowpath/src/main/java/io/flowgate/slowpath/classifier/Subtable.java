@@ -46,6 +46,8 @@ final class Subtable {
     private final PrefixTrie portsTrie;
     private final long[] hashes;
     private final RuleList[] lists;
+    /** Rule lists in {@link #lists}. */
+    private final int groups;
 
     Subtable(final long[] mask, final long seq, final List<Rule> rules, final TrieField[] tries) {
         this.mask = mask;
@@ -91,6 +93,7 @@ final class Subtable {
         for (var e : byMatch.entrySet()) {
             groups.add(new RuleList(e.getKey(), e.getValue().toArray(new Rule[0])));
         }
+        this.groups = groups.size();
         this.maxPriority = sorted.isEmpty() ? Integer.MIN_VALUE : sorted.get(0).priority();
 
         int cap = Integer.highestOneBit(Math.max(4, groups.size() * 2 - 1)) << 1;
@@ -116,6 +119,90 @@ final class Subtable {
             }
         }
         this.portsTrie = ports;
+    }
+
+    private Subtable(final Subtable base, final List<Rule> rules, final int maxPriority, final LongHashSet[] stageIndex,
+                     final PrefixTrie portsTrie, final long[] hashes, final RuleList[] lists, final int groups) {
+        this.mask = base.mask;
+        this.seq = base.seq;
+        this.stageWords = base.stageWords;
+        this.indices = base.indices;
+        this.triePlen = base.triePlen;
+        this.portsMask = base.portsMask;
+        this.portsMaskLen = base.portsMaskLen;
+        this.rules = rules;
+        this.maxPriority = maxPriority;
+        this.stageIndex = stageIndex;
+        this.portsTrie = portsTrie;
+        this.hashes = hashes;
+        this.lists = lists;
+        this.groups = groups;
+    }
+
+    /**
+     * This subtable with {@code added} (rules of its mask) put in, without rebuilding it: the
+     * indices are copied and the new rules added to the copies, so one rule added to a large
+     * subtable (a controller's FLOW_MOD) costs copies of arrays, not a re-sort and a re-hash of
+     * every rule. The result equals a subtable built from all the rules.
+     */
+    Subtable plus(final List<Rule> added, final TrieField[] tries) {
+        final int cap = hashes.length;
+        if ((groups + added.size()) * 2 > cap) {
+            final List<Rule> all = new ArrayList<>(rules);
+            all.addAll(added);
+            return new Subtable(mask, seq, all, tries); // grown: built afresh, as often as the table doubles
+        }
+        final long[] h2 = hashes.clone();
+        final RuleList[] l2 = lists.clone();
+        final LongHashSet[] index = new LongHashSet[indices];
+        for (int i = 0; i < indices; i++) {
+            index[i] = new LongHashSet(Math.max(8, cap));
+            index[i].addAll(stageIndex[i]);
+        }
+        PrefixTrie ports = portsTrie;
+        int max = maxPriority;
+        int n = groups;
+        for (Rule r : added) {
+            final long[] v = r.match().value();
+            long h = 0;
+            for (int i = 0; i < indices; i++) {
+                h = hashWords(v, stageWords[i], h);
+                index[i].add(FlowHash.finish(h));
+            }
+            final long hash = FlowHash.finish(hashWords(v, stageWords[indices], h));
+            int i = (int) hash & (cap - 1);
+            while (l2[i] != null && !(h2[i] == hash && l2[i].match().equals(r.match()))) {
+                i = (i + 1) & (cap - 1);
+            }
+            if (l2[i] == null) {
+                h2[i] = hash;
+                l2[i] = new RuleList(r.match(), new Rule[] {r});
+                n++;
+            } else {
+                l2[i] = new RuleList(r.match(), withRule(l2[i].rules(), r));
+            }
+            if (portsMaskLen > 0) {
+                ports = ports.insert(((v[FlowKey.W_L4] >>> PORTS_SHIFT) & 0xFFFF_FFFFL) << 32, 0, portsMaskLen);
+            }
+            max = Math.max(max, r.priority());
+        }
+        final List<Rule> all = new ArrayList<>(rules.size() + added.size());
+        all.addAll(rules);
+        all.addAll(added);
+        return new Subtable(this, List.copyOf(all), max, index, ports, h2, l2, n);
+    }
+
+    /** {@code rules} (highest priority first) with {@code r} after every rule of its priority or higher. */
+    private static Rule[] withRule(final Rule[] rules, final Rule r) {
+        int at = 0;
+        while (at < rules.length && rules[at].priority() >= r.priority()) {
+            at++;
+        }
+        final Rule[] out = new Rule[rules.length + 1];
+        System.arraycopy(rules, 0, out, 0, at);
+        out[at] = r;
+        System.arraycopy(rules, at, out, at + 1, rules.length - at);
+        return out;
     }
 
     private int[] wordsIn(final int from, final int to) {

@@ -263,9 +263,14 @@ public final class RulePipeline {
 
         /** Deletes the rules the filter selects; returns how many. */
         public int deleteRules(final RuleFilter filter) {
+            return deleteRules(filter::selects);
+        }
+
+        /** Deletes the rules {@code which} selects (OpenFlow's deletes filter on more than a match); returns how many. */
+        public int deleteRules(final java.util.function.Predicate<Rule> which) {
             int n = 0;
             for (Rule r : rules()) {
-                if (filter.selects(r)) {
+                if (which.test(r)) {
                     removeRule(r);
                     n++;
                 }
