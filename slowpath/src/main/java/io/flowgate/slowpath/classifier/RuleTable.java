@@ -156,17 +156,17 @@ public final class RuleTable {
         int timeouts = timeoutCount;
         for (MaskKey key : touched) {
             final Subtable old = byMask.get(key);
+            final List<Rule> fresh = new ArrayList<>();
+            for (Rule r : added) {
+                if (Arrays.equals(r.match().mask(), key.mask())) {
+                    fresh.add(r);
+                    trieInsert(newTries, r);
+                    count++;
+                    timeouts += r.hasTimeout() ? 1 : 0;
+                }
+            }
             if (old != null && gone.isEmpty()) {
                 // Only additions: the subtable grows in place of a rebuild (FLOW_MODs one at a time).
-                final List<Rule> fresh = new ArrayList<>();
-                for (Rule r : added) {
-                    if (Arrays.equals(r.match().mask(), key.mask())) {
-                        fresh.add(r);
-                        trieInsert(newTries, r);
-                        count++;
-                        timeouts += r.hasTimeout() ? 1 : 0;
-                    }
-                }
                 newByMask.put(key, old.plus(fresh, trieFields));
                 continue;
             }
@@ -182,14 +182,7 @@ public final class RuleTable {
                     }
                 }
             }
-            for (Rule r : added) {
-                if (Arrays.equals(r.match().mask(), key.mask())) {
-                    rules.add(r);
-                    trieInsert(newTries, r);
-                    count++;
-                    timeouts += r.hasTimeout() ? 1 : 0;
-                }
-            }
+            rules.addAll(fresh);
             if (rules.isEmpty()) {
                 newByMask.remove(key);
             } else {
