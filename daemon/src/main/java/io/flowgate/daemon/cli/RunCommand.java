@@ -5,6 +5,8 @@ import io.flowgate.daemon.config.ConfigFile;
 import io.flowgate.daemon.config.SettingValues;
 import io.flowgate.daemon.config.Settings;
 import io.flowgate.daemon.control.ControlSocket;
+import io.flowgate.daemon.openflow.OfServer;
+import io.flowgate.daemon.openflow.OfSwitch;
 import io.flowgate.daemon.bridge.Bridge;
 import io.flowgate.daemon.bridge.BridgeConfig;
 import io.flowgate.daemon.bridge.Summary;
@@ -235,16 +237,24 @@ final class RunCommand implements Callable<Integer> {
         final Set<Port> reported = new HashSet<>();
         int status = 0;
         ControlSocket control = null;
+        OfServer openflow = null;
         try {
             dp.start();
             control = new ControlSocket(s.rundir(), PidFile.daemonName(s.pidFile()), dp,
                     () -> signals.request("exit command"), s.controlGroup());
             control.start();
+            if (!s.ofp().isEmpty()) {
+                openflow = new OfServer(new OfSwitch(dp, datapathId(s)), s.ofp());
+                openflow.start();
+            }
             pid.ready(); // the pid file appears once the control socket answers
             notifySystemd("READY=1\nMAINPID=" + ProcessHandle.current().pid() + "\nSTATUS=forwarding\n", err);
             err.printf("flowgate: running as pid %d with %d port(s), %d PMD(s), %d handler(s); control socket %s;"
                             + " SIGTERM or SIGINT stops it%n", ProcessHandle.current().pid(), dp.ports().size(),
                     s.bridge().pmds(), s.bridge().handlers(), control.path());
+            if (openflow != null) {
+                err.printf("flowgate: OpenFlow on %s%n", String.join(", ", openflow.listening()));
+            }
             err.flush();
             boolean announced = !hasPcapInput(dp);
             String failed = null;
@@ -276,6 +286,9 @@ final class RunCommand implements Callable<Integer> {
             err.println("flowgate: " + FlowgateCommand.describe(e));
             status = 1;
         } finally {
+            if (openflow != null) {
+                openflow.close();
+            }
             if (control != null) {
                 control.close();
             }
@@ -288,6 +301,22 @@ final class RunCommand implements Callable<Integer> {
         out.flush();
         LOG.log(System.Logger.Level.INFO, "exiting" + (status == 0 ? "" : " with status " + status));
         return status;
+    }
+
+    /**
+     * The datapath id OpenFlow reports: 48 bits (as OVS's, which are its bridge's MAC address) from
+     * the host and the daemon's name, so the same daemon keeps its id across restarts.
+     */
+    private static long datapathId(final Startup s) {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        final String name = host + "/" + PidFile.daemonName(s.pidFile());
+        return java.util.UUID.nameUUIDFromBytes(name.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .getLeastSignificantBits() & 0xFFFF_FFFF_FFFFL;
     }
 
     /**

@@ -6,6 +6,7 @@ import io.flowgate.daemon.config.ConfigException;
 import io.flowgate.daemon.config.ConfigFile;
 import io.flowgate.daemon.config.SettingValues;
 import io.flowgate.daemon.bridge.BridgeConfig;
+import io.flowgate.daemon.openflow.OfTarget;
 import io.flowgate.daemon.reconfig.OtherConfig;
 import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortSpec;
@@ -29,7 +30,7 @@ import java.util.TreeMap;
  */
 record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, Path pidFile, TrieField[] prefixes,
                BridgeConfig bridge, String controlGroup, Path logFile, Path stateDir, ConnTimeouts lbTimeouts,
-               boolean expireNodestConn, EstimatorSettings estimator) {
+               boolean expireNodestConn, EstimatorSettings estimator, List<OfTarget> ofp) {
 
     /**
      * @param config   the --config file as given, for messages
@@ -87,9 +88,13 @@ record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundi
         for (var s : List.of(ESTIMATOR_CPUS, ESTIMATOR_NICE, RUN_ESTIMATION)) {
             estimator.put(s.key(), v.get(s));
         }
-        return new Startup(specs, flows, v.get(GROUPS), rundir, PidFile.of(rundir, pidfile), v.get(PREFIXES), dc,
+        final Path pidPath = PidFile.of(rundir, pidfile);
+        // As OVS's bridge listens on RUNDIR/BRIDGE.mgmt: "ovs-ofctl show NAME" finds it with OVS_RUNDIR set.
+        final List<OfTarget> ofp = v.get(OFP) != null ? v.get(OFP)
+                : List.of(OfTarget.management(rundir, PidFile.daemonName(pidPath)));
+        return new Startup(specs, flows, v.get(GROUPS), rundir, pidPath, v.get(PREFIXES), dc,
                 v.get(CONTROL_GROUP), v.get(LOG_FILE), v.get(STATE_DIR), v.get(LB_TIMEOUTS), v.get(EXPIRE_NODEST_CONN),
-                OtherConfig.estimator(EstimatorSettings.DEFAULTS, estimator));
+                OtherConfig.estimator(EstimatorSettings.DEFAULTS, estimator), ofp);
     }
 
     /** The file's port.N = SPEC, then --port N=SPEC over them. */

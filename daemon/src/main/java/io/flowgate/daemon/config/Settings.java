@@ -3,6 +3,7 @@ package io.flowgate.daemon.config;
 import io.flowgate.bindings.CpuAffinity;
 import io.flowgate.daemon.bridge.Bridge;
 import io.flowgate.daemon.bridge.BridgeConfig;
+import io.flowgate.daemon.openflow.OfTarget;
 import io.flowgate.daemon.reconfig.RxqScheduler;
 import io.flowgate.fastpath.emc.Emc;
 import io.flowgate.fastpath.parse.FlowExtractor;
@@ -102,6 +103,9 @@ public final class Settings {
             t -> t.isBlank() ? List.of() : List.of(t.strip().split("\\s+")), "",
             String.join(" ", BridgeConfig.Dpdk.DEFAULT_EAL_ARGS) + "; the ports' devices are added",
             "DPDK EAL arguments, e.g. \"-l 0 --socket-mem 1024\"");
+    public static final Setting<List<OfTarget>> OFP = text("ofp", "TARGET,...", Settings::ofpTargets, null,
+            "punix:RUNDIR/NAME.mgmt", "where OpenFlow clients connect: punix:PATH or ptcp:[PORT][:IP] (loopback unless"
+                    + " an address is given), comma-separated; none for no OpenFlow");
     public static final Setting<Integer> MBUFS = number("mbufs", "N", 1024, 1 << 24,
             BridgeConfig.Dpdk.DEFAULTS.mbufs(), "mbufs in the DPDK pool");
 
@@ -109,7 +113,7 @@ public final class Settings {
     public static final List<Setting<?>> ALL = List.of(FLOWS, GROUPS, RUNDIR, STATE_DIR, PMDS, HANDLERS, REVALIDATORS,
             PMD_CPU_MASK, PMD_CPUS, EMC_INSERT_INV_PROB, SMC_ENABLE, MAX_IDLE, FLOW_LIMIT, PMD_RXQ_ASSIGN,
             PMD_RXQ_ISOLATE, LB_TIMEOUTS, EXPIRE_NODEST_CONN, ESTIMATOR_CPUS, ESTIMATOR_NICE, RUN_ESTIMATION, PREFIXES,
-            VLAN_LIMIT, PMD_IDLE, CONTROL_GROUP, LOG_FILE, DPDK_ARGS, MBUFS);
+            VLAN_LIMIT, PMD_IDLE, CONTROL_GROUP, LOG_FILE, DPDK_ARGS, OFP, MBUFS);
 
     private Settings() {
     }
@@ -188,6 +192,23 @@ public final class Settings {
 
     private static boolean bool(final String text) {
         return oneOf(text, List.of("true", "false")).equals("true");
+    }
+
+    /** OpenFlow listeners, comma-separated; {@code none}: none. */
+    private static List<OfTarget> ofpTargets(final String text) {
+        if (text.strip().equals("none")) {
+            return List.of();
+        }
+        final List<OfTarget> out = new ArrayList<>();
+        for (String t : text.split(",")) {
+            if (!t.isBlank()) {
+                out.add(OfTarget.parse(t));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no target (punix:PATH, ptcp:[PORT][:IP] or none)");
+        }
+        return List.copyOf(out);
     }
 
     private static String idleMode(final String text) {

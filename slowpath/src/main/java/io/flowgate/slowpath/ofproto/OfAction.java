@@ -90,7 +90,7 @@ public sealed interface OfAction {
         @Override
         public String toString() {
             final String v = field.formatValue(hi, lo);
-            return "set_field:" + (fullMask() ? v : v + "/" + field.formatValue(maskHi, maskLo)) + "->" + field.displayName();
+            return "set_field:" + (fullMask() ? v : v + "/" + field.formatValue(maskHi, maskLo)) + "->" + field.setFieldName();
         }
     }
 

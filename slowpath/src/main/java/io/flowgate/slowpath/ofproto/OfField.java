@@ -108,6 +108,20 @@ public enum OfField {
         return names[0];
     }
 
+    /**
+     * The name OVS prints in {@code set_field:VALUE->NAME}: its field name, which for the
+     * addresses is the OpenFlow one (ip_dst, eth_src) where the match prints the legacy one.
+     */
+    public String setFieldName() {
+        return switch (this) {
+            case NW_SRC -> "ip_src";
+            case NW_DST -> "ip_dst";
+            case ETH_SRC -> "eth_src";
+            case ETH_DST -> "eth_dst";
+            default -> displayName();
+        };
+    }
+
     public Kind kind() {
         return kind;
     }

@@ -1,0 +1,308 @@
+package io.flowgate.daemon.openflow;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.projectfloodlight.openflow.exceptions.OFParseError;
+import org.projectfloodlight.openflow.protocol.OFBarrierRequest;
+import org.projectfloodlight.openflow.protocol.OFFactories;
+import org.projectfloodlight.openflow.protocol.OFFactory;
+import org.projectfloodlight.openflow.protocol.OFFlowMod;
+import org.projectfloodlight.openflow.protocol.OFMessage;
+import org.projectfloodlight.openflow.protocol.OFVersion;
+
+/**
+ * One OpenFlow connection: the framing (an 8-byte header with the message's length), the HELLO
+ * exchange that settles the version, then requests handed to the {@link OfSwitch} one at a time,
+ * in order, so that a BARRIER's reply follows everything sent before it. Messages the codec
+ * cannot read get the OpenFlow error OVS gives; a header that lies about its length, or a peer
+ * whose versions have nothing in common with ours, ends the connection, as in OVS.
+ */
+final class OfConnection implements Runnable {
+    private static final System.Logger LOG = System.getLogger("openflow");
+    static final int HEADER = 8;
+    static final int TYPE_HELLO = 0;
+    static final int TYPE_ERROR = 1;
+    /** The versions spoken, as OpenFlow's wire version numbers: OpenFlow 1.3 (0x04). */
+    static final int MIN_VERSION = 0x04;
+    static final int MAX_VERSION = 0x04;
+
+    private final SocketChannel ch;
+    private final String name;
+    private final OfSwitch sw;
+    private final Consumer<OfConnection> onClose;
+    private final Object writeLock = new Object();
+    /** Bytes received and not yet framed: room for two messages of the largest size. */
+    private final ByteBuffer in = ByteBuffer.allocate(2 << 16);
+    private OFFactory factory;
+    /** The miss_send_len set by SET_CONFIG (OpenFlow's default, 128, until then). */
+    private volatile int missSendLen = 128;
+    private volatile boolean closed;
+
+    OfConnection(final SocketChannel ch, final String name, final OfSwitch sw, final Consumer<OfConnection> onClose) {
+        this.ch = ch;
+        this.name = name;
+        this.sw = sw;
+        this.onClose = onClose;
+    }
+
+    /** The factory of the version agreed in the HELLO exchange. */
+    OFFactory factory() {
+        return factory;
+    }
+
+    int missSendLen() {
+        return missSendLen;
+    }
+
+    void missSendLen(final int len) {
+        this.missSendLen = len;
+    }
+
+    @Override
+    public void run() {
+        try {
+            sendHello();
+            final List<byte[]> msgs = new ArrayList<>();
+            readSome(msgs);
+            if (!negotiate(msgs.getFirst())) {
+                return;
+            }
+            msgs.removeFirst();
+            while (!closed) {
+                process(msgs);
+                msgs.clear();
+                readSome(msgs);
+            }
+        } catch (EOFException e) {
+            // The peer hung up.
+        } catch (IOException e) {
+            if (!closed) {
+                LOG.log(System.Logger.Level.INFO, name + ": connection dropped (" + e.getMessage() + ")");
+            }
+        } finally {
+            close();
+        }
+    }
+
+    /** A message as read: the codec's object, or the error that answers it instead. */
+    private record Parsed(OFMessage message, OfError error, byte[] raw) {
+        boolean batchable() {
+            return message instanceof OFFlowMod || message instanceof OFBarrierRequest;
+        }
+    }
+
+    /**
+     * Handles messages in order. FLOW_MODs and BARRIERs that arrived together (ovs-ofctl add-flows
+     * sends a FLOW_MOD and a BARRIER per rule, back to back) make one batch: its FLOW_MODs are one
+     * published change instead of one each, and the replies (errors, barrier replies) still go out
+     * in the order of the requests.
+     */
+    private void process(final List<byte[]> msgs) throws IOException {
+        final List<Parsed> run = new ArrayList<>();
+        for (byte[] msg : msgs) {
+            final Parsed p = parse(msg);
+            if (p.batchable()) {
+                run.add(p);
+                continue;
+            }
+            flush(run);
+            if (p.error() != null) {
+                LOG.log(System.Logger.Level.INFO, name + ": " + p.error().getMessage());
+                send(p.error().toMessage(factory, xid(msg), msg));
+            } else {
+                sw.handle(this, p.message(), msg);
+            }
+        }
+        flush(run);
+    }
+
+    private void flush(final List<Parsed> run) throws IOException {
+        if (run.isEmpty()) {
+            return;
+        }
+        final List<OFFlowMod> mods = new ArrayList<>();
+        for (Parsed p : run) {
+            if (p.message() instanceof OFFlowMod fm) {
+                mods.add(fm);
+            }
+        }
+        final OfError[] errors = mods.isEmpty() ? new OfError[0] : sw.flowMods(this, mods);
+        int i = 0;
+        for (Parsed p : run) {
+            if (p.message() instanceof OFFlowMod fm) {
+                final OfError e = errors[i++];
+                if (e != null) {
+                    send(e.toMessage(factory, fm.getXid(), p.raw()));
+                }
+            } else {
+                send(factory.buildBarrierReply().setXid(p.message().getXid()).build());
+            }
+        }
+        run.clear();
+    }
+
+    private Parsed parse(final byte[] msg) {
+        final int version = msg[0] & 0xFF;
+        if (version != factory.getVersion().getWireVersion()) {
+            return new Parsed(null, OfError.badRequest(OfError.BadRequest.BAD_VERSION, "version 0x"
+                    + Integer.toHexString(version) + " after agreeing on 0x"
+                    + Integer.toHexString(factory.getVersion().getWireVersion())), msg);
+        }
+        try {
+            final OFMessage m = OFFactories.getGenericReader().readFrom(Unpooled.wrappedBuffer(msg));
+            return m != null ? new Parsed(m, null, msg) : new Parsed(null,
+                    OfError.badRequest(OfError.BadRequest.BAD_LEN, "message shorter than its type's minimum"), msg);
+        } catch (OFParseError | RuntimeException e) {
+            return new Parsed(null, OfError.unreadable(msg[1] & 0xFF, e.getMessage()), msg);
+        }
+    }
+
+    static long xid(final byte[] msg) {
+        return ByteBuffer.wrap(msg, 4, 4).getInt() & 0xFFFF_FFFFL;
+    }
+
+    /** Our HELLO: the highest version we speak, with a bitmap of all of them. */
+    private void sendHello() throws IOException {
+        final ByteBuffer b = ByteBuffer.allocate(HEADER + 8);
+        b.put((byte) MAX_VERSION).put((byte) TYPE_HELLO).putShort((short) (HEADER + 8)).putInt(0);
+        int bitmap = 0;
+        for (int v = MIN_VERSION; v <= MAX_VERSION; v++) {
+            bitmap |= 1 << v;
+        }
+        b.putShort((short) 1).putShort((short) 8).putInt(bitmap); // OFPHET_VERSIONBITMAP
+        write(b.array());
+    }
+
+    /**
+     * Settles the version from the peer's HELLO (its bitmap if it sent one, else its header's
+     * version and everything below it); with nothing in common, sends OFPET_HELLO_FAILED and hangs up.
+     */
+    private boolean negotiate(final byte[] hello) throws IOException {
+        final int peerVersion = hello[0] & 0xFF;
+        if ((hello[1] & 0xFF) != TYPE_HELLO) {
+            helloFailed(hello, "expected a HELLO, got message type " + (hello[1] & 0xFF));
+            return false;
+        }
+        int peer = peerVersion >= 31 ? -1 : (1 << (peerVersion + 1)) - 1; // that version and every older one
+        final ByteBuffer b = ByteBuffer.wrap(hello);
+        int at = HEADER;
+        while (at + 4 <= hello.length) {
+            final int type = b.getShort(at) & 0xFFFF;
+            final int len = b.getShort(at + 2) & 0xFFFF;
+            if (len < 4 || at + len > hello.length) {
+                break;
+            }
+            if (type == 1 && len >= 8) {
+                peer = b.getInt(at + 4); // the first 32 versions are all we could speak
+            }
+            at += (len + 7) & ~7;
+        }
+        for (int v = MAX_VERSION; v >= MIN_VERSION; v--) {
+            if ((peer & (1 << v)) != 0) {
+                factory = OFFactories.getFactory(OFVersion.values()[versionIndex(v)]);
+                return true;
+            }
+        }
+        helloFailed(hello, "We support version 0x0" + Integer.toHexString(MAX_VERSION)
+                + ", but you support no later than version 0x" + String.format("%02x", peerVersion) + ".");
+        return false;
+    }
+
+    private static int versionIndex(final int wire) {
+        for (OFVersion v : OFVersion.values()) {
+            if (v.getWireVersion() == wire) {
+                return v.ordinal();
+            }
+        }
+        throw new IllegalArgumentException("no OpenFlow version 0x" + Integer.toHexString(wire));
+    }
+
+    /** OFPET_HELLO_FAILED / OFPHFC_INCOMPATIBLE with an ASCII explanation, as the spec asks; then the connection ends. */
+    private void helloFailed(final byte[] hello, final String why) throws IOException {
+        LOG.log(System.Logger.Level.INFO, name + ": version negotiation failed: " + why);
+        final byte[] text = why.getBytes(StandardCharsets.US_ASCII);
+        final ByteBuffer b = ByteBuffer.allocate(HEADER + 4 + text.length);
+        b.put((byte) MAX_VERSION).put((byte) TYPE_ERROR).putShort((short) b.capacity()).putInt((int) xid(hello));
+        b.putShort((short) 0).putShort((short) 0).put(text);
+        write(b.array());
+    }
+
+    /**
+     * Reads until at least one whole message is in, and returns every whole message received so
+     * far. A length below the header's own ends the connection (the stream cannot be resynchronised).
+     */
+    private void readSome(final List<byte[]> out) throws IOException {
+        while (true) {
+            in.flip();
+            while (in.remaining() >= HEADER) {
+                final int length = in.getShort(in.position() + 2) & 0xFFFF;
+                if (length < HEADER) {
+                    throw new IOException("received a message whose length (" + length + ") is shorter than its header");
+                }
+                if (in.remaining() < length) {
+                    break;
+                }
+                final byte[] msg = new byte[length];
+                in.get(msg);
+                out.add(msg);
+            }
+            in.compact();
+            if (!out.isEmpty()) {
+                return;
+            }
+            if (ch.read(in) < 0) {
+                throw new EOFException();
+            }
+        }
+    }
+
+    /** Sends a message (any thread; messages do not interleave). */
+    void send(final OFMessage m) throws IOException {
+        final ByteBuf buf = Unpooled.buffer();
+        m.writeTo(buf);
+        final byte[] bytes = new byte[buf.readableBytes()];
+        buf.readBytes(bytes);
+        write(bytes);
+    }
+
+    private void write(final byte[] bytes) throws IOException {
+        synchronized (writeLock) {
+            final ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        }
+    }
+
+    void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeQuietly(ch);
+        onClose.accept(this);
+    }
+
+    static void closeQuietly(final SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // Already gone.
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

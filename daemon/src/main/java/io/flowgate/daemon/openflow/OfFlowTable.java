@@ -1,0 +1,268 @@
+package io.flowgate.daemon.openflow;
+
+import io.flowgate.slowpath.ofproto.Match;
+import io.flowgate.slowpath.ofproto.OfAction;
+import io.flowgate.slowpath.ofproto.PipelineException;
+import io.flowgate.slowpath.ofproto.Rule;
+import io.flowgate.slowpath.ofproto.RulePipeline;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.projectfloodlight.openflow.protocol.OFAggregateStatsRequest;
+import org.projectfloodlight.openflow.protocol.OFBadActionCode;
+import org.projectfloodlight.openflow.protocol.OFFactory;
+import org.projectfloodlight.openflow.protocol.OFFlowMod;
+import org.projectfloodlight.openflow.protocol.OFFlowModCommand;
+import org.projectfloodlight.openflow.protocol.OFFlowModFailedCode;
+import org.projectfloodlight.openflow.protocol.OFFlowModFlags;
+import org.projectfloodlight.openflow.protocol.OFFlowStatsEntry;
+import org.projectfloodlight.openflow.protocol.OFFlowStatsRequest;
+import org.projectfloodlight.openflow.protocol.OFMessage;
+import org.projectfloodlight.openflow.protocol.OFStatsReplyFlags;
+import org.projectfloodlight.openflow.types.OFBufferId;
+import org.projectfloodlight.openflow.types.OFGroup;
+import org.projectfloodlight.openflow.types.OFPort;
+import org.projectfloodlight.openflow.types.TableId;
+import org.projectfloodlight.openflow.types.U64;
+
+/**
+ * FLOW_MOD and the flow statistics requests against the rule pipeline: OpenFlow changes go
+ * through the same versioned publish as rule files and {@code ofctl/*}, so once a BARRIER is
+ * answered every change before it is visible, and revalidation follows as for any change.
+ */
+final class OfFlowTable {
+    private static final System.Logger LOG = System.getLogger("openflow");
+    /** OpenFlow's OFPTT_ALL: every table (deletes and statistics only). */
+    private static final int ALL_TABLES = 0xFF;
+    /** Tables 0 to 253, as OVS (it keeps 254 for itself). */
+    private static final int LAST_TABLE = 253;
+    /** A multipart reply's header: what one reply message leaves for its body. */
+    private static final int MULTIPART_ROOM = 65535 - 16;
+
+    private final RulePipeline pipeline;
+
+    OfFlowTable(final RulePipeline pipeline) {
+        this.pipeline = pipeline;
+    }
+
+    /**
+     * Applies FLOW_MODs that arrived together as one published change; a refused one changes
+     * nothing, the others apply.
+     *
+     * @return per FLOW_MOD, its error or null
+     */
+    OfError[] apply(final OfConnection c, final List<OFFlowMod> mods) {
+        final OfError[] errors = new OfError[mods.size()];
+        final long now = System.currentTimeMillis();
+        try {
+            pipeline.apply(e -> {
+                for (int i = 0; i < mods.size(); i++) {
+                    try {
+                        apply(e, mods.get(i), now);
+                    } catch (OfError x) {
+                        errors[i] = x;
+                    }
+                }
+            });
+        } catch (PipelineException whole) {
+            // The batch as a whole does not hold (a rule names a group that is not there, say):
+            // apply them one by one to answer the one at fault.
+            for (int i = 0; i < mods.size(); i++) {
+                final OFFlowMod fm = mods.get(i);
+                final int at = i;
+                try {
+                    pipeline.apply(e -> {
+                        try {
+                            apply(e, fm, now);
+                        } catch (OfError x) {
+                            errors[at] = x;
+                        }
+                    });
+                } catch (PipelineException one) {
+                    errors[i] = refusal(one);
+                }
+            }
+        }
+        for (OfError e : errors) {
+            if (e != null) {
+                LOG.log(System.Logger.Level.INFO, c + ": FLOW_MOD refused, " + e.ovsName() + ": " + e.getMessage());
+            }
+        }
+        return errors;
+    }
+
+    private static OfError refusal(final PipelineException e) {
+        final String why = e.getMessage() == null ? "" : e.getMessage();
+        return why.contains("group") ? OfError.badAction(OFBadActionCode.BAD_OUT_GROUP, why)
+                : OfError.flowModFailed(OFFlowModFailedCode.UNKNOWN, why);
+    }
+
+    private static void apply(final RulePipeline.Editor e, final OFFlowMod fm, final long now) throws OfError {
+        final OFFlowModCommand command = fm.getCommand();
+        final int table = fm.getTableId().getValue();
+        final boolean delete = command == OFFlowModCommand.DELETE || command == OFFlowModCommand.DELETE_STRICT;
+        if ((table == ALL_TABLES && !delete) || (table > LAST_TABLE && table != ALL_TABLES)) {
+            throw OfError.flowModFailed(OFFlowModFailedCode.BAD_TABLE_ID, "table " + table);
+        }
+        if (!fm.getBufferId().equals(OFBufferId.NO_BUFFER)) {
+            throw OfError.badRequest(OfError.BadRequest.BUFFER_UNKNOWN, "buffer " + fm.getBufferId()
+                    + " (Flowgate buffers no packets)");
+        }
+        final Match match = OfMatches.toMatch(fm.getMatch());
+        final Set<OFFlowModFlags> flags = fm.getFlags();
+        switch (command) {
+            case ADD -> {
+                final Rule rule = new Rule(table, fm.getPriority(), fm.getCookie().getValue(), fm.getIdleTimeout(),
+                        fm.getHardTimeout(), match, OfActions.fromInstructions(fm.getInstructions(), table, match), now);
+                if (flags.contains(OFFlowModFlags.CHECK_OVERLAP)) {
+                    for (Rule r : e.rules()) {
+                        if (r.table() == table && r.priority() == rule.priority() && overlap(r.match(), match)) {
+                            throw OfError.flowModFailed(OFFlowModFailedCode.OVERLAP, "overlaps " + r);
+                        }
+                    }
+                }
+                e.addRule(rule);
+            }
+            case MODIFY, MODIFY_STRICT -> {
+                final List<OfAction> actions = OfActions.fromInstructions(fm.getInstructions(), table, match);
+                final RulePipeline.RuleFilter filter = filter(fm, table, match, command == OFFlowModCommand.MODIFY_STRICT);
+                final boolean reset = flags.contains(OFFlowModFlags.RESET_COUNTS);
+                for (Rule r : e.rules()) {
+                    if (filter.selects(r)) {
+                        // Same identity: takes the old one's place (its counters too, unless reset).
+                        e.addRule(reset ? new Rule(r.table(), r.priority(), r.cookie(), r.idleTimeout(), r.hardTimeout(),
+                                r.match(), actions, r.createdMillis()) : r.withActions(actions, now));
+                    }
+                }
+            }
+            case DELETE, DELETE_STRICT -> {
+                final RulePipeline.RuleFilter filter = filter(fm, table == ALL_TABLES ? -1 : table, match,
+                        command == OFFlowModCommand.DELETE_STRICT);
+                e.deleteRules(r -> filter.selects(r) && outputsTo(r, fm.getOutPort(), fm.getOutGroup()));
+            }
+            default -> throw OfError.flowModFailed(OFFlowModFailedCode.BAD_COMMAND, "command " + command);
+        }
+    }
+
+    private static RulePipeline.RuleFilter filter(final OFFlowMod fm, final int table, final Match match,
+                                                  final boolean strict) {
+        return new RulePipeline.RuleFilter(table, match, strict, fm.getPriority(), fm.getCookie().getValue(),
+                fm.getCookieMask().getValue());
+    }
+
+    /** True if some packet matches both (the masks agree wherever both care). */
+    private static boolean overlap(final Match a, final Match b) {
+        final long[] av = a.value();
+        final long[] am = a.mask();
+        final long[] bv = b.value();
+        final long[] bm = b.mask();
+        for (int i = 0; i < av.length; i++) {
+            if (((av[i] ^ bv[i]) & am[i] & bm[i]) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The out_port / out_group filter of deletes and statistics: ANY selects every rule. */
+    private static boolean outputsTo(final Rule r, final OFPort port, final OFGroup group) {
+        final boolean anyPort = port == null || port.equals(OFPort.ANY);
+        final boolean anyGroup = group == null || group.equals(OFGroup.ANY);
+        if (anyPort && anyGroup) {
+            return true;
+        }
+        boolean toPort = anyPort;
+        boolean toGroup = anyGroup;
+        for (OfAction a : r.actions()) {
+            if (!anyPort && (a instanceof OfAction.Output o && o.port() == port.getPortNumber()
+                    || a instanceof OfAction.OutputInPort && port.equals(OFPort.IN_PORT))) {
+                toPort = true;
+            }
+            if (!anyGroup && a instanceof OfAction.Group g && g.groupId() == group.getGroupNumber()) {
+                toGroup = true;
+            }
+        }
+        return toPort && toGroup;
+    }
+
+    /** The rules a statistics request selects (loose match, cookie, out_port, out_group), by table then priority. */
+    private List<Rule> selected(final int table, final org.projectfloodlight.openflow.protocol.match.Match ofMatch,
+                                final U64 cookie, final U64 cookieMask, final OFPort outPort, final OFGroup outGroup)
+            throws OfError {
+        final Match match = OfMatches.toMatch(ofMatch);
+        final RulePipeline.RuleFilter filter = new RulePipeline.RuleFilter(table == ALL_TABLES ? -1 : table, match,
+                false, 0, cookie.getValue(), cookieMask.getValue());
+        final List<Rule> out = new ArrayList<>();
+        for (Rule r : pipeline.current().rules()) {
+            if (filter.selects(r) && outputsTo(r, outPort, outGroup)) {
+                out.add(r);
+            }
+        }
+        out.sort(Comparator.comparingInt(Rule::table).thenComparing(Comparator.comparingInt(Rule::priority).reversed()));
+        return out;
+    }
+
+    /** The FLOW multipart reply, split over as many messages as it takes (REPLY_MORE on all but the last). */
+    List<OFMessage> flowStats(final OFFactory f, final OFFlowStatsRequest req) throws OfError {
+        final List<Rule> rules = selected(req.getTableId().getValue(), req.getMatch(), req.getCookie(),
+                req.getCookieMask(), req.getOutPort(), req.getOutGroup());
+        final long now = System.currentTimeMillis();
+        final List<OFMessage> replies = new ArrayList<>();
+        List<OFFlowStatsEntry> chunk = new ArrayList<>();
+        int size = 0;
+        final AtomicBoolean warned = new AtomicBoolean();
+        for (Rule r : rules) {
+            final OFFlowStatsEntry entry = entry(f, r, now, warned);
+            final ByteBuf b = Unpooled.buffer();
+            entry.writeTo(b);
+            if (size + b.readableBytes() > MULTIPART_ROOM) {
+                replies.add(f.buildFlowStatsReply().setXid(req.getXid()).setFlags(EnumSet.of(OFStatsReplyFlags.REPLY_MORE))
+                        .setEntries(chunk).build());
+                chunk = new ArrayList<>();
+                size = 0;
+            }
+            chunk.add(entry);
+            size += b.readableBytes();
+        }
+        replies.add(f.buildFlowStatsReply().setXid(req.getXid()).setFlags(EnumSet.noneOf(OFStatsReplyFlags.class))
+                .setEntries(chunk).build());
+        return replies;
+    }
+
+    private static OFFlowStatsEntry entry(final OFFactory f, final Rule r, final long now, final AtomicBoolean warned) {
+        final OfMatches.Encoded m = OfMatches.fromMatch(r.match(), f);
+        final OfActions.Encoded a = OfActions.toInstructions(r.actions(), r.match(), f);
+        if ((!m.left().isEmpty() || !a.left().isEmpty()) && warned.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, "flow statistics: OpenFlow 1.3 cannot carry " + m.left() + a.left()
+                    + " of rule " + r + " (ofctl/dump-flows shows it whole)");
+        }
+        final long age = Math.max(0, now - r.createdMillis());
+        return f.buildFlowStatsEntry().setTableId(TableId.of(r.table())).setDurationSec(age / 1000)
+                .setDurationNsec(age % 1000 * 1_000_000).setPriority(r.priority()).setIdleTimeout(r.idleTimeout())
+                .setHardTimeout(r.hardTimeout()).setFlags(EnumSet.noneOf(OFFlowModFlags.class))
+                .setCookie(U64.of(r.cookie())).setPacketCount(U64.of(r.stats().packets()))
+                .setByteCount(U64.of(r.stats().bytes())).setMatch(m.match()).setInstructions(a.instructions()).build();
+    }
+
+    /** The AGGREGATE multipart reply: packets, bytes and rules over what the request selects. */
+    OFMessage aggregate(final OFFactory f, final OFAggregateStatsRequest req) throws OfError {
+        long packets = 0;
+        long bytes = 0;
+        final List<Rule> rules = selected(req.getTableId().getValue(), req.getMatch(), req.getCookie(),
+                req.getCookieMask(), req.getOutPort(), req.getOutGroup());
+        for (Rule r : rules) {
+            packets += r.stats().packets();
+            bytes += r.stats().bytes();
+        }
+        return f.buildAggregateStatsReply().setXid(req.getXid()).setFlags(EnumSet.noneOf(OFStatsReplyFlags.class))
+                .setPacketCount(U64.of(packets)).setByteCount(U64.of(bytes)).setFlowCount(rules.size()).build();
+    }
+}

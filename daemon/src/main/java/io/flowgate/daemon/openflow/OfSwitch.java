@@ -1,0 +1,204 @@
+package io.flowgate.daemon.openflow;
+
+import io.flowgate.daemon.Version;
+import io.flowgate.daemon.bridge.Bridge;
+import io.flowgate.fastpath.pmd.PmdStats;
+import io.flowgate.fastpath.port.Port;
+import io.flowgate.slowpath.classifier.RuleTable;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+
+import org.projectfloodlight.openflow.protocol.OFAggregateStatsRequest;
+import org.projectfloodlight.openflow.protocol.OFBarrierRequest;
+import org.projectfloodlight.openflow.protocol.OFCapabilities;
+import org.projectfloodlight.openflow.protocol.OFConfigFlags;
+import org.projectfloodlight.openflow.protocol.OFControllerRole;
+import org.projectfloodlight.openflow.protocol.OFDescStatsRequest;
+import org.projectfloodlight.openflow.protocol.OFEchoReply;
+import org.projectfloodlight.openflow.protocol.OFEchoRequest;
+import org.projectfloodlight.openflow.protocol.OFFactory;
+import org.projectfloodlight.openflow.protocol.OFFeaturesRequest;
+import org.projectfloodlight.openflow.protocol.OFFlowMod;
+import org.projectfloodlight.openflow.protocol.OFFlowStatsRequest;
+import org.projectfloodlight.openflow.protocol.OFGetConfigRequest;
+import org.projectfloodlight.openflow.protocol.OFHello;
+import org.projectfloodlight.openflow.protocol.OFMessage;
+import org.projectfloodlight.openflow.protocol.OFPortConfig;
+import org.projectfloodlight.openflow.protocol.OFPortDesc;
+import org.projectfloodlight.openflow.protocol.OFPortDescStatsRequest;
+import org.projectfloodlight.openflow.protocol.OFPortFeatures;
+import org.projectfloodlight.openflow.protocol.OFPortState;
+import org.projectfloodlight.openflow.protocol.OFPortStatsEntry;
+import org.projectfloodlight.openflow.protocol.OFPortStatsRequest;
+import org.projectfloodlight.openflow.protocol.OFRoleRequest;
+import org.projectfloodlight.openflow.protocol.OFSetConfig;
+import org.projectfloodlight.openflow.protocol.OFStatsReplyFlags;
+import org.projectfloodlight.openflow.protocol.OFStatsRequest;
+import org.projectfloodlight.openflow.protocol.OFTableFeaturesStatsRequest;
+import org.projectfloodlight.openflow.protocol.OFTableStatsEntry;
+import org.projectfloodlight.openflow.protocol.OFTableStatsRequest;
+import org.projectfloodlight.openflow.types.DatapathId;
+import org.projectfloodlight.openflow.types.MacAddress;
+import org.projectfloodlight.openflow.types.OFAuxId;
+import org.projectfloodlight.openflow.types.OFPort;
+import org.projectfloodlight.openflow.types.TableId;
+import org.projectfloodlight.openflow.types.U64;
+
+/**
+ * The switch as OpenFlow sees it: the answers to the requests of every connection (features,
+ * configuration, echo, barrier, role, the statistics and descriptions) and FLOW_MODs through
+ * {@link OfFlowTable}. A request Flowgate does not implement gets the error OVS gives for an
+ * unknown one (OFPBRC_BAD_TYPE, or OFPBRC_BAD_STAT for a multipart type), never silence.
+ */
+public final class OfSwitch {
+    private static final System.Logger LOG = System.getLogger("openflow");
+    /** Tables OpenFlow sees, as OVS: 0 to 253. */
+    private static final int TABLES = 254;
+    private static final int MULTIPART_ROOM = 65535 - 16;
+
+    private final Bridge dp;
+    private final long datapathId;
+    private final OfFlowTable flows;
+
+    /** @param datapathId what FEATURES_REPLY and {@code ovs-ofctl show} report */
+    public OfSwitch(final Bridge dp, final long datapathId) {
+        this.dp = dp;
+        this.datapathId = datapathId;
+        this.flows = new OfFlowTable(dp.pipeline());
+    }
+
+    /** Applies FLOW_MODs as one change; the error of each refused one, else null, in order. */
+    OfError[] flowMods(final OfConnection c, final List<OFFlowMod> mods) {
+        return flows.apply(c, mods);
+    }
+
+    /** Answers one request (connection thread). */
+    void handle(final OfConnection c, final OFMessage m, final byte[] raw) throws IOException {
+        final OFFactory f = c.factory();
+        try {
+            switch (m) {
+                case OFHello h -> {
+                    // A second HELLO changes nothing.
+                }
+                case OFEchoRequest e -> c.send(f.buildEchoReply().setXid(e.getXid()).setData(e.getData()).build());
+                case OFEchoReply e -> {
+                    // The answer to a keep-alive.
+                }
+                case OFFeaturesRequest r -> c.send(f.buildFeaturesReply().setXid(r.getXid())
+                        .setDatapathId(DatapathId.of(datapathId)).setNBuffers(0).setNTables((short) TABLES)
+                        .setAuxiliaryId(OFAuxId.MAIN).setCapabilities(EnumSet.of(OFCapabilities.FLOW_STATS,
+                                OFCapabilities.TABLE_STATS, OFCapabilities.PORT_STATS, OFCapabilities.GROUP_STATS))
+                        .build());
+                case OFGetConfigRequest r -> c.send(f.buildGetConfigReply().setXid(r.getXid())
+                        .setFlags(EnumSet.noneOf(OFConfigFlags.class)).setMissSendLen(c.missSendLen()).build());
+                case OFSetConfig s -> c.missSendLen(s.getMissSendLen());
+                case OFBarrierRequest b -> c.send(f.buildBarrierReply().setXid(b.getXid()).build());
+                case OFRoleRequest r -> c.send(f.buildRoleReply().setXid(r.getXid())
+                        .setRole(r.getRole() == OFControllerRole.ROLE_NOCHANGE ? OFControllerRole.ROLE_EQUAL : r.getRole())
+                        .setGenerationId(r.getGenerationId()).build());
+                case OFFlowMod fm -> {
+                    final OfError refused = flows.apply(c, List.of(fm))[0];
+                    if (refused != null) {
+                        throw refused;
+                    }
+                }
+                case OFStatsRequest<?> s -> multipart(c, f, s);
+                default -> throw OfError.badRequest(OfError.BadRequest.BAD_TYPE, m.getType() + " is not supported");
+            }
+        } catch (OfError e) {
+            LOG.log(System.Logger.Level.INFO, c + ": " + m.getType() + " refused, " + e.ovsName() + ": " + e.getMessage());
+            c.send(e.toMessage(f, m.getXid(), raw));
+        }
+    }
+
+    private void multipart(final OfConnection c, final OFFactory f, final OFStatsRequest<?> s) throws IOException, OfError {
+        final EnumSet<OFStatsReplyFlags> last = EnumSet.noneOf(OFStatsReplyFlags.class);
+        switch (s) {
+            case OFDescStatsRequest r -> c.send(f.buildDescStatsReply().setXid(r.getXid()).setFlags(last)
+                    .setMfrDesc("Flowgate").setHwDesc("Flowgate userspace datapath (DPDK)")
+                    .setSwDesc(Version.get()).setSerialNum("None").setDpDesc("None").build());
+            case OFFlowStatsRequest r -> {
+                for (OFMessage reply : flows.flowStats(f, r)) {
+                    c.send(reply);
+                }
+            }
+            case OFAggregateStatsRequest r -> c.send(flows.aggregate(f, r));
+            case OFPortDescStatsRequest r -> c.send(f.buildPortDescStatsReply().setXid(r.getXid()).setFlags(last)
+                    .setEntries(portDescs(f)).build());
+            case OFPortStatsRequest r -> c.send(f.buildPortStatsReply().setXid(r.getXid()).setFlags(last)
+                    .setEntries(portStats(f, r.getPortNo())).build());
+            case OFTableStatsRequest r -> c.send(f.buildTableStatsReply().setXid(r.getXid()).setFlags(last)
+                    .setEntries(tableStats(f)).build());
+            case OFTableFeaturesStatsRequest r -> {
+                for (OFMessage reply : OfTableFeatures.reply(f, r.getXid(), TABLES)) {
+                    c.send(reply);
+                }
+            }
+            default -> throw OfError.badRequest(OfError.BadRequest.BAD_STAT, s.getStatsType() + " is not supported");
+        }
+    }
+
+    private List<OFPortDesc> portDescs(final OFFactory f) {
+        final List<OFPortDesc> out = new ArrayList<>();
+        for (Port p : dp.ports()) {
+            out.add(f.buildPortDesc().setPortNo(OFPort.of(p.number())).setHwAddr(mac(p)).setName(p.name())
+                    .setConfig(EnumSet.noneOf(OFPortConfig.class)).setState(EnumSet.of(OFPortState.LIVE))
+                    .setCurr(EnumSet.noneOf(OFPortFeatures.class)).setAdvertised(EnumSet.noneOf(OFPortFeatures.class))
+                    .setSupported(EnumSet.noneOf(OFPortFeatures.class)).setPeer(EnumSet.noneOf(OFPortFeatures.class))
+                    .setCurrSpeed(0).setMaxSpeed(0).build());
+        }
+        return out;
+    }
+
+    /** The port's Ethernet address: the device's when it reports one, else a locally administered one from its number. */
+    private static MacAddress mac(final Port p) {
+        final String reported = p.status().get("mac");
+        if (reported != null) {
+            try {
+                return MacAddress.of(reported);
+            } catch (IllegalArgumentException e) {
+                // not an address: fall through
+            }
+        }
+        return MacAddress.of(0x0200_0000_0000L | Integer.toUnsignedLong(p.number()));
+    }
+
+    private List<OFPortStatsEntry> portStats(final OFFactory f, final OFPort which) throws OfError {
+        final List<Port> ports = dp.ports();
+        final PmdStats.Snapshot t = dp.totals().counters();
+        final List<OFPortStatsEntry> out = new ArrayList<>();
+        for (int i = 0; i < ports.size(); i++) {
+            final Port p = ports.get(i);
+            if (!which.equals(OFPort.ANY) && which.getPortNumber() != p.number()) {
+                continue;
+            }
+            out.add(f.buildPortStatsEntry().setPortNo(OFPort.of(p.number())).setRxPackets(U64.of(t.portRx()[i]))
+                    .setTxPackets(U64.of(t.portTx()[i])).setRxBytes(U64.of(t.portRxBytes()[i]))
+                    .setTxBytes(U64.of(t.portTxBytes()[i])).setRxDropped(U64.of(t.portRxDropped()[i]))
+                    .setTxDropped(U64.of(t.portTxDropped()[i])).setRxErrors(U64.NO_MASK).setTxErrors(U64.NO_MASK)
+                    .setRxFrameErr(U64.NO_MASK).setRxOverErr(U64.NO_MASK).setRxCrcErr(U64.NO_MASK)
+                    .setCollisions(U64.NO_MASK).setDurationSec(0).setDurationNsec(0).build());
+        }
+        if (out.isEmpty() && !which.equals(OFPort.ANY)) {
+            throw OfError.badRequest(OfError.BadRequest.BAD_PORT, "no port " + which);
+        }
+        return out;
+    }
+
+    private List<OFTableStatsEntry> tableStats(final OFFactory f) {
+        final PipelineVersion version = dp.pipeline().current();
+        final List<OFTableStatsEntry> out = new ArrayList<>();
+        for (int table = 0; table < TABLES && out.size() * 24 < MULTIPART_ROOM; table++) {
+            final RuleTable rules = version.table(table);
+            out.add(f.buildTableStatsEntry().setTableId(TableId.of(table))
+                    .setActiveCount(rules == null ? 0 : rules.ruleCount())
+                    .setLookupCount(U64.of(version.tableStats().lookups(table)))
+                    .setMatchedCount(U64.of(version.tableStats().matches(table))).build());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,186 @@
+package io.flowgate.daemon.openflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flowgate.daemon.control.UnixctlClient;
+import io.flowgate.daemon.testing.Daemon;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real {@code ovs-ofctl -O OpenFlow13} programs a running {@code flowgate run} the way it
+ * programs OVS: it finds the switch by name (OVS_RUNDIR/flowgate.mgmt, as OVS's br0.mgmt), and
+ * its rules, dumps, errors and version negotiation behave as against OVS 3.1.
+ */
+@Timeout(180)
+class OvsOfctlTest {
+    private static final String RULES = "priority=10,udp,tp_dst=53,actions=output:2\n"
+            + "priority=5,tcp,nw_dst=10.0.0.0/8,actions=mod_nw_dst:10.1.1.1,output:3\n"
+            + "priority=20,ip,in_port=1,nw_src=192.168.0.0/16,actions=resubmit(,1)\n"
+            + "table=1,priority=1,arp,actions=output:2\n";
+
+    @TempDir
+    Path dir;
+
+    private Daemon daemon;
+    private Path rundir;
+    private Path ctl;
+
+    @BeforeEach
+    void start() throws Exception {
+        rundir = dir.resolve("run");
+        final Path flows = Files.writeString(dir.resolve("r.flows"), RULES);
+        daemon = Daemon.start("run", "--rundir", rundir.toString(), "--flows", flows.toString(), "--pmd-idle",
+                "backoff", "--port", "1=dummy:p1", "--port", "2=dummy:p2", "--port", "3=dummy:p3");
+        final String line = daemon.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
+        ctl = Path.of(line.replaceAll(".*control socket (\\S+);.*", "$1"));
+        daemon.awaitErr(l -> l.contains("OpenFlow on punix:" + rundir.resolve("flowgate.mgmt")), 60, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        daemon.close();
+    }
+
+    /** ovs-ofctl's output (standard output and error) and exit status. */
+    private record Run(int status, String out) {
+    }
+
+    private Run ofctl(final String... args) throws IOException, InterruptedException {
+        final List<String> cmd = new ArrayList<>(List.of("ovs-ofctl", "-O", "OpenFlow13"));
+        cmd.addAll(List.of(args));
+        return run(cmd);
+    }
+
+    private Run run(final List<String> cmd) throws IOException, InterruptedException {
+        final ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("OVS_RUNDIR", rundir.toString());
+        final Process p = pb.start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "ovs-ofctl " + cmd + " finished");
+        return new Run(p.exitValue(), out);
+    }
+
+    private Run ok(final String... args) throws IOException, InterruptedException {
+        final Run r = ofctl(args);
+        assertEquals(0, r.status(), String.join(" ", args) + ": " + r.out());
+        return r;
+    }
+
+    /** The rules of a dump (ovs-ofctl's or ofctl/dump-flows'): table, priority, match and actions, sorted. */
+    private static TreeSet<String> rules(final String dump) {
+        final TreeSet<String> out = new TreeSet<>();
+        for (String l : dump.split("\n")) {
+            if (!l.contains("actions=")) {
+                continue;
+            }
+            final String table = l.replaceAll(".*table=(\\d+),.*", "$1");
+            final String rule = l.replaceAll(".*(n_bytes=\\d+|hard_age=\\d+|idle_age=\\d+), ", "").strip();
+            out.add("table=" + table + " " + rule);
+        }
+        return out;
+    }
+
+    private String appctl(final String method, final String... args) throws Exception {
+        final UnixctlClient.Reply r = UnixctlClient.call(ctl, method, List.of(args), 30_000);
+        assertEquals(null, r.error(), method + ": " + r.error());
+        return r.result();
+    }
+
+    @Test
+    void showDescribesTheSwitchAndItsPortsAndDumpFlowsShowsTheRulesAsOfctlDumpFlows() throws Exception {
+        final String show = ok("show", "flowgate").out();
+        assertTrue(show.contains("OFPT_FEATURES_REPLY (OF1.3)") && show.contains("n_tables:254"), show);
+        for (String port : List.of(" 1(p1): addr:", " 2(p2): addr:", " 3(p3): addr:")) {
+            assertTrue(show.contains(port), port + " in " + show);
+        }
+        assertTrue(show.contains("OFPT_GET_CONFIG_REPLY (OF1.3)"), show);
+        final TreeSet<String> fromOfctl = rules(ok("dump-flows", "flowgate").out());
+        assertEquals(4, fromOfctl.size(), fromOfctl.toString());
+        assertEquals(rules(appctl("ofctl/dump-flows")), fromOfctl);
+        assertTrue(ok("dump-aggregate", "flowgate").out().contains("flow_count=4"));
+        assertTrue(ok("dump-flows", "flowgate", "table=1").out().contains("arp actions=output:2"));
+        assertEquals(3, rules(ok("dump-flows", "flowgate", "ip").out()).size(), "the udp, tcp and ip rules: a loose "
+                + "match selects the rules at least as specific");
+    }
+
+    @Test
+    void rulesAddedByOpenFlowMakeThePipelineTheSameRulesFromAFileMake() throws Exception {
+        final TreeSet<String> fromFile = rules(appctl("ofctl/dump-flows"));
+        ok("del-flows", "flowgate");
+        assertEquals(0, rules(appctl("ofctl/dump-flows")).size());
+        final StringBuilder more = new StringBuilder(RULES);
+        for (int i = 0; i < 300; i++) {
+            more.append("priority=100,udp,nw_src=10.").append(i / 250).append('.').append(i % 250)
+                    .append(".1,tp_dst=").append(1000 + i).append(",actions=output:").append(2 + i % 2).append('\n');
+        }
+        final Path file = Files.writeString(dir.resolve("more.flows"), more.toString());
+        ok("add-flows", "flowgate", file.toString());
+        final TreeSet<String> viaOpenFlow = rules(appctl("ofctl/dump-flows"));
+        assertEquals(304, viaOpenFlow.size());
+        assertTrue(viaOpenFlow.containsAll(fromFile), "the file's rules, read back identically: " + fromFile);
+        // The same file through ofctl/replace-flows changes nothing: the pipelines are the same.
+        appctl("ofctl/replace-flows", file.toString());
+        assertEquals(viaOpenFlow, rules(appctl("ofctl/dump-flows")));
+        assertEquals(rules(ok("dump-flows", "flowgate").out()), viaOpenFlow);
+    }
+
+    @Test
+    void modFlowsAndDelFlowsSelectAsOpenFlowSays() throws Exception {
+        ok("add-flow", "flowgate", "priority=7,udp,tp_dst=54,actions=output:2");
+        ok("mod-flows", "flowgate", "udp,actions=output:3");
+        final String udp = ok("dump-flows", "flowgate", "udp").out();
+        assertTrue(udp.contains("tp_dst=53 actions=output:3") && udp.contains("tp_dst=54 actions=output:3"), udp);
+        // OpenFlow 1.3's modify adds nothing when it selects nothing.
+        ok("mod-flows", "flowgate", "sctp,actions=output:3");
+        assertEquals(0, rules(ok("dump-flows", "flowgate", "sctp").out()).size());
+        // Strict: only the rule with exactly this priority and match.
+        ok("--strict", "del-flows", "flowgate", "priority=7,udp,tp_dst=54");
+        assertEquals(1, rules(ok("dump-flows", "flowgate", "udp").out()).size());
+        ok("--strict", "del-flows", "flowgate", "priority=8,udp,tp_dst=53"); // another priority: nothing
+        assertEquals(1, rules(ok("dump-flows", "flowgate", "udp").out()).size());
+        // Loose: every rule at least as specific, in every table.
+        ok("del-flows", "flowgate", "ip");
+        assertEquals(List.of("table=1 priority=1,arp actions=output:2"),
+                List.copyOf(rules(ok("dump-flows", "flowgate").out())));
+        ok("del-flows", "flowgate", "table=1");
+        assertEquals(0, rules(appctl("ofctl/dump-flows")).size());
+    }
+
+    @Test
+    void aRuleTheSwitchRefusesGetsTheErrorOvsGivesAndTheSwitchKeepsServing() throws Exception {
+        // ovs-ofctl cannot know which groups exist: the switch refuses, as OVS does.
+        final Run r = ofctl("add-flow", "flowgate", "priority=9,actions=group:99");
+        assertEquals(1, r.status(), r.out());
+        assertTrue(r.out().contains("OFPT_ERROR (OF1.3)") && r.out().contains("OFPBAC_BAD_OUT_GROUP"), r.out());
+        assertTrue(r.out().contains("OFPT_FLOW_MOD (OF1.3)"), "the request comes back with the error: " + r.out());
+        assertEquals(4, rules(ok("dump-flows", "flowgate").out()).size(), "nothing changed");
+        ok("add-flow", "flowgate", "priority=9,actions=drop");
+        assertEquals(5, rules(appctl("ofctl/dump-flows")).size());
+    }
+
+    @Test
+    void echoAnswersAndAnOpenFlow10OnlyClientIsToldTheVersionsDoNotMeet() throws Exception {
+        final Run ping = ok("ping", "flowgate", "16");
+        assertTrue(ping.out().contains("bytes from flowgate: xid="), ping.out());
+        final Run old = run(List.of("ovs-ofctl", "-O", "OpenFlow10", "show", "flowgate"));
+        assertEquals(1, old.status(), old.out());
+        assertTrue(old.out().contains("version negotiation failed (we support version 0x01, peer supports version 0x04)"),
+                old.out());
+        ok("show", "flowgate"); // still serving
+    }
+}
