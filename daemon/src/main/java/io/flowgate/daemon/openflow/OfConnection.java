@@ -85,6 +85,9 @@ final class OfConnection implements Runnable {
             }
         } catch (EOFException e) {
             // The peer hung up.
+        } catch (RuntimeException e) {
+            // A bug answering some request: this connection ends, the switch goes on.
+            LOG.log(System.Logger.Level.ERROR, name + ": closing the connection after an internal error", e);
         } catch (IOException e) {
             if (!closed) {
                 LOG.log(System.Logger.Level.INFO, name + ": connection dropped (" + e.getMessage() + ")");
