@@ -13,7 +13,6 @@ import java.util.EnumSet;
 import java.util.List;
 
 import org.projectfloodlight.openflow.protocol.OFAggregateStatsRequest;
-import org.projectfloodlight.openflow.protocol.OFBarrierRequest;
 import org.projectfloodlight.openflow.protocol.OFCapabilities;
 import org.projectfloodlight.openflow.protocol.OFConfigFlags;
 import org.projectfloodlight.openflow.protocol.OFControllerRole;
@@ -76,7 +75,7 @@ public final class OfSwitch {
         return flows.apply(c, mods);
     }
 
-    /** Answers one request (connection thread). */
+    /** Answers one request (connection thread); FLOW_MODs and BARRIERs come through {@link #flowMods}. */
     void handle(final OfConnection c, final OFMessage m, final byte[] raw) throws IOException {
         final OFFactory f = c.factory();
         try {
@@ -96,16 +95,9 @@ public final class OfSwitch {
                 case OFGetConfigRequest r -> c.send(f.buildGetConfigReply().setXid(r.getXid())
                         .setFlags(EnumSet.noneOf(OFConfigFlags.class)).setMissSendLen(c.missSendLen()).build());
                 case OFSetConfig s -> c.missSendLen(s.getMissSendLen());
-                case OFBarrierRequest b -> c.send(f.buildBarrierReply().setXid(b.getXid()).build());
                 case OFRoleRequest r -> c.send(f.buildRoleReply().setXid(r.getXid())
                         .setRole(r.getRole() == OFControllerRole.ROLE_NOCHANGE ? OFControllerRole.ROLE_EQUAL : r.getRole())
                         .setGenerationId(r.getGenerationId()).build());
-                case OFFlowMod fm -> {
-                    final OfError refused = flows.apply(c, List.of(fm))[0];
-                    if (refused != null) {
-                        throw refused;
-                    }
-                }
                 case OFStatsRequest<?> s -> multipart(c, f, s);
                 default -> throw OfError.badRequest(OfError.BadRequest.BAD_TYPE, m.getType() + " is not supported");
             }
