@@ -29,16 +29,25 @@ final class Detach {
 
     /**
      * This process's command line (the JVM and its options included) without the options in
-     * {@code drop} and with {@code extra} added at the end, or null if it cannot be told.
+     * {@code drop} and with {@code extra} added at the end, or null if it cannot be told. The
+     * arguments come from /proc/self/cmdline: ProcessHandle.Info gives none once the command line
+     * is longer than the JDK reads (a long class path is enough).
      */
     static List<String> relaunch(final Set<String> drop, final List<String> extra) {
-        final ProcessHandle.Info self = ProcessHandle.current().info();
-        if (self.command().isEmpty() || self.arguments().isEmpty()) {
+        final Optional<String> executable = ProcessHandle.current().info().command();
+        final List<String> argv;
+        try {
+            argv = List.of(new String(Files.readAllBytes(Path.of("/proc/self/cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8).split("\0"));
+        } catch (IOException e) {
+            return null;
+        }
+        if (executable.isEmpty() || argv.size() < 2) {
             return null;
         }
         final List<String> command = new ArrayList<>();
-        command.add(self.command().get());
-        for (String a : self.arguments().get()) {
+        command.add(executable.get());
+        for (String a : argv.subList(1, argv.size())) {
             if (!drop.contains(a)) {
                 command.add(a);
             }

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * crashes aborts). Restarts come at most once every 10 seconds. If the daemon exits, or dies of
  * another signal (SIGKILL, SIGTERM), the monitor exits with its status. SIGTERM, SIGINT and SIGHUP
  * sent to the monitor are passed on to the daemon; after SIGTERM or SIGINT nothing is restarted.
- * A daemon that died leaves its pid file and control socket behind; the monitor removes them.
+ * A daemon that died leaves its pid file and sockets behind; the monitor removes them.
  */
 final class Monitor {
     /** Signal numbers (Linux) that mean the daemon crashed. */
@@ -107,7 +107,10 @@ final class Monitor {
         });
     }
 
-    /** What a daemon that died could not remove: its pid file, its lock and its control socket. */
+    /**
+     * What a daemon that died could not remove: its pid file, its lock, its control socket and its
+     * OpenFlow socket where it listens by default (one named elsewhere is replaced by the next daemon).
+     */
     private void cleanUp(final long pid) {
         final String mine = Long.toString(pid);
         for (Path f : List.of(pidFile, PidFile.lockFile(pidFile))) {
@@ -119,10 +122,13 @@ final class Monitor {
                 // Not there (removed by the daemon as it stopped) or not readable: nothing to do.
             }
         }
-        try {
-            Files.deleteIfExists(rundir.resolve(PidFile.daemonName(pidFile) + "." + pid + ".ctl"));
-        } catch (IOException e) {
-            say("cannot remove the control socket of pid " + pid + ": " + FlowgateCommand.describe(e));
+        final String name = PidFile.daemonName(pidFile);
+        for (Path socket : List.of(rundir.resolve(name + "." + pid + ".ctl"), rundir.resolve(name + ".mgmt"))) {
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                say("cannot remove " + socket + " of pid " + pid + ": " + FlowgateCommand.describe(e));
+            }
         }
     }
 

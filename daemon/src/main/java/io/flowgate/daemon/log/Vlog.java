@@ -55,7 +55,7 @@ public final class Vlog {
      * so that -v and vlog/set can name one before its first message; VlogTest checks the list.
      */
     static final List<String> MODULES = List.of("daemon", "datapath", "dpdk", "estimator", "handler", "lb",
-            "ofproto", "reconfig", "revalidator", "unixctl", "vlog");
+            "ofproto", "openflow", "reconfig", "revalidator", "unixctl", "vlog");
     /** Declared after the constants its constructor uses. */
     private static final Vlog INSTANCE = new Vlog();
 
