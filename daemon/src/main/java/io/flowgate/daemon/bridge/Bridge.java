@@ -13,6 +13,7 @@ import io.flowgate.fastpath.pmd.Pmds;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.RxQueue;
+import io.flowgate.fastpath.upcall.PacketInRing;
 import io.flowgate.fastpath.upcall.UpcallRings;
 import io.flowgate.revalidator.Revalidator;
 import io.flowgate.revalidator.Revalidators;
@@ -26,6 +27,7 @@ import io.flowgate.slowpath.upcall.Handlers;
 import io.flowgate.slowpath.upcall.Udpif;
 import io.flowgate.slowpath.upcall.UpcallCounters;
 import io.flowgate.slowpath.xlate.Xlate;
+import io.flowgate.slowpath.xlate.XlatePorts;
 
 import java.util.BitSet;
 import java.util.List;
@@ -44,6 +46,9 @@ import org.agrona.concurrent.Agent;
 public final class Bridge implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("datapath");
 
+    /** Room for about a thousand full-size packet-ins waiting for a slow controller. */
+    private static final int PACKET_IN_RING_BYTES = 2 << 20;
+
     private final BridgeConfig config;
     private final RulePipeline pipeline;
     private final FlowRegistry registry = new FlowRegistry();
@@ -52,6 +57,8 @@ public final class Bridge implements AutoCloseable {
     private final int pmdSlots;
     private final Pmds pmds = new Pmds();
     private final UpcallRings rings = new UpcallRings(List.of());
+    /** Packets for the controller, from every PMD (read by the OpenFlow side when it listens). */
+    private final PacketInRing packetIns = new PacketInRing(PACKET_IN_RING_BYTES);
     private final AgentThreads threads;
     private final AtomicReference<String> failure = new AtomicReference<>();
     private final Udpif udpif;
@@ -92,7 +99,7 @@ public final class Bridge implements AutoCloseable {
             final var now = pipeline.current();
             loadBalancer.update(List.copyOf(now.groups().values()), now.version());
         });
-        final Xlate xlate = new Xlate(ports::has, loadBalancer);
+        final Xlate xlate = new Xlate(ports, loadBalancer);
         this.udpif = new Udpif(pipeline, xlate, registry, new UkeyMap(), new FlowLimit(config.flowLimit()),
                 loadBalancer);
         this.threads = new AgentThreads(config.busyPoll(), this::onError);
@@ -126,9 +133,19 @@ public final class Bridge implements AutoCloseable {
         return ports.all();
     }
 
+    /** The ports as translation sees them (ofproto/trace and packet-outs translate as handlers do). */
+    public XlatePorts xlatePorts() {
+        return ports;
+    }
+
+    /** Where controller actions send packets (the OpenFlow side reads and says whether it listens). */
+    public PacketInRing packetIns() {
+        return packetIns;
+    }
+
     /** True if the datapath has a port with this number. */
     public boolean hasPort(final int number) {
-        return ports.has(number);
+        return ports.exists(number);
     }
 
     /**
@@ -222,7 +239,7 @@ public final class Bridge implements AutoCloseable {
     /** Creates and starts a PMD with the lowest free id, pinned to {@code cpu} if it is not -1. */
     public Pmd startPmd(final int cpu) {
         final Pmd pmd = new Pmd(pmds.freeId(), ports.all(), rings, reconfiguration.emcInsertInverse(), config.vlanLimit(),
-                config.ordered());
+                config.ordered(), packetIns);
         pmd.smc().enabled(reconfiguration.smcEnabled()); // before its thread starts
         if (cpu >= 0) {
             final BitSet set = new BitSet();
@@ -349,6 +366,7 @@ public final class Bridge implements AutoCloseable {
         }
         rates.close();
         loadBalancer.close();
+        packetIns.close(); // no PMD writes any more
         if (failure != null) {
             throw failure;
         }

@@ -7,6 +7,7 @@ import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortFiles;
 import io.flowgate.fastpath.port.Ports;
 import io.flowgate.fastpath.port.RxQueue;
+import io.flowgate.slowpath.xlate.XlatePorts;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,11 +18,12 @@ import java.util.stream.Collectors;
  * A datapath's ports and their receive queues: opened from its {@link BridgeConfig} (the DPDK
  * ones through {@link DpdkRuntime}), found by name or number, closed with DPDK after them.
  */
-final class BridgePorts implements AutoCloseable {
+final class BridgePorts implements AutoCloseable, XlatePorts {
     private static final System.Logger LOG = System.getLogger("datapath");
 
     private final List<Port> ports;
     private final Set<Integer> numbers;
+    private final int[] sorted;
     /** DPDK's EAL and mbuf pool, when there are DPDK ports (closed after them), or null. */
     private final DpdkRuntime dpdk;
     private volatile List<RxQueue> rxQueues;
@@ -29,6 +31,7 @@ final class BridgePorts implements AutoCloseable {
     private BridgePorts(final List<Port> ports, final DpdkRuntime dpdk) {
         this.ports = List.copyOf(ports);
         this.numbers = ports.stream().map(Port::number).collect(Collectors.toUnmodifiableSet());
+        this.sorted = numbers.stream().mapToInt(Integer::intValue).sorted().toArray();
         this.dpdk = dpdk;
         this.rxQueues = queuesOf(ports);
     }
@@ -93,8 +96,20 @@ final class BridgePorts implements AutoCloseable {
     }
 
     /** True if there is a port with this number (a hash lookup: translation asks for every output). */
-    boolean has(final int number) {
+    @Override
+    public boolean exists(final int number) {
         return numbers.contains(number);
+    }
+
+    @Override
+    public int[] numbers() {
+        return sorted;
+    }
+
+    /** Every port floods: no_flood is not settable yet (OpenFlow PORT_MOD is not implemented). */
+    @Override
+    public boolean floods(final int port) {
+        return true;
     }
 
     /** The port named {@code text} (its name, or its number), or null. */

@@ -363,6 +363,6 @@ final class OfctlCommands {
             throw new CommandException(e.getMessage());
         }
         final PipelineVersion version = pipeline.current();
-        return new Xlate(dp::hasPort, null).translate(version, key, true).trace();
+        return new Xlate(dp.xlatePorts(), null).translate(version, key, true).trace();
     }
 }

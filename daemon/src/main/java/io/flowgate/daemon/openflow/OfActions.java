@@ -91,9 +91,25 @@ final class OfActions {
         return out;
     }
 
+    /**
+     * A PACKET_OUT's actions for the packet whose flow is {@code key}: as a rule's, plus
+     * {@code output:TABLE} (the pipeline from table 0); set_field's prerequisites are the packet's.
+     */
+    static List<OfAction> fromPacketOut(final List<OFAction> actions, final long[] key) throws OfError {
+        final long[] value = key.clone();
+        final long[] mask = new long[key.length];
+        java.util.Arrays.fill(mask, -1L);
+        final List<OfAction> out = new ArrayList<>();
+        for (OFAction a : actions) {
+            out.add(a instanceof OFActionOutput o && o.getPort().equals(OFPort.TABLE) ? new OfAction.OutputTable()
+                    : action(a, value, mask));
+        }
+        return out;
+    }
+
     private static OfAction action(final OFAction a, final long[] value, final long[] mask) throws OfError {
         return switch (a) {
-            case OFActionOutput o -> output(o.getPort());
+            case OFActionOutput o -> output(o.getPort(), o.getMaxLen());
             case OFActionSetField s -> setField(s, value, mask);
             case OFActionPushVlan p -> {
                 final int tpid = p.getEthertype().getValue();
@@ -121,14 +137,20 @@ final class OfActions {
         return port == NX_IN_PORT ? -1 : port;
     }
 
-    private static OfAction output(final OFPort port) throws OfError {
+    private static OfAction output(final OFPort port, final int maxLen) throws OfError {
         if (port.equals(OFPort.IN_PORT)) {
             return new OfAction.OutputInPort();
+        } else if (port.equals(OFPort.CONTROLLER)) {
+            return new OfAction.Controller(maxLen & 0xFFFF);
+        } else if (port.equals(OFPort.FLOOD)) {
+            return new OfAction.Flood();
+        } else if (port.equals(OFPort.ALL)) {
+            return new OfAction.All();
         }
         final long n = Integer.toUnsignedLong(port.getPortNumber());
         if (n == 0 || n > 0xFFFF_FF00L) {
-            throw OfError.badAction(OFBadActionCode.BAD_OUT_PORT, "output to " + port
-                    + " is not supported (reserved ports other than IN_PORT are not there yet)");
+            throw OfError.badAction(OFBadActionCode.BAD_OUT_PORT, "output to " + port + " is not supported (of the"
+                    + " reserved ports Flowgate has IN_PORT, CONTROLLER, FLOOD and ALL; TABLE in a packet-out)");
         }
         return new OfAction.Output((int) n);
     }
@@ -172,6 +194,15 @@ final class OfActions {
             switch (a) {
                 case OfAction.Output o -> apply.add(f.actions().output(OFPort.of(o.port()), 0));
                 case OfAction.OutputInPort o -> apply.add(f.actions().output(OFPort.IN_PORT, 0));
+                case OfAction.Flood o -> apply.add(f.actions().output(OFPort.FLOOD, 0));
+                case OfAction.All o -> apply.add(f.actions().output(OFPort.ALL, 0));
+                case OfAction.OutputTable o -> apply.add(f.actions().output(OFPort.TABLE, 0));
+                case OfAction.Controller c -> {
+                    apply.add(f.actions().output(OFPort.CONTROLLER, c.maxLen()));
+                    if (c.reason() != OfAction.Controller.REASON_ACTION || c.id() != 0) {
+                        left.add(a.toString()); // reason and id need Nicira's controller action
+                    }
+                }
                 case OfAction.SetEth e -> apply.add(f.actions().setField(
                         OfMatches.oxm(f, e.source() ? OfField.ETH_SRC : OfField.ETH_DST, 0, e.mac())));
                 case OfAction.SetIpDscp d -> apply.add(f.actions().setField(OfMatches.oxm(f, OfField.IP_DSCP, 0, d.tos() >>> 2)));

@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 
 import org.projectfloodlight.openflow.exceptions.OFParseError;
 import org.projectfloodlight.openflow.protocol.OFBarrierRequest;
+import org.projectfloodlight.openflow.protocol.OFControllerRole;
 import org.projectfloodlight.openflow.protocol.OFFactories;
 import org.projectfloodlight.openflow.protocol.OFFactory;
 import org.projectfloodlight.openflow.protocol.OFFlowMod;
@@ -43,7 +44,8 @@ final class OfConnection implements Runnable {
     private final Object writeLock = new Object();
     /** Bytes received and not yet framed: room for two messages of the largest size. */
     private final ByteBuffer in = ByteBuffer.allocate(2 << 16);
-    private OFFactory factory;
+    private volatile OFFactory factory;
+    private volatile OFControllerRole role = OFControllerRole.ROLE_EQUAL;
     /** The miss_send_len set by SET_CONFIG (OpenFlow's default, 128, until then). */
     private volatile int missSendLen = 128;
     private volatile boolean closed;
@@ -58,6 +60,19 @@ final class OfConnection implements Runnable {
     /** The factory of the version agreed in the HELLO exchange. */
     OFFactory factory() {
         return factory;
+    }
+
+    /** True once the HELLO exchange settled a version: asynchronous messages may go out. */
+    boolean ready() {
+        return factory != null && !closed;
+    }
+
+    OFControllerRole role() {
+        return role;
+    }
+
+    void role(final OFControllerRole r) {
+        this.role = r;
     }
 
     int missSendLen() {

@@ -27,6 +27,7 @@ public final class OfServer implements AutoCloseable {
     private final OfSwitch sw;
     private final List<Listener> listeners = new ArrayList<>();
     private final Set<OfConnection> connections = ConcurrentHashMap.newKeySet();
+    private final OfPacketIns packetIns;
     private volatile boolean closed;
 
     private record Listener(OfTarget target, ServerSocketChannel channel) {
@@ -35,6 +36,7 @@ public final class OfServer implements AutoCloseable {
     /** Binds every target (replacing a stale Unix socket file); nothing is accepted before {@link #start()}. */
     public OfServer(final OfSwitch sw, final List<OfTarget> targets) throws IOException {
         this.sw = sw;
+        this.packetIns = new OfPacketIns(sw.packetIns(), connections);
         try {
             for (OfTarget t : targets) {
                 listeners.add(new Listener(t, bind(t)));
@@ -70,6 +72,7 @@ public final class OfServer implements AutoCloseable {
 
     /** Starts accepting on every target. */
     public void start() {
+        packetIns.start();
         for (Listener l : listeners) {
             Thread.ofPlatform().daemon().name("ofp-listen").start(() -> acceptLoop(l));
         }
@@ -123,6 +126,7 @@ public final class OfServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        packetIns.close();
         for (Listener l : listeners) {
             try {
                 l.channel().close();

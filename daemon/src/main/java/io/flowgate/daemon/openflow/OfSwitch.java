@@ -26,6 +26,7 @@ import org.projectfloodlight.openflow.protocol.OFFlowStatsRequest;
 import org.projectfloodlight.openflow.protocol.OFGetConfigRequest;
 import org.projectfloodlight.openflow.protocol.OFHello;
 import org.projectfloodlight.openflow.protocol.OFMessage;
+import org.projectfloodlight.openflow.protocol.OFPacketOut;
 import org.projectfloodlight.openflow.protocol.OFPortConfig;
 import org.projectfloodlight.openflow.protocol.OFPortDesc;
 import org.projectfloodlight.openflow.protocol.OFPortDescStatsRequest;
@@ -62,12 +63,19 @@ public final class OfSwitch {
     private final Bridge dp;
     private final long datapathId;
     private final OfFlowTable flows;
+    private final OfPacketOut packetOut;
 
     /** @param datapathId what FEATURES_REPLY and {@code ovs-ofctl show} report */
     public OfSwitch(final Bridge dp, final long datapathId) {
         this.dp = dp;
         this.datapathId = datapathId;
         this.flows = new OfFlowTable(dp.pipeline());
+        this.packetOut = new OfPacketOut(dp);
+    }
+
+    /** Where the datapath's packet-ins come from. */
+    io.flowgate.fastpath.upcall.PacketInRing packetIns() {
+        return dp.packetIns();
     }
 
     /** Applies FLOW_MODs as one change; the error of each refused one, else null, in order. */
@@ -95,9 +103,14 @@ public final class OfSwitch {
                 case OFGetConfigRequest r -> c.send(f.buildGetConfigReply().setXid(r.getXid())
                         .setFlags(EnumSet.noneOf(OFConfigFlags.class)).setMissSendLen(c.missSendLen()).build());
                 case OFSetConfig s -> c.missSendLen(s.getMissSendLen());
-                case OFRoleRequest r -> c.send(f.buildRoleReply().setXid(r.getXid())
-                        .setRole(r.getRole() == OFControllerRole.ROLE_NOCHANGE ? OFControllerRole.ROLE_EQUAL : r.getRole())
-                        .setGenerationId(r.getGenerationId()).build());
+                case OFRoleRequest r -> {
+                    if (r.getRole() != OFControllerRole.ROLE_NOCHANGE) {
+                        c.role(r.getRole());
+                    }
+                    c.send(f.buildRoleReply().setXid(r.getXid()).setRole(c.role())
+                            .setGenerationId(r.getGenerationId()).build());
+                }
+                case OFPacketOut po -> packetOut.send(po);
                 case OFStatsRequest<?> s -> multipart(c, f, s);
                 default -> throw OfError.badRequest(OfError.BadRequest.BAD_TYPE, m.getType() + " is not supported");
             }

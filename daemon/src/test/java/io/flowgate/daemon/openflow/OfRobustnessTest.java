@@ -10,16 +10,11 @@ import io.flowgate.daemon.bridge.BridgeConfig;
 import io.flowgate.fastpath.port.PortSpec;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -30,7 +25,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.projectfloodlight.openflow.protocol.OFFactories;
 import org.projectfloodlight.openflow.protocol.OFFactory;
-import org.projectfloodlight.openflow.protocol.OFMessage;
 import org.projectfloodlight.openflow.protocol.OFVersion;
 import org.projectfloodlight.openflow.protocol.match.MatchField;
 import org.projectfloodlight.openflow.types.EthType;
@@ -71,119 +65,6 @@ class OfRobustnessTest {
         dp.close();
     }
 
-    /** A client that has said HELLO in OpenFlow 1.3. */
-    private final class Client implements AutoCloseable {
-        final SocketChannel ch;
-        final ByteBuffer in = ByteBuffer.allocate(1 << 18);
-
-        Client() throws IOException {
-            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.configureBlocking(false);
-            send(bytes(OF13.buildHello().setXid(1).build()));
-            final byte[] hello = next();
-            assertEquals(0x04, hello[0], "the switch speaks OpenFlow 1.3");
-            assertEquals(0, hello[1], "and says HELLO first");
-        }
-
-        void send(final byte[] msg) throws IOException {
-            final ByteBuffer b = ByteBuffer.wrap(msg);
-            final long deadline = System.nanoTime() + 30_000_000_000L;
-            while (b.hasRemaining()) {
-                if (ch.write(b) == 0) {
-                    drainInto(null); // the switch's replies fill its socket: read them while writing
-                    if (System.nanoTime() > deadline) {
-                        throw new AssertionError("the switch does not read");
-                    }
-                }
-            }
-        }
-
-        /** The next whole message, or null if the switch closed the connection. */
-        byte[] next() throws IOException {
-            final long deadline = System.nanoTime() + 30_000_000_000L;
-            while (true) {
-                final byte[] m = framed();
-                if (m != null) {
-                    return m;
-                }
-                final int n = ch.read(in);
-                if (n < 0) {
-                    return null;
-                }
-                if (n == 0) {
-                    if (System.nanoTime() > deadline) {
-                        throw new AssertionError("no reply in 30 s");
-                    }
-                    Thread.onSpinWait();
-                }
-            }
-        }
-
-        private byte[] framed() {
-            in.flip();
-            try {
-                if (in.remaining() >= 8) {
-                    final int len = in.getShort(in.position() + 2) & 0xFFFF;
-                    assertTrue(len >= 8, "the switch sends well-framed messages");
-                    if (in.remaining() >= len) {
-                        final byte[] m = new byte[len];
-                        in.get(m);
-                        return m;
-                    }
-                }
-                return null;
-            } finally {
-                in.compact();
-            }
-        }
-
-        /** Reads whatever has come (kept in order in {@code out} if given). */
-        void drainInto(final List<byte[]> out) throws IOException {
-            if (ch.read(in) < 0) {
-                return;
-            }
-            for (byte[] m; (m = framed()) != null; ) {
-                if (out != null) {
-                    out.add(m);
-                }
-            }
-        }
-
-        /** Sends an echo request and reads up to its reply; null if the connection closed first. */
-        List<byte[]> roundTrip(final long xid) throws IOException {
-            try {
-                send(bytes(OF13.buildEchoRequest().setXid(xid).setData(new byte[0]).build()));
-            } catch (IOException e) {
-                return null; // closed
-            }
-            final List<byte[]> got = new ArrayList<>();
-            while (true) {
-                final byte[] m = next();
-                if (m == null) {
-                    return null;
-                }
-                got.add(m);
-                if (m[1] == 3 && ByteBuffer.wrap(m).getInt(4) == (int) xid) {
-                    return got;
-                }
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            ch.close();
-        }
-    }
-
-    private static byte[] bytes(final OFMessage m) {
-        final ByteBuf b = Unpooled.buffer();
-        m.writeTo(b);
-        final byte[] out = new byte[b.readableBytes()];
-        b.readBytes(out);
-        return out;
-    }
-
     private static int errorType(final byte[] m) {
         return ByteBuffer.wrap(m).getShort(8) & 0xFFFF;
     }
@@ -199,7 +80,7 @@ class OfRobustnessTest {
 
     @Test
     void eachKindOfMalformedMessageGetsWhatOvsGives() throws Exception {
-        try (Client c = new Client()) {
+        try (OfClient c = new OfClient(socket)) {
             // An unknown message type: OFPET_BAD_REQUEST / OFPBRC_BAD_TYPE, the request echoed.
             c.send(header(4, 0x60, 8, 7));
             byte[] m = c.next();
@@ -225,12 +106,12 @@ class OfRobustnessTest {
             assertEquals(1, errorType(m));
             assertNotNull(c.roundTrip(11), "the connection still answers");
         }
-        try (Client c = new Client()) {
+        try (OfClient c = new OfClient(socket)) {
             // A length below the header's own: the stream cannot be read on; the switch hangs up.
             c.send(header(4, 2, 4, 12));
             assertNull(c.next(), "the connection is closed");
         }
-        try (Client c = new Client()) {
+        try (OfClient c = new OfClient(socket)) {
             assertNotNull(c.roundTrip(13), "the switch serves new connections");
         }
     }
@@ -238,28 +119,28 @@ class OfRobustnessTest {
     @Test
     void aHundredThousandMutatedMessagesNeverStopTheSwitch() throws Exception {
         final List<byte[]> corpus = List.of(
-                bytes(OF13.buildFlowAdd().setXid(1).setPriority(10).setMatch(OF13.buildMatch()
+                OfClient.bytes(OF13.buildFlowAdd().setXid(1).setPriority(10).setMatch(OF13.buildMatch()
                         .setExact(MatchField.ETH_TYPE, EthType.IPv4).setExact(MatchField.IP_PROTO, IpProtocol.UDP)
                         .setExact(MatchField.UDP_DST, TransportPort.of(53))
                         .setMasked(MatchField.IPV4_SRC, IPv4Address.of("10.0.0.0"), IPv4Address.of("255.0.0.0")).build())
                         .setInstructions(List.of(OF13.instructions().applyActions(List.of(
                                 OF13.actions().output(OFPort.of(2), 0))), OF13.instructions().gotoTable(
                                         org.projectfloodlight.openflow.types.TableId.of(3)))).build()),
-                bytes(OF13.buildFlowDelete().setXid(2).setTableId(org.projectfloodlight.openflow.types.TableId.ALL)
+                OfClient.bytes(OF13.buildFlowDelete().setXid(2).setTableId(org.projectfloodlight.openflow.types.TableId.ALL)
                         .setMatch(OF13.buildMatch().build()).build()),
-                bytes(OF13.buildFlowStatsRequest().setXid(3).setMatch(OF13.buildMatch().build())
+                OfClient.bytes(OF13.buildFlowStatsRequest().setXid(3).setMatch(OF13.buildMatch().build())
                         .setTableId(org.projectfloodlight.openflow.types.TableId.ALL).build()),
-                bytes(OF13.buildPortStatsRequest().setXid(4).setPortNo(OFPort.ANY).build()),
-                bytes(OF13.buildFeaturesRequest().setXid(5).build()),
-                bytes(OF13.buildBarrierRequest().setXid(6).build()),
-                bytes(OF13.buildSetConfig().setXid(7).setMissSendLen(128).build()),
-                bytes(OF13.buildPortDescStatsRequest().setXid(8).build()),
-                bytes(OF13.buildEchoRequest().setXid(9).setData(new byte[] {1, 2, 3, 4}).build()));
+                OfClient.bytes(OF13.buildPortStatsRequest().setXid(4).setPortNo(OFPort.ANY).build()),
+                OfClient.bytes(OF13.buildFeaturesRequest().setXid(5).build()),
+                OfClient.bytes(OF13.buildBarrierRequest().setXid(6).build()),
+                OfClient.bytes(OF13.buildSetConfig().setXid(7).setMissSendLen(128).build()),
+                OfClient.bytes(OF13.buildPortDescStatsRequest().setXid(8).build()),
+                OfClient.bytes(OF13.buildEchoRequest().setXid(9).setData(new byte[] {1, 2, 3, 4}).build()));
         final SplittableRandom r = new SplittableRandom(20261203);
         int hangUps = 0;
         int sent = 0;
         boolean lied = false; // a length below 8 was sent on this connection: it may be closed
-        Client c = new Client();
+        OfClient c = new OfClient(socket);
         try {
             while (sent < 100_000) {
                 final byte[] m = corpus.get(r.nextInt(corpus.size())).clone();
@@ -299,7 +180,7 @@ class OfRobustnessTest {
                     assertTrue(lied, "the switch hung up only after a length below the header's (message " + sent + ")");
                     hangUps++;
                     c.close();
-                    c = new Client();
+                    c = new OfClient(socket);
                     lied = false;
                 }
             }
@@ -308,7 +189,7 @@ class OfRobustnessTest {
         } finally {
             c.close();
         }
-        try (Client fresh = new Client()) {
+        try (OfClient fresh = new OfClient(socket)) {
             assertNotNull(fresh.roundTrip(2));
         }
         assertTrue(dp.failure() == null, "the datapath is fine: " + dp.failure());

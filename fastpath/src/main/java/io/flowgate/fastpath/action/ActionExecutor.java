@@ -41,6 +41,7 @@ public final class ActionExecutor {
             return;
         }
         boolean output = false;
+        boolean toController = false;
         for (int i = 0; i < code.length; ) {
             final long h = code[i];
             final int len = DpActions.length(h);
@@ -81,14 +82,13 @@ public final class ActionExecutor {
                         setL4(batch, pkts[j], (int) (h >>> 8) & 0xFF, code[i + 1]);
                     }
                 }
-                case OP_USERSPACE -> {
-                    // No controller: the packet goes nowhere (counted below if it had no output).
-                }
+                case OP_USERSPACE -> toController |= out.controller(batch, pkts, n, h, code[i + 1]);
                 default -> throw new IllegalStateException("bad opcode " + (h & 0xFF));
             }
             i += len;
         }
-        if (!output) {
+        if (!output && !toController) {
+            // Nothing sent: a drop action, or a controller action with no controller listening.
             final DropReason reason = hasUserspace(code) ? DropReason.CONTROLLER : DropReason.ACTION;
             for (int j = 0; j < n; j++) {
                 out.drop(batch, pkts[j], reason);

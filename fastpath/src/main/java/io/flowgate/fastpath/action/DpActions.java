@@ -21,7 +21,7 @@ import java.util.Arrays;
  * SET_IPV6   [OP] srcHi srcLo srcMaskHi srcMaskLo dstHi dstLo dstMaskHi dstMaskLo
  *                 (label &lt;&lt; 32 | labelMask) (tclass &lt;&lt; 24 | tclassMask &lt;&lt; 16 | hlimit &lt;&lt; 8 | hlimitMask)
  * SET_L4     [proto &lt;&lt; 8 | OP] (src &lt;&lt; 48 | srcMask &lt;&lt; 32 | dst &lt;&lt; 16 | dstMask)
- * USERSPACE  [maxLen &lt;&lt; 40 | controllerId &lt;&lt; 24 | reason &lt;&lt; 8 | OP] ruleCookie
+ * USERSPACE  [maxLen &lt;&lt; 40 | controllerId &lt;&lt; 24 | table &lt;&lt; 16 | reason &lt;&lt; 8 | OP] ruleCookie
  * </pre>
  */
 public final class DpActions {
@@ -34,7 +34,9 @@ public final class DpActions {
     public static final int OP_SET_L4 = 7;
     public static final int OP_USERSPACE = 8;
 
-    /** OpenFlow packet-in reason for an invalid TTL (OFPR_INVALID_TTL). */
+    /** OpenFlow packet-in reasons (OFPR_*): a table-miss flow, a controller action, an invalid TTL. */
+    public static final int REASON_NO_MATCH = 0;
+    public static final int REASON_ACTION = 1;
     public static final int REASON_INVALID_TTL = 2;
 
     /** No actions: the packet is dropped. */
@@ -72,6 +74,25 @@ public final class DpActions {
             case OP_SET_L4, OP_USERSPACE -> 2;
             default -> throw new IllegalStateException("bad datapath action opcode " + (header & 0xFF));
         };
+    }
+
+    /** A USERSPACE instruction's packet-in reason (OFPR_*). */
+    public static int userspaceReason(final long header) {
+        return (int) (header >>> 8) & 0xFF;
+    }
+
+    /** The table of the rule that sent the packet to the controller. */
+    public static int userspaceTable(final long header) {
+        return (int) (header >>> 16) & 0xFF;
+    }
+
+    public static int userspaceControllerId(final long header) {
+        return (int) (header >>> 24) & 0xFFFF;
+    }
+
+    /** The bytes the controller asked for (an unbuffered packet-in carries the whole frame anyway). */
+    public static int userspaceMaxLen(final long header) {
+        return (int) (header >>> 40) & 0xFFFF;
     }
 
     public static Builder builder() {
@@ -168,11 +189,16 @@ public final class DpActions {
             return this;
         }
 
-        /** Send to the controller; with none configured the datapath drops the packet. */
-        public Builder userspaceController(final int reason, final long ruleCookie, final int controllerId,
-                                           final int maxLen) {
+        /**
+         * Send to the controller (a packet-in with the packet as it is at this point); with no
+         * controller connected the datapath counts it as dropped.
+         *
+         * @param table the table of the rule whose action this is
+         */
+        public Builder userspaceController(final int reason, final int table, final long ruleCookie,
+                                           final int controllerId, final int maxLen) {
             put(((long) (maxLen & 0xFFFF) << 40) | ((long) (controllerId & 0xFFFF) << 24)
-                    | ((long) (reason & 0xFFFF) << 8) | OP_USERSPACE);
+                    | ((long) (table & 0xFF) << 16) | ((long) (reason & 0xFF) << 8) | OP_USERSPACE);
             put(ruleCookie);
             return this;
         }

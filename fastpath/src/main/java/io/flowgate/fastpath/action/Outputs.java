@@ -19,6 +19,17 @@ public interface Outputs {
         }
     }
 
+    /**
+     * Sends packets {@code pkts[0, n)} of {@code batch} to the controller, as they are now (a
+     * USERSPACE instruction: its header word and the rule's cookie).
+     *
+     * @return false if no controller listens: the packets went nowhere
+     */
+    default boolean controller(final PacketBatch batch, final int[] pkts, final int n, final long action,
+                               final long cookie) {
+        return false;
+    }
+
     /** Counts packet {@code i} as dropped for {@code reason}. */
     void drop(PacketBatch batch, int i, DropReason reason);
 }

@@ -239,11 +239,13 @@ public final class OdpFormat {
             }
             case DpActions.OP_USERSPACE -> {
                 final long cookie = code[i + 1];
-                s.append("userspace(pid=0,controller(reason=").append((h >>> 8) & 0xFFFF)
-                        .append(",dont_send=1,continuation=0,recirc_id=0,rule_cookie=")
+                final int reason = DpActions.userspaceReason(h);
+                s.append("userspace(pid=0,controller(reason=").append(reason)
+                        .append(",dont_send=").append(reason == DpActions.REASON_INVALID_TTL ? 1 : 0)
+                        .append(",continuation=0,recirc_id=0,rule_cookie=")
                         .append(cookie == 0 ? "0" : "0x" + Long.toHexString(cookie))
-                        .append(",controller_id=").append((h >>> 24) & 0xFFFF)
-                        .append(",max_len=").append((h >>> 40) & 0xFFFF).append("))");
+                        .append(",controller_id=").append(DpActions.userspaceControllerId(h))
+                        .append(",max_len=").append(DpActions.userspaceMaxLen(h)).append("))");
             }
             default -> throw new IllegalStateException("bad opcode " + (h & 0xFF));
         }

@@ -9,6 +9,7 @@ import io.flowgate.fastpath.port.LoadHistory;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.RxQueue;
 import io.flowgate.fastpath.smc.Smc;
+import io.flowgate.fastpath.upcall.PacketInRing;
 import io.flowgate.fastpath.upcall.UpcallRings;
 
 import java.util.BitSet;
@@ -61,10 +62,16 @@ public final class Pmd implements Agent {
      */
     public Pmd(final int id, final List<Port> ports, final UpcallRings handlers, final int emcInverse,
                final int vlanLimit, final boolean ordered) {
+        this(id, ports, handlers, emcInverse, vlanLimit, ordered, null);
+    }
+
+    /** As above, with controller actions sending their packets to {@code packetIns} (null: nowhere). */
+    public Pmd(final int id, final List<Port> ports, final UpcallRings handlers, final int emcInverse,
+               final int vlanLimit, final boolean ordered, final PacketInRing packetIns) {
         this.id = id;
         this.ports = ports.toArray(new Port[0]);
         this.stats = new PmdStats(this.ports.length);
-        this.tx = new TxQueues(this.ports, id, stats);
+        this.tx = new TxQueues(this.ports, id, stats, packetIns);
         this.polls = new PollList(id);
         this.input = new InputStage(id, new Emc(emcInverse, 0x9E37_79B9L * (id + 1)), new Smc(true),
                 new FlowExtractor(parseCounters, vlanLimit), handlers, parking, stats, tx);

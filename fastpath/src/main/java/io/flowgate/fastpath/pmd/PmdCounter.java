@@ -17,6 +17,8 @@ public enum PmdCounter {
     MISSES("miss with success upcall"),
     LOST_UPCALLS("miss with failed upcall"),
     PACKET_OUTS("packets sent by the slow path"),
+    PACKET_INS("packets sent to the controller"),
+    PACKET_IN_OVERFLOWS("packets not sent to the controller: its queue was full"),
     PARKED("packets parked behind an upcall of their flow"),
     HELD("misses held behind an upcall that may set up their megaflow"),
     PARKING_FULL("packets not parked behind their flow's upcall: parking was full"),

@@ -6,6 +6,7 @@ import io.flowgate.fastpath.packet.Memory;
 import io.flowgate.fastpath.packet.PacketBatch;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.fastpath.port.TxQueue;
+import io.flowgate.fastpath.upcall.PacketInRing;
 
 import java.util.Arrays;
 
@@ -26,10 +27,13 @@ final class TxQueues implements Outputs {
     private final boolean[] used;
     private final PmdStats stats;
     private final int[] one = new int[1];
+    /** Where controller actions send packets, or null (none: they go nowhere). */
+    private final PacketInRing packetIns;
 
-    TxQueues(final Port[] ports, final int queue, final PmdStats stats) {
+    TxQueues(final Port[] ports, final int queue, final PmdStats stats, final PacketInRing packetIns) {
         this.ports = ports;
         this.stats = stats;
+        this.packetIns = packetIns;
         this.queues = new TxQueue[ports.length];
         this.used = new boolean[ports.length];
         Arrays.fill(slotByPort, -1);
@@ -88,6 +92,25 @@ final class TxQueues implements Outputs {
         stats.portTx[slot] += sent;
         stats.portTxBytes[slot] += bytes;
         used[slot] |= sent > 0;
+    }
+
+    @Override
+    public boolean controller(final PacketBatch b, final int[] pkts, final int n, final long action,
+                              final long cookie) {
+        final PacketInRing ring = packetIns;
+        if (ring == null || !ring.listening()) {
+            return false;
+        }
+        final long[] c = stats.counts;
+        for (int j = 0; j < n; j++) {
+            final int i = pkts[j];
+            if (ring.offer(b.inPort(), action, cookie, Memory.ALL, b.address(i), b.length(i))) {
+                c[PmdCounter.PACKET_INS.ordinal()]++;
+            } else {
+                c[PmdCounter.PACKET_IN_OVERFLOWS.ordinal()]++;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -203,7 +203,7 @@ class ActionExecutorTest {
             assertEquals(List.of(new BatchFixture.Dropped(0, DropReason.ACTION)), b.dropped);
         }
         try (BatchFixture b = new BatchFixture(1, udp4("10.0.0.1", "10.0.0.2"))
-                .execute(DpActions.builder().userspaceController(1, 0, 0, 65535).build())) {
+                .execute(DpActions.builder().userspaceController(1, 0, 0, 0, 65535).build())) {
             assertEquals(List.of(new BatchFixture.Dropped(0, DropReason.CONTROLLER)), b.dropped);
             assertFalse(b.sent.iterator().hasNext());
         }

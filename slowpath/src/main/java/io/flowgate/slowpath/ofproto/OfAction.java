@@ -25,6 +25,80 @@ public sealed interface OfAction {
         }
     }
 
+    /**
+     * {@code controller}: a packet-in with the packet as it is at this point. {@code reason} is
+     * OpenFlow's (OFPR_ACTION unless given; a table-miss rule's packet-ins say OFPR_NO_MATCH),
+     * {@code maxLen} what the controller asked for (an unbuffered packet-in carries the whole
+     * frame anyway), {@code id} the controller connection id (0: every controller).
+     */
+    record Controller(int maxLen, int reason, int id) implements OfAction {
+        public static final int REASON_NO_MATCH = 0;
+        public static final int REASON_ACTION = 1;
+        public static final int REASON_INVALID_TTL = 2;
+        public static final int MAX_LEN = 65535;
+        private static final String[] REASONS = {"no_match", "action", "invalid_ttl"};
+
+        /** {@code controller:MAX_LEN}. */
+        public Controller(final int maxLen) {
+            this(maxLen, REASON_ACTION, 0);
+        }
+
+        public static String reasonName(final int reason) {
+            return reason >= 0 && reason < REASONS.length ? REASONS[reason] : Integer.toString(reason);
+        }
+
+        /** The reason named as ovs-ofctl names it, or -1. */
+        public static int reason(final String name) {
+            return java.util.Arrays.asList(REASONS).indexOf(name);
+        }
+
+        @Override
+        public String toString() {
+            if (reason == REASON_ACTION && id == 0) {
+                return "CONTROLLER:" + maxLen;
+            }
+            final StringBuilder s = new StringBuilder("controller(");
+            if (reason != REASON_ACTION) {
+                s.append("reason=").append(reasonName(reason)).append(',');
+            }
+            if (maxLen != MAX_LEN) {
+                s.append("max_len=").append(maxLen).append(',');
+            }
+            if (id != 0) {
+                s.append("id=").append(id).append(',');
+            }
+            s.setLength(s.length() - 1);
+            return s.append(')').toString();
+        }
+    }
+
+    /** {@code FLOOD}: every port but the input port and those whose no_flood is set. */
+    record Flood() implements OfAction {
+        @Override
+        public String toString() {
+            return "FLOOD";
+        }
+    }
+
+    /** {@code ALL}: every port but the input port. */
+    record All() implements OfAction {
+        @Override
+        public String toString() {
+            return "ALL";
+        }
+    }
+
+    /**
+     * {@code output:TABLE}, only in a packet-out: the packet goes through the rule pipeline from
+     * table 0 as if it had arrived on the packet-out's in_port.
+     */
+    record OutputTable() implements OfAction {
+        @Override
+        public String toString() {
+            return "TABLE";
+        }
+    }
+
     /** {@code mod_dl_src} / {@code mod_dl_dst}. */
     record SetEth(boolean source, long mac) implements OfAction {
         @Override

@@ -64,7 +64,14 @@ final class ActionSyntax {
         final String arg = argOf(t.text());
         try {
             switch (name) {
-                case "output" -> out.add(new OfAction.Output(port(need(arg, "output:PORT"))));
+                case "output" -> out.add(output(need(arg, "output:PORT")));
+                case "controller" -> out.add(controller(t.text(), arg));
+                case "flood", "all" -> {
+                    if (arg != null) {
+                        throw new Values.Bad(name + " takes no argument");
+                    }
+                    out.add(name.equals("flood") ? new OfAction.Flood() : new OfAction.All());
+                }
                 case "in_port" -> {
                     if (arg != null) {
                         throw new Values.Bad("in_port takes no argument (it outputs to the input port)");
@@ -163,7 +170,7 @@ final class ActionSyntax {
                     out.add(new OfAction.GotoTable((int) target));
                 }
                 case "group" -> out.add(new OfAction.Group((int) Values.uint(need(arg, "group:GROUP"), 32, name)));
-                case "normal", "flood", "all", "controller", "local", "learn", "ct", "meter", "note",
+                case "normal", "local", "learn", "ct", "meter", "note",
                         "enqueue", "bundle", "multipath", "load", "move", "clone", "sample", "exit" ->
                         throw new Values.Bad("action \"" + name + "\" is not supported by Flowgate");
                 default -> {
@@ -210,6 +217,57 @@ final class ActionSyntax {
             throw new Values.Bad("missing argument, expected " + form);
         }
         return arg;
+    }
+
+    /** {@code output:PORT}: a port number or one of the reserved ports a rule may name. */
+    private static OfAction output(final String port) throws Values.Bad {
+        return switch (port.toLowerCase(java.util.Locale.ROOT)) {
+            case "in_port" -> new OfAction.OutputInPort();
+            case "flood" -> new OfAction.Flood();
+            case "all" -> new OfAction.All();
+            case "controller" -> new OfAction.Controller(OfAction.Controller.MAX_LEN);
+            case "normal", "local", "table", "none", "any" ->
+                    throw new Values.Bad("output:" + port + " is not supported by Flowgate");
+            default -> new OfAction.Output(port(port));
+        };
+    }
+
+    /**
+     * {@code controller}, {@code controller:MAX_LEN} and
+     * {@code controller(reason=R,max_len=N,id=ID)} as ovs-ofctl reads them.
+     */
+    private static OfAction controller(final String text, final String arg) throws Values.Bad {
+        final int open = text.indexOf('(');
+        if (open < 0) {
+            return new OfAction.Controller(arg == null ? OfAction.Controller.MAX_LEN
+                    : (int) Values.uint(arg, 16, "controller max_len"));
+        }
+        if (!text.endsWith(")")) {
+            throw new Values.Bad(text + ": missing \")\"");
+        }
+        int maxLen = OfAction.Controller.MAX_LEN;
+        int reason = OfAction.Controller.REASON_ACTION;
+        int id = 0;
+        final String inner = text.substring(open + 1, text.length() - 1);
+        for (String kv : inner.isBlank() ? new String[0] : inner.split(",")) {
+            final int eq = kv.indexOf('=');
+            final String key = (eq < 0 ? kv : kv.substring(0, eq)).strip().toLowerCase(java.util.Locale.ROOT);
+            final String value = eq < 0 ? null : kv.substring(eq + 1).strip();
+            switch (key) {
+                case "max_len" -> maxLen = (int) Values.uint(need(value, "max_len=N"), 16, "max_len");
+                case "id" -> id = (int) Values.uint(need(value, "id=ID"), 16, "controller id");
+                case "reason" -> {
+                    reason = OfAction.Controller.reason(need(value, "reason=REASON").toLowerCase(java.util.Locale.ROOT));
+                    if (reason < 0) {
+                        throw new Values.Bad(value + ": unknown reason (no_match, action or invalid_ttl)");
+                    }
+                }
+                case "userdata", "pause", "meter_id" ->
+                        throw new Values.Bad("controller " + key + " is not supported by Flowgate");
+                default -> throw new Values.Bad(key + ": unknown controller argument (max_len, reason, id)");
+            }
+        }
+        return new OfAction.Controller(maxLen, reason, id);
     }
 
     private static int port(final String s) throws Values.Bad {

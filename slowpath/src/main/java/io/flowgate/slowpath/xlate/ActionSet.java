@@ -48,7 +48,8 @@ final class ActionSet {
     private static boolean addLastOutput(final List<OfAction> out, final List<OfAction> actions) {
         for (int i = actions.size() - 1; i >= 0; i--) {
             final OfAction a = actions.get(i);
-            if (a instanceof OfAction.Output || a instanceof OfAction.OutputInPort) {
+            if (a instanceof OfAction.Output || a instanceof OfAction.OutputInPort || a instanceof OfAction.Flood
+                    || a instanceof OfAction.All || a instanceof OfAction.Controller) {
                 out.add(a);
                 return true;
             }

@@ -34,8 +34,10 @@ import java.util.function.IntPredicate;
  * <li>set actions are committed before each output, grouped per header (Ethernet, IPv4/IPv6,
  * transport, then VLAN pops and pushes), carrying only the fields that changed
  * ({@code OdpCommit});</li>
- * <li>output to the input port is skipped unless the in_port action is used; dec_ttl at TTL 1
- * or 0 sends the packet to the (absent) controller and stops the rule's actions; resubmits nest
+ * <li>output to the input port is skipped unless the in_port action is used; FLOOD and ALL
+ * output to every other port (FLOOD not to no_flood ports); the controller action sends the
+ * packet as it is at that point (OFPR_NO_MATCH from a table-miss rule: priority 0, matching
+ * everything); dec_ttl at TTL 1 or 0 sends it to the controller and stops the rule's actions; resubmits nest
  * at most {@value #MAX_DEPTH} deep; a table miss does nothing;</li>
  * <li>group buckets run as OpenFlow action sets on a copy of the flow.</li>
  * </ul>
@@ -47,13 +49,17 @@ public final class Xlate {
     public static final int MAX_RESUBMITS = 4096;
     private static final int CONTROLLER_MAX_LEN = 65535;
 
-    private final IntPredicate portExists;
+    private final XlatePorts ports;
     private final GroupSelector selector;
 
-    /** @param portExists which output ports exist; others are skipped, as OVS skips them */
-    public Xlate(final IntPredicate portExists, final GroupSelector selector) {
-        this.portExists = portExists;
+    public Xlate(final XlatePorts ports, final GroupSelector selector) {
+        this.ports = ports;
         this.selector = selector;
+    }
+
+    /** @param portExists which output ports exist (FLOOD and ALL reach none: tests and benchmarks) */
+    public Xlate(final IntPredicate portExists, final GroupSelector selector) {
+        this(XlatePorts.existing(portExists), selector);
     }
 
     /** Every port exists; select groups hash. */
@@ -67,6 +73,23 @@ public final class Xlate {
 
     public XlateResult translate(final PipelineVersion pipeline, final long[] key, final boolean trace) {
         return translate(pipeline, key, trace, true);
+    }
+
+    /**
+     * Translates a packet-out's actions for the packet {@code key} (its in_port set): as a rule's
+     * actions in table 0 with no rule, so {@code output:TABLE} runs the pipeline from table 0.
+     */
+    public XlateResult translateActions(final PipelineVersion pipeline, final long[] key,
+                                        final List<OfAction> actions) {
+        final Context ctx = contexts.get();
+        ctx.reset(pipeline, key, false);
+        ctx.schedule = true;
+        try {
+            ctx.doActions(actions, false);
+            return ctx.result();
+        } finally {
+            ctx.pipeline = null;
+        }
     }
 
     /**
@@ -116,6 +139,8 @@ public final class Xlate {
         int resubmits;
         int table;
         long cookie;
+        /** The rule whose actions run is a table-miss rule (priority 0, matching everything). */
+        boolean tableMiss;
         boolean exit;
         String error;
         /** OVS's name of the error, for "Translation failed (...)". */
@@ -140,6 +165,7 @@ public final class Xlate {
             resubmits = 0;
             table = 0;
             cookie = 0;
+            tableMiss = false;
             exit = false;
             error = null;
             errorName = null;
@@ -236,8 +262,10 @@ public final class Xlate {
             rules.add(rule);
             final int oldTable = table;
             final long oldCookie = cookie;
+            final boolean oldTableMiss = tableMiss;
             table = tableId;
             cookie = rule.cookie();
+            tableMiss = rule.priority() == 0 && rule.match().isCatchAll();
             final int deepens = resubmit && tableId <= oldTable ? 1 : 0;
             resubmits += resubmit ? 1 : 0;
             depth += deepens;
@@ -248,6 +276,7 @@ public final class Xlate {
             }
             table = oldTable;
             cookie = oldCookie;
+            tableMiss = oldTableMiss;
         }
 
         /** Lookup with fragments' transport ports read as 0, as OVS's "normal" frag handling does. */
@@ -278,6 +307,14 @@ public final class Xlate {
                 switch (a) {
                     case OfAction.Output o -> output(o.port(), false);
                     case OfAction.OutputInPort o -> output((int) FlowField.IN_PORT.get(flow), true);
+                    case OfAction.Flood o -> flood(false);
+                    case OfAction.All o -> flood(true);
+                    case OfAction.OutputTable o -> xlateTable(0, (int) FlowField.IN_PORT.get(flow), true);
+                    case OfAction.Controller c -> {
+                        odpCommit.commit();
+                        out.userspaceController(c.reason() == OfAction.Controller.REASON_ACTION && tableMiss
+                                ? DpActions.REASON_NO_MATCH : c.reason(), table, cookie, c.id(), c.maxLen());
+                    }
                     case OfAction.SetEth s -> {
                         final FlowField f = s.source() ? FlowField.ETH_SRC : FlowField.ETH_DST;
                         f.or(wc, -1);
@@ -313,7 +350,8 @@ public final class Xlate {
                                 FlowField.NW_TTL.set(flow, ttl - 1);
                             } else {
                                 odpCommit.commit();
-                                out.userspaceController(DpActions.REASON_INVALID_TTL, cookie, 0, CONTROLLER_MAX_LEN);
+                                out.userspaceController(DpActions.REASON_INVALID_TTL, table, cookie, 0,
+                                        CONTROLLER_MAX_LEN);
                                 note(" >> IPv" + (FlowKey.dlType(flow, 0) == ETH_TYPE_IP ? 4 : 6)
                                         + " decrement TTL exception");
                                 return;
@@ -346,12 +384,23 @@ public final class Xlate {
                 note(" >> skipping output to input port");
                 return;
             }
-            if (!portExists.test(port)) {
+            if (!ports.exists(port)) {
                 note(" >> Nonexistent output port");
                 return;
             }
             odpCommit.commit();
             out.output(port);
+        }
+
+        /** FLOOD or ALL: every port but the input port, in port order (FLOOD: not no_flood ones). */
+        private void flood(final boolean all) {
+            final int inPort = (int) FlowField.IN_PORT.get(flow);
+            for (int p : ports.numbers()) {
+                if (p != inPort && (all || ports.floods(p))) {
+                    odpCommit.commit();
+                    out.output(p);
+                }
+            }
         }
 
         private void setField(final OfAction.SetField s) {
