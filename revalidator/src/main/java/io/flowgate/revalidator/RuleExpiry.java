@@ -3,6 +3,7 @@ package io.flowgate.revalidator;
 import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.Rule;
+import io.flowgate.slowpath.ofproto.RuleRemoval;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 
 import java.util.ArrayList;
@@ -35,13 +36,15 @@ final class RuleExpiry {
             // garbage a second in an idle daemon, and its heap (its RSS) grew for minutes.
             return;
         }
-        final List<Rule> expired = new ArrayList<>();
+        final List<RuleRemoval> expired = new ArrayList<>();
         for (Rule rule : current.rules()) {
             final long hard = rule.hardTimeout() * 1000L;
             final long idle = rule.idleTimeout() * 1000L;
             final long lastUsed = Math.max(rule.createdMillis(), rule.stats().lastUsedMillis());
-            if ((hard > 0 && now >= rule.modifiedMillis() + hard) || (idle > 0 && now >= lastUsed + idle)) {
-                expired.add(rule);
+            if (hard > 0 && now >= rule.modifiedMillis() + hard) {
+                expired.add(new RuleRemoval(rule, RuleRemoval.Reason.HARD_TIMEOUT));
+            } else if (idle > 0 && now >= lastUsed + idle) {
+                expired.add(new RuleRemoval(rule, RuleRemoval.Reason.IDLE_TIMEOUT));
             }
         }
         if (expired.isEmpty()) {
@@ -49,8 +52,8 @@ final class RuleExpiry {
         }
         try {
             pipeline.apply(e -> {
-                for (Rule rule : expired) {
-                    if (e.deleteRule(rule)) {
+                for (RuleRemoval x : expired) {
+                    if (e.deleteRule(x.rule(), x.reason())) {
                         tally.rulesExpired.increment();
                     }
                 }

@@ -20,6 +20,7 @@ import io.flowgate.revalidator.Revalidators;
 import io.flowgate.revalidator.estimator.EstimatorSettings;
 import io.flowgate.slowpath.lb.ConnectionTable;
 import io.flowgate.slowpath.lb.LoadBalancer;
+import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.ukey.UkeyMap;
 import io.flowgate.slowpath.upcall.FlowLimit;
@@ -141,6 +142,20 @@ public final class Bridge implements AutoCloseable {
     /** Where controller actions send packets (the OpenFlow side reads and says whether it listens). */
     public PacketInRing packetIns() {
         return packetIns;
+    }
+
+    /**
+     * Sets port {@code number}'s OpenFlow configuration (XlatePorts' bits: down, no_recv, no_fwd,
+     * no_flood, no_packet_in) and has every flow translated again.
+     */
+    public void portConfig(final int number, final int bits) throws PipelineException {
+        ports.config(number, bits);
+        pipeline.apply(RulePipeline.Editor::touch);
+    }
+
+    /** The port's OpenFlow configuration bits. */
+    public int portConfig(final int number) {
+        return ports.config(number);
     }
 
     /** True if the datapath has a port with this number. */

@@ -11,7 +11,9 @@ import io.flowgate.slowpath.xlate.XlatePorts;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -24,6 +26,8 @@ final class BridgePorts implements AutoCloseable, XlatePorts {
     private final List<Port> ports;
     private final Set<Integer> numbers;
     private final int[] sorted;
+    /** OpenFlow configuration bits of the ports that have any (PORT_MOD); read by every translation. */
+    private final Map<Integer, Integer> config = new ConcurrentHashMap<>();
     /** DPDK's EAL and mbuf pool, when there are DPDK ports (closed after them), or null. */
     private final DpdkRuntime dpdk;
     private volatile List<RxQueue> rxQueues;
@@ -106,10 +110,14 @@ final class BridgePorts implements AutoCloseable, XlatePorts {
         return sorted;
     }
 
-    /** Every port floods: no_flood is not settable yet (OpenFlow PORT_MOD is not implemented). */
     @Override
-    public boolean floods(final int port) {
-        return true;
+    public int config(final int port) {
+        return config.getOrDefault(port, 0);
+    }
+
+    /** Sets a port's OpenFlow configuration bits (PORT_MOD); flows see it once translated again. */
+    void config(final int port, final int bits) {
+        config.put(port, bits);
     }
 
     /** The port named {@code text} (its name, or its number), or null. */

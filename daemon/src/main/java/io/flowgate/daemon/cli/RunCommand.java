@@ -243,8 +243,8 @@ final class RunCommand implements Callable<Integer> {
             control = new ControlSocket(s.rundir(), PidFile.daemonName(s.pidFile()), dp,
                     () -> signals.request("exit command"), s.controlGroup());
             control.start();
-            if (!s.ofp().isEmpty()) {
-                openflow = new OfServer(new OfSwitch(dp, datapathId(s)), s.ofp());
+            if (!s.ofp().isEmpty() || !s.controllers().isEmpty()) {
+                openflow = new OfServer(new OfSwitch(dp, datapathId(s)), s.ofp(), s.controllers());
                 openflow.start();
             }
             pid.ready(); // the pid file appears once the control socket answers

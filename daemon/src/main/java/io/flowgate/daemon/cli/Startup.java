@@ -30,7 +30,8 @@ import java.util.TreeMap;
  */
 record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, Path pidFile, TrieField[] prefixes,
                BridgeConfig bridge, String controlGroup, Path logFile, Path stateDir, ConnTimeouts lbTimeouts,
-               boolean expireNodestConn, EstimatorSettings estimator, List<OfTarget> ofp) {
+               boolean expireNodestConn, EstimatorSettings estimator, List<OfTarget> ofp,
+               List<OfTarget> controllers) {
 
     /**
      * @param config   the --config file as given, for messages
@@ -94,7 +95,7 @@ record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundi
                 : List.of(OfTarget.management(rundir, PidFile.daemonName(pidPath)));
         return new Startup(specs, flows, v.get(GROUPS), rundir, pidPath, v.get(PREFIXES), dc,
                 v.get(CONTROL_GROUP), v.get(LOG_FILE), v.get(STATE_DIR), v.get(LB_TIMEOUTS), v.get(EXPIRE_NODEST_CONN),
-                OtherConfig.estimator(EstimatorSettings.DEFAULTS, estimator), ofp);
+                OtherConfig.estimator(EstimatorSettings.DEFAULTS, estimator), ofp, v.get(CONTROLLER));
     }
 
     /** The file's port.N = SPEC, then --port N=SPEC over them. */

@@ -103,9 +103,12 @@ public final class Settings {
             t -> t.isBlank() ? List.of() : List.of(t.strip().split("\\s+")), "",
             String.join(" ", BridgeConfig.Dpdk.DEFAULT_EAL_ARGS) + "; the ports' devices are added",
             "DPDK EAL arguments, e.g. \"-l 0 --socket-mem 1024\"");
-    public static final Setting<List<OfTarget>> OFP = text("ofp", "TARGET,...", Settings::ofpTargets, null,
+    public static final Setting<List<OfTarget>> OFP = text("ofp", "TARGET,...", t -> targets(t, false), null,
             "punix:RUNDIR/NAME.mgmt", "where OpenFlow clients connect: punix:PATH or ptcp:[PORT][:IP] (loopback unless"
                     + " an address is given), comma-separated; none for no OpenFlow");
+    public static final Setting<List<OfTarget>> CONTROLLER = text("controller", "TARGET,...", t -> targets(t, true),
+            "none", "none", "OpenFlow controllers to connect to: tcp:IP[:PORT] (port 6653 by default) or unix:PATH,"
+                    + " comma-separated; reconnected with back-off, probed with echo requests when quiet");
     public static final Setting<Integer> MBUFS = number("mbufs", "N", 1024, 1 << 24,
             BridgeConfig.Dpdk.DEFAULTS.mbufs(), "mbufs in the DPDK pool");
 
@@ -113,7 +116,7 @@ public final class Settings {
     public static final List<Setting<?>> ALL = List.of(FLOWS, GROUPS, RUNDIR, STATE_DIR, PMDS, HANDLERS, REVALIDATORS,
             PMD_CPU_MASK, PMD_CPUS, EMC_INSERT_INV_PROB, SMC_ENABLE, MAX_IDLE, FLOW_LIMIT, PMD_RXQ_ASSIGN,
             PMD_RXQ_ISOLATE, LB_TIMEOUTS, EXPIRE_NODEST_CONN, ESTIMATOR_CPUS, ESTIMATOR_NICE, RUN_ESTIMATION, PREFIXES,
-            VLAN_LIMIT, PMD_IDLE, CONTROL_GROUP, LOG_FILE, DPDK_ARGS, OFP, MBUFS);
+            VLAN_LIMIT, PMD_IDLE, CONTROL_GROUP, LOG_FILE, DPDK_ARGS, OFP, CONTROLLER, MBUFS);
 
     private Settings() {
     }
@@ -194,19 +197,25 @@ public final class Settings {
         return oneOf(text, List.of("true", "false")).equals("true");
     }
 
-    /** OpenFlow listeners, comma-separated; {@code none}: none. */
-    private static List<OfTarget> ofpTargets(final String text) {
+    /** OpenFlow listeners ({@code active}: controllers), comma-separated; {@code none}: none. */
+    private static List<OfTarget> targets(final String text, final boolean active) {
         if (text.strip().equals("none")) {
             return List.of();
         }
+        final String expected = active ? "tcp:IP[:PORT], unix:PATH or none" : "punix:PATH, ptcp:[PORT][:IP] or none";
         final List<OfTarget> out = new ArrayList<>();
         for (String t : text.split(",")) {
             if (!t.isBlank()) {
-                out.add(OfTarget.parse(t));
+                final OfTarget target = OfTarget.parse(t);
+                if (target.active() != active) {
+                    throw new IllegalArgumentException(t.strip() + ": " + (active ? "a controller is" : "ofp listens on")
+                            + " " + expected);
+                }
+                out.add(target);
             }
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException("no target (punix:PATH, ptcp:[PORT][:IP] or none)");
+            throw new IllegalArgumentException("no target (" + expected + ")");
         }
         return List.copyOf(out);
     }

@@ -107,6 +107,20 @@ final class OfActions {
         return out;
     }
 
+    /**
+     * A group bucket's actions. As in Flowgate's group syntax, set_field's prerequisites are not
+     * checked here: a bucket may serve rules of any match, and translation skips a set_field
+     * whose prerequisites the packet does not meet.
+     */
+    static List<OfAction> fromBucket(final List<OFAction> actions) throws OfError {
+        final List<OfAction> out = new ArrayList<>();
+        for (OFAction a : actions) {
+            out.add(action(a, null, null));
+        }
+        return out;
+    }
+
+    /** @param value, mask what the rule's match (or the packet) guarantees so far; null: unchecked */
     private static OfAction action(final OFAction a, final long[] value, final long[] mask) throws OfError {
         return switch (a) {
             case OFActionOutput o -> output(o.getPort(), o.getMaxLen());
@@ -117,8 +131,10 @@ final class OfActions {
                     throw OfError.badAction(OFBadActionCode.BAD_ARGUMENT, "push_vlan:0x" + Integer.toHexString(tpid)
                             + " (0x8100 or 0x88a8)");
                 }
-                FlowField.VLAN0_TCI.set(value, FlowField.VLAN0_TCI.get(value) | VLAN_CFI);
-                FlowField.VLAN0_TCI.set(mask, FlowField.VLAN0_TCI.get(mask) | VLAN_CFI);
+                if (value != null) {
+                    FlowField.VLAN0_TCI.set(value, FlowField.VLAN0_TCI.get(value) | VLAN_CFI);
+                    FlowField.VLAN0_TCI.set(mask, FlowField.VLAN0_TCI.get(mask) | VLAN_CFI);
+                }
                 yield new OfAction.PushVlan(tpid);
             }
             case OFActionPopVlan p -> new OfAction.PopVlan();
@@ -167,13 +183,15 @@ final class OfActions {
             throw OfError.badAction(OFBadActionCode.BAD_SET_TYPE, "set_field: " + f.displayName()
                     + " cannot be written (Flowgate's datapath has no action for it)");
         }
-        final Prerequisite p = f.prerequisite();
-        if (!p.satisfiedBy(Match.of(value, mask))) {
-            throw OfError.badAction(OFBadActionCode.MATCH_INCONSISTENT, "set_field " + f.displayName() + " needs "
-                    + p.description() + " in the rule's match");
+        if (value != null) {
+            final Prerequisite p = f.prerequisite();
+            if (!p.satisfiedBy(Match.of(value, mask))) {
+                throw OfError.badAction(OFBadActionCode.MATCH_INCONSISTENT, "set_field " + f.displayName()
+                        + " needs " + p.description() + " in the rule's match");
+            }
+            f.write(value, o.hi(), o.lo(), o.maskHi(), o.maskLo());
+            f.orMask(mask, o.maskHi(), o.maskLo());
         }
-        f.write(value, o.hi(), o.lo(), o.maskHi(), o.maskLo());
-        f.orMask(mask, o.maskHi(), o.maskLo());
         if (f == OfField.IP_DSCP) {
             return new OfAction.SetIpDscp((int) o.lo() << 2);
         }
@@ -185,11 +203,29 @@ final class OfActions {
     }
 
     static Encoded toInstructions(final List<OfAction> actions, final Match match, final OFFactory f) {
-        final List<OFAction> apply = new ArrayList<>();
         final List<OFInstruction> out = new ArrayList<>();
         final List<String> left = new ArrayList<>();
-        OFInstruction next = null;
         final int proto = FlowField.NW_PROTO.get(match.mask()) == 0xFF ? (int) FlowField.NW_PROTO.get(match.value()) : -1;
+        final List<OFAction> apply = toActions(actions, proto, f, left);
+        if (!apply.isEmpty()) {
+            out.add(f.instructions().applyActions(apply));
+        }
+        for (OfAction a : actions) {
+            if (a instanceof OfAction.GotoTable g) {
+                out.add(f.instructions().gotoTable(TableId.of(g.table())));
+            }
+        }
+        return new Encoded(out, left);
+    }
+
+    /**
+     * Actions (goto_table aside) as OpenFlow 1.3 actions; what it cannot carry goes to
+     * {@code left}. {@code proto}: the IP protocol the match fixes, or -1 (a set of a transport
+     * port needs it to pick the OXM field).
+     */
+    static List<OFAction> toActions(final List<OfAction> actions, final int proto, final OFFactory f,
+                                    final List<String> left) {
+        final List<OFAction> apply = new ArrayList<>();
         for (OfAction a : actions) {
             switch (a) {
                 case OfAction.Output o -> apply.add(f.actions().output(OFPort.of(o.port()), 0));
@@ -234,15 +270,11 @@ final class OfActions {
                 case OfAction.Resubmit r -> apply.add(f.actions().niciraResubmitTable(
                         r.inPort() < 0 ? NX_IN_PORT : r.inPort(), (short) (r.table() < 0 ? NX_CURRENT_TABLE : r.table())));
                 case OfAction.Group g -> apply.add(f.actions().group(OFGroup.of(g.groupId())));
-                case OfAction.GotoTable g -> next = f.instructions().gotoTable(TableId.of(g.table()));
+                case OfAction.GotoTable g -> {
+                    // an instruction: toInstructions adds it
+                }
             }
         }
-        if (!apply.isEmpty()) {
-            out.add(f.instructions().applyActions(apply));
-        }
-        if (next != null) {
-            out.add(next);
-        }
-        return new Encoded(out, left);
+        return apply;
     }
 }

@@ -37,8 +37,17 @@ final class OfConnection implements Runnable {
     static final int MIN_VERSION = 0x04;
     static final int MAX_VERSION = 0x04;
 
+    /** OVS's inactivity probe for controllers: an echo request after this long without a message. */
+    static final long PROBE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    /** The xid of our keep-alive echo requests. */
+    private static final long PROBE_XID = 0x7072_6f62L;
+
     private final SocketChannel ch;
     private final String name;
+    /** Probes a quiet peer (connections to controllers); passive connections are not probed, as in OVS. */
+    private final boolean probed;
+    private volatile long lastReceivedNanos = System.nanoTime();
+    private volatile boolean probing;
     private final OfSwitch sw;
     private final Consumer<OfConnection> onClose;
     private final Object writeLock = new Object();
@@ -51,8 +60,14 @@ final class OfConnection implements Runnable {
     private volatile boolean closed;
 
     OfConnection(final SocketChannel ch, final String name, final OfSwitch sw, final Consumer<OfConnection> onClose) {
+        this(ch, name, sw, onClose, false);
+    }
+
+    OfConnection(final SocketChannel ch, final String name, final OfSwitch sw, final Consumer<OfConnection> onClose,
+                 final boolean probed) {
         this.ch = ch;
         this.name = name;
+        this.probed = probed;
         this.sw = sw;
         this.onClose = onClose;
     }
@@ -60,6 +75,29 @@ final class OfConnection implements Runnable {
     /** The factory of the version agreed in the HELLO exchange. */
     OFFactory factory() {
         return factory;
+    }
+
+    /**
+     * The keep-alive of a probed connection (called about once a second): quiet for
+     * {@link #PROBE_NANOS}, it gets an echo request; quiet for as long again, it is closed.
+     */
+    void probe(final long nowNanos) {
+        if (!probed || closed || factory == null) {
+            return;
+        }
+        final long quiet = nowNanos - lastReceivedNanos;
+        if (quiet > 2 * PROBE_NANOS) {
+            LOG.log(System.Logger.Level.WARNING, name + ": no response to inactivity probe after "
+                    + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(quiet) + " seconds, disconnecting");
+            close();
+        } else if (quiet > PROBE_NANOS && !probing) {
+            probing = true;
+            try {
+                send(factory.buildEchoRequest().setXid(PROBE_XID).setData(new byte[0]).build());
+            } catch (IOException e) {
+                close();
+            }
+        }
     }
 
     /** True once the HELLO exchange settled a version: asynchronous messages may go out. */
@@ -281,6 +319,8 @@ final class OfConnection implements Runnable {
             if (ch.read(in) < 0) {
                 throw new EOFException();
             }
+            lastReceivedNanos = System.nanoTime();
+            probing = false;
         }
     }
 

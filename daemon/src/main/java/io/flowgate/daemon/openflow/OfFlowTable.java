@@ -4,6 +4,7 @@ import io.flowgate.slowpath.ofproto.Match;
 import io.flowgate.slowpath.ofproto.OfAction;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.Rule;
+import io.flowgate.slowpath.ofproto.RuleRemoval;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 
 import io.netty.buffer.ByteBuf;
@@ -23,6 +24,8 @@ import org.projectfloodlight.openflow.protocol.OFFlowMod;
 import org.projectfloodlight.openflow.protocol.OFFlowModCommand;
 import org.projectfloodlight.openflow.protocol.OFFlowModFailedCode;
 import org.projectfloodlight.openflow.protocol.OFFlowModFlags;
+import org.projectfloodlight.openflow.protocol.OFFlowRemoved;
+import org.projectfloodlight.openflow.protocol.OFFlowRemovedReason;
 import org.projectfloodlight.openflow.protocol.OFFlowStatsEntry;
 import org.projectfloodlight.openflow.protocol.OFFlowStatsRequest;
 import org.projectfloodlight.openflow.protocol.OFMessage;
@@ -120,8 +123,9 @@ final class OfFlowTable {
         final Set<OFFlowModFlags> flags = fm.getFlags();
         switch (command) {
             case ADD -> {
-                final Rule rule = new Rule(table, fm.getPriority(), fm.getCookie().getValue(), fm.getIdleTimeout(),
+                final Rule plain = new Rule(table, fm.getPriority(), fm.getCookie().getValue(), fm.getIdleTimeout(),
                         fm.getHardTimeout(), match, OfActions.fromInstructions(fm.getInstructions(), table, match), now);
+                final Rule rule = flags.contains(OFFlowModFlags.SEND_FLOW_REM) ? plain.sendingFlowRemoved() : plain;
                 if (flags.contains(OFFlowModFlags.CHECK_OVERLAP)) {
                     for (Rule r : e.rules()) {
                         if (r.table() == table && r.priority() == rule.priority() && overlap(r.match(), match)) {
@@ -138,8 +142,10 @@ final class OfFlowTable {
                 for (Rule r : e.rules()) {
                     if (filter.selects(r)) {
                         // Same identity: takes the old one's place (its counters too, unless reset).
-                        e.addRule(reset ? new Rule(r.table(), r.priority(), r.cookie(), r.idleTimeout(), r.hardTimeout(),
-                                r.match(), actions, r.createdMillis()) : r.withActions(actions, now));
+                        final Rule fresh = new Rule(r.table(), r.priority(), r.cookie(), r.idleTimeout(),
+                                r.hardTimeout(), r.match(), actions, r.createdMillis());
+                        e.addRule(!reset ? r.withActions(actions, now)
+                                : r.sendFlowRemoved() ? fresh.sendingFlowRemoved() : fresh);
                     }
                 }
             }
@@ -247,9 +253,26 @@ final class OfFlowTable {
         final long age = Math.max(0, now - r.createdMillis());
         return f.buildFlowStatsEntry().setTableId(TableId.of(r.table())).setDurationSec(age / 1000)
                 .setDurationNsec(age % 1000 * 1_000_000).setPriority(r.priority()).setIdleTimeout(r.idleTimeout())
-                .setHardTimeout(r.hardTimeout()).setFlags(EnumSet.noneOf(OFFlowModFlags.class))
+                .setHardTimeout(r.hardTimeout()).setFlags(r.sendFlowRemoved() ? EnumSet.of(OFFlowModFlags.SEND_FLOW_REM)
+                        : EnumSet.noneOf(OFFlowModFlags.class))
                 .setCookie(U64.of(r.cookie())).setPacketCount(U64.of(r.stats().packets()))
                 .setByteCount(U64.of(r.stats().bytes())).setMatch(m.match()).setInstructions(a.instructions()).build();
+    }
+
+    /** FLOW_REMOVED for a rule that asked for it (OFPFF_SEND_FLOW_REM), with its counters as last pushed. */
+    static OFFlowRemoved flowRemoved(final OFFactory f, final RuleRemoval x, final long now) {
+        final Rule r = x.rule();
+        final long age = Math.max(0, now - r.createdMillis());
+        return f.buildFlowRemoved().setCookie(U64.of(r.cookie())).setPriority(r.priority())
+                .setReason(switch (x.reason()) {
+                    case IDLE_TIMEOUT -> OFFlowRemovedReason.IDLE_TIMEOUT;
+                    case HARD_TIMEOUT -> OFFlowRemovedReason.HARD_TIMEOUT;
+                    case DELETE -> OFFlowRemovedReason.DELETE;
+                    case GROUP_DELETE -> OFFlowRemovedReason.GROUP_DELETE;
+                }).setTableId(TableId.of(r.table())).setDurationSec(age / 1000).setDurationNsec(age % 1000 * 1_000_000)
+                .setIdleTimeout(r.idleTimeout()).setHardTimeout(r.hardTimeout())
+                .setPacketCount(U64.of(r.stats().packets())).setByteCount(U64.of(r.stats().bytes()))
+                .setMatch(OfMatches.fromMatch(r.match(), f).match()).build();
     }
 
     /** The AGGREGATE multipart reply: packets, bytes and rules over what the request selects. */

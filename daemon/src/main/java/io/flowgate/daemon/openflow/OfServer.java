@@ -12,12 +12,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The switch's passive OpenFlow connections: one listener per target ({@code punix:} sockets
+ * The switch's OpenFlow connections. Passive: one listener per target ({@code punix:} sockets
  * are mode 0600, as OVS's {@code br0.mgmt}; {@code ptcp:} listens on loopback unless told
- * otherwise), each connection served by its own virtual thread ({@link OfConnection}).
+ * otherwise). Active: one link per controller ({@code tcp:}, {@code unix:}), connected again
+ * after a failure or a hang-up with OVS's back-off (1 s, doubling up to 8 s), its connection
+ * probed with an echo request after 5 s of silence and dropped after 10. Each connection is
+ * served by its own virtual thread ({@link OfConnection}).
  */
 public final class OfServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("openflow");
@@ -26,16 +28,31 @@ public final class OfServer implements AutoCloseable {
 
     private final OfSwitch sw;
     private final List<Listener> listeners = new ArrayList<>();
-    private final Set<OfConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Set<OfConnection> connections;
     private final OfPacketIns packetIns;
+    private final List<OfTarget> controllers;
+    private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
+    /** Controller connections up now (for the log line "connected"/"disconnected" and tests). */
+    private final Set<String> connectedControllers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final long MIN_BACKOFF_MILLIS = 1_000;
+    private static final long MAX_BACKOFF_MILLIS = 8_000;
+    private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
     private record Listener(OfTarget target, ServerSocketChannel channel) {
     }
 
     /** Binds every target (replacing a stale Unix socket file); nothing is accepted before {@link #start()}. */
     public OfServer(final OfSwitch sw, final List<OfTarget> targets) throws IOException {
+        this(sw, targets, List.of());
+    }
+
+    /** As above, and connects to {@code controllers} (active targets) once started. */
+    public OfServer(final OfSwitch sw, final List<OfTarget> targets, final List<OfTarget> controllers)
+            throws IOException {
         this.sw = sw;
+        this.controllers = List.copyOf(controllers);
+        this.connections = sw.connections();
         this.packetIns = new OfPacketIns(sw.packetIns(), connections);
         try {
             for (OfTarget t : targets) {
@@ -74,8 +91,85 @@ public final class OfServer implements AutoCloseable {
     public void start() {
         packetIns.start();
         for (Listener l : listeners) {
-            Thread.ofPlatform().daemon().name("ofp-listen").start(() -> acceptLoop(l));
+            threads.add(Thread.ofPlatform().daemon().name("ofp-listen").start(() -> acceptLoop(l)));
         }
+        for (OfTarget t : controllers) {
+            threads.add(Thread.ofVirtual().name("ofp-controller").start(() -> controllerLink(t)));
+        }
+        if (!controllers.isEmpty()) {
+            threads.add(Thread.ofVirtual().name("ofp-probe").start(this::probeLoop));
+        }
+    }
+
+    /** Connects to a controller, serves the connection until it ends, and connects again, backing off. */
+    private void controllerLink(final OfTarget t) {
+        long backoff = MIN_BACKOFF_MILLIS;
+        while (!closed) {
+            SocketChannel ch = null;
+            try {
+                if (t.address() instanceof UnixDomainSocketAddress unix) {
+                    ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                    ch.connect(unix);
+                } else {
+                    ch = SocketChannel.open();
+                    ch.socket().connect(t.address(), CONNECT_TIMEOUT_MILLIS);
+                    ch.socket().setTcpNoDelay(true);
+                }
+            } catch (IOException e) {
+                if (ch != null) {
+                    OfConnection.closeQuietly(ch);
+                }
+                LOG.log(System.Logger.Level.INFO, t + ": connection failed (" + e.getMessage() + "), trying again in "
+                        + backoff / 1000 + " s");
+                if (!pause(backoff)) {
+                    return;
+                }
+                backoff = Math.min(2 * backoff, MAX_BACKOFF_MILLIS);
+                continue;
+            }
+            LOG.log(System.Logger.Level.INFO, t + ": connected");
+            final OfConnection c = new OfConnection(ch, t.text(), sw, connections::remove, true);
+            connections.add(c);
+            connectedControllers.add(t.text());
+            final long since = System.nanoTime();
+            c.run();
+            connectedControllers.remove(t.text());
+            if (closed) {
+                return;
+            }
+            LOG.log(System.Logger.Level.INFO, t + ": connection closed, connecting again");
+            // A connection that lasted resets the back-off; one dropped at once backs off further.
+            backoff = System.nanoTime() - since > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(MAX_BACKOFF_MILLIS)
+                    ? MIN_BACKOFF_MILLIS : Math.min(2 * backoff, MAX_BACKOFF_MILLIS);
+            if (!pause(backoff)) {
+                return;
+            }
+        }
+    }
+
+    /** Sleeps, or returns false if the server closed meanwhile. */
+    private boolean pause(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return !closed;
+    }
+
+    private void probeLoop() {
+        while (pause(MIN_BACKOFF_MILLIS)) {
+            final long now = System.nanoTime();
+            for (OfConnection c : connections) {
+                c.probe(now);
+            }
+        }
+    }
+
+    /** The controllers connected now (their targets). */
+    public Set<String> connectedControllers() {
+        return Set.copyOf(connectedControllers);
     }
 
     /** Where the listeners are (for ptcp:0, the port the system chose). */
@@ -88,6 +182,9 @@ public final class OfServer implements AutoCloseable {
             } catch (IOException e) {
                 out.add(l.target().text());
             }
+        }
+        for (OfTarget t : controllers) {
+            out.add("controller " + t.text());
         }
         return out;
     }
@@ -127,6 +224,11 @@ public final class OfServer implements AutoCloseable {
     public void close() {
         closed = true;
         packetIns.close();
+        for (Thread t : threads) {
+            if (t.isVirtual()) {
+                t.interrupt(); // a controller link backing off
+            }
+        }
         for (Listener l : listeners) {
             try {
                 l.channel().close();

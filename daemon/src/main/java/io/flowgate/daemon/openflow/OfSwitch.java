@@ -5,12 +5,17 @@ import io.flowgate.daemon.bridge.Bridge;
 import io.flowgate.fastpath.pmd.PmdStats;
 import io.flowgate.fastpath.port.Port;
 import io.flowgate.slowpath.classifier.RuleTable;
+import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.PipelineVersion;
+import io.flowgate.slowpath.ofproto.RuleRemoval;
+import io.flowgate.slowpath.xlate.XlatePorts;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.projectfloodlight.openflow.protocol.OFAggregateStatsRequest;
 import org.projectfloodlight.openflow.protocol.OFCapabilities;
@@ -25,10 +30,18 @@ import org.projectfloodlight.openflow.protocol.OFFlowMod;
 import org.projectfloodlight.openflow.protocol.OFFlowStatsRequest;
 import org.projectfloodlight.openflow.protocol.OFGetConfigRequest;
 import org.projectfloodlight.openflow.protocol.OFHello;
+import org.projectfloodlight.openflow.protocol.OFGroupDescStatsRequest;
+import org.projectfloodlight.openflow.protocol.OFGroupFeaturesStatsRequest;
+import org.projectfloodlight.openflow.protocol.OFGroupMod;
+import org.projectfloodlight.openflow.protocol.OFGroupStatsRequest;
 import org.projectfloodlight.openflow.protocol.OFMessage;
+import org.projectfloodlight.openflow.protocol.OFMeterFeaturesStatsRequest;
 import org.projectfloodlight.openflow.protocol.OFPacketOut;
 import org.projectfloodlight.openflow.protocol.OFPortConfig;
 import org.projectfloodlight.openflow.protocol.OFPortDesc;
+import org.projectfloodlight.openflow.protocol.OFPortMod;
+import org.projectfloodlight.openflow.protocol.OFPortModFailedCode;
+import org.projectfloodlight.openflow.protocol.OFPortReason;
 import org.projectfloodlight.openflow.protocol.OFPortDescStatsRequest;
 import org.projectfloodlight.openflow.protocol.OFPortFeatures;
 import org.projectfloodlight.openflow.protocol.OFPortState;
@@ -50,8 +63,9 @@ import org.projectfloodlight.openflow.types.U64;
 
 /**
  * The switch as OpenFlow sees it: the answers to the requests of every connection (features,
- * configuration, echo, barrier, role, the statistics and descriptions) and FLOW_MODs through
- * {@link OfFlowTable}. A request Flowgate does not implement gets the error OVS gives for an
+ * configuration, echo, barrier, role, the statistics and descriptions), FLOW_MODs through
+ * {@link OfFlowTable}, GROUP_MODs through {@link OfGroupTable} and PACKET_OUTs through
+ * {@link OfPacketOut}. A request Flowgate does not implement gets the error OVS gives for an
  * unknown one (OFPBRC_BAD_TYPE, or OFPBRC_BAD_STAT for a multipart type), never silence.
  */
 public final class OfSwitch {
@@ -64,6 +78,12 @@ public final class OfSwitch {
     private final long datapathId;
     private final OfFlowTable flows;
     private final OfPacketOut packetOut;
+    private final OfGroupTable groups;
+    /** Sends FLOW_REMOVED messages in the order the removals were published. */
+    private final java.util.concurrent.ExecutorService asyncSender =
+            java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("ofp-flow-removed").factory());
+    /** Every open connection (asynchronous messages go to them). */
+    private final Set<OfConnection> connections = ConcurrentHashMap.newKeySet();
 
     /** @param datapathId what FEATURES_REPLY and {@code ovs-ofctl show} report */
     public OfSwitch(final Bridge dp, final long datapathId) {
@@ -71,6 +91,41 @@ public final class OfSwitch {
         this.datapathId = datapathId;
         this.flows = new OfFlowTable(dp.pipeline());
         this.packetOut = new OfPacketOut(dp);
+        this.groups = new OfGroupTable(dp.pipeline());
+        dp.pipeline().onRemoved(this::flowsRemoved);
+    }
+
+    /**
+     * FLOW_REMOVED to every connection that gets asynchronous messages (not slaves), for rules that
+     * asked; sent from a thread of its own, so that the thread that removed them (a revalidator
+     * expiring rules, say) never waits for a controller.
+     */
+    private void flowsRemoved(final List<RuleRemoval> removed) {
+        if (removed.stream().anyMatch(x -> x.rule().sendFlowRemoved())) {
+            asyncSender.execute(() -> sendFlowsRemoved(removed));
+        }
+    }
+
+    private void sendFlowsRemoved(final List<RuleRemoval> removed) {
+        final long now = System.currentTimeMillis();
+        for (RuleRemoval x : removed) {
+            if (!x.rule().sendFlowRemoved()) {
+                continue;
+            }
+            for (OfConnection c : connections) {
+                if (c.ready() && c.role() != OFControllerRole.ROLE_SLAVE) {
+                    try {
+                        c.send(OfFlowTable.flowRemoved(c.factory(), x, now));
+                    } catch (IOException e) {
+                        c.close();
+                    }
+                }
+            }
+        }
+    }
+
+    Set<OfConnection> connections() {
+        return connections;
     }
 
     /** Where the datapath's packet-ins come from. */
@@ -111,6 +166,8 @@ public final class OfSwitch {
                             .setGenerationId(r.getGenerationId()).build());
                 }
                 case OFPacketOut po -> packetOut.send(po);
+                case OFGroupMod gm -> groups.apply(c, gm);
+                case OFPortMod pm -> portMod(c, pm);
                 case OFStatsRequest<?> s -> multipart(c, f, s);
                 default -> throw OfError.badRequest(OfError.BadRequest.BAD_TYPE, m.getType() + " is not supported");
             }
@@ -143,6 +200,14 @@ public final class OfSwitch {
                     c.send(reply);
                 }
             }
+            case OFGroupDescStatsRequest r -> c.send(f.buildGroupDescStatsReply().setXid(r.getXid()).setFlags(last)
+                    .setEntries(groups.descriptions(f)).build());
+            case OFGroupFeaturesStatsRequest r -> c.send(OfGroupTable.features(f, r.getXid()));
+            case OFMeterFeaturesStatsRequest r -> c.send(f.buildMeterFeaturesStatsReply().setXid(r.getXid())
+                    .setFlags(last).setFeatures(f.buildMeterFeatures().setMaxMeter(0).setBandTypes(0)
+                            .setCapabilities(0).setMaxBands((short) 0).setMaxColor((short) 0).build()).build());
+            case OFGroupStatsRequest r -> throw OfError.badRequest(OfError.BadRequest.BAD_STAT,
+                    "group statistics are not kept by Flowgate (GROUP_DESC and GROUP_FEATURES are answered)");
             default -> throw OfError.badRequest(OfError.BadRequest.BAD_STAT, s.getStatsType() + " is not supported");
         }
     }
@@ -150,13 +215,82 @@ public final class OfSwitch {
     private List<OFPortDesc> portDescs(final OFFactory f) {
         final List<OFPortDesc> out = new ArrayList<>();
         for (Port p : dp.ports()) {
-            out.add(f.buildPortDesc().setPortNo(OFPort.of(p.number())).setHwAddr(mac(p)).setName(p.name())
-                    .setConfig(EnumSet.noneOf(OFPortConfig.class)).setState(EnumSet.of(OFPortState.LIVE))
-                    .setCurr(EnumSet.noneOf(OFPortFeatures.class)).setAdvertised(EnumSet.noneOf(OFPortFeatures.class))
-                    .setSupported(EnumSet.noneOf(OFPortFeatures.class)).setPeer(EnumSet.noneOf(OFPortFeatures.class))
-                    .setCurrSpeed(0).setMaxSpeed(0).build());
+            out.add(portDesc(f, p));
         }
         return out;
+    }
+
+    private OFPortDesc portDesc(final OFFactory f, final Port p) {
+        final int bits = dp.portConfig(p.number());
+        final EnumSet<OFPortConfig> config = EnumSet.noneOf(OFPortConfig.class);
+        for (int i = 0; i < PORT_CONFIG_BITS.length; i++) {
+            if ((bits & PORT_CONFIG_BITS[i]) != 0) {
+                config.add(PORT_CONFIGS[i]);
+            }
+        }
+        return f.buildPortDesc().setPortNo(OFPort.of(p.number())).setHwAddr(mac(p)).setName(p.name())
+                .setConfig(config).setState(EnumSet.of((bits & XlatePorts.PORT_DOWN) != 0 ? OFPortState.LINK_DOWN
+                        : OFPortState.LIVE))
+                .setCurr(EnumSet.noneOf(OFPortFeatures.class)).setAdvertised(EnumSet.noneOf(OFPortFeatures.class))
+                .setSupported(EnumSet.noneOf(OFPortFeatures.class)).setPeer(EnumSet.noneOf(OFPortFeatures.class))
+                .setCurrSpeed(0).setMaxSpeed(0).build();
+    }
+
+    private static final OFPortConfig[] PORT_CONFIGS = {OFPortConfig.PORT_DOWN, OFPortConfig.NO_RECV,
+        OFPortConfig.NO_FLOOD, OFPortConfig.NO_FWD, OFPortConfig.NO_PACKET_IN};
+    private static final int[] PORT_CONFIG_BITS = {XlatePorts.PORT_DOWN, XlatePorts.NO_RECV, XlatePorts.NO_FLOOD,
+        XlatePorts.NO_FWD, XlatePorts.NO_PACKET_IN};
+
+    private static int configBits(final Set<OFPortConfig> config) throws OfError {
+        int bits = 0;
+        for (OFPortConfig c : config) {
+            final int i = java.util.Arrays.asList(PORT_CONFIGS).indexOf(c);
+            if (i < 0) {
+                throw OfError.portModFailed(OFPortModFailedCode.BAD_CONFIG, c + " is not supported (port_down,"
+                        + " no_recv, no_fwd, no_packet_in and no_flood are)");
+            }
+            bits |= PORT_CONFIG_BITS[i];
+        }
+        return bits;
+    }
+
+    /**
+     * PORT_MOD: the configuration bits its mask names take its values; flows are translated
+     * again. The other connections hear of it by PORT_STATUS (before OpenFlow 1.5 the one that
+     * asked does not, as in OVS).
+     */
+    private void portMod(final OfConnection c, final OFPortMod pm) throws OfError {
+        final Port p = dp.port(pm.getPortNo().getPortNumber());
+        if (p == null) {
+            throw OfError.portModFailed(OFPortModFailedCode.BAD_PORT, "no port " + pm.getPortNo());
+        }
+        if (!pm.getHwAddr().equals(mac(p))) {
+            throw OfError.portModFailed(OFPortModFailedCode.BAD_HW_ADDR, "port " + p.name() + " has address "
+                    + mac(p) + ", not " + pm.getHwAddr());
+        }
+        final int mask = configBits(pm.getMask());
+        final int old = dp.portConfig(p.number());
+        final int now = (old & ~mask) | (configBits(pm.getConfig()) & mask);
+        if (now == old) {
+            return;
+        }
+        try {
+            dp.portConfig(p.number(), now);
+        } catch (PipelineException e) {
+            throw OfError.portModFailed(OFPortModFailedCode.EPERM, e.getMessage());
+        }
+        LOG.log(System.Logger.Level.INFO, c + ": port " + p.name() + " configuration 0x" + Integer.toHexString(old)
+                + " -> 0x" + Integer.toHexString(now));
+        for (OfConnection other : connections) {
+            if (other != c && other.ready()) {
+                final OFFactory f = other.factory();
+                try {
+                    other.send(f.buildPortStatus().setReason(OFPortReason.MODIFY).setDesc(portDesc(f, p)).build());
+                } catch (IOException e) {
+                    other.close();
+                }
+            }
+        }
     }
 
     /** The port's Ethernet address: the device's when it reports one, else a locally administered one from its number. */

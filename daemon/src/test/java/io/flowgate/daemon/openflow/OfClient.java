@@ -28,13 +28,23 @@ final class OfClient implements AutoCloseable {
     final ByteBuffer in = ByteBuffer.allocate(1 << 18);
 
     OfClient(final Path socket) throws IOException {
-        ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        ch.connect(UnixDomainSocketAddress.of(socket));
+        this(connect(socket));
+    }
+
+    /** Over a connection made some other way (the switch connecting to a test's controller socket). */
+    OfClient(final SocketChannel connected) throws IOException {
+        ch = connected;
         ch.configureBlocking(false);
         send(bytes(OF13.buildHello().setXid(1).build()));
         final byte[] hello = next();
         assertEquals(0x04, hello[0], "the switch speaks OpenFlow 1.3");
         assertEquals(0, hello[1], "and says HELLO first");
+    }
+
+    private static SocketChannel connect(final Path socket) throws IOException {
+        final SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        ch.connect(UnixDomainSocketAddress.of(socket));
+        return ch;
     }
 
     void send(final byte[] msg) throws IOException {
@@ -53,6 +63,7 @@ final class OfClient implements AutoCloseable {
     /** The next whole message, or null if the switch closed the connection. */
     byte[] next() throws IOException {
         final long deadline = System.nanoTime() + 30_000_000_000L;
+        int idle = 0;
         while (true) {
             final byte[] m = framed();
             if (m != null) {
@@ -66,7 +77,14 @@ final class OfClient implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("no reply in 30 s");
                 }
-                Thread.onSpinWait();
+                // Spin a little (replies usually come at once), then let the other core work.
+                if (++idle < 10_000) {
+                    Thread.onSpinWait();
+                } else {
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                }
+            } else {
+                idle = 0;
             }
         }
     }

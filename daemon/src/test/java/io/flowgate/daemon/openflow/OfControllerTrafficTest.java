@@ -244,4 +244,72 @@ class OfControllerTrafficTest {
         await(() -> dp.totals().drops(DropReason.CONTROLLER) == 1, "the packet counted as dropped");
         assertEquals(0, dp.totals().get(PmdCounter.PACKET_INS));
     }
+
+    @Test
+    void portModNoFwdKeepsFloodAndRulesOffThePortAndTheOtherControllersHearOfIt() throws Exception {
+        try (OfClient other = new OfClient(dir.resolve("sw.mgmt"))) {
+            addFlow(10, 0, OF13.buildMatch().setExact(MatchField.IN_PORT, OFPort.of(1)).build(),
+                    List.of(OF13.actions().output(OFPort.of(2), 0), OF13.actions().output(OFPort.of(3), 0)));
+            inject(1, frame(5, 10));
+            assertEquals(1, sent(2, 1).size());
+            assertEquals(1, sent(3, 1).size());
+            controller.send(bytes(OF13.buildPortMod().setXid(xid++).setPortNo(OFPort.of(2))
+                    .setHwAddr(org.projectfloodlight.openflow.types.MacAddress.of(0x0200_0000_0002L))
+                    .setConfig(java.util.EnumSet.of(org.projectfloodlight.openflow.protocol.OFPortConfig.NO_FWD))
+                    .setMask(java.util.EnumSet.of(org.projectfloodlight.openflow.protocol.OFPortConfig.NO_FWD))
+                    .setAdvertise(0).build()));
+            assertTrue(barrier().isEmpty(), "PORT_MOD accepted");
+            final OFMessage status = OfClient.parse(other.next());
+            final org.projectfloodlight.openflow.protocol.OFPortStatus ps =
+                    assertInstanceOf(org.projectfloodlight.openflow.protocol.OFPortStatus.class, status);
+            assertEquals(OFPort.of(2), ps.getDesc().getPortNo());
+            assertTrue(ps.getDesc().getConfig().contains(org.projectfloodlight.openflow.protocol.OFPortConfig.NO_FWD));
+            packetOut(OFPort.of(1), OF13.actions().output(OFPort.FLOOD, 0));
+            assertEquals(1, sent(3, 1).size(), "flooded to port 3");
+            assertEquals(0, ((RingPort) dp.port(2)).drainTransmitted(f -> { }, 1 << 10), "not to the no_fwd port");
+            // The rule's flow is translated again: once it is, port 2 gets nothing any more.
+            final RingPort two = (RingPort) dp.port(2);
+            await(() -> {
+                inject(1, frame(5, 10));
+                try {
+                    sent(3, 1);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                return two.drainTransmitted(f -> { }, 1 << 10) == 0;
+            }, "the flow translated again");
+            for (int i = 0; i < 10; i++) {
+                inject(1, frame(5, 10));
+            }
+            assertEquals(10, sent(3, 10).size());
+            assertEquals(0, two.drainTransmitted(f -> { }, 1 << 10), "nothing for the no_fwd port");
+        }
+    }
+
+    @Test
+    void aRuleThatAsksIsReportedWhenRemovedWithWhyAndOthersAreNot() throws Exception {
+        final var udp = OF13.buildMatch().setExact(MatchField.ETH_TYPE, EthType.IPv4)
+                .setExact(MatchField.IP_PROTO, org.projectfloodlight.openflow.types.IpProtocol.UDP).build();
+        final var flag = java.util.EnumSet.of(org.projectfloodlight.openflow.protocol.OFFlowModFlags.SEND_FLOW_REM);
+        final List<OFAction> toTwo = List.of(OF13.actions().output(OFPort.of(2), 0));
+        controller.send(bytes(OF13.buildFlowAdd().setXid(xid++).setPriority(30).setCookie(U64.of(9)).setHardTimeout(1)
+                .setFlags(flag).setMatch(udp).setInstructions(List.of(OF13.instructions().applyActions(toTwo))).build()));
+        controller.send(bytes(OF13.buildFlowAdd().setXid(xid++).setPriority(31).setCookie(U64.of(10)).setFlags(flag)
+                .setMatch(udp).setInstructions(List.of(OF13.instructions().applyActions(toTwo))).build()));
+        controller.send(bytes(OF13.buildFlowAdd().setXid(xid++).setPriority(32).setCookie(U64.of(11))
+                .setMatch(udp).setInstructions(List.of(OF13.instructions().applyActions(toTwo))).build()));
+        assertTrue(barrier().isEmpty());
+        for (int priority : new int[] {31, 32}) {
+            controller.send(bytes(OF13.buildFlowDeleteStrict().setXid(xid++).setPriority(priority).setMatch(udp)
+                    .setTableId(org.projectfloodlight.openflow.types.TableId.of(0)).build()));
+        }
+        final List<String> removed = new ArrayList<>();
+        while (removed.size() < 2) {
+            if (OfClient.parse(controller.next()) instanceof org.projectfloodlight.openflow.protocol.OFFlowRemoved r) {
+                removed.add(r.getCookie().getValue() + " " + r.getReason() + " priority " + r.getPriority());
+            }
+        }
+        assertEquals(List.of("10 DELETE priority 31", "9 HARD_TIMEOUT priority 30"), removed,
+                "the deleted rule at once, the one with a hard timeout when it expired; none for cookie 11");
+    }
 }

@@ -183,4 +183,42 @@ class OvsOfctlTest {
                 old.out());
         ok("show", "flowgate"); // still serving
     }
+
+    @Test
+    void groupsAddedModifiedAndDeletedByOfctlAreThePipelinesGroups() throws Exception {
+        ok("add-group", "flowgate", "group_id=1,type=select,bucket=weight:3,output:2,bucket=weight:1,output:3");
+        ok("add-group", "flowgate", "group_id=2,type=all,bucket=output:2,bucket=output:3");
+        ok("add-flow", "flowgate", "priority=20,udp,tp_dst=99,actions=group:1");
+        final String groups = ok("dump-groups", "flowgate").out();
+        assertTrue(groups.contains("group_id=1,type=select,bucket=weight:3,actions=output:2,bucket=actions=output:3"),
+                groups);
+        assertTrue(groups.contains("group_id=2,type=all,bucket=actions=output:2,bucket=actions=output:3"), groups);
+        assertTrue(appctl("ofctl/dump-groups").contains("group_id=2,type=all"), "the pipeline has them");
+        final Run exists = ofctl("add-group", "flowgate", "group_id=1,type=all,bucket=output:2");
+        assertTrue(exists.status() != 0 && exists.out().contains("OFPGMFC_GROUP_EXISTS"), exists.out());
+        ok("mod-group", "flowgate", "group_id=2,type=indirect,bucket=output:3");
+        assertTrue(ok("dump-groups", "flowgate").out().contains("group_id=2,type=indirect,bucket=actions=output:3"));
+        final Run ff = ofctl("add-group", "flowgate", "group_id=3,type=ff,bucket=watch_port:2,output:2");
+        assertTrue(ff.status() != 0 && ff.out().contains("OFPGMFC_BAD_TYPE"), ff.out());
+        ok("del-groups", "flowgate", "group_id=1");
+        assertEquals(0, rules(ok("dump-flows", "flowgate", "udp,tp_dst=99").out()).size(),
+                "the rule that sent to group 1 went with it, as in OVS");
+        final String features = ok("dump-group-features", "flowgate").out();
+        assertTrue(features.contains("select") && features.contains("indirect"), features);
+    }
+
+    @Test
+    void modPortSetsTheConfigurationDumpPortsDescReportsIt() throws Exception {
+        ok("mod-port", "flowgate", "p2", "no-forward");
+        final String desc = ok("dump-ports-desc", "flowgate").out();
+        assertTrue(desc.matches("(?s).* 2\\(p2\\): .*config: +NO_FWD.*"), desc);
+        ok("mod-port", "flowgate", "p2", "down");
+        assertTrue(ok("dump-ports-desc", "flowgate").out().matches("(?s).* 2\\(p2\\): .*state: +LINK_DOWN.*"));
+        ok("mod-port", "flowgate", "p2", "up");
+        ok("mod-port", "flowgate", "p2", "forward");
+        final String back = ok("dump-ports-desc", "flowgate").out();
+        assertTrue(back.matches("(?s).* 2\\(p2\\): .*config: +0\n.*"), back);
+        final Run bad = ofctl("mod-port", "flowgate", "p9", "down");
+        assertTrue(bad.status() != 0, bad.out());
+    }
 }

@@ -25,17 +25,20 @@ public final class Rule {
     private final long createdMillis;
     private final long modifiedMillis;
     private final RuleStats stats;
+    /** OpenFlow's OFPFF_SEND_FLOW_REM: its controllers hear of its removal. */
+    private final boolean sendFlowRemoved;
 
     public Rule(final int table, final int priority, final long cookie, final int idleTimeout, final int hardTimeout,
                 final Match match, final List<OfAction> actions, final long createdMillis) {
         this(table, priority, cookie, idleTimeout, hardTimeout, match, actions, createdMillis, createdMillis,
-                new RuleStats());
+                new RuleStats(), false);
     }
 
     private Rule(final int table, final int priority, final long cookie, final int idleTimeout, final int hardTimeout,
                  final Match match, final List<OfAction> actions, final long createdMillis, final long modifiedMillis,
-                 final RuleStats stats) {
+                 final RuleStats stats, final boolean sendFlowRemoved) {
         this.stats = stats;
+        this.sendFlowRemoved = sendFlowRemoved;
         this.table = table;
         this.priority = priority;
         this.cookie = cookie;
@@ -54,7 +57,17 @@ public final class Rule {
      */
     public Rule withActions(final List<OfAction> newActions, final long nowMillis) {
         return new Rule(table, priority, cookie, idleTimeout, hardTimeout, match, newActions, createdMillis, nowMillis,
-                stats);
+                stats, sendFlowRemoved);
+    }
+
+    /** This rule (not yet added) with OFPFF_SEND_FLOW_REM set. */
+    public Rule sendingFlowRemoved() {
+        return new Rule(table, priority, cookie, idleTimeout, hardTimeout, match, actions, createdMillis,
+                modifiedMillis, stats, true);
+    }
+
+    public boolean sendFlowRemoved() {
+        return sendFlowRemoved;
     }
 
     /** A process-unique id (rules are compared by identity). */

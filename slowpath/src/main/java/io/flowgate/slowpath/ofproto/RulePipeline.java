@@ -23,6 +23,7 @@ import java.util.function.LongConsumer;
 public final class RulePipeline {
     private volatile PipelineVersion current;
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<List<RuleRemoval>>> removalListeners = new CopyOnWriteArrayList<>();
 
     public RulePipeline(final TrieField... trieFields) {
         this.current = PipelineVersion.empty(trieFields);
@@ -46,6 +47,14 @@ public final class RulePipeline {
         listeners.add(listener);
     }
 
+    /**
+     * Calls {@code listener} after a publish that removed rules (deleted, expired, or with their
+     * group), on the publishing thread: OpenFlow's FLOW_REMOVED.
+     */
+    public void onRemoved(final java.util.function.Consumer<List<RuleRemoval>> listener) {
+        removalListeners.add(listener);
+    }
+
     /** A batch of changes. */
     @FunctionalInterface
     public interface Change {
@@ -60,8 +69,9 @@ public final class RulePipeline {
      */
     public PipelineVersion apply(final Change change) throws PipelineException {
         final PipelineVersion next;
+        final Editor editor;
         synchronized (this) {
-            final Editor editor = new Editor(current);
+            editor = new Editor(current);
             change.apply(editor);
             editor.validate();
             if (!editor.changed()) {
@@ -72,6 +82,14 @@ public final class RulePipeline {
         }
         for (LongConsumer l : listeners) {
             l.accept(next.version());
+        }
+        if (!removalListeners.isEmpty()) {
+            final List<RuleRemoval> removed = editor.removals();
+            if (!removed.isEmpty()) {
+                for (var l : removalListeners) {
+                    l.accept(removed);
+                }
+            }
         }
         return next;
     }
@@ -109,6 +127,8 @@ public final class RulePipeline {
         private final Map<Identity, Rule> addedByIdentity = new HashMap<>();
         private Map<Integer, Group> groups;
         private boolean changed;
+        /** Why rules were deleted, by id (a rule replaced by its like is not among the removals). */
+        private final Map<Long, RuleRemoval.Reason> reasons = new HashMap<>();
 
         Editor(final PipelineVersion base) {
             this.base = base;
@@ -153,13 +173,33 @@ public final class RulePipeline {
 
         /** Removes this very rule (by identity) if it is in the edited state; false if it is not. */
         public boolean deleteRule(final Rule rule) {
+            return deleteRule(rule, RuleRemoval.Reason.DELETE);
+        }
+
+        /** As {@link #deleteRule(Rule)}, saying why (a timeout). */
+        public boolean deleteRule(final Rule rule, final RuleRemoval.Reason why) {
             for (Rule r : rules()) {
                 if (r == rule) {
                     removeRule(r);
+                    reasons.put(r.id(), why);
                     return true;
                 }
             }
             return false;
+        }
+
+        /** The rules of the base this batch removed, and why; not those replaced by their like. */
+        List<RuleRemoval> removals() {
+            final List<RuleRemoval> out = new ArrayList<>();
+            for (Map<Long, Rule> removed : removedByTable.values()) {
+                for (Rule r : removed.values()) {
+                    final RuleRemoval.Reason why = reasons.get(r.id());
+                    if (why != null && !addedByIdentity.containsKey(Identity.of(r))) {
+                        out.add(new RuleRemoval(r, why));
+                    }
+                }
+            }
+            return out;
         }
 
         private void removeRule(final Rule r) {
@@ -255,6 +295,7 @@ public final class RulePipeline {
             for (Map.Entry<Identity, Rule> n : now.entrySet()) {
                 if (!wanted.containsKey(n.getKey())) {
                     removeRule(n.getValue());
+                    reasons.put(n.getValue().id(), RuleRemoval.Reason.DELETE);
                     deleted++;
                 }
             }
@@ -272,6 +313,7 @@ public final class RulePipeline {
             for (Rule r : rules()) {
                 if (which.test(r)) {
                     removeRule(r);
+                    reasons.put(r.id(), RuleRemoval.Reason.DELETE);
                     n++;
                 }
             }
@@ -322,6 +364,7 @@ public final class RulePipeline {
             for (Rule r : rules()) {
                 if (references(r.actions(), id)) {
                     removeRule(r);
+                    reasons.put(r.id(), RuleRemoval.Reason.GROUP_DELETE);
                 }
             }
             return true;
@@ -334,6 +377,14 @@ public final class RulePipeline {
                 }
             }
             return false;
+        }
+
+        /**
+         * Publishes a new version though no rule or group changed: what they mean did (a port's
+         * configuration), so every flow is translated again, as OVS's need_revalidate.
+         */
+        public void touch() {
+            changed = true;
         }
 
         boolean changed() {

@@ -177,7 +177,12 @@ public final class Xlate {
             if (FlowKey.isIp(flow, 0)) {
                 FlowField.NW_FRAG.or(wc, FRAG_MASK);
             }
-            xlateTable(0, (int) FlowField.IN_PORT.get(flow), false);
+            final int inPort = (int) FlowField.IN_PORT.get(flow);
+            if ((ports.config(inPort) & (XlatePorts.PORT_DOWN | XlatePorts.NO_RECV)) != 0) {
+                note("port " + Integer.toUnsignedString(inPort) + " is down or has no_recv: drop");
+            } else {
+                xlateTable(0, inPort, false);
+            }
             finishWildcards();
         }
 
@@ -311,6 +316,10 @@ public final class Xlate {
                     case OfAction.All o -> flood(true);
                     case OfAction.OutputTable o -> xlateTable(0, (int) FlowField.IN_PORT.get(flow), true);
                     case OfAction.Controller c -> {
+                        if ((ports.config((int) FlowField.IN_PORT.get(flow)) & XlatePorts.NO_PACKET_IN) != 0) {
+                            note(" >> the input port has no_packet_in: not sent to the controller");
+                            continue;
+                        }
                         odpCommit.commit();
                         out.userspaceController(c.reason() == OfAction.Controller.REASON_ACTION && tableMiss
                                 ? DpActions.REASON_NO_MATCH : c.reason(), table, cookie, c.id(), c.maxLen());
@@ -388,15 +397,23 @@ public final class Xlate {
                 note(" >> Nonexistent output port");
                 return;
             }
+            if ((ports.config(port) & (XlatePorts.PORT_DOWN | XlatePorts.NO_FWD)) != 0) {
+                note(" >> output port is down or has no_fwd");
+                return;
+            }
             odpCommit.commit();
             out.output(port);
         }
 
-        /** FLOOD or ALL: every port but the input port, in port order (FLOOD: not no_flood ones). */
+        /**
+         * FLOOD or ALL: every port but the input port, in port order; none that is down or has
+         * no_fwd, and for FLOOD none with no_flood.
+         */
         private void flood(final boolean all) {
             final int inPort = (int) FlowField.IN_PORT.get(flow);
+            final int skip = XlatePorts.PORT_DOWN | XlatePorts.NO_FWD | (all ? 0 : XlatePorts.NO_FLOOD);
             for (int p : ports.numbers()) {
-                if (p != inPort && (all || ports.floods(p))) {
+                if (p != inPort && (ports.config(p) & skip) == 0) {
                     odpCommit.commit();
                     out.output(p);
                 }
