@@ -17,11 +17,11 @@ public sealed interface OfAction {
         }
     }
 
-    /** {@code in_port}: send back out of the input port. */
+    /** {@code in_port}: send back out of the input port (printed IN_PORT, as ovs-ofctl prints it). */
     record OutputInPort() implements OfAction {
         @Override
         public String toString() {
-            return "in_port";
+            return "IN_PORT";
         }
     }
 

@@ -84,7 +84,10 @@ public final class FlowSyntax {
         return new Rule(h.table, h.priority, h.cookie, h.idleTimeout, h.hardTimeout, match, actions, nowMillis);
     }
 
-    /** Index of "actions=" (spaces allowed before the "=") at the top level, or -1. */
+    /**
+     * Index of "actions=" (or ovs-ofctl's synonym "action="; spaces allowed before the "=") at the
+     * top level, or -1.
+     */
     static int findActions(final String text) {
         int depth = 0;
         for (int i = 0; i < text.length(); i++) {
@@ -93,9 +96,9 @@ public final class FlowSyntax {
                 depth++;
             } else if (c == ')') {
                 depth--;
-            } else if (depth == 0 && text.regionMatches(true, i, "actions", 0, 7)
+            } else if (depth == 0 && text.regionMatches(true, i, "action", 0, 6)
                     && (i == 0 || text.charAt(i - 1) == ',' || Character.isWhitespace(text.charAt(i - 1)))) {
-                int j = i + 7;
+                int j = i + (text.regionMatches(true, i, "actions", 0, 7) ? 7 : 6);
                 while (j < text.length() && Character.isWhitespace(text.charAt(j))) {
                     j++;
                 }

@@ -62,7 +62,7 @@ final class MatchBuilder {
         final int proto;
         switch (name) {
             case "ip" -> { type = ETH_TYPE_IP; proto = -1; }
-            case "ipv6" -> { type = ETH_TYPE_IPV6; proto = -1; }
+            case "ipv6", "ip6" -> { type = ETH_TYPE_IPV6; proto = -1; }
             case "tcp" -> { type = ETH_TYPE_IP; proto = IPPROTO_TCP; }
             case "udp" -> { type = ETH_TYPE_IP; proto = IPPROTO_UDP; }
             case "sctp" -> { type = ETH_TYPE_IP; proto = IPPROTO_SCTP; }
