@@ -42,14 +42,14 @@ def main():
         assert len(dp_to_of) == PORTS, dp_to_of
 
         def of_ports(actions):
-            # Bare numbers are output ports; leave userspace(...) arguments alone.
+            # Bare numbers outside parentheses are output ports; leave userspace(...) arguments alone.
             out, depth, token = [], 0, ""
             for ch in actions + ",":
                 if ch == "(":
                     depth += 1
                 elif ch == ")":
                     depth -= 1
-                if ch in ",()" and re.fullmatch(r"\d+", token) and "userspace" not in "".join(out):
+                if ch in ",()" and re.fullmatch(r"\d+", token) and depth == 0:
                     token = dp_to_of[token]
                 if ch in ",()":
                     out.append(token + ch)

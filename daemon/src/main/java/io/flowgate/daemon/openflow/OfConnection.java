@@ -10,6 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.function.Consumer;
 
 import org.projectfloodlight.openflow.exceptions.OFParseError;
@@ -37,6 +38,8 @@ final class OfConnection implements Runnable {
     static final int MIN_VERSION = 0x04;
     static final int MAX_VERSION = 0x04;
 
+    /** Messages queued for sending at most (a peer that reads nothing fills it). */
+    static final int OUTBOX = 4096;
     /** OVS's inactivity probe for controllers: an echo request after this long without a message. */
     static final long PROBE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
     /** The xid of our keep-alive echo requests. */
@@ -50,13 +53,20 @@ final class OfConnection implements Runnable {
     private volatile boolean probing;
     private final OfSwitch sw;
     private final Consumer<OfConnection> onClose;
-    private final Object writeLock = new Object();
+    /** Messages waiting for the writer: replies wait for room, asynchronous messages are dropped without it. */
+    private final ArrayBlockingQueue<byte[]> outbox = new ArrayBlockingQueue<>(OUTBOX);
+    private volatile Thread writer;
+    private final long openedNanos = System.nanoTime();
     /** Bytes received and not yet framed: room for two messages of the largest size. */
     private final ByteBuffer in = ByteBuffer.allocate(2 << 16);
     private volatile OFFactory factory;
     private volatile OFControllerRole role = OFControllerRole.ROLE_EQUAL;
-    /** The miss_send_len set by SET_CONFIG (OpenFlow's default, 128, until then). */
-    private volatile int missSendLen = 128;
+    /**
+     * The miss_send_len set by SET_CONFIG; until then OpenFlow's 128 for a connection to a
+     * controller and 0 for one made to the switch (OVS's service connections, such as ovs-ofctl's,
+     * get no asynchronous messages unless they ask by setting it).
+     */
+    private volatile int missSendLen;
     private volatile boolean closed;
 
     OfConnection(final SocketChannel ch, final String name, final OfSwitch sw, final Consumer<OfConnection> onClose) {
@@ -68,6 +78,7 @@ final class OfConnection implements Runnable {
         this.ch = ch;
         this.name = name;
         this.probed = probed;
+        this.missSendLen = probed ? 128 : 0;
         this.sw = sw;
         this.onClose = onClose;
     }
@@ -82,7 +93,18 @@ final class OfConnection implements Runnable {
      * {@link #PROBE_NANOS}, it gets an echo request; quiet for as long again, it is closed.
      */
     void probe(final long nowNanos) {
-        if (!probed || closed || factory == null) {
+        if (closed) {
+            return;
+        }
+        if (factory == null) {
+            if (nowNanos - openedNanos > 2 * PROBE_NANOS) {
+                LOG.log(System.Logger.Level.WARNING, name + ": no HELLO within "
+                        + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(2 * PROBE_NANOS) + " seconds, disconnecting");
+                close();
+            }
+            return;
+        }
+        if (!probed) {
             return;
         }
         final long quiet = nowNanos - lastReceivedNanos;
@@ -92,17 +114,21 @@ final class OfConnection implements Runnable {
             close();
         } else if (quiet > PROBE_NANOS && !probing) {
             probing = true;
-            try {
-                send(factory.buildEchoRequest().setXid(PROBE_XID).setData(new byte[0]).build());
-            } catch (IOException e) {
-                close();
-            }
+            sendAsync(factory.buildEchoRequest().setXid(PROBE_XID).setData(new byte[0]).build());
         }
     }
 
-    /** True once the HELLO exchange settled a version: asynchronous messages may go out. */
+    /** True once the HELLO exchange settled a version. */
     boolean ready() {
         return factory != null && !closed;
+    }
+
+    /**
+     * True if asynchronous messages (packet-in, port status, flow removed) go to this connection:
+     * ready, not a slave, and a controller connection or one that set a miss_send_len.
+     */
+    boolean receivesAsync() {
+        return ready() && role != OFControllerRole.ROLE_SLAVE && (probed || missSendLen != 0);
     }
 
     OFControllerRole role() {
@@ -131,6 +157,7 @@ final class OfConnection implements Runnable {
                 return;
             }
             msgs.removeFirst();
+            writer = Thread.ofVirtual().name("ofp-write").start(this::drainOutbox);
             while (!closed) {
                 process(msgs);
                 msgs.clear();
@@ -324,21 +351,61 @@ final class OfConnection implements Runnable {
         }
     }
 
-    /** Sends a message (any thread; messages do not interleave). */
+    /**
+     * Sends a reply (the connection's own thread): queued for the writer, waiting while the queue
+     * is full, so a peer that does not read holds up only its own requests.
+     */
     void send(final OFMessage m) throws IOException {
+        final byte[] bytes = encode(m);
+        try {
+            while (!outbox.offer(bytes, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (closed) {
+                    throw new IOException("connection closed");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while sending", e);
+        }
+    }
+
+    /**
+     * Queues an asynchronous message (any thread, never waits); false if the connection is closed
+     * or its queue is full (a peer that does not read loses asynchronous messages, as in OVS).
+     */
+    boolean sendAsync(final OFMessage m) {
+        return !closed && outbox.offer(encode(m));
+    }
+
+    private static byte[] encode(final OFMessage m) {
         final ByteBuf buf = Unpooled.buffer();
         m.writeTo(buf);
         final byte[] bytes = new byte[buf.readableBytes()];
         buf.readBytes(bytes);
-        write(bytes);
+        return bytes;
     }
 
-    private void write(final byte[] bytes) throws IOException {
-        synchronized (writeLock) {
-            final ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                ch.write(b);
+    /** The writer: sends queued messages in order until the connection closes. */
+    private void drainOutbox() {
+        try {
+            while (!closed) {
+                write(outbox.take());
             }
+        } catch (InterruptedException e) {
+            // closed
+        } catch (IOException e) {
+            if (!closed) {
+                LOG.log(System.Logger.Level.INFO, name + ": connection dropped while sending (" + e.getMessage() + ")");
+            }
+            close();
+        }
+    }
+
+    /** Writes on the channel: the writer's, or the connection thread's before the writer starts (HELLO). */
+    private void write(final byte[] bytes) throws IOException {
+        final ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+            ch.write(b);
         }
     }
 
@@ -348,6 +415,10 @@ final class OfConnection implements Runnable {
         }
         closed = true;
         closeQuietly(ch);
+        final Thread w = writer;
+        if (w != null) {
+            w.interrupt();
+        }
         onClose.accept(this);
     }
 

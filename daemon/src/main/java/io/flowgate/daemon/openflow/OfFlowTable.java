@@ -189,7 +189,10 @@ final class OfFlowTable {
         boolean toGroup = anyGroup;
         for (OfAction a : r.actions()) {
             if (!anyPort && (a instanceof OfAction.Output o && o.port() == port.getPortNumber()
-                    || a instanceof OfAction.OutputInPort && port.equals(OFPort.IN_PORT))) {
+                    || a instanceof OfAction.OutputInPort && port.equals(OFPort.IN_PORT)
+                    || a instanceof OfAction.Controller && port.equals(OFPort.CONTROLLER)
+                    || a instanceof OfAction.Flood && port.equals(OFPort.FLOOD)
+                    || a instanceof OfAction.All && port.equals(OFPort.ALL))) {
                 toPort = true;
             }
             if (!anyGroup && a instanceof OfAction.Group g && g.groupId() == group.getGroupNumber()) {

@@ -96,9 +96,8 @@ public final class OfServer implements AutoCloseable {
         for (OfTarget t : controllers) {
             threads.add(Thread.ofVirtual().name("ofp-controller").start(() -> controllerLink(t)));
         }
-        if (!controllers.isEmpty()) {
-            threads.add(Thread.ofVirtual().name("ofp-probe").start(this::probeLoop));
-        }
+        // Controllers are probed when quiet; every connection must say HELLO in time.
+        threads.add(Thread.ofVirtual().name("ofp-probe").start(this::probeLoop));
     }
 
     /** Connects to a controller, serves the connection until it ends, and connects again, backing off. */
@@ -167,6 +166,11 @@ public final class OfServer implements AutoCloseable {
         }
     }
 
+    /** Packet-ins lost because a connection's send queue was full (a controller that does not read). */
+    public long refusedPacketIns() {
+        return packetIns.refused();
+    }
+
     /** The controllers connected now (their targets). */
     public Set<String> connectedControllers() {
         return Set.copyOf(connectedControllers);
@@ -224,6 +228,7 @@ public final class OfServer implements AutoCloseable {
     public void close() {
         closed = true;
         packetIns.close();
+        sw.close();
         for (Thread t : threads) {
             if (t.isVirtual()) {
                 t.interrupt(); // a controller link backing off

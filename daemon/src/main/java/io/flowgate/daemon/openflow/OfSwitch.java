@@ -79,9 +79,7 @@ public final class OfSwitch {
     private final OfFlowTable flows;
     private final OfPacketOut packetOut;
     private final OfGroupTable groups;
-    /** Sends FLOW_REMOVED messages in the order the removals were published. */
-    private final java.util.concurrent.ExecutorService asyncSender =
-            java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("ofp-flow-removed").factory());
+    private final java.util.function.Consumer<List<RuleRemoval>> removalListener;
     /** Every open connection (asynchronous messages go to them). */
     private final Set<OfConnection> connections = ConcurrentHashMap.newKeySet();
 
@@ -92,36 +90,31 @@ public final class OfSwitch {
         this.flows = new OfFlowTable(dp.pipeline());
         this.packetOut = new OfPacketOut(dp);
         this.groups = new OfGroupTable(dp.pipeline());
-        dp.pipeline().onRemoved(this::flowsRemoved);
+        this.removalListener = this::flowsRemoved;
+        dp.pipeline().onRemoved(removalListener);
     }
 
     /**
-     * FLOW_REMOVED to every connection that gets asynchronous messages (not slaves), for rules that
-     * asked; sent from a thread of its own, so that the thread that removed them (a revalidator
-     * expiring rules, say) never waits for a controller.
+     * FLOW_REMOVED, for rules that asked, to every connection that takes asynchronous messages;
+     * queued without waiting, so the thread that removed them (a revalidator expiring rules, say)
+     * never waits for a controller.
      */
     private void flowsRemoved(final List<RuleRemoval> removed) {
-        if (removed.stream().anyMatch(x -> x.rule().sendFlowRemoved())) {
-            asyncSender.execute(() -> sendFlowsRemoved(removed));
-        }
-    }
-
-    private void sendFlowsRemoved(final List<RuleRemoval> removed) {
         final long now = System.currentTimeMillis();
         for (RuleRemoval x : removed) {
-            if (!x.rule().sendFlowRemoved()) {
-                continue;
-            }
-            for (OfConnection c : connections) {
-                if (c.ready() && c.role() != OFControllerRole.ROLE_SLAVE) {
-                    try {
-                        c.send(OfFlowTable.flowRemoved(c.factory(), x, now));
-                    } catch (IOException e) {
-                        c.close();
+            if (x.rule().sendFlowRemoved()) {
+                for (OfConnection c : connections) {
+                    if (c.receivesAsync()) {
+                        c.sendAsync(OfFlowTable.flowRemoved(c.factory(), x, now));
                     }
                 }
             }
         }
+    }
+
+    /** Stops listening to the pipeline (the server closes its switch). */
+    void close() {
+        dp.pipeline().removeOnRemoved(removalListener);
     }
 
     Set<OfConnection> connections() {
@@ -259,7 +252,7 @@ public final class OfSwitch {
      * again. The other connections hear of it by PORT_STATUS (before OpenFlow 1.5 the one that
      * asked does not, as in OVS).
      */
-    private void portMod(final OfConnection c, final OFPortMod pm) throws OfError {
+    private synchronized void portMod(final OfConnection c, final OFPortMod pm) throws OfError {
         final Port p = dp.port(pm.getPortNo().getPortNumber());
         if (p == null) {
             throw OfError.portModFailed(OFPortModFailedCode.BAD_PORT, "no port " + pm.getPortNo());
@@ -277,18 +270,19 @@ public final class OfSwitch {
         try {
             dp.portConfig(p.number(), now);
         } catch (PipelineException e) {
+            try {
+                dp.portConfig(p.number(), old);
+            } catch (PipelineException again) {
+                e.addSuppressed(again);
+            }
             throw OfError.portModFailed(OFPortModFailedCode.EPERM, e.getMessage());
         }
         LOG.log(System.Logger.Level.INFO, c + ": port " + p.name() + " configuration 0x" + Integer.toHexString(old)
                 + " -> 0x" + Integer.toHexString(now));
         for (OfConnection other : connections) {
-            if (other != c && other.ready()) {
+            if (other != c && other.receivesAsync()) {
                 final OFFactory f = other.factory();
-                try {
-                    other.send(f.buildPortStatus().setReason(OFPortReason.MODIFY).setDesc(portDesc(f, p)).build());
-                } catch (IOException e) {
-                    other.close();
-                }
+                other.sendAsync(f.buildPortStatus().setReason(OFPortReason.MODIFY).setDesc(portDesc(f, p)).build());
             }
         }
     }

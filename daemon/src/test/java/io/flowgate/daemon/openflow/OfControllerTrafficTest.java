@@ -67,7 +67,7 @@ class OfControllerTrafficTest {
         final Path socket = dir.resolve("sw.mgmt");
         server = new OfServer(new OfSwitch(dp, 1), List.of(OfTarget.parse("punix:" + socket)));
         server.start();
-        controller = new OfClient(socket);
+        controller = asController(new OfClient(socket));
         await(() -> dp.packetIns().listening(), "the datapath sees a controller");
     }
 
@@ -76,6 +76,15 @@ class OfControllerTrafficTest {
         controller.close();
         server.close();
         dp.close();
+    }
+
+    /**
+     * A connection made to the switch takes asynchronous messages once it sets a miss_send_len (as
+     * OVS's service connections); a controller does so first.
+     */
+    private static OfClient asController(final OfClient c) throws Exception {
+        c.send(bytes(OF13.buildSetConfig().setXid(1).setMissSendLen(0xffff).build()));
+        return c;
     }
 
     private static byte[] frame(final int udpPort, final int payload) {
@@ -231,8 +240,19 @@ class OfControllerTrafficTest {
         assertEquals(0, dp.totals().drops(DropReason.TX_FAILED));
         await(() -> dp.totals().get(PmdCounter.PACKET_INS) + dp.totals().get(PmdCounter.PACKET_IN_OVERFLOWS) == n,
                 "every packet-in queued or counted as overflowing");
-        assertTrue(dp.totals().get(PmdCounter.PACKET_IN_OVERFLOWS) > 0, "a full queue refused some");
+        assertTrue(dp.totals().get(PmdCounter.PACKET_IN_OVERFLOWS) + server.refusedPacketIns() > 0,
+                "a full queue (the datapath's or the connection's) refused some");
         assertEquals(0, dp.totals().drops(DropReason.CONTROLLER));
+    }
+
+    @Test
+    void aConnectionThatSetNoMissSendLenIsNoController() throws Exception {
+        controller.close();
+        await(() -> !dp.packetIns().listening(), "the controller gone");
+        try (OfClient ofctl = new OfClient(dir.resolve("sw.mgmt"))) {
+            assertEquals(1, ofctl.roundTrip(3).size());
+            assertTrue(!dp.packetIns().listening(), "ovs-ofctl's kind of connection takes no packet-ins");
+        }
     }
 
     @Test
@@ -247,7 +267,8 @@ class OfControllerTrafficTest {
 
     @Test
     void portModNoFwdKeepsFloodAndRulesOffThePortAndTheOtherControllersHearOfIt() throws Exception {
-        try (OfClient other = new OfClient(dir.resolve("sw.mgmt"))) {
+        try (OfClient other = asController(new OfClient(dir.resolve("sw.mgmt")));
+             OfClient ofctl = new OfClient(dir.resolve("sw.mgmt"))) {
             addFlow(10, 0, OF13.buildMatch().setExact(MatchField.IN_PORT, OFPort.of(1)).build(),
                     List.of(OF13.actions().output(OFPort.of(2), 0), OF13.actions().output(OFPort.of(3), 0)));
             inject(1, frame(5, 10));
@@ -264,6 +285,7 @@ class OfControllerTrafficTest {
                     assertInstanceOf(org.projectfloodlight.openflow.protocol.OFPortStatus.class, status);
             assertEquals(OFPort.of(2), ps.getDesc().getPortNo());
             assertTrue(ps.getDesc().getConfig().contains(org.projectfloodlight.openflow.protocol.OFPortConfig.NO_FWD));
+            assertEquals(1, ofctl.roundTrip(5).size(), "a connection that set no miss_send_len got no PORT_STATUS");
             packetOut(OFPort.of(1), OF13.actions().output(OFPort.FLOOD, 0));
             assertEquals(1, sent(3, 1).size(), "flooded to port 3");
             assertEquals(0, ((RingPort) dp.port(2)).drainTransmitted(f -> { }, 1 << 10), "not to the no_fwd port");

@@ -38,6 +38,8 @@ public final class DpActions {
     public static final int REASON_NO_MATCH = 0;
     public static final int REASON_ACTION = 1;
     public static final int REASON_INVALID_TTL = 2;
+    /** OVS's own reason for a table-miss rule's controller action (OFPR_EXPLICIT_MISS; no_match on the wire). */
+    public static final int REASON_EXPLICIT_MISS = 6;
 
     /** No actions: the packet is dropped. */
     public static final DpActions DROP = new DpActions(new long[0], 0);

@@ -309,10 +309,10 @@ public final class OdpFormat {
         if (mask == 0) {
             return;
         }
-        if (mask == full) {
-            s.append(name).append('=').append(value);
-        } else {
-            s.append(name).append("=0x").append(Long.toHexString(value)).append("/0x").append(Long.toHexString(mask));
+        // As OVS's format_u8u and format_be16: the value in decimal, a partial mask in hex.
+        s.append(name).append('=').append(value);
+        if (mask != full) {
+            s.append("/0x").append(Long.toHexString(mask));
         }
         s.append(',');
     }

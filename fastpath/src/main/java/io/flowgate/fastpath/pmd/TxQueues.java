@@ -1,5 +1,6 @@
 package io.flowgate.fastpath.pmd;
 
+import io.flowgate.fastpath.action.DpActions;
 import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.fastpath.action.Outputs;
 import io.flowgate.fastpath.packet.Memory;
@@ -98,7 +99,10 @@ final class TxQueues implements Outputs {
     public boolean controller(final PacketBatch b, final int[] pkts, final int n, final long action,
                               final long cookie) {
         final PacketInRing ring = packetIns;
-        if (ring == null || !ring.listening()) {
+        if (ring == null || !ring.listening() || DpActions.userspaceReason(action) == DpActions.REASON_INVALID_TTL
+                || DpActions.userspaceControllerId(action) != 0) {
+            // Nobody takes it: invalid_ttl is off in OpenFlow 1.3's default asynchronous
+            // configuration, and controller ids other than 0 are not assigned.
             return false;
         }
         final long[] c = stats.counts;

@@ -66,11 +66,16 @@ public final class PacketInRing implements AutoCloseable {
             return false;
         }
         final MemorySegment m = memory;
-        m.set(INT, index + IN_PORT, inPort);
-        m.set(INT, index + LENGTH, length);
-        m.set(LONG, index + ACTION, action);
-        m.set(LONG, index + COOKIE, cookie);
-        MemorySegment.copy(packetMemory, address, m, index + HEADER, length);
+        try {
+            m.set(INT, index + IN_PORT, inPort);
+            m.set(INT, index + LENGTH, length);
+            m.set(LONG, index + ACTION, action);
+            m.set(LONG, index + COOKIE, cookie);
+            MemorySegment.copy(packetMemory, address, m, index + HEADER, length);
+        } catch (RuntimeException e) {
+            ring.abort(index); // a claimed slot left open would stall the reader for good
+            throw e;
+        }
         ring.commit(index);
         return true;
     }

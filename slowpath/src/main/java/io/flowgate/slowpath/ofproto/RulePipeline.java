@@ -55,6 +55,10 @@ public final class RulePipeline {
         removalListeners.add(listener);
     }
 
+    public void removeOnRemoved(final java.util.function.Consumer<List<RuleRemoval>> listener) {
+        removalListeners.remove(listener);
+    }
+
     /** A batch of changes. */
     @FunctionalInterface
     public interface Change {
@@ -127,8 +131,11 @@ public final class RulePipeline {
         private final Map<Identity, Rule> addedByIdentity = new HashMap<>();
         private Map<Integer, Group> groups;
         private boolean changed;
-        /** Why rules were deleted, by id (a rule replaced by its like is not among the removals). */
-        private final Map<Long, RuleRemoval.Reason> reasons = new HashMap<>();
+        /**
+         * The rules deleted (not those an added rule replaced in place), in order, and why; a rule
+         * added and deleted in one batch is among them, as it would be in two.
+         */
+        private final List<RuleRemoval> removalLog = new ArrayList<>();
 
         Editor(final PipelineVersion base) {
             this.base = base;
@@ -181,25 +188,16 @@ public final class RulePipeline {
             for (Rule r : rules()) {
                 if (r == rule) {
                     removeRule(r);
-                    reasons.put(r.id(), why);
+                    removalLog.add(new RuleRemoval(r, why));
                     return true;
                 }
             }
             return false;
         }
 
-        /** The rules of the base this batch removed, and why; not those replaced by their like. */
+        /** The rules this batch deleted, and why, in order; not those replaced by their like. */
         List<RuleRemoval> removals() {
-            final List<RuleRemoval> out = new ArrayList<>();
-            for (Map<Long, Rule> removed : removedByTable.values()) {
-                for (Rule r : removed.values()) {
-                    final RuleRemoval.Reason why = reasons.get(r.id());
-                    if (why != null && !addedByIdentity.containsKey(Identity.of(r))) {
-                        out.add(new RuleRemoval(r, why));
-                    }
-                }
-            }
-            return out;
+            return List.copyOf(removalLog);
         }
 
         private void removeRule(final Rule r) {
@@ -295,7 +293,7 @@ public final class RulePipeline {
             for (Map.Entry<Identity, Rule> n : now.entrySet()) {
                 if (!wanted.containsKey(n.getKey())) {
                     removeRule(n.getValue());
-                    reasons.put(n.getValue().id(), RuleRemoval.Reason.DELETE);
+                    removalLog.add(new RuleRemoval(n.getValue(), RuleRemoval.Reason.DELETE));
                     deleted++;
                 }
             }
@@ -313,7 +311,7 @@ public final class RulePipeline {
             for (Rule r : rules()) {
                 if (which.test(r)) {
                     removeRule(r);
-                    reasons.put(r.id(), RuleRemoval.Reason.DELETE);
+                    removalLog.add(new RuleRemoval(r, RuleRemoval.Reason.DELETE));
                     n++;
                 }
             }
@@ -364,7 +362,7 @@ public final class RulePipeline {
             for (Rule r : rules()) {
                 if (references(r.actions(), id)) {
                     removeRule(r);
-                    reasons.put(r.id(), RuleRemoval.Reason.GROUP_DELETE);
+                    removalLog.add(new RuleRemoval(r, RuleRemoval.Reason.GROUP_DELETE));
                 }
             }
             return true;

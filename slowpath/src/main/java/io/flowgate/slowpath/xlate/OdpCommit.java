@@ -148,6 +148,10 @@ final class OdpCommit {
         if (proto == 0 || !FlowKey.isIp(base, 0) || (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)) {
             return;
         }
+        if (FlowField.TP_SRC.get(base) == 0 && FlowField.TP_DST.get(base) == 0) {
+            // As OVS's commit_set_port_action: no ports to set (a later fragment has no L4 header).
+            return;
+        }
         final int src = changedMask(FlowField.TP_SRC);
         final int dst = changedMask(FlowField.TP_DST);
         if ((src | dst) != 0) {

@@ -322,7 +322,7 @@ public final class Xlate {
                         }
                         odpCommit.commit();
                         out.userspaceController(c.reason() == OfAction.Controller.REASON_ACTION && tableMiss
-                                ? DpActions.REASON_NO_MATCH : c.reason(), table, cookie, c.id(), c.maxLen());
+                                ? DpActions.REASON_EXPLICIT_MISS : c.reason(), table, cookie, c.id(), c.maxLen());
                     }
                     case OfAction.SetEth s -> {
                         final FlowField f = s.source() ? FlowField.ETH_SRC : FlowField.ETH_DST;
