@@ -31,14 +31,16 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real controller drives Flowgate: OVS's own {@code ovs-testcontroller} (a learning switch,
- * OpenFlow 1.3, matching in_port and the Ethernet addresses) connects to the switch's Unix
- * socket, installs its table-miss rule, floods what it has not learned yet with PACKET_OUTs,
- * and installs a flow once it knows where a destination is, after which the datapath forwards
- * without asking it.
+ * Real controllers drive Flowgate: OVS's own {@code ovs-testcontroller} (a learning switch,
+ * OpenFlow 1.3, matching in_port and the Ethernet addresses), connecting to the switch's socket
+ * or connected to by it, and a learning switch written on os-ken (the Ryu framework's successor,
+ * Debian's python3-os-ken; {@code osken/learning_switch.py}) listening on TCP, as controllers
+ * usually do. Each installs its table-miss rule, floods what it has not learned yet with
+ * PACKET_OUTs, and installs a flow once it knows where a destination is, after which the
+ * datapath forwards without asking it.
  */
 @Timeout(120)
-class OvsTestcontrollerTest {
+class LearningSwitchControllersTest {
     private static final String A = "50:54:00:00:00:0a";
     private static final String B = "50:54:00:00:00:0b";
 
@@ -71,6 +73,21 @@ class OvsTestcontrollerTest {
         server = new OfServer(new OfSwitch(dp, 1), List.of(OfTarget.parse("punix:" + socket)));
         server.start();
         startController("unix:" + socket);
+    }
+
+    /** The switch connects to an os-ken controller on TCP (--controller tcp:127.0.0.1:PORT). */
+    private void switchConnectsToOsKen() throws Exception {
+        final int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        final Path app = Path.of(System.getProperty("flowgate.test.resources", "src/test/resources"))
+                .resolve("osken/learning_switch.py").toAbsolutePath();
+        controller = new ProcessBuilder("/usr/bin/osken-manager", "--ofp-listen-host", "127.0.0.1",
+                "--ofp-tcp-listen-port", Integer.toString(port), app.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        server = new OfServer(new OfSwitch(dp, 1), List.of(), List.of(OfTarget.parse("tcp:127.0.0.1:" + port)));
+        server.start(); // it connects again (backing off) until os-ken listens
     }
 
     /** The switch connects to the controller (--controller unix:PATH), as switches usually do. */
@@ -150,6 +167,12 @@ class OvsTestcontrollerTest {
         learningSwitch();
     }
 
+    @Test
+    void anOsKenLearningSwitchTheSwitchConnectsToOnTcpDoesTheSame() throws Exception {
+        switchConnectsToOsKen();
+        learningSwitch();
+    }
+
     private void learningSwitch() throws Exception {
         await(() -> rules().stream().anyMatch(r -> r.priority() == 0 && r.match().isCatchAll()
                 && r.actions().size() == 1 && r.actions().getFirst() instanceof OfAction.Controller),
@@ -167,7 +190,7 @@ class OvsTestcontrollerTest {
         final Rule learned = rules().stream().filter(r -> r.actions().equals(List.of(new OfAction.Output(1))))
                 .findFirst().orElseThrow();
         final String match = learned.match().toString();
-        for (String part : List.of("in_port=2", "dl_src=" + B, "dl_dst=" + A)) {
+        for (String part : List.of("in_port=2", "dl_src=" + B, "dl_dst=" + A)) { // in whatever order it sent them
             assertTrue(match.contains(part), part + " in the learned flow's match " + match);
         }
         inject(2, ba);
