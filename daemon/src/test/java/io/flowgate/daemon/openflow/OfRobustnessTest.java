@@ -135,7 +135,22 @@ class OfRobustnessTest {
                 OfClient.bytes(OF13.buildBarrierRequest().setXid(6).build()),
                 OfClient.bytes(OF13.buildSetConfig().setXid(7).setMissSendLen(128).build()),
                 OfClient.bytes(OF13.buildPortDescStatsRequest().setXid(8).build()),
-                OfClient.bytes(OF13.buildEchoRequest().setXid(9).setData(new byte[] {1, 2, 3, 4}).build()));
+                OfClient.bytes(OF13.buildEchoRequest().setXid(9).setData(new byte[] {1, 2, 3, 4}).build()),
+                // Controller traffic and configuration: a packet-out, a group, a port change.
+                OfClient.bytes(OF13.buildPacketOut().setXid(10).setBufferId(org.projectfloodlight.openflow.types.OFBufferId
+                        .NO_BUFFER).setInPort(OFPort.CONTROLLER).setActions(List.of(OF13.actions().output(OFPort.TABLE, 0),
+                                OF13.actions().output(OFPort.FLOOD, 0))).setData(io.flowgate.fastpath.testing.PacketBuilder
+                        .eth().ipv4("10.0.0.1", "10.0.0.2").udp(1, 53).payload(8).build()).build()),
+                OfClient.bytes(OF13.buildGroupAdd().setXid(11).setGroup(org.projectfloodlight.openflow.types.OFGroup.of(7))
+                        .setGroupType(org.projectfloodlight.openflow.protocol.OFGroupType.SELECT).setBuckets(List.of(
+                                OF13.buildBucket().setWeight(2).setWatchPort(OFPort.ANY).setWatchGroup(
+                                        org.projectfloodlight.openflow.types.OFGroup.ANY).setActions(List.of(
+                                                OF13.actions().output(OFPort.of(2), 0))).build())).build()),
+                OfClient.bytes(OF13.buildPortMod().setXid(12).setPortNo(OFPort.of(2)).setHwAddr(
+                        org.projectfloodlight.openflow.types.MacAddress.of(0x0200_0000_0002L))
+                        .setConfig(java.util.EnumSet.noneOf(org.projectfloodlight.openflow.protocol.OFPortConfig.class))
+                        .setMask(java.util.EnumSet.of(org.projectfloodlight.openflow.protocol.OFPortConfig.NO_FWD))
+                        .setAdvertise(0).build()));
         final SplittableRandom r = new SplittableRandom(20261203);
         int hangUps = 0;
         int sent = 0;
