@@ -153,16 +153,6 @@ public final class Bridge implements AutoCloseable {
         pipeline.apply(RulePipeline.Editor::touch);
     }
 
-    /** The port's OpenFlow configuration bits. */
-    public int portConfig(final int number) {
-        return ports.config(number);
-    }
-
-    /** True if the datapath has a port with this number. */
-    public boolean hasPort(final int number) {
-        return ports.exists(number);
-    }
-
     /**
      * The port a command names: by its name (as dpctl/show prints it) or its number, or null.
      * Names are unique and never numbers, so at most one port answers.

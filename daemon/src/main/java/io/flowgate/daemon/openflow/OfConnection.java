@@ -7,7 +7,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -20,7 +19,6 @@ import org.projectfloodlight.openflow.protocol.OFFactories;
 import org.projectfloodlight.openflow.protocol.OFFactory;
 import org.projectfloodlight.openflow.protocol.OFFlowMod;
 import org.projectfloodlight.openflow.protocol.OFMessage;
-import org.projectfloodlight.openflow.protocol.OFVersion;
 
 /**
  * One OpenFlow connection: the framing (an 8-byte header with the message's length), the HELLO
@@ -150,7 +148,7 @@ final class OfConnection implements Runnable {
     @Override
     public void run() {
         try {
-            sendHello();
+            write(OfHello.ours());
             final List<byte[]> msgs = new ArrayList<>();
             readSome(msgs);
             if (!negotiate(msgs.getFirst())) {
@@ -254,70 +252,17 @@ final class OfConnection implements Runnable {
         return ByteBuffer.wrap(msg, 4, 4).getInt() & 0xFFFF_FFFFL;
     }
 
-    /** Our HELLO: the highest version we speak, with a bitmap of all of them. */
-    private void sendHello() throws IOException {
-        final ByteBuffer b = ByteBuffer.allocate(HEADER + 8);
-        b.put((byte) MAX_VERSION).put((byte) TYPE_HELLO).putShort((short) (HEADER + 8)).putInt(0);
-        int bitmap = 0;
-        for (int v = MIN_VERSION; v <= MAX_VERSION; v++) {
-            bitmap |= 1 << v;
-        }
-        b.putShort((short) 1).putShort((short) 8).putInt(bitmap); // OFPHET_VERSIONBITMAP
-        write(b.array());
-    }
-
-    /**
-     * Settles the version from the peer's HELLO (its bitmap if it sent one, else its header's
-     * version and everything below it); with nothing in common, sends OFPET_HELLO_FAILED and hangs up.
-     */
+    /** Our HELLO first (OfHello), then the peer's settles the version or ends the connection. */
     private boolean negotiate(final byte[] hello) throws IOException {
-        final int peerVersion = hello[0] & 0xFF;
-        if ((hello[1] & 0xFF) != TYPE_HELLO) {
-            helloFailed(hello, "expected a HELLO, got message type " + (hello[1] & 0xFF));
-            return false;
+        final OFFactory agreed = OfHello.agree(hello);
+        if (agreed != null) {
+            factory = agreed;
+            return true;
         }
-        int peer = peerVersion >= 31 ? -1 : (1 << (peerVersion + 1)) - 1; // that version and every older one
-        final ByteBuffer b = ByteBuffer.wrap(hello);
-        int at = HEADER;
-        while (at + 4 <= hello.length) {
-            final int type = b.getShort(at) & 0xFFFF;
-            final int len = b.getShort(at + 2) & 0xFFFF;
-            if (len < 4 || at + len > hello.length) {
-                break;
-            }
-            if (type == 1 && len >= 8) {
-                peer = b.getInt(at + 4); // the first 32 versions are all we could speak
-            }
-            at += (len + 7) & ~7;
-        }
-        for (int v = MAX_VERSION; v >= MIN_VERSION; v--) {
-            if ((peer & (1 << v)) != 0) {
-                factory = OFFactories.getFactory(OFVersion.values()[versionIndex(v)]);
-                return true;
-            }
-        }
-        helloFailed(hello, "We support version 0x0" + Integer.toHexString(MAX_VERSION)
-                + ", but you support no later than version 0x" + String.format("%02x", peerVersion) + ".");
-        return false;
-    }
-
-    private static int versionIndex(final int wire) {
-        for (OFVersion v : OFVersion.values()) {
-            if (v.getWireVersion() == wire) {
-                return v.ordinal();
-            }
-        }
-        throw new IllegalArgumentException("no OpenFlow version 0x" + Integer.toHexString(wire));
-    }
-
-    /** OFPET_HELLO_FAILED / OFPHFC_INCOMPATIBLE with an ASCII explanation, as the spec asks; then the connection ends. */
-    private void helloFailed(final byte[] hello, final String why) throws IOException {
+        final String why = OfHello.whyNot(hello);
         LOG.log(System.Logger.Level.INFO, name + ": version negotiation failed: " + why);
-        final byte[] text = why.getBytes(StandardCharsets.US_ASCII);
-        final ByteBuffer b = ByteBuffer.allocate(HEADER + 4 + text.length);
-        b.put((byte) MAX_VERSION).put((byte) TYPE_ERROR).putShort((short) b.capacity()).putInt((int) xid(hello));
-        b.putShort((short) 0).putShort((short) 0).put(text);
-        write(b.array());
+        write(OfHello.failed(hello, why));
+        return false;
     }
 
     /**

@@ -214,7 +214,7 @@ public final class OfSwitch {
     }
 
     private OFPortDesc portDesc(final OFFactory f, final Port p) {
-        final int bits = dp.portConfig(p.number());
+        final int bits = dp.xlatePorts().config(p.number());
         final EnumSet<OFPortConfig> config = EnumSet.noneOf(OFPortConfig.class);
         for (int i = 0; i < PORT_CONFIG_BITS.length; i++) {
             if ((bits & PORT_CONFIG_BITS[i]) != 0) {
@@ -262,7 +262,7 @@ public final class OfSwitch {
                     + mac(p) + ", not " + pm.getHwAddr());
         }
         final int mask = configBits(pm.getMask());
-        final int old = dp.portConfig(p.number());
+        final int old = dp.xlatePorts().config(p.number());
         final int now = (old & ~mask) | (configBits(pm.getConfig()) & mask);
         if (now == old) {
             return;

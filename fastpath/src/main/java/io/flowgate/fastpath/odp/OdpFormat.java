@@ -9,6 +9,8 @@ import io.flowgate.fastpath.flow.FlowKey;
 
 import java.util.function.IntFunction;
 
+// One file above 400 lines: the datapath's key and action syntax is one language (masks, prefixes
+// and field formats are shared by both), kept in one place as its parser on the OVS side is.
 /**
  * Prints Open vSwitch's datapath (ODP) flow syntax, keys and actions, as
  * {@code ovs-appctl dpctl/dump-flows} prints them ({@link OdpFlowParser} reads the keys back).

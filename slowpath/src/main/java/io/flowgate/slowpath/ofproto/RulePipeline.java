@@ -13,6 +13,9 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongConsumer;
 
+// One file above 400 lines: the Editor is the only way to make a version and works on the
+// publisher's private state (its base version, the removal listeners); apart, both would have to
+// open their internals to each other.
 /**
  * The published rule pipeline: readers call {@link #current()} (one volatile read, never blocks)
  * and use that version for a whole translation; writers describe a batch of changes on an
