@@ -2,13 +2,10 @@ package io.flowgate.fastpath.upcall;
 
 import io.flowgate.fastpath.action.DpActions;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
  * Packets on their way to the controller (the datapath's userspace action, OVS's "action"
@@ -31,7 +28,7 @@ public final class PacketInRing implements AutoCloseable {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
-    private final Arena arena = Arena.ofShared();
+    private final OffHeapRing offHeap;
     private final MemorySegment memory;
     private final ManyToOneRingBuffer ring;
     private final Reader reader = new Reader();
@@ -39,9 +36,9 @@ public final class PacketInRing implements AutoCloseable {
 
     /** @param capacityBytes ring capacity (rounded up to a power of two, at least 64 KiB) */
     public PacketInRing(final int capacityBytes) {
-        final int cap = Integer.highestOneBit(Math.max(capacityBytes, 1 << 16) - 1) << 1;
-        this.memory = arena.allocate(cap + RingBufferDescriptor.TRAILER_LENGTH, 64);
-        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(memory.address(), (int) memory.byteSize()));
+        this.offHeap = OffHeapRing.allocate(capacityBytes);
+        this.memory = offHeap.memory();
+        this.ring = offHeap.ring();
     }
 
     /** True while a controller is connected: without one, the datapath drops what it would send. */
@@ -119,6 +116,6 @@ public final class PacketInRing implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        offHeap.close();
     }
 }

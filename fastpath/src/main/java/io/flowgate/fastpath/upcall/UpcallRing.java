@@ -2,13 +2,10 @@ package io.flowgate.fastpath.upcall;
 
 import io.flowgate.fastpath.flow.FlowKey;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
  * The queue from PMDs to one handler thread: a bounded Agrona many-to-one ring buffer in off-heap
@@ -39,16 +36,16 @@ public final class UpcallRing implements AutoCloseable {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
-    private final Arena arena = Arena.ofShared();
+    private final OffHeapRing offHeap;
     private final MemorySegment memory;
     private final ManyToOneRingBuffer ring;
     private final Reader reader = new Reader();
 
     /** @param capacityBytes ring capacity (rounded up to a power of two) */
     public UpcallRing(final int capacityBytes) {
-        final int cap = Integer.highestOneBit(Math.max(capacityBytes, 1 << 16) - 1) << 1;
-        this.memory = arena.allocate(cap + RingBufferDescriptor.TRAILER_LENGTH, 64);
-        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(memory.address(), (int) memory.byteSize()));
+        this.offHeap = OffHeapRing.allocate(capacityBytes);
+        this.memory = offHeap.memory();
+        this.ring = offHeap.ring();
     }
 
     /**
@@ -178,6 +175,6 @@ public final class UpcallRing implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        offHeap.close();
     }
 }
