@@ -63,7 +63,8 @@ def main():
             ovs("ovs-ofctl", "-O", "OpenFlow13", "del-flows", "br0")
             ovs("ovs-ofctl", "-O", "OpenFlow13", "del-groups", "br0")
             if os.path.exists(base + ".groups"):
-                ovs("ovs-ofctl", "-O", "OpenFlow13", "add-groups", "br0", base + ".groups")
+                # A selection method travels only in OpenFlow 1.5's group_mod (or a Netronome extension).
+                ovs("ovs-ofctl", "-O", "OpenFlow15", "add-groups", "br0", base + ".groups")
             ovs("ovs-ofctl", "-O", "OpenFlow13", "add-flows", "br0", flows)
             lines = ["# ovs-vswitchd (Open vSwitch) 3.1.0, ofproto/trace br0 FLOW; made by ../make.py"]
             with open(base + ".traces") as traces:
