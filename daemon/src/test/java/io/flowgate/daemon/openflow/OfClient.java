@@ -60,7 +60,7 @@ final class OfClient implements AutoCloseable {
         }
     }
 
-    /** The next whole message, or null if the switch closed the connection. */
+    /** The next whole message, or null if the switch closed (or reset) the connection. */
     byte[] next() throws IOException {
         final long deadline = System.nanoTime() + 30_000_000_000L;
         int idle = 0;
@@ -69,7 +69,12 @@ final class OfClient implements AutoCloseable {
             if (m != null) {
                 return m;
             }
-            final int n = ch.read(in);
+            final int n;
+            try {
+                n = ch.read(in);
+            } catch (java.net.SocketException e) {
+                return null; // reset: the switch closed with our bytes unread, a hang-up all the same
+            }
             if (n < 0) {
                 return null;
             }
