@@ -32,9 +32,9 @@ public sealed interface OfAction {
      * frame anyway), {@code id} the controller connection id (0: every controller).
      */
     record Controller(int maxLen, int reason, int id) implements OfAction {
-        public static final int REASON_NO_MATCH = 0;
-        public static final int REASON_ACTION = 1;
-        public static final int REASON_INVALID_TTL = 2;
+        public static final int REASON_NO_MATCH = io.flowgate.fastpath.action.DpActions.REASON_NO_MATCH;
+        public static final int REASON_ACTION = io.flowgate.fastpath.action.DpActions.REASON_ACTION;
+        public static final int REASON_INVALID_TTL = io.flowgate.fastpath.action.DpActions.REASON_INVALID_TTL;
         public static final int MAX_LEN = 65535;
         private static final String[] REASONS = {"no_match", "action", "invalid_ttl"};
 
