@@ -2,6 +2,9 @@ package io.flowgate.daemon.openflow;
 
 import io.flowgate.slowpath.ofproto.Bucket;
 import io.flowgate.slowpath.ofproto.Group;
+import io.flowgate.slowpath.ofproto.GroupStats;
+import io.flowgate.slowpath.ofproto.PipelineVersion;
+import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.PipelineException;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 
@@ -10,16 +13,19 @@ import java.util.EnumSet;
 import java.util.List;
 
 import org.projectfloodlight.openflow.protocol.OFBucket;
+import org.projectfloodlight.openflow.protocol.OFBucketCounter;
 import org.projectfloodlight.openflow.protocol.OFFactory;
 import org.projectfloodlight.openflow.protocol.OFGroupCapabilities;
 import org.projectfloodlight.openflow.protocol.OFGroupDescStatsEntry;
 import org.projectfloodlight.openflow.protocol.OFGroupFeaturesStatsReply;
 import org.projectfloodlight.openflow.protocol.OFGroupMod;
 import org.projectfloodlight.openflow.protocol.OFGroupModFailedCode;
+import org.projectfloodlight.openflow.protocol.OFGroupStatsEntry;
 import org.projectfloodlight.openflow.protocol.OFGroupType;
 import org.projectfloodlight.openflow.protocol.OFStatsReplyFlags;
 import org.projectfloodlight.openflow.types.OFGroup;
 import org.projectfloodlight.openflow.types.OFPort;
+import org.projectfloodlight.openflow.types.U64;
 
 /**
  * GROUP_MOD and the group descriptions, through the same versioned publish as rules: add,
@@ -136,6 +142,38 @@ final class OfGroupTable {
                         case SELECT -> OFGroupType.SELECT;
                         case INDIRECT -> OFGroupType.INDIRECT;
                     }).build());
+        }
+        return out;
+    }
+
+    /**
+     * GROUP statistics of one group or of every group ({@code OFPG_ALL}); none for a group that does
+     * not exist (an empty reply, as OVS). ref_count counts the rules that send to the group.
+     */
+    List<OFGroupStatsEntry> statistics(final OFFactory f, final OFGroup which) {
+        final PipelineVersion now = pipeline.current();
+        final List<OFGroupStatsEntry> out = new ArrayList<>();
+        final long nowMillis = System.currentTimeMillis();
+        final List<Rule> rules = now.rules();
+        for (Group g : now.groups().values()) {
+            if (!which.equals(OFGroup.ALL) && which.getGroupNumber() != g.groupId()) {
+                continue;
+            }
+            long refs = 0;
+            for (Rule r : rules) {
+                refs += r.sendsToGroup(g.groupId()) ? 1 : 0;
+            }
+            final GroupStats.Snapshot s = g.stats().snapshot();
+            final List<OFBucketCounter> buckets = new ArrayList<>(s.bucketPackets().length);
+            for (int i = 0; i < s.bucketPackets().length; i++) {
+                buckets.add(f.buildBucketCounter().setPacketCount(U64.of(s.bucketPackets()[i]))
+                        .setByteCount(U64.of(s.bucketBytes()[i])).build());
+            }
+            final long age = Math.max(0, nowMillis - g.stats().createdMillis());
+            out.add(f.buildGroupStatsEntry().setGroup(OFGroup.of(g.groupId())).setRefCount(refs)
+                    .setPacketCount(U64.of(s.packets())).setByteCount(U64.of(s.bytes()))
+                    .setDurationSec(age / 1000).setDurationNsec(age % 1000 * 1_000_000).setBucketStats(buckets)
+                    .build());
         }
         return out;
     }

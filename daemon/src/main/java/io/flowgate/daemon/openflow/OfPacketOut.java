@@ -7,7 +7,6 @@ import io.flowgate.fastpath.parse.ParseCounters;
 import io.flowgate.fastpath.pmd.Pmd;
 import io.flowgate.fastpath.pmd.PmdCommand;
 import io.flowgate.slowpath.ofproto.OfAction;
-import io.flowgate.slowpath.ukey.Ukey;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;
 
@@ -65,9 +64,8 @@ final class OfPacketOut {
         }
         final List<OfAction> actions = OfActions.fromPacketOut(po.getActions(), key);
         final XlateResult r = xlate.translateActions(dp.pipeline().current(), key, actions);
-        // Rules the frame went through (output:TABLE) count it, as a missed packet is counted.
-        Ukey.pushToRules(r.rules(), 1, frame.length, System.currentTimeMillis());
-        r.creditTables(1);
+        // Rules and groups the frame went through count it, as a missed packet is counted.
+        r.credit(1, frame.length, System.currentTimeMillis());
         final Pmd[] pmds = dp.pmds();
         if (pmds.length == 0) {
             throw OfError.badRequest(OfError.BadRequest.EPERM, "no PMD is running to send the packet");

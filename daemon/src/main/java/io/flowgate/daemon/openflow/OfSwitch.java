@@ -199,8 +199,8 @@ public final class OfSwitch {
             case OFMeterFeaturesStatsRequest r -> c.send(f.buildMeterFeaturesStatsReply().setXid(r.getXid())
                     .setFlags(last).setFeatures(f.buildMeterFeatures().setMaxMeter(0).setBandTypes(0)
                             .setCapabilities(0).setMaxBands((short) 0).setMaxColor((short) 0).build()).build());
-            case OFGroupStatsRequest r -> throw OfError.badRequest(OfError.BadRequest.BAD_STAT,
-                    "group statistics are not kept by Flowgate (GROUP_DESC and GROUP_FEATURES are answered)");
+            case OFGroupStatsRequest r -> c.send(f.buildGroupStatsReply().setXid(r.getXid()).setFlags(last)
+                    .setEntries(groups.statistics(f, r.getGroup())).build());
             default -> throw OfError.badRequest(OfError.BadRequest.BAD_STAT, s.getStatsType() + " is not supported");
         }
     }

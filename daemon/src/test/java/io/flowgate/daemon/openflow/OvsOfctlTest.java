@@ -207,6 +207,67 @@ class OvsOfctlTest {
         assertTrue(features.contains("select") && features.contains("indirect"), features);
     }
 
+    /**
+     * dump-group-stats counts what went through each group as OVS does: the group and the bucket a
+     * select group chose get each packet, every bucket of an all group gets every packet; ref_count
+     * is the rules that send to the group; a mod-group starts the counters again from zero.
+     */
+    @Test
+    void dumpGroupStatsCountsThePacketsOfEachGroupAndBucket() throws Exception {
+        ok("add-group", "flowgate", "group_id=1,type=select,bucket=output:2,bucket=output:3");
+        ok("add-group", "flowgate", "group_id=2,type=all,bucket=output:2,bucket=output:3");
+        ok("add-flow", "flowgate", "priority=20,udp,tp_dst=99,actions=group:1");
+        ok("add-flow", "flowgate", "priority=20,udp,tp_dst=98,actions=group:2");
+        ok("add-flow", "flowgate", "priority=20,udp,tp_dst=97,actions=group:2");
+        receive(99, 3);
+        receive(98, 2);
+        final String stats = awaitGroupStats("group_id=1,.*packet_count=3,.*", "group_id=2,.*packet_count=2,.*");
+        final String g1 = line(stats, "group_id=1,");
+        final long frame = Long.parseLong(g1.replaceAll(".*,byte_count=(\\d+),bucket0.*", "$1")) / 3;
+        assertTrue(g1.matches(".*ref_count=1,packet_count=3,byte_count=" + 3 * frame
+                + ",bucket0:packet_count=(3,byte_count=" + 3 * frame + ",bucket1:packet_count=0,byte_count=0"
+                + "|0,byte_count=0,bucket1:packet_count=3,byte_count=" + 3 * frame + ")"), "one bucket per flow: " + g1);
+        assertTrue(line(stats, "group_id=2,").matches(".*ref_count=2,packet_count=2,byte_count=" + 2 * frame
+                + ",bucket0:packet_count=2,byte_count=" + 2 * frame + ",bucket1:packet_count=2,byte_count=" + 2 * frame),
+                "every bucket of an all group counts each packet: " + stats);
+        assertTrue(ok("dump-flows", "flowgate", "udp,tp_dst=99").out().contains("n_packets=3,"), "as the rule counted");
+
+        ok("mod-group", "flowgate", "group_id=2,type=all,bucket=output:3");
+        final String after = line(ok("dump-group-stats", "flowgate", "group_id=2").out(), "group_id=2,");
+        assertTrue(after.matches(".*ref_count=2,packet_count=0,byte_count=0,bucket0:packet_count=0,byte_count=0"),
+                "a modified group counts from zero: " + after);
+        assertEquals("", line(ok("dump-group-stats", "flowgate", "group_id=7").out(), "group_id="),
+                "no group 7: an empty reply, as OVS");
+    }
+
+    /** Sends {@code n} UDP packets to port {@code dst} into port p1. */
+    private void receive(final int dst, final int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            appctl("netdev-dummy/receive", "p1", "in_port(1),eth(src=50:54:00:00:00:05,dst=50:54:00:00:00:07),"
+                    + "eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=17,tos=0,ttl=64,frag=no),"
+                    + "udp(src=1000,dst=" + dst + ")");
+        }
+    }
+
+    /** dump-group-stats once each pattern matches one of its lines (the revalidators push every few hundred ms). */
+    private String awaitGroupStats(final String... patterns) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String out;
+        do {
+            out = ok("dump-group-stats", "flowgate").out();
+            final String o = out;
+            if (java.util.Arrays.stream(patterns).allMatch(p -> o.lines().anyMatch(l -> l.strip().matches(p)))) {
+                return out;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("dump-group-stats never showed " + List.of(patterns) + ": " + out);
+    }
+
+    private static String line(final String out, final String prefix) {
+        return out.lines().map(String::strip).filter(l -> l.startsWith(prefix)).findFirst().orElse("");
+    }
+
     @Test
     void modPortSetsTheConfigurationDumpPortsDescReportsIt() throws Exception {
         ok("mod-port", "flowgate", "p2", "no-forward");

@@ -11,9 +11,11 @@ import java.util.List;
  * @param hashFields      for {@code hash}: the fields hashed (empty = the 5-tuple)
  * @param expireNodestConn a connection whose bucket was removed is dropped at its next packet
  *                        (IPVS's expire_nodest_conn) instead of going on to the removed bucket
+ * @param stats           its counters: the one mutable part, and not part of what the group says
+ *                        (equality leaves them out)
  */
 public record Group(int groupId, Type type, String selectionMethod, List<OfField> hashFields, List<Bucket> buckets,
-                    boolean expireNodestConn) {
+                    boolean expireNodestConn, GroupStats stats) {
     public enum Type { ALL, SELECT, INDIRECT }
 
     public Group {
@@ -21,10 +23,35 @@ public record Group(int groupId, Type type, String selectionMethod, List<OfField
         buckets = List.copyOf(buckets);
     }
 
-    /** A group without Flowgate's connection properties. */
+    /** A new group, its counters at zero from now. */
+    public Group(final int groupId, final Type type, final String selectionMethod, final List<OfField> hashFields,
+                 final List<Bucket> buckets, final boolean expireNodestConn) {
+        this(groupId, type, selectionMethod, hashFields, buckets, expireNodestConn,
+                new GroupStats(buckets.size(), System.currentTimeMillis()));
+    }
+
+    /** A new group without Flowgate's connection properties. */
     public Group(final int groupId, final Type type, final String selectionMethod, final List<OfField> hashFields,
                  final List<Bucket> buckets) {
         this(groupId, type, selectionMethod, hashFields, buckets, false);
+    }
+
+    /** This group replacing {@code old} (a modification): counters from zero, the old creation time. */
+    public Group replacing(final Group old) {
+        return new Group(groupId, type, selectionMethod, hashFields, buckets, expireNodestConn,
+                new GroupStats(buckets.size(), old.stats.createdMillis()));
+    }
+
+    @Override
+    public boolean equals(final Object o) {
+        return o instanceof Group g && groupId == g.groupId && type == g.type && expireNodestConn == g.expireNodestConn
+                && java.util.Objects.equals(selectionMethod, g.selectionMethod) && hashFields.equals(g.hashFields)
+                && buckets.equals(g.buckets);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(groupId, type, selectionMethod, hashFields, buckets, expireNodestConn);
     }
 
     @Override

@@ -105,6 +105,16 @@ public final class Rule {
         return actions;
     }
 
+    /** Whether the rule's actions send packets to the group (such rules are its ref_count, and go with it). */
+    public boolean sendsToGroup(final int groupId) {
+        for (OfAction a : actions) {
+            if (a instanceof OfAction.Group g && g.groupId() == groupId) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public long createdMillis() {
         return createdMillis;
     }

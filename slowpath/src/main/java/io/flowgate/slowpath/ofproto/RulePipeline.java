@@ -350,9 +350,10 @@ public final class RulePipeline {
             changed = true;
         }
 
-        /** Adds or replaces a group (OFPGC_MODIFY with create). */
+        /** Adds or replaces a group (OFPGC_MODIFY with create); a replacement keeps the old one's creation time. */
         public void putGroup(final Group group) {
-            groups().put(group.groupId(), group);
+            final Group old = groups().get(group.groupId());
+            groups().put(group.groupId(), old == null ? group : group.replacing(old));
             changed = true;
         }
 
@@ -363,21 +364,12 @@ public final class RulePipeline {
             }
             changed = true;
             for (Rule r : rules()) {
-                if (references(r.actions(), id)) {
+                if (r.sendsToGroup(id)) {
                     removeRule(r);
                     removalLog.add(new RuleRemoval(r, RuleRemoval.Reason.GROUP_DELETE));
                 }
             }
             return true;
-        }
-
-        private static boolean references(final List<OfAction> actions, final int groupId) {
-            for (OfAction a : actions) {
-                if (a instanceof OfAction.Group g && g.groupId() == groupId) {
-                    return true;
-                }
-            }
-            return false;
         }
 
         /**

@@ -2,12 +2,10 @@ package io.flowgate.slowpath.ukey;
 
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.megaflow.FlowOwner;
-import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.xlate.XlateResult;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.List;
 
 /**
  * The slow path's record of one installed megaflow (a "ukey", as OVS calls it): the flow, the
@@ -182,7 +180,7 @@ public final class Ukey implements FlowOwner {
     }
 
     /**
-     * Pushes what the flow's statistics gained since the last push to the rules and tables of its
+     * Pushes what the flow's statistics gained since the last push to the rules, tables and groups of its
      * translation (exactly once: the pushed totals move with them). Under the lock.
      *
      * @return the packets pushed
@@ -195,18 +193,10 @@ public final class Ukey implements FlowOwner {
         if (dp == 0) {
             return 0;
         }
-        pushToRules(xlate.rules(), dp, bytes - pushedBytes, used);
-        xlate.creditTables(dp);
+        xlate.credit(dp, bytes - pushedBytes, used);
         pushedPackets = packets;
         pushedBytes = bytes;
         return dp;
-    }
-
-    /** Adds traffic to rules' statistics. */
-    public static void pushToRules(final List<Rule> rules, final long packets, final long bytes, final long usedMillis) {
-        for (Rule r : rules) {
-            r.stats().add(packets, bytes, usedMillis);
-        }
     }
 
     /** Takes over what a replaced ukey saw: its dump round (so a dump is not counted twice). */

@@ -11,7 +11,6 @@ import io.flowgate.fastpath.pmd.PmdCommand;
 import io.flowgate.fastpath.pmd.Pmds;
 import io.flowgate.fastpath.upcall.UpcallRing;
 import io.flowgate.slowpath.ofproto.RulePipeline;
-import io.flowgate.slowpath.ukey.Ukey;
 import io.flowgate.slowpath.xlate.Xlate;
 import io.flowgate.slowpath.xlate.XlateResult;
 
@@ -151,8 +150,7 @@ public final class Handler implements Agent {
             final long now = System.currentTimeMillis();
             // The missed packet's statistics go to the rules now; the datapath flow counts only the
             // packets that hit it (as in OVS).
-            Ukey.pushToRules(result.rules(), 1, upcall.frame().length, now);
-            result.creditTables(1);
+            result.credit(1, upcall.frame().length, now);
             if (dropped != null) {
                 counters.refused.increment(); // a select group refused the packet: no flow for it
             } else if (registry.size() >= flowLimit.limit()) {

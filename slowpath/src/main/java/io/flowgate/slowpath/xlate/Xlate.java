@@ -127,7 +127,7 @@ public final class Xlate {
         /** The datapath's view of the packet so far, and the set actions that bring it up to {@code flow}. */
         final OdpCommit odpCommit = new OdpCommit(flow, wc, out);
         final List<Rule> rules = new ArrayList<>();
-        final List<Bucket> buckets = new ArrayList<>();
+        final List<XlateResult.GroupVisit> groups = new ArrayList<>();
         final List<GroupSelector.Claim> claims = new ArrayList<>();
         /** Tables looked up so far, in {@link TableStats#lookup}'s form. */
         int[] lookups = new int[8];
@@ -157,7 +157,7 @@ public final class Xlate {
             odpCommit.reset(key);
             out.clear();
             rules.clear();
-            buckets.clear();
+            groups.clear();
             claims.clear();
             nLookups = 0;
             trace = tracing ? new XlateTrace() : null;
@@ -191,11 +191,11 @@ public final class Xlate {
             String text = null;
             if (trace != null) {
                 final XlateResult r = new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules),
-                        List.copyOf(buckets), pipeline.version(), error, null, List.copyOf(claims), pipeline.tableStats(),
+                        List.copyOf(groups), pipeline.version(), error, null, List.copyOf(claims), pipeline.tableStats(),
                         java.util.Arrays.copyOf(lookups, nLookups));
                 text = trace.report(original, flow, r.megaflow(), actions, error != null ? errorName : null);
             }
-            return new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules), List.copyOf(buckets),
+            return new XlateResult(original.clone(), wc.clone(), actions, List.copyOf(rules), List.copyOf(groups),
                     pipeline.version(), error, text, List.copyOf(claims), pipeline.tableStats(),
                     java.util.Arrays.copyOf(lookups, nLookups));
         }
@@ -481,11 +481,15 @@ public final class Xlate {
         private void xlateGroup(final Group group) {
             switch (group.type()) {
                 case ALL -> {
+                    groups.add(new XlateResult.GroupVisit(group, null));
                     for (Bucket b : group.buckets()) {
                         bucket(b);
                     }
                 }
-                case INDIRECT -> bucket(group.buckets().get(0));
+                case INDIRECT -> {
+                    groups.add(new XlateResult.GroupVisit(group, group.buckets().get(0)));
+                    bucket(group.buckets().get(0));
+                }
                 case SELECT -> {
                     final Bucket b = selector != null && selector.handles(group)
                             ? selector.select(group, pipeline.version(), flow, wc, claims, schedule) : HashSelect.select(group, flow, wc);
@@ -493,6 +497,7 @@ public final class Xlate {
                         note(" -> no live bucket");
                     } else {
                         note(" -> using bucket " + b.bucketId());
+                        groups.add(new XlateResult.GroupVisit(group, b));
                         bucket(b);
                     }
                 }
@@ -500,7 +505,6 @@ public final class Xlate {
         }
 
         private void bucket(final Bucket b) {
-            buckets.add(b);
             final long[] saved = flow.clone();
             final long[] savedTags = odpCommit.tagBits();
             final List<XlateTrace.TraceNode> outer = trace == null ? null : trace.open("bucket " + b.bucketId());

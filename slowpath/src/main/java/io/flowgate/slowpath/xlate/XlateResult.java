@@ -4,6 +4,7 @@ import io.flowgate.fastpath.action.DpActions;
 import io.flowgate.fastpath.flow.FlowField;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.slowpath.ofproto.Bucket;
+import io.flowgate.slowpath.ofproto.Group;
 import io.flowgate.slowpath.ofproto.Rule;
 import io.flowgate.slowpath.ofproto.TableStats;
 import io.flowgate.slowpath.syntax.FlowFormat;
@@ -12,7 +13,7 @@ import java.util.List;
 
 /**
  * What translating one packet produced: the megaflow (the packet's key under a wildcard mask) and
- * its datapath actions, the rules and group buckets whose statistics the megaflow's traffic
+ * its datapath actions, the rules, groups and buckets whose statistics the megaflow's traffic
  * belongs to, and, when asked for, a readable trace.
  *
  * @param key      the packet's flow key
@@ -23,23 +24,44 @@ import java.util.List;
  * @param tables   the pipeline's table counters, and {@code tableLookups} the tables looked up (in
  *                 {@link TableStats#lookup}'s form): what the flow's packets are credited to
  */
-public record XlateResult(long[] key, long[] wildcards, DpActions actions, List<Rule> rules, List<Bucket> buckets,
+public record XlateResult(long[] key, long[] wildcards, DpActions actions, List<Rule> rules, List<GroupVisit> groups,
                           long pipelineVersion, String error, String trace, List<GroupSelector.Claim> claims,
                           TableStats tables, int[] tableLookups) {
 
     /** A translation that made no stateful choice. */
     public XlateResult(final long[] key, final long[] wildcards, final DpActions actions, final List<Rule> rules,
-                       final List<Bucket> buckets, final long pipelineVersion, final String error, final String trace) {
-        this(key, wildcards, actions, rules, buckets, pipelineVersion, error, trace, List.of(), new TableStats(),
+                       final List<GroupVisit> groups, final long pipelineVersion, final String error, final String trace) {
+        this(key, wildcards, actions, rules, groups, pipelineVersion, error, trace, List.of(), new TableStats(),
                 new int[0]);
     }
 
     /**
-     * Credits {@code packets} of the flow's traffic to the tables it was looked up in; its rules get
-     * theirs separately (see {@code Ukey.pushToRules}).
+     * A group the translation went through and the bucket it took (null: every bucket, as an
+     * {@code all} group sends). A connection kept on a removed bucket takes one its group no
+     * longer lists: only the group is credited then.
      */
-    public void creditTables(final long packets) {
+    public record GroupVisit(Group group, Bucket bucket) {
+        void credit(final long packets, final long bytes) {
+            if (bucket == null) {
+                group.stats().creditEveryBucket(packets, bytes);
+            } else {
+                group.stats().credit(group.buckets().indexOf(bucket), packets, bytes);
+            }
+        }
+    }
+
+    /**
+     * Credits traffic of the flow to what its translation went through: its rules, the tables it
+     * was looked up in, and its groups and their buckets.
+     */
+    public void credit(final long packets, final long bytes, final long usedMillis) {
+        for (Rule r : rules) {
+            r.stats().add(packets, bytes, usedMillis);
+        }
         tables.credit(tableLookups, packets);
+        for (GroupVisit g : groups) {
+            g.credit(packets, bytes);
+        }
     }
 
     /** Why the packet is dropped with no flow installed (a select group refused it), or null. */

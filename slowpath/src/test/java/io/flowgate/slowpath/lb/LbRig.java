@@ -2,7 +2,6 @@ package io.flowgate.slowpath.lb;
 
 import io.flowgate.fastpath.flow.FlowMask;
 import io.flowgate.fastpath.megaflow.DpFlow;
-import io.flowgate.slowpath.ofproto.Bucket;
 import io.flowgate.slowpath.ofproto.PipelineVersion;
 import io.flowgate.slowpath.ofproto.RulePipeline;
 import io.flowgate.slowpath.syntax.FlowSyntax;
@@ -106,8 +105,8 @@ final class LbRig {
     }
 
     static int bucketOf(final XlateResult r) {
-        final List<Bucket> b = r.buckets();
-        return b.isEmpty() ? -1 : b.get(0).bucketId();
+        final List<XlateResult.GroupVisit> g = r.groups();
+        return g.isEmpty() ? -1 : g.get(0).bucket().bucketId();
     }
 
     static int bucketOf(final Ukey u) {

@@ -29,9 +29,9 @@ class TableStatsTest {
         final TableStats stats = p.current().tableStats();
         assertEquals(0, stats.lookups(0), "translating counts nothing: the traffic's statistics do");
 
-        ip.creditTables(3);   // a megaflow's three packets: table 0 once, table 1 twice each
-        arp.creditTables(1);  // table 1 misses twice
-        otherPort.creditTables(2);
+        ip.credit(3, 3 * 64, 0);   // a megaflow's three packets: table 0 once, table 1 twice each
+        arp.credit(1, 64, 0);  // table 1 misses twice
+        otherPort.credit(2, 2 * 64, 0);
         assertEquals(6, stats.lookups(0));
         assertEquals(4, stats.matches(0));
         assertEquals(8, stats.lookups(1));
