@@ -137,7 +137,7 @@ class OvsAppctlTest {
             assertEquals(0, r.status(), name + ": " + r.err());
             checked++;
         }
-        assertEquals(46, checked, "every command but exit (the last test)");
+        assertEquals(47, checked, "every command but exit (the last test)");
     }
 
     @Test

@@ -244,8 +244,9 @@ final class RunCommand implements Callable<Integer> {
                     () -> signals.request("exit command"), s.controlGroup());
             control.start();
             if (!s.ofp().isEmpty() || !s.controllers().isEmpty()) {
-                openflow = new OfServer(new OfSwitch(dp, datapathId(s)), s.ofp(), s.controllers());
+                openflow = new OfServer(new OfSwitch(dp, datapathId(s)), s.ofp(), s.controllers(), s.packetInLimit());
                 openflow.start();
+                control.openflow(openflow);
             }
             pid.ready(); // the pid file appears once the control socket answers
             notifySystemd("READY=1\nMAINPID=" + ProcessHandle.current().pid() + "\nSTATUS=forwarding\n", err);

@@ -7,6 +7,7 @@ import io.flowgate.daemon.config.ConfigFile;
 import io.flowgate.daemon.config.SettingValues;
 import io.flowgate.daemon.bridge.BridgeConfig;
 import io.flowgate.daemon.openflow.OfTarget;
+import io.flowgate.daemon.openflow.PacketInLimit;
 import io.flowgate.daemon.reconfig.OtherConfig;
 import io.flowgate.fastpath.port.PortException;
 import io.flowgate.fastpath.port.PortSpec;
@@ -31,7 +32,7 @@ import java.util.TreeMap;
 record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundir, Path pidFile, TrieField[] prefixes,
                BridgeConfig bridge, String controlGroup, Path logFile, Path stateDir, ConnTimeouts lbTimeouts,
                boolean expireNodestConn, EstimatorSettings estimator, List<OfTarget> ofp,
-               List<OfTarget> controllers) {
+               List<OfTarget> controllers, PacketInLimit packetInLimit) {
 
     /**
      * @param config   the --config file as given, for messages
@@ -95,7 +96,8 @@ record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundi
                 : List.of(OfTarget.management(rundir, PidFile.daemonName(pidPath)));
         return new Startup(specs, flows, v.get(GROUPS), rundir, pidPath, v.get(PREFIXES), dc,
                 v.get(CONTROL_GROUP), v.get(LOG_FILE), v.get(STATE_DIR), v.get(LB_TIMEOUTS), v.get(EXPIRE_NODEST_CONN),
-                OtherConfig.estimator(EstimatorSettings.DEFAULTS, estimator), ofp, v.get(CONTROLLER));
+                OtherConfig.estimator(EstimatorSettings.DEFAULTS, estimator), ofp, v.get(CONTROLLER),
+                PacketInLimit.of(v.get(CONTROLLER_RATE_LIMIT), v.get(CONTROLLER_BURST_LIMIT)));
     }
 
     /** The file's port.N = SPEC, then --port N=SPEC over them. */

@@ -109,6 +109,12 @@ public final class Settings {
     public static final Setting<List<OfTarget>> CONTROLLER = text("controller", "TARGET,...", t -> targets(t, true),
             "none", "none", "OpenFlow controllers to connect to: tcp:IP[:PORT] (port 6653 by default) or unix:PATH,"
                     + " comma-separated; reconnected with back-off, probed with echo requests when quiet");
+    public static final Setting<Integer> CONTROLLER_RATE_LIMIT = text("controller-rate-limit", "N",
+            t -> wholeNumber(t, 1, Integer.MAX_VALUE), null, "none", "packet-ins a second to each --controller at"
+                    + " most, as OVS's controller_rate_limit (excess waits per input port, then is dropped)");
+    public static final Setting<Integer> CONTROLLER_BURST_LIMIT = text("controller-burst-limit", "N",
+            t -> wholeNumber(t, 1, Integer.MAX_VALUE), null, "a quarter of the rate",
+            "packet-ins that may wait for a rate-limited controller, as OVS's controller_burst_limit");
     public static final Setting<Integer> MBUFS = number("mbufs", "N", 1024, 1 << 24,
             BridgeConfig.Dpdk.DEFAULTS.mbufs(), "mbufs in the DPDK pool");
 
@@ -116,7 +122,8 @@ public final class Settings {
     public static final List<Setting<?>> ALL = List.of(FLOWS, GROUPS, RUNDIR, STATE_DIR, PMDS, HANDLERS, REVALIDATORS,
             PMD_CPU_MASK, PMD_CPUS, EMC_INSERT_INV_PROB, SMC_ENABLE, MAX_IDLE, FLOW_LIMIT, PMD_RXQ_ASSIGN,
             PMD_RXQ_ISOLATE, LB_TIMEOUTS, EXPIRE_NODEST_CONN, ESTIMATOR_CPUS, ESTIMATOR_NICE, RUN_ESTIMATION, PREFIXES,
-            VLAN_LIMIT, PMD_IDLE, CONTROL_GROUP, LOG_FILE, DPDK_ARGS, OFP, CONTROLLER, MBUFS);
+            VLAN_LIMIT, PMD_IDLE, CONTROL_GROUP, LOG_FILE, DPDK_ARGS, OFP, CONTROLLER, CONTROLLER_RATE_LIMIT,
+            CONTROLLER_BURST_LIMIT, MBUFS);
 
     private Settings() {
     }

@@ -1,6 +1,7 @@
 package io.flowgate.daemon.control;
 
 import io.flowgate.daemon.bridge.Bridge;
+import io.flowgate.daemon.openflow.OfServer;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 public final class ControlSocket implements AutoCloseable {
     private final UnixctlServer server;
     private final Coverage coverage = new Coverage();
+    private volatile OfServer openflow;
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
         final Thread t = new Thread(r, "coverage");
         t.setDaemon(true);
@@ -44,9 +46,15 @@ public final class ControlSocket implements AutoCloseable {
         OfctlCommands.register(commands, dp);
         ConfigCommands.register(commands, dp);
         NetdevDummyCommands.register(commands, dp);
+        OpenFlowCommands.register(commands, () -> openflow);
         server = new UnixctlServer(rundir.resolve(name + "." + ProcessHandle.current().pid() + ".ctl"), commands, group);
         coverage.add("unixctl_received", server::served);
         coverage.add("unixctl_refused", server::refused);
+    }
+
+    /** The OpenFlow side that openflow/show describes, once it runs (null: off). */
+    public void openflow(final OfServer server) {
+        this.openflow = server;
     }
 
     public Path path() {

@@ -66,14 +66,19 @@ final class OfConnection implements Runnable {
      */
     private volatile int missSendLen;
     private volatile boolean closed;
+    /** The packet-in rate limits (OVS keeps one for table misses, one for the rest), or null for none. */
+    private final PacketInScheduler missLimit;
+    private final PacketInScheduler actionLimit;
 
     OfConnection(final SocketChannel ch, final String name, final OfSwitch sw, final Consumer<OfConnection> onClose) {
-        this(ch, name, sw, onClose, false);
+        this(ch, name, sw, onClose, false, PacketInLimit.NONE);
     }
 
     OfConnection(final SocketChannel ch, final String name, final OfSwitch sw, final Consumer<OfConnection> onClose,
-                 final boolean probed) {
+                 final boolean probed, final PacketInLimit limit) {
         this.ch = ch;
+        this.missLimit = limit.scheduler(System::nanoTime);
+        this.actionLimit = limit.scheduler(System::nanoTime);
         this.name = name;
         this.probed = probed;
         this.missSendLen = probed ? 128 : 0;
@@ -127,6 +132,29 @@ final class OfConnection implements Runnable {
      */
     boolean receivesAsync() {
         return ready() && role != OFControllerRole.ROLE_SLAVE && (probed || missSendLen != 0);
+    }
+
+    /** For openflow/show: where it came from or goes to, its role, how long it has been up, its rate limits' counters. */
+    String describe(final long nowNanos) {
+        final StringBuilder s = new StringBuilder(probed ? "controller " : "connection ").append(name).append(": ")
+                .append(ready() ? "OpenFlow 1.3" : "HELLO not yet exchanged").append(", role ")
+                .append(role.name().substring("ROLE_".length()).toLowerCase(java.util.Locale.ROOT)).append(", up ")
+                .append(java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(nowNanos - openedNanos)).append(" s");
+        if (missLimit != null) {
+            for (boolean miss : new boolean[] {true, false}) {
+                final PacketInScheduler l = packetInLimit(miss);
+                final String k = miss ? "packet-in-miss-" : "packet-in-action-";
+                s.append("\n  ").append(k).append("bypassed=").append(l.bypassed()).append(' ').append(k)
+                        .append("queued=").append(l.queued()).append(' ').append(k).append("dropped=")
+                        .append(l.dropped()).append(' ').append(k).append("backlog=").append(l.backlog());
+            }
+        }
+        return s.toString();
+    }
+
+    /** The rate limit of packet-ins of this kind ({@code miss}: table misses), or null if none. */
+    PacketInScheduler packetInLimit(final boolean miss) {
+        return miss ? missLimit : actionLimit;
     }
 
     OFControllerRole role() {

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.projectfloodlight.openflow.protocol.OFFactory;
+import org.projectfloodlight.openflow.protocol.OFMessage;
 import org.projectfloodlight.openflow.protocol.OFPacketIn;
 import org.projectfloodlight.openflow.protocol.OFPacketInReason;
 import org.projectfloodlight.openflow.protocol.match.MatchField;
@@ -22,7 +23,8 @@ import org.projectfloodlight.openflow.types.U64;
  * whole (a controller sends back exactly the bytes it got), to every connection that takes
  * asynchronous messages ({@link OfConnection#receivesAsync}: not a slave, not a service
  * connection that set no miss_send_len), queued without waiting: a connection whose queue is
- * full loses it (counted). While no connection takes them the ring says nobody listens and the
+ * full loses it (counted). A controller with a {@link PacketInLimit} gets its packet-ins through
+ * its {@link PacketInScheduler}s, drained here as their tokens come. While no connection takes them the ring says nobody listens and the
  * datapath counts controller actions as drops. The PMDs keep invalid_ttl packet-ins (off in
  * OpenFlow 1.3's default asynchronous configuration) and those for a controller id other than 0
  * out of the ring.
@@ -31,6 +33,8 @@ final class OfPacketIns implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("openflow");
     private static final int BURST = 64;
     private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** A connection's two rate limits: table misses, and the rest (OVS's two pinscheds). */
+    private static final boolean[] MISS_AND_ACTION = {true, false};
 
     private final PacketInRing ring;
     private final Collection<OfConnection> connections;
@@ -54,7 +58,7 @@ final class OfPacketIns implements AutoCloseable {
             while (!closed) {
                 try {
                     ring.listening(anyListener());
-                    if (ring.poll(this::dispatch, BURST) == 0) {
+                    if (ring.poll(this::dispatch, BURST) + drainLimited() == 0) {
                         LockSupport.parkNanos(IDLE_NANOS);
                     }
                 } catch (RuntimeException e) {
@@ -77,11 +81,45 @@ final class OfPacketIns implements AutoCloseable {
     }
 
     private void dispatch(final PacketInRing.PacketIn p) {
+        final boolean miss = isMiss(p.reason());
         for (OfConnection c : connections) {
-            if (c.receivesAsync() && !c.sendAsync(message(c.factory(), p))) {
-                refused.increment();
+            if (!c.receivesAsync()) {
+                continue;
+            }
+            final OFPacketIn m = message(c.factory(), p);
+            final PacketInScheduler limit = c.packetInLimit(miss);
+            if (limit == null) {
+                send(c, m);
+            } else {
+                limit.offer(p.inPort(), m, x -> send(c, x));
             }
         }
+    }
+
+    /** Sends what rate-limited connections may send now of what waits; returns how many went. */
+    private int drainLimited() {
+        int n = 0;
+        for (OfConnection c : connections) {
+            for (boolean miss : MISS_AND_ACTION) {
+                final PacketInScheduler limit = c.packetInLimit(miss);
+                if (limit != null && limit.backlog() > 0) {
+                    n += limit.drain(x -> send(c, x));
+                }
+            }
+        }
+        return n;
+    }
+
+    private boolean send(final OfConnection c, final OFMessage m) {
+        if (!c.sendAsync(m)) {
+            refused.increment();
+            return false;
+        }
+        return true;
+    }
+
+    private static boolean isMiss(final int reason) {
+        return reason == DpActions.REASON_NO_MATCH || reason == DpActions.REASON_EXPLICIT_MISS;
     }
 
     /** Packet-ins lost to connections whose queue was full. */
@@ -91,8 +129,7 @@ final class OfPacketIns implements AutoCloseable {
 
     static OFPacketIn message(final OFFactory f, final PacketInRing.PacketIn p) {
         return f.buildPacketIn().setBufferId(OFBufferId.NO_BUFFER).setTotalLen(p.frame().length)
-                .setReason(p.reason() == DpActions.REASON_NO_MATCH || p.reason() == DpActions.REASON_EXPLICIT_MISS
-                        ? OFPacketInReason.NO_MATCH : OFPacketInReason.ACTION)
+                .setReason(isMiss(p.reason()) ? OFPacketInReason.NO_MATCH : OFPacketInReason.ACTION)
                 .setTableId(TableId.of(p.table())).setCookie(U64.of(p.cookie()))
                 .setMatch(f.buildMatch().setExact(MatchField.IN_PORT, OFPort.of(p.inPort())).build())
                 .setData(p.frame()).build();

@@ -18,8 +18,9 @@ import java.util.Set;
  * are mode 0600, as OVS's {@code br0.mgmt}; {@code ptcp:} listens on loopback unless told
  * otherwise). Active: one link per controller ({@code tcp:}, {@code unix:}), connected again
  * after a failure or a hang-up with OVS's back-off (1 s, doubling up to 8 s), its connection
- * probed with an echo request after 5 s of silence and dropped after 10. Each connection is
- * served by its own virtual thread ({@link OfConnection}).
+ * probed with an echo request after 5 s of silence and dropped after 10, its packet-ins held to
+ * the {@link PacketInLimit} if one is set. Each connection is served by its own virtual thread
+ * ({@link OfConnection}).
  */
 public final class OfServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("openflow");
@@ -31,6 +32,7 @@ public final class OfServer implements AutoCloseable {
     private final Set<OfConnection> connections;
     private final OfPacketIns packetIns;
     private final List<OfTarget> controllers;
+    private final PacketInLimit packetInLimit;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
     /** Controller connections up now (for the log line "connected"/"disconnected" and tests). */
@@ -44,14 +46,18 @@ public final class OfServer implements AutoCloseable {
 
     /** Binds every target (replacing a stale Unix socket file); nothing is accepted before {@link #start()}. */
     public OfServer(final OfSwitch sw, final List<OfTarget> targets) throws IOException {
-        this(sw, targets, List.of());
+        this(sw, targets, List.of(), PacketInLimit.NONE);
     }
 
-    /** As above, and connects to {@code controllers} (active targets) once started. */
-    public OfServer(final OfSwitch sw, final List<OfTarget> targets, final List<OfTarget> controllers)
-            throws IOException {
+    /**
+     * As above, and connects to {@code controllers} (active targets) once started, each held to
+     * {@code packetInLimit} (as OVS limits the controllers it connects to, not its service connections).
+     */
+    public OfServer(final OfSwitch sw, final List<OfTarget> targets, final List<OfTarget> controllers,
+                    final PacketInLimit packetInLimit) throws IOException {
         this.sw = sw;
         this.controllers = List.copyOf(controllers);
+        this.packetInLimit = packetInLimit;
         this.connections = sw.connections();
         this.packetIns = new OfPacketIns(sw.packetIns(), connections);
         try {
@@ -127,7 +133,7 @@ public final class OfServer implements AutoCloseable {
                 continue;
             }
             LOG.log(System.Logger.Level.INFO, t + ": connected");
-            final OfConnection c = new OfConnection(ch, t.text(), sw, connections::remove, true);
+            final OfConnection c = new OfConnection(ch, t.text(), sw, connections::remove, true, packetInLimit);
             connections.add(c);
             connectedControllers.add(t.text());
             final long since = System.nanoTime();
@@ -169,6 +175,36 @@ public final class OfServer implements AutoCloseable {
     /** Packet-ins lost because a connection's send queue was full (a controller that does not read). */
     public long refusedPacketIns() {
         return packetIns.refused();
+    }
+
+    /**
+     * {@code openflow/show}: the listeners, each connection (controllers with their packet-in rate
+     * limit's counters, named as OVS's Controller status keys), the controllers not connected now,
+     * and the packet-ins lost to full send queues.
+     */
+    public String show() {
+        final StringBuilder s = new StringBuilder();
+        for (String l : listening()) {
+            if (!l.startsWith("controller ")) {
+                s.append("listening on ").append(l).append('\n');
+            }
+        }
+        if (!controllers.isEmpty()) {
+            s.append("controller packet-in rate limit: ").append(packetInLimit).append('\n');
+        }
+        final long now = System.nanoTime();
+        final java.util.List<String> lines = new ArrayList<>();
+        for (OfConnection c : connections) {
+            lines.add(c.describe(now));
+        }
+        java.util.Collections.sort(lines);
+        lines.forEach(l -> s.append(l).append('\n'));
+        for (OfTarget t : controllers) {
+            if (!connectedControllers.contains(t.text())) {
+                s.append("controller ").append(t.text()).append(": not connected\n");
+            }
+        }
+        return s.append("packet-ins lost to full send queues: ").append(refusedPacketIns()).append('\n').toString();
     }
 
     /** The controllers connected now (their targets). */

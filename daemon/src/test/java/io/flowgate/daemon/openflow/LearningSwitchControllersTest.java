@@ -86,7 +86,8 @@ class LearningSwitchControllersTest {
         controller = new ProcessBuilder("/usr/bin/osken-manager", "--ofp-listen-host", "127.0.0.1",
                 "--ofp-tcp-listen-port", Integer.toString(port), app.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        server = new OfServer(new OfSwitch(dp, 1), List.of(), List.of(OfTarget.parse("tcp:127.0.0.1:" + port)));
+        server = new OfServer(new OfSwitch(dp, 1), List.of(), List.of(OfTarget.parse("tcp:127.0.0.1:" + port)),
+                PacketInLimit.NONE);
         server.start(); // it connects again (backing off) until os-ken listens
     }
 
@@ -95,7 +96,7 @@ class LearningSwitchControllersTest {
         final Path socket = dir.resolve("controller.sock");
         startController("punix:" + socket);
         await(() -> Files.exists(socket), "the controller listens");
-        server = new OfServer(new OfSwitch(dp, 1), List.of(), List.of(OfTarget.parse("unix:" + socket)));
+        server = new OfServer(new OfSwitch(dp, 1), List.of(), List.of(OfTarget.parse("unix:" + socket)), PacketInLimit.NONE);
         server.start();
     }
 

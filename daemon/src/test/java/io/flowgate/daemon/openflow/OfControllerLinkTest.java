@@ -39,7 +39,7 @@ class OfControllerLinkTest {
             listener.bind(UnixDomainSocketAddress.of(socket));
             dp.start();
             try (OfServer server = new OfServer(new OfSwitch(dp, 1), List.of(),
-                    List.of(OfTarget.parse("unix:" + socket)))) {
+                    List.of(OfTarget.parse("unix:" + socket)), PacketInLimit.NONE)) {
                 server.start();
                 try (OfClient first = new OfClient(listener.accept())) {
                     final List<byte[]> echo = first.roundTrip(1);
