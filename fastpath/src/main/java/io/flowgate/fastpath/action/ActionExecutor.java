@@ -82,6 +82,16 @@ public final class ActionExecutor {
                         setL4(batch, pkts[j], (int) (h >>> 8) & 0xFF, code[i + 1]);
                     }
                 }
+                case OP_SET_ARP -> {
+                    for (int j = 0; j < n; j++) {
+                        setArp(batch, pkts[j], keys, code, i);
+                    }
+                }
+                case OP_SET_ND -> {
+                    for (int j = 0; j < n; j++) {
+                        setNd(batch, pkts[j], keys, code, i);
+                    }
+                }
                 case OP_USERSPACE -> toController |= out.controller(batch, pkts, n, h, code[i + 1]);
                 default -> throw new IllegalStateException("bad opcode " + (h & 0xFF));
             }
@@ -293,6 +303,82 @@ public final class ActionExecutor {
         }
         M.set(BE64, field, newHi);
         M.set(BE64, field + 8, newLo);
+    }
+
+    // ---- ARP and IPv6 neighbour discovery ----
+
+    /** ARP header offsets (Ethernet/IPv4 ARP, the only kind the parser reads): op, sha, spa, tha, tpa. */
+    private static final int ARP_OP = 6;
+    private static final int ARP_SHA = 8;
+    private static final int ARP_SPA = 14;
+    private static final int ARP_THA = 18;
+    private static final int ARP_TPA = 24;
+    private static final int ARP_LEN = 28;
+    /** ICMPv6 neighbour solicitation/advertisement: the target after type, code, checksum and 4 bytes of flags. */
+    private static final int ND_TARGET = 8;
+    private static final int ND_MSG_LEN = 24;
+    private static final int ND_OPT_SLL = 1;
+    private static final int ND_OPT_TLL = 2;
+
+    private static void setArp(final PacketBatch b, final int i, final long[] keys, final long[] code, final int at) {
+        final int l3 = b.l3Offset(i);
+        if (l3 == NONE || FlowKey.dlType(keys, i * FlowKey.WORDS) != FlowKey.ETH_TYPE_ARP
+                || b.length(i) - l3 < ARP_LEN) {
+            return;
+        }
+        final long nh = b.address(i) + l3;
+        final long addrs = code[at + 1];
+        final long masks = code[at + 2];
+        final int spaMask = (int) (masks >>> 32);
+        final int tpaMask = (int) masks;
+        final int op = (int) code[at + 3];
+        final int opMask = op & 0xFFFF;
+        M.set(BE16, nh + ARP_OP, (short) (((op >>> 16) & 0xFFFF) | (M.get(BE16, nh + ARP_OP) & ~opMask)));
+        writeMac(nh + ARP_SHA, (readMac(nh + ARP_SHA) & ~code[at + 5]) | code[at + 4]);
+        M.set(BE32, nh + ARP_SPA, (int) (addrs >>> 32) | (M.get(BE32, nh + ARP_SPA) & ~spaMask));
+        writeMac(nh + ARP_THA, (readMac(nh + ARP_THA) & ~code[at + 7]) | code[at + 6]);
+        M.set(BE32, nh + ARP_TPA, (int) addrs | (M.get(BE32, nh + ARP_TPA) & ~tpaMask));
+    }
+
+    /**
+     * As OVS's odp_set_nd: the target (the ICMPv6 checksum follows it), then the first link-layer
+     * address option, whichever it is: a source option takes the sll, a target option the tll
+     * (a message carries only one of them).
+     */
+    private static void setNd(final PacketBatch b, final int i, final long[] keys, final long[] code, final int at) {
+        final int l4 = b.l4Offset(i);
+        final int ko = i * FlowKey.WORDS;
+        if (l4 == NONE || FlowKey.dlType(keys, ko) != FlowKey.ETH_TYPE_IPV6
+                || FlowKey.nwProto(keys, ko) != FlowKey.IPPROTO_ICMPV6 || b.length(i) - l4 < ND_MSG_LEN) {
+            return;
+        }
+        final long th = b.address(i) + l4;
+        setIpv6Addr(th + ND_TARGET, code[at + 1], code[at + 2], code[at + 3], code[at + 4], FlowKey.IPPROTO_ICMPV6, th);
+        int remain = b.length(i) - l4 - ND_MSG_LEN;
+        long opt = th + ND_MSG_LEN;
+        while (remain >= 8) {
+            final int type = M.get(ValueLayout.JAVA_BYTE, opt) & 0xFF;
+            final int len = M.get(ValueLayout.JAVA_BYTE, opt + 1) & 0xFF;
+            if (len == 0) {
+                return;
+            }
+            if ((type == ND_OPT_SLL || type == ND_OPT_TLL) && len == 1) {
+                final long value = type == ND_OPT_SLL ? code[at + 5] : code[at + 7];
+                final long mask = type == ND_OPT_SLL ? code[at + 6] : code[at + 8];
+                final long old = readMac(opt + 2);
+                final long now = (old & ~mask) | value;
+                if (old != now) {
+                    int c = Checksums.readLe(M, th + 2);
+                    c = Checksums.csum32(c, (int) (old >>> 16), (int) (now >>> 16));
+                    c = Checksums.csum16(c, Checksums.le((int) old & 0xFFFF), Checksums.le((int) now & 0xFFFF));
+                    Checksums.writeLe(M, th + 2, c);
+                    writeMac(opt + 2, now);
+                }
+                return;
+            }
+            opt += len * 8L;
+            remain -= len * 8;
+        }
     }
 
     // ---- TCP, UDP, SCTP ports ----

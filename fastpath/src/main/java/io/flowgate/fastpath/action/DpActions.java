@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 /**
  * A megaflow's datapath actions: an immutable program of primitive words that the PMD interprets
- * without allocating (output, masked set of Ethernet/IPv4/IPv6/L4 fields, push/pop VLAN,
+ * without allocating (output, masked set of Ethernet/IPv4/IPv6/L4/ARP/ND fields, push/pop VLAN,
  * userspace). The slow path builds it with {@link Builder}; this class only encodes and decodes
  * the words: {@link OdpFormat#actions} prints them in Open vSwitch's datapath action syntax
  * ({@code set(eth(dst=…)),set(ipv4(ttl=63)),2}, {@code drop}), which {@link #toString()} returns.
@@ -21,6 +21,8 @@ import java.util.Arrays;
  * SET_IPV6   [OP] srcHi srcLo srcMaskHi srcMaskLo dstHi dstLo dstMaskHi dstMaskLo
  *                 (label &lt;&lt; 32 | labelMask) (tclass &lt;&lt; 24 | tclassMask &lt;&lt; 16 | hlimit &lt;&lt; 8 | hlimitMask)
  * SET_L4     [proto &lt;&lt; 8 | OP] (src &lt;&lt; 48 | srcMask &lt;&lt; 32 | dst &lt;&lt; 16 | dstMask)
+ * SET_ARP    [OP] (sip &lt;&lt; 32 | tip) (sipMask &lt;&lt; 32 | tipMask) (op &lt;&lt; 16 | opMask) sha shaMask tha thaMask
+ * SET_ND     [OP] targetHi targetLo targetMaskHi targetMaskLo sll sllMask tll tllMask
  * USERSPACE  [maxLen &lt;&lt; 40 | controllerId &lt;&lt; 24 | table &lt;&lt; 16 | reason &lt;&lt; 8 | OP] ruleCookie
  * </pre>
  */
@@ -33,6 +35,8 @@ public final class DpActions {
     public static final int OP_SET_IPV6 = 6;
     public static final int OP_SET_L4 = 7;
     public static final int OP_USERSPACE = 8;
+    public static final int OP_SET_ARP = 9;
+    public static final int OP_SET_ND = 10;
 
     /** OpenFlow packet-in reasons (OFPR_*): a table-miss flow, a controller action, an invalid TTL. */
     public static final int REASON_NO_MATCH = 0;
@@ -74,6 +78,8 @@ public final class DpActions {
             case OP_SET_IPV4 -> 4;
             case OP_SET_IPV6 -> 11;
             case OP_SET_L4, OP_USERSPACE -> 2;
+            case OP_SET_ARP -> 8;
+            case OP_SET_ND -> 9;
             default -> throw new IllegalStateException("bad datapath action opcode " + (header & 0xFF));
         };
     }
@@ -188,6 +194,35 @@ public final class DpActions {
             put(((long) proto << 8) | OP_SET_L4);
             put(((long) (src & srcMask & 0xFFFF) << 48) | ((long) (srcMask & 0xFFFF) << 32)
                     | ((long) (dst & dstMask & 0xFFFF) << 16) | (dstMask & 0xFFFF));
+            return this;
+        }
+
+        /** ARP's sender and target protocol and hardware addresses and opcode, each under its mask. */
+        public Builder setArp(final int sip, final int sipMask, final int tip, final int tipMask, final int op,
+                              final int opMask, final long sha, final long shaMask, final long tha, final long thaMask) {
+            put(OP_SET_ARP);
+            put(((long) (sip & sipMask) << 32) | ((tip & tipMask) & 0xFFFF_FFFFL));
+            put(((long) sipMask << 32) | (tipMask & 0xFFFF_FFFFL));
+            put(((long) (op & opMask & 0xFFFF) << 16) | (opMask & 0xFFFF));
+            put(sha & shaMask);
+            put(shaMask);
+            put(tha & thaMask);
+            put(thaMask);
+            return this;
+        }
+
+        /** An IPv6 neighbour discovery message's target and its source and target link-layer address options. */
+        public Builder setNd(final long targetHi, final long targetLo, final long targetMaskHi, final long targetMaskLo,
+                             final long sll, final long sllMask, final long tll, final long tllMask) {
+            put(OP_SET_ND);
+            put(targetHi & targetMaskHi);
+            put(targetLo & targetMaskLo);
+            put(targetMaskHi);
+            put(targetMaskLo);
+            put(sll & sllMask);
+            put(sllMask);
+            put(tll & tllMask);
+            put(tllMask);
             return this;
         }
 

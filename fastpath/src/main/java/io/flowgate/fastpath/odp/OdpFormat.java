@@ -239,6 +239,26 @@ public final class OdpFormat {
                 decField(s, "dst", (w >>> 16) & 0xFFFF, w & 0xFFFF, 0xFFFF);
                 closeSet(s, mark);
             }
+            case DpActions.OP_SET_ARP -> {
+                s.append("set(arp(");
+                final int mark = s.length();
+                final long addrs = code[i + 1];
+                final long masks = code[i + 2];
+                ipv4Field(s, "sip", (int) (addrs >>> 32), (int) (masks >>> 32));
+                ipv4Field(s, "tip", (int) addrs, (int) masks);
+                decField(s, "op", (code[i + 3] >>> 16) & 0xFFFF, code[i + 3] & 0xFFFF, 0xFFFF);
+                macField(s, "sha", code[i + 4], code[i + 5]);
+                macField(s, "tha", code[i + 6], code[i + 7]);
+                closeSet(s, mark);
+            }
+            case DpActions.OP_SET_ND -> {
+                s.append("set(nd(");
+                final int mark = s.length();
+                ipv6Field(s, "target", code[i + 1], code[i + 2], code[i + 3], code[i + 4]);
+                macField(s, "sll", code[i + 5], code[i + 6]);
+                macField(s, "tll", code[i + 7], code[i + 8]);
+                closeSet(s, mark);
+            }
             case DpActions.OP_USERSPACE -> {
                 final long cookie = code[i + 1];
                 final int reason = DpActions.userspaceReason(h);

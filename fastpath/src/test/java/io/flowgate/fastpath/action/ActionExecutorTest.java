@@ -137,6 +137,48 @@ class ActionExecutorTest {
     }
 
     @Test
+    void settingArpFieldsWritesOnlyWhatTheMasksCover() {
+        final byte[] frame = eth().arp(1, "02:00:00:00:00:01", "10.0.0.1", "00:00:00:00:00:00", "10.0.0.2").build();
+        final DpActions a = DpActions.builder().setArp((int) ipv4Value("10.0.0.9"), ALL, 0, 0, 2, 0xFFFF,
+                PacketBuilder.macValue("aa:bb:cc:dd:ee:ff"), 0xFFFF_FFFF_FFFFL, 0, 0).output(2).build();
+        try (BatchFixture b = new BatchFixture(1, frame).execute(a)) {
+            final byte[] out = b.sent.getFirst().frame();
+            final byte[] expected = eth().arp(2, "aa:bb:cc:dd:ee:ff", "10.0.0.9", "00:00:00:00:00:00", "10.0.0.2")
+                    .build();
+            assertArrayEquals(expected, out, "op, sha and spa written; tha and tpa as they were");
+        }
+    }
+
+    @Test
+    void settingNeighbourDiscoveryFieldsRewritesTheTargetAndItsLinkLayerOptionWithAValidChecksum() {
+        final long[] target = {ipv6Half("fe80::99", 0), ipv6Half("fe80::99", 1)};
+        final long sll = PacketBuilder.macValue("aa:bb:cc:00:00:01");
+        final long tll = PacketBuilder.macValue("aa:bb:cc:00:00:02");
+        final long mac = 0xFFFF_FFFF_FFFFL;
+        final DpActions a = DpActions.builder().setNd(target[0], target[1], -1, -1, sll, mac, tll, mac).output(2)
+                .build();
+        final String src = "fe80::1";
+        final String dst = "ff02::1:ff00:1";
+        for (int type : new int[] {135, 136}) {
+            final int option = type == 135 ? 1 : 2;
+            final byte[] frame = eth().ipv6(src, dst).nd(type, "fe80::5", option, "02:00:00:00:00:05").build();
+            try (BatchFixture b = new BatchFixture(1, frame).execute(a)) {
+                final byte[] out = b.sent.getFirst().frame();
+                final String want = type == 135 ? "aa:bb:cc:00:00:01" : "aa:bb:cc:00:00:02";
+                assertArrayEquals(eth().ipv6(src, dst).nd(type, "fe80::99", option, want).build(), out,
+                        "type " + type + ": the target and the " + (type == 135 ? "source" : "target")
+                                + " link-layer option, the checksum as a full recomputation gives it");
+                assertTrue(new Wire(out).l4ChecksumOk());
+            }
+        }
+        final byte[] bare = eth().ipv6(src, dst).nd(135, "fe80::5", 0, null).build();
+        try (BatchFixture b = new BatchFixture(1, bare).execute(a)) {
+            assertArrayEquals(eth().ipv6(src, dst).nd(135, "fe80::99", 0, null).build(), b.sent.getFirst().frame(),
+                    "no option: the target only");
+        }
+    }
+
+    @Test
     void pushingAVlanUsesTheHeadroomAndLaterActionsFollowTheShiftedHeaders() {
         final byte[] frame = udp4("10.0.0.1", "10.0.0.2");
         final DpActions a = DpActions.builder().pushVlan(0x8100, 0x1000 | (3 << 13) | 20)

@@ -161,10 +161,47 @@ public sealed interface OfAction {
             return field.wide() ? maskHi == -1L && maskLo == -1L : maskLo == field.valueMask();
         }
 
+        /**
+         * {@code set_field:VALUE->FIELD}; a masked write as OVS shows it after OpenFlow 1.3 carried
+         * it: one {@code load:VALUE->NXM_NAME[FIRST..LAST]} per run of mask bits (runs end at
+         * 64-bit boundaries), lowest bits first.
+         */
         @Override
         public String toString() {
             final String v = field.formatValue(hi, lo);
-            return "set_field:" + (fullMask() ? v : v + "/" + field.formatValue(maskHi, maskLo)) + "->" + field.setFieldName();
+            if (fullMask()) {
+                return "set_field:" + v + "->" + field.setFieldName();
+            }
+            if (field.nxmName() == null) {
+                return "set_field:" + v + "/" + field.formatValue(maskHi, maskLo) + "->" + field.setFieldName();
+            }
+            final StringBuilder s = new StringBuilder();
+            loads(s, lo, maskLo, 0);
+            if (field.wide()) {
+                loads(s, hi, maskHi, 64);
+            }
+            return s.toString();
+        }
+
+        private void loads(final StringBuilder s, final long value, final long mask, final int base) {
+            long m = mask;
+            while (m != 0) {
+                final int first = Long.numberOfTrailingZeros(m);
+                final int end = first + Long.numberOfTrailingZeros(~(m >>> first)); // exclusive
+                final int bits = end - first;
+                final long run = bits == 64 ? -1L : (1L << bits) - 1;
+                final long v = (value >>> first) & run;
+                if (!s.isEmpty()) {
+                    s.append(',');
+                }
+                s.append("load:").append(v == 0 ? "0" : "0x" + Long.toHexString(v)).append("->")
+                        .append(field.nxmName()).append('[').append(base + first);
+                if (bits > 1) {
+                    s.append("..").append(base + end - 1);
+                }
+                s.append(']');
+                m = end == 64 ? 0 : m & -(1L << end);
+            }
         }
     }
 

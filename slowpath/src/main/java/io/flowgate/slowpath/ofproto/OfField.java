@@ -20,7 +20,7 @@ public enum OfField {
     ETH_SRC(Kind.MAC, W_ETH_SRC, 0, 48, true, Prerequisite.NONE, true, "dl_src", "eth_src"),
     ETH_DST(Kind.MAC, W_ETH_DST, 0, 48, true, Prerequisite.NONE, true, "dl_dst", "eth_dst"),
     DL_TYPE(Kind.UINT, W_ETH_DST, DL_TYPE_SHIFT, 16, false, Prerequisite.NONE, false, "dl_type", "eth_type"),
-    VLAN_TCI(Kind.UINT, W_VLAN, VLAN0_TCI_SHIFT, 16, true, Prerequisite.NONE, false, "vlan_tci"),
+    VLAN_TCI(Kind.UINT, W_VLAN, VLAN0_TCI_SHIFT, 16, true, Prerequisite.NONE, true, "vlan_tci"),
     /** VID of the outer tag; the value 0xffff means "no tag". */
     DL_VLAN(Kind.UINT, W_VLAN, VLAN0_TCI_SHIFT, 12, false, Prerequisite.NONE, false, "dl_vlan"),
     DL_VLAN_PCP(Kind.UINT, W_VLAN, VLAN0_TCI_SHIFT + 13, 3, false, Prerequisite.NONE, false, "dl_vlan_pcp"),
@@ -53,14 +53,14 @@ public enum OfField {
     ICMP_CODE(Kind.UINT, W_L4, TP_DST_SHIFT, 8, false, Prerequisite.ICMPV4, false, "icmp_code"),
     ICMPV6_TYPE(Kind.UINT, W_L4, TP_SRC_SHIFT, 8, false, Prerequisite.ICMPV6, false, "icmpv6_type"),
     ICMPV6_CODE(Kind.UINT, W_L4, TP_DST_SHIFT, 8, false, Prerequisite.ICMPV6, false, "icmpv6_code"),
-    ARP_OP(Kind.UINT, W_NW, NW_PROTO_SHIFT, 8, false, Prerequisite.ARP, false, "arp_op"),
-    ARP_SPA(Kind.IPV4, W_NW_ADDR, NW_SRC_SHIFT, 32, true, Prerequisite.ARP, false, "arp_spa"),
-    ARP_TPA(Kind.IPV4, W_NW_ADDR, NW_DST_SHIFT, 32, true, Prerequisite.ARP, false, "arp_tpa"),
-    ARP_SHA(Kind.MAC, W_ARP_SHA, 0, 48, true, Prerequisite.ARP, false, "arp_sha"),
-    ARP_THA(Kind.MAC, W_ARP_THA, 0, 48, true, Prerequisite.ARP, false, "arp_tha"),
-    ND_TARGET(Kind.IPV6, W_ND_TARGET, 0, 128, true, Prerequisite.ND, false, "nd_target"),
-    ND_SLL(Kind.MAC, W_ARP_SHA, 0, 48, true, Prerequisite.ND_SOLICIT, false, "nd_sll"),
-    ND_TLL(Kind.MAC, W_ARP_THA, 0, 48, true, Prerequisite.ND_ADVERT, false, "nd_tll");
+    ARP_OP(Kind.UINT, W_NW, NW_PROTO_SHIFT, 8, false, Prerequisite.ARP, true, "arp_op"),
+    ARP_SPA(Kind.IPV4, W_NW_ADDR, NW_SRC_SHIFT, 32, true, Prerequisite.ARP, true, "arp_spa"),
+    ARP_TPA(Kind.IPV4, W_NW_ADDR, NW_DST_SHIFT, 32, true, Prerequisite.ARP, true, "arp_tpa"),
+    ARP_SHA(Kind.MAC, W_ARP_SHA, 0, 48, true, Prerequisite.ARP, true, "arp_sha"),
+    ARP_THA(Kind.MAC, W_ARP_THA, 0, 48, true, Prerequisite.ARP, true, "arp_tha"),
+    ND_TARGET(Kind.IPV6, W_ND_TARGET, 0, 128, true, Prerequisite.ND, true, "nd_target"),
+    ND_SLL(Kind.MAC, W_ARP_SHA, 0, 48, true, Prerequisite.ND_SOLICIT, true, "nd_sll"),
+    ND_TLL(Kind.MAC, W_ARP_THA, 0, 48, true, Prerequisite.ND_ADVERT, true, "nd_tll");
 
     /** How a field's value is written in flow syntax. */
     public enum Kind { UINT, MAC, IPV4, IPV6, FRAG, TCP_FLAGS }
@@ -122,6 +122,53 @@ public enum OfField {
         };
     }
 
+    /**
+     * The NXM or OXM name OVS prints for a masked write, {@code load:VALUE->NAME[BITS]} (OpenFlow
+     * 1.3 has no masked set_field, so ovs-ofctl sends and shows one as loads), or null for a field
+     * no load writes.
+     */
+    public String nxmName() {
+        return switch (this) {
+            case ETH_SRC -> "NXM_OF_ETH_SRC";
+            case ETH_DST -> "NXM_OF_ETH_DST";
+            case VLAN_TCI -> "NXM_OF_VLAN_TCI";
+            case VLAN_VID -> "OXM_OF_VLAN_VID";
+            case NW_SRC -> "NXM_OF_IP_SRC";
+            case NW_DST -> "NXM_OF_IP_DST";
+            case IPV6_SRC -> "NXM_NX_IPV6_SRC";
+            case IPV6_DST -> "NXM_NX_IPV6_DST";
+            case IPV6_LABEL -> "NXM_NX_IPV6_LABEL";
+            case NW_TOS -> "NXM_OF_IP_TOS";
+            case NW_ECN -> "NXM_NX_IP_ECN";
+            case NW_TTL -> "NXM_NX_IP_TTL";
+            case ARP_OP -> "NXM_OF_ARP_OP";
+            case TP_SRC, TCP_SRC -> "NXM_OF_TCP_SRC";
+            case TP_DST, TCP_DST -> "NXM_OF_TCP_DST";
+            case UDP_SRC -> "NXM_OF_UDP_SRC";
+            case UDP_DST -> "NXM_OF_UDP_DST";
+            case SCTP_SRC -> "OXM_OF_SCTP_SRC";
+            case SCTP_DST -> "OXM_OF_SCTP_DST";
+            case ARP_SPA -> "NXM_OF_ARP_SPA";
+            case ARP_TPA -> "NXM_OF_ARP_TPA";
+            case ARP_SHA -> "NXM_NX_ARP_SHA";
+            case ARP_THA -> "NXM_NX_ARP_THA";
+            case ND_TARGET -> "NXM_NX_ND_TARGET";
+            case ND_SLL -> "NXM_NX_ND_SLL";
+            case ND_TLL -> "NXM_NX_ND_TLL";
+            default -> null;
+        };
+    }
+
+    /** The writable field whose {@link #nxmName()} is {@code name} (case-insensitive), or null. */
+    public static OfField byNxmName(final String name) {
+        for (OfField f : values()) {
+            if (f.writable && name.equalsIgnoreCase(f.nxmName()) && f != TP_SRC && f != TP_DST) {
+                return f;
+            }
+        }
+        return null;
+    }
+
     public Kind kind() {
         return kind;
     }
@@ -157,12 +204,14 @@ public enum OfField {
 
     /**
      * True if writing this field makes nw_proto part of the megaflow, as Open vSwitch 3.1 does for
-     * every {@code set_field} on an IP header field (it needs to know whether an IP header is
-     * really there); its native DSCP action ({@code mod_nw_tos}, {@code ip_dscp}) does not.
+     * every {@code set_field} on an IP or ARP header field (it needs to know whether the header is
+     * really there; ARP's opcode is in nw_proto); its native DSCP action ({@code mod_nw_tos},
+     * {@code ip_dscp}) does not.
      */
     public boolean writeConsultsNwProto() {
         return switch (this) {
             case NW_SRC, NW_DST, IPV6_SRC, IPV6_DST, IPV6_LABEL, NW_TOS, NW_ECN, NW_TTL -> true;
+            case ARP_SPA, ARP_TPA, ARP_SHA, ARP_THA -> true;
             default -> false;
         };
     }

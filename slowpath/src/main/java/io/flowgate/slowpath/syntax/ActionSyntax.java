@@ -154,6 +154,7 @@ final class ActionSyntax {
                     markTagged(value, mask);
                 }
                 case "set_field" -> out.add(setFieldAction(need(arg, "set_field:VALUE->FIELD"), value, mask));
+                case "load" -> out.add(loadAction(need(arg, "load:VALUE->FIELD[BITS]"), value, mask));
                 case "resubmit" -> out.add(resubmit(t.text(), arg));
                 case "goto_table" -> {
                     final long target = Values.uint(need(arg, "goto_table:TABLE"), 8, name);
@@ -171,7 +172,7 @@ final class ActionSyntax {
                 }
                 case "group" -> out.add(new OfAction.Group((int) Values.uint(need(arg, "group:GROUP"), 32, name)));
                 case "normal", "local", "learn", "ct", "meter", "note",
-                        "enqueue", "bundle", "multipath", "load", "move", "clone", "sample", "exit" ->
+                        "enqueue", "bundle", "multipath", "move", "clone", "sample", "exit" ->
                         throw new Values.Bad("action \"" + name + "\" is not supported by Flowgate");
                 default -> {
                     if (lower.chars().allMatch(Character::isDigit)) {
@@ -338,6 +339,9 @@ final class ActionSyntax {
         final int slash = v.indexOf('/');
         final String vs = slash < 0 ? v : v.substring(0, slash);
         final String ms = slash < 0 ? null : v.substring(slash + 1);
+        if (ms != null && !f.maskable()) {
+            throw new Values.Bad(v + ": invalid mask for field " + f.displayName());
+        }
         final OfAction.SetField sf;
         switch (f.kind()) {
             case MAC -> {
@@ -365,6 +369,81 @@ final class ActionSyntax {
         if (value != null) {
             f.write(value, sf.hi(), sf.lo(), sf.maskHi(), sf.maskLo());
             f.orMask(mask, sf.maskHi(), sf.maskLo());
+        }
+        return sf;
+    }
+
+    /**
+     * {@code load:VALUE->FIELD[FIRST..LAST]} (also {@code [BIT]}, or {@code []} for the whole
+     * field; FIELD by its NXM or OXM name or its own): a write of those bits, as a masked
+     * set_field. At most 64 bits at a time, as Nicira's reg_load carries them.
+     */
+    private static OfAction loadAction(final String arg, final long[] value, final long[] mask) throws Values.Bad {
+        final int arrow = arg.indexOf("->");
+        if (arrow < 0) {
+            throw new Values.Bad("load needs VALUE->FIELD[BITS], as in load:0x7->NXM_OF_VLAN_TCI[0..11]");
+        }
+        final String dst = arg.substring(arrow + 2);
+        final int bracket = dst.indexOf('[');
+        final String name = bracket < 0 ? dst : dst.substring(0, bracket);
+        OfField f = OfField.byNxmName(name);
+        if (f == null) {
+            f = OfField.byName(name);
+        }
+        if (f == null || f.nxmName() == null) {
+            throw new Values.Bad("load: " + (f == null ? "unknown field \"" + name + "\"" : f.displayName()
+                    + " cannot be written by load"));
+        }
+        final int width = f.wide() ? 128 : f.bits();
+        int first = 0;
+        int last = width - 1;
+        if (bracket >= 0) {
+            if (!dst.endsWith("]")) {
+                throw new Values.Bad(dst + ": missing \"]\"");
+            }
+            final String range = dst.substring(bracket + 1, dst.length() - 1);
+            if (!range.isEmpty()) {
+                final int dots = range.indexOf("..");
+                first = (int) Values.uint(dots < 0 ? range : range.substring(0, dots), 8, "load bit");
+                last = dots < 0 ? first : (int) Values.uint(range.substring(dots + 2), 8, "load bit");
+            }
+        }
+        if (first > last || last >= width) {
+            throw new Values.Bad(dst + ": bits " + first + ".." + last + " are not within " + f.displayName()
+                    + "'s " + width);
+        }
+        final int bits = last - first + 1;
+        if (bits > 64) {
+            throw new Values.Bad(dst + ": load writes at most 64 bits at a time");
+        }
+        final long v = Values.uint(arg.substring(0, arrow), 64, "load value");
+        if (bits < 64 && (v >>> bits) != 0) {
+            throw new Values.Bad(arg + ": value 0x" + Long.toHexString(v) + " does not fit into " + bits + " bits");
+        }
+        final long run = bits == 64 ? -1L : (1L << bits) - 1;
+        long hi = 0;
+        long lo = 0;
+        long maskHi = 0;
+        long maskLo = 0;
+        if (first >= 64) {
+            hi = v << (first - 64);
+            maskHi = run << (first - 64);
+        } else {
+            lo = v << first;
+            maskLo = run << first;
+            if (first + bits > 64) {
+                hi = v >>> (64 - first);
+                maskHi = run >>> (64 - first);
+            }
+        }
+        if (value != null && !MatchBuilder.prerequisiteMet(f, name, Match.of(value, mask))) {
+            throw new Values.Bad("load " + f.displayName() + " lacks correct prerequisites: it needs "
+                    + MatchBuilder.prerequisiteText(f, name) + " in the rule's match");
+        }
+        final OfAction.SetField sf = new OfAction.SetField(f, hi, lo, maskHi, maskLo);
+        if (value != null) {
+            f.write(value, hi, lo, maskHi, maskLo);
+            f.orMask(mask, maskHi, maskLo);
         }
         return sf;
     }

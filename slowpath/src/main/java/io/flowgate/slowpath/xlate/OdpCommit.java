@@ -11,8 +11,8 @@ import io.flowgate.fastpath.flow.FlowKey;
  * {@code commit_odp_actions} apart from the translation that calls it: before each output (and
  * before sending to the controller) {@link #commit()} compares the flow as the OpenFlow actions
  * left it with {@code base}, the packet as the datapath actions emitted so far leave it, and
- * emits set actions grouped per header (Ethernet, IPv4/IPv6, transport, then VLAN pops and
- * pushes) carrying only the fields that changed, masked by what the megaflow matches; then base
+ * emits set actions grouped per header (Ethernet, IPv4/IPv6 or ARP, neighbour discovery,
+ * transport, then VLAN pops and pushes) carrying only the fields that changed, masked by what the megaflow matches; then base
  * catches up. Comparing consults packet bits, so the commit un-wildcards them in {@code wc}.
  *
  * <p>One per translation context, reused across translations ({@link #reset}); works on the
@@ -79,6 +79,18 @@ final class OdpCommit {
     }
 
     private void commitL3() {
+        final int dlType = FlowKey.dlType(base, 0);
+        if (dlType == ETH_TYPE_ARP) {
+            commitArp();
+            return;
+        }
+        commitIp();
+        if (dlType == ETH_TYPE_IPV6 && FlowField.NW_PROTO.get(base) == IPPROTO_ICMPV6) {
+            commitNd();
+        }
+    }
+
+    private void commitIp() {
         if (!l3Changed()) {
             return;
         }
@@ -123,6 +135,49 @@ final class OdpCommit {
                 copy(FlowField.NW_TTL);
             }
         }
+    }
+
+    /**
+     * ARP's addresses and opcode, as OVS's commit_set_arp_action (which OVS then leaves to its
+     * userspace slow path; Flowgate's datapath executes it). No ARP header is written when the
+     * opcode is 0, as in OVS, so the opcode joins the megaflow when anything changed.
+     */
+    private void commitArp() {
+        final int spa = changedMask(FlowField.NW_SRC);
+        final int tpa = changedMask(FlowField.NW_DST);
+        final int op = changedMask(FlowField.NW_PROTO);
+        final long sha = changedMacMask(FlowField.ARP_SHA);
+        final long tha = changedMacMask(FlowField.ARP_THA);
+        if ((spa | tpa | op) == 0 && sha == 0 && tha == 0) {
+            return;
+        }
+        FlowField.NW_PROTO.or(wc, 0xFF);
+        if (FlowField.NW_PROTO.get(flow) == 0) {
+            return;
+        }
+        out.setArp((int) FlowField.NW_SRC.get(flow), spa, (int) FlowField.NW_DST.get(flow), tpa,
+                (int) FlowField.NW_PROTO.get(flow), op == 0 ? 0 : 0xFFFF, FlowField.ARP_SHA.get(flow), sha,
+                FlowField.ARP_THA.get(flow), tha);
+        base[W_NW_ADDR] = flow[W_NW_ADDR];
+        copy(FlowField.NW_PROTO);
+        copy(FlowField.ARP_SHA);
+        copy(FlowField.ARP_THA);
+    }
+
+    /** An ICMPv6 neighbour discovery message's target and link-layer addresses, as OVS's commit_set_nd_action. */
+    private void commitNd() {
+        final boolean target = flow[W_ND_TARGET] != base[W_ND_TARGET] || flow[W_ND_TARGET + 1] != base[W_ND_TARGET + 1];
+        final long sll = changedMacMask(FlowField.ARP_SHA);
+        final long tll = changedMacMask(FlowField.ARP_THA);
+        if (!target && sll == 0 && tll == 0) {
+            return;
+        }
+        out.setNd(flow[W_ND_TARGET], flow[W_ND_TARGET + 1], target ? wc[W_ND_TARGET] : 0,
+                target ? wc[W_ND_TARGET + 1] : 0, FlowField.ARP_SHA.get(flow), sll, FlowField.ARP_THA.get(flow), tll);
+        base[W_ND_TARGET] = flow[W_ND_TARGET];
+        base[W_ND_TARGET + 1] = flow[W_ND_TARGET + 1];
+        copy(FlowField.ARP_SHA);
+        copy(FlowField.ARP_THA);
     }
 
     private boolean l3Changed() {
@@ -186,6 +241,11 @@ final class OdpCommit {
         base[W_VLAN] = flow[W_VLAN];
         constTags[0] = 0;
         constTags[1] = 0;
+    }
+
+    /** The wildcard mask of a 48-bit field that differs between flow and base, else 0. */
+    private long changedMacMask(final FlowField f) {
+        return f.get(flow) != f.get(base) ? f.get(wc) : 0;
     }
 
     /** The wildcard mask of a field that differs between flow and base, else 0. */

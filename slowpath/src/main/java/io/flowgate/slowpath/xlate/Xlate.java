@@ -445,7 +445,13 @@ public final class Xlate {
                     odpCommit.tagBitsSet(0, 0xFFFF_0000L);
                 }
             }
-            if (f.writeConsultsNwProto() && FlowKey.isIp(flow, 0)) {
+            if (f == OfField.VLAN_TCI && FlowField.VLAN0_TPID.get(flow) == 0 && FlowField.VLAN0_TCI.get(flow) != 0) {
+                // As OVS's flow_fix_vlan_tpid: a TCI written into no tag gets the 802.1Q TPID (the
+                // tag exists for the datapath only if the write set the "present" bit).
+                FlowField.VLAN0_TPID.set(flow, ETH_TYPE_VLAN_8021Q);
+                odpCommit.tagBitsSet(0, 0xFFFF_0000L);
+            }
+            if (f.writeConsultsNwProto() && (FlowKey.isIp(flow, 0) || FlowKey.dlType(flow, 0) == ETH_TYPE_ARP)) {
                 FlowField.NW_PROTO.or(wc, 0xFF);
             }
         }

@@ -42,7 +42,7 @@ class OvsFlowSyntaxAgreementTest {
                 disagreements.add(rule + "\n    OVS:      " + ovs + "\n    Flowgate: " + ours);
             }
         }
-        assertEquals(23, n, "rules in the oracle");
+        assertEquals(43, n, "rules in the oracle");
         if (!disagreements.isEmpty()) {
             fail(disagreements.size() + " rule(s) differ from OVS:\n" + String.join("\n", disagreements));
         }
