@@ -240,6 +240,65 @@ class OvsOfctlTest {
                 "no group 7: an empty reply, as OVS");
     }
 
+    /**
+     * monitor shows the packet-ins a table-miss rule sends; packet-out sends a frame through its
+     * actions; dump-ports counts both, as the datapath counted them.
+     */
+    @Test
+    void monitorShowsPacketInsPacketOutSendsAndDumpPortsCountsThem() throws Exception {
+        ok("add-flow", "flowgate", "priority=0,actions=controller:65535");
+        final ProcessBuilder pb = new ProcessBuilder("ovs-ofctl", "-O", "OpenFlow13", "monitor", "flowgate", "65535")
+                .redirectErrorStream(true);
+        pb.environment().put("OVS_RUNDIR", rundir.toString());
+        final Process monitor = pb.start();
+        try {
+            final java.io.BufferedReader lines = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(monitor.getInputStream(), StandardCharsets.UTF_8));
+            // The monitor's connection takes packet-ins once its SET_CONFIG is in: send until one shows.
+            final java.util.concurrent.CompletableFuture<String> packetIn = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> {
+                        try {
+                            for (String l; (l = lines.readLine()) != null; ) {
+                                if (l.contains("OFPT_PACKET_IN")) {
+                                    return l + "\n" + lines.readLine();
+                                }
+                            }
+                            return "";
+                        } catch (IOException e) {
+                            return e.toString();
+                        }
+                    });
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!packetIn.isDone()) {
+                assertTrue(System.nanoTime() < deadline, "monitor showed no packet-in");
+                receive(77, 1);
+                Thread.sleep(100);
+            }
+            final String shown = packetIn.get();
+            assertTrue(shown.contains("total_len=") && shown.contains("in_port=1") && shown.contains("tp_dst=77")
+                    && shown.contains("(via no_match)") && shown.contains("(unbuffered)"), shown);
+        } finally {
+            monitor.destroy();
+            monitor.waitFor(30, TimeUnit.SECONDS);
+        }
+        final String before = line(ok("dump-ports", "flowgate", "2").out(), "port  2:");
+        final long txBefore = Long.parseLong(ok("dump-ports", "flowgate", "2").out()
+                .replaceAll("(?s).*tx pkts=(\\d+),.*", "$1"));
+        ok("packet-out", "flowgate", "1", "output:2",
+                "505400000007505400000005080045000020000000004011f9c40a0000010a00000203e8004d000c0000");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String ports;
+        do {
+            ports = ok("dump-ports", "flowgate", "2").out();
+            Thread.sleep(20);
+            assertTrue(System.nanoTime() < deadline, "packet-out's frame never counted on port 2: " + ports
+                    + " (before: " + before + ")");
+        } while (Long.parseLong(ports.replaceAll("(?s).*tx pkts=(\\d+),.*", "$1")) != txBefore + 1);
+        final String all = ok("dump-ports", "flowgate").out();
+        assertTrue(all.contains("OFPST_PORT reply (OF1.3)") && all.contains("port  1: rx pkts=")
+                && all.contains("port  3: rx pkts="), all);
+    }
+
     /** Sends {@code n} UDP packets to port {@code dst} into port p1. */
     private void receive(final int dst, final int n) throws Exception {
         for (int i = 0; i < n; i++) {
