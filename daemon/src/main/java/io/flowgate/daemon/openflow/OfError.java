@@ -11,6 +11,7 @@ import org.projectfloodlight.openflow.protocol.OFFactory;
 import org.projectfloodlight.openflow.protocol.OFFlowModFailedCode;
 import org.projectfloodlight.openflow.protocol.OFGroupModFailedCode;
 import org.projectfloodlight.openflow.protocol.OFPortModFailedCode;
+import org.projectfloodlight.openflow.protocol.OFRoleRequestFailedCode;
 import org.projectfloodlight.openflow.protocol.errormsg.OFErrorMsgs;
 import org.projectfloodlight.openflow.types.OFErrorCauseData;
 
@@ -24,9 +25,10 @@ final class OfError extends Exception {
     private static final int MAX_DATA = 65535 - 12;
 
     enum BadRequest { BAD_VERSION, BAD_TYPE, BAD_STAT, BAD_EXPERIMENTER, BAD_LEN, BUFFER_UNKNOWN, BAD_TABLE_ID, BAD_PORT,
-        BAD_PACKET, EPERM }
+        BAD_PACKET, EPERM, IS_SLAVE }
 
-    private enum Kind { BAD_REQUEST, BAD_MATCH, BAD_ACTION, BAD_INSTRUCTION, FLOW_MOD_FAILED, GROUP_MOD_FAILED, PORT_MOD_FAILED }
+    private enum Kind { BAD_REQUEST, BAD_MATCH, BAD_ACTION, BAD_INSTRUCTION, FLOW_MOD_FAILED, GROUP_MOD_FAILED, PORT_MOD_FAILED,
+        ROLE_REQUEST_FAILED }
 
     private final Kind kind;
     private final String code;
@@ -63,6 +65,10 @@ final class OfError extends Exception {
 
     static OfError portModFailed(final OFPortModFailedCode code, final String why) {
         return new OfError(Kind.PORT_MOD_FAILED, code, why);
+    }
+
+    static OfError roleRequestFailed(final OFRoleRequestFailedCode code, final String why) {
+        return new OfError(Kind.ROLE_REQUEST_FAILED, code, why);
     }
 
     /**
@@ -114,6 +120,8 @@ final class OfError extends Exception {
                     .setCode(OFGroupModFailedCode.valueOf(code)).setData(data).build();
             case PORT_MOD_FAILED -> e.buildPortModFailedErrorMsg().setXid(xid).setCode(OFPortModFailedCode.valueOf(code))
                     .setData(data).build();
+            case ROLE_REQUEST_FAILED -> e.buildRoleRequestFailedErrorMsg().setXid(xid)
+                    .setCode(OFRoleRequestFailedCode.valueOf(code)).setData(data).build();
         };
     }
 
@@ -127,6 +135,7 @@ final class OfError extends Exception {
             case FLOW_MOD_FAILED -> "OFPFMFC_";
             case GROUP_MOD_FAILED -> "OFPGMFC_";
             case PORT_MOD_FAILED -> "OFPPMFC_";
+            case ROLE_REQUEST_FAILED -> "OFPRRFC_";
         };
         return prefix + code;
     }

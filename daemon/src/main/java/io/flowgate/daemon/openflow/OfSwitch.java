@@ -48,6 +48,7 @@ import org.projectfloodlight.openflow.protocol.OFPortState;
 import org.projectfloodlight.openflow.protocol.OFPortStatsEntry;
 import org.projectfloodlight.openflow.protocol.OFPortStatsRequest;
 import org.projectfloodlight.openflow.protocol.OFRoleRequest;
+import org.projectfloodlight.openflow.protocol.OFRoleRequestFailedCode;
 import org.projectfloodlight.openflow.protocol.OFSetConfig;
 import org.projectfloodlight.openflow.protocol.OFStatsReplyFlags;
 import org.projectfloodlight.openflow.protocol.OFStatsRequest;
@@ -82,6 +83,9 @@ public final class OfSwitch {
     private final java.util.function.Consumer<List<RuleRemoval>> removalListener;
     /** Every open connection (asynchronous messages go to them). */
     private final Set<OfConnection> connections = ConcurrentHashMap.newKeySet();
+    /** The newest generation id a master or slave request gave (OVS's primary_election_id); under connections' lock. */
+    private long electionId;
+    private boolean electionIdDefined;
 
     /** @param datapathId what FEATURES_REPLY and {@code ovs-ofctl show} report */
     public OfSwitch(final Bridge dp, final long datapathId) {
@@ -128,7 +132,59 @@ public final class OfSwitch {
 
     /** Applies FLOW_MODs as one change; the error of each refused one, else null, in order. */
     OfError[] flowMods(final OfConnection c, final List<OFFlowMod> mods) {
+        if (c.role() == OFControllerRole.ROLE_SLAVE) {
+            final OfError[] all = new OfError[mods.size()];
+            java.util.Arrays.fill(all, slave());
+            return all;
+        }
         return flows.apply(c, mods);
+    }
+
+    /**
+     * ROLE_REQUEST as OVS answers it: master or slave with a generation id older than the newest
+     * seen (compared as OpenFlow says, by the sign of the difference) is OFPRRFC_STALE; a new master
+     * makes every other master a slave; the reply carries the newest generation id (all ones while
+     * none was given).
+     */
+    private void role(final OfConnection c, final OFRoleRequest r) throws IOException, OfError {
+        final OFControllerRole want = r.getRole();
+        final long generation;
+        synchronized (connections) {
+            if (want != OFControllerRole.ROLE_NOCHANGE) {
+                if (want != OFControllerRole.ROLE_EQUAL) {
+                    final long id = r.getGenerationId().getValue();
+                    if (electionIdDefined && id - electionId < 0) {
+                        throw OfError.roleRequestFailed(OFRoleRequestFailedCode.STALE, "generation id "
+                                + Long.toUnsignedString(id) + " is older than " + Long.toUnsignedString(electionId));
+                    }
+                    electionId = id;
+                    electionIdDefined = true;
+                }
+                if (want == OFControllerRole.ROLE_MASTER && c.role() != OFControllerRole.ROLE_MASTER) {
+                    for (OfConnection other : connections) {
+                        if (other != c && other.role() == OFControllerRole.ROLE_MASTER) {
+                            other.role(OFControllerRole.ROLE_SLAVE);
+                            LOG.log(System.Logger.Level.INFO, other + ": now a slave (" + c + " became master)");
+                        }
+                    }
+                }
+                c.role(want);
+            }
+            generation = electionIdDefined ? electionId : -1L;
+        }
+        c.send(c.factory().buildRoleReply().setXid(r.getXid()).setRole(c.role()).setGenerationId(U64.of(generation))
+                .build());
+    }
+
+    /** A slave may not change the switch (OVS's reject_slave_controller). */
+    private static void refuseSlave(final OfConnection c) throws OfError {
+        if (c.role() == OFControllerRole.ROLE_SLAVE) {
+            throw slave();
+        }
+    }
+
+    private static OfError slave() {
+        return OfError.badRequest(OfError.BadRequest.IS_SLAVE, "a slave controller may not change the switch");
     }
 
     /** Answers one request (connection thread); FLOW_MODs and BARRIERs come through {@link #flowMods}. */
@@ -151,16 +207,19 @@ public final class OfSwitch {
                 case OFGetConfigRequest r -> c.send(f.buildGetConfigReply().setXid(r.getXid())
                         .setFlags(EnumSet.noneOf(OFConfigFlags.class)).setMissSendLen(c.missSendLen()).build());
                 case OFSetConfig s -> c.missSendLen(s.getMissSendLen());
-                case OFRoleRequest r -> {
-                    if (r.getRole() != OFControllerRole.ROLE_NOCHANGE) {
-                        c.role(r.getRole());
-                    }
-                    c.send(f.buildRoleReply().setXid(r.getXid()).setRole(c.role())
-                            .setGenerationId(r.getGenerationId()).build());
+                case OFRoleRequest r -> role(c, r);
+                case OFPacketOut po -> {
+                    refuseSlave(c);
+                    packetOut.send(po);
                 }
-                case OFPacketOut po -> packetOut.send(po);
-                case OFGroupMod gm -> groups.apply(c, gm);
-                case OFPortMod pm -> portMod(c, pm);
+                case OFGroupMod gm -> {
+                    refuseSlave(c);
+                    groups.apply(c, gm);
+                }
+                case OFPortMod pm -> {
+                    refuseSlave(c);
+                    portMod(c, pm);
+                }
                 case OFStatsRequest<?> s -> multipart(c, f, s);
                 default -> throw OfError.badRequest(OfError.BadRequest.BAD_TYPE, m.getType() + " is not supported");
             }
