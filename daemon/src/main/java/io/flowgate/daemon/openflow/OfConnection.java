@@ -126,12 +126,48 @@ final class OfConnection implements Runnable {
         return factory != null && !closed;
     }
 
+    /** Asynchronous message types, as OVS's OAM_* and OpenFlow's SET_ASYNC masks order them. */
+    static final int PACKET_IN = 0;
+    static final int PORT_STATUS = 1;
+    static final int FLOW_REMOVED = 2;
+    /** Reasons of each type this switch sends (OpenFlow 1.3's bits): packet-in no_match, action, invalid_ttl; all. */
+    private static final int[] VALID_REASONS = {0b111, 0b111, 0b1111};
+
     /**
-     * True if asynchronous messages (packet-in, port status, flow removed) go to this connection:
-     * ready, not a slave, and a controller connection or one that set a miss_send_len.
+     * The asynchronous configuration (SET_ASYNC): per type, the reasons a master or equal
+     * connection gets ([0..2]) and those a slave gets ([3..5]). OpenFlow 1.3's default, as OVS:
+     * packet-ins for no_match and action, every port status, every flow removed; a slave only the
+     * port status.
      */
-    boolean receivesAsync() {
-        return ready() && role != OFControllerRole.ROLE_SLAVE && (probed || missSendLen != 0);
+    private volatile int[] async = {0b011, 0b111, 0b1111, 0, 0b111, 0};
+
+    /**
+     * True if an asynchronous message of this type and reason goes to this connection: ready, its
+     * asynchronous configuration for its role takes it, and (as OVS's service connections) a
+     * connection made to the switch only once it set a miss_send_len or an asynchronous
+     * configuration.
+     */
+    boolean receivesAsync(final int type, final int reason) {
+        return ready() && (probed || missSendLen != 0)
+                && (async[type + (role == OFControllerRole.ROLE_SLAVE ? 3 : 0)] & (1 << reason)) != 0;
+    }
+
+    /** SET_ASYNC: masks for master/equal and for slave, per type; bits for reasons this switch does not send are ignored. */
+    void asyncConfig(final long[] masterEqual, final long[] slave) {
+        final int[] next = new int[6];
+        for (int t = 0; t < 3; t++) {
+            next[t] = (int) masterEqual[t] & VALID_REASONS[t];
+            next[t + 3] = (int) slave[t] & VALID_REASONS[t];
+        }
+        async = next;
+        if (!probed && missSendLen == 0) {
+            missSendLen = 128; // as OVS: asking for asynchronous messages is asking for packet-ins too
+        }
+    }
+
+    /** The asynchronous configuration: master/equal masks of the three types, then the slave's. */
+    int[] asyncConfig() {
+        return async.clone();
     }
 
     /** For openflow/show: where it came from or goes to, its role, how long it has been up, its rate limits' counters. */

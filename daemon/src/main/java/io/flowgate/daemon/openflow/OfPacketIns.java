@@ -21,8 +21,8 @@ import org.projectfloodlight.openflow.types.U64;
  * Packet-ins from the datapath's {@link PacketInRing} to the connected controllers, on a thread
  * of their own so that no PMD and no request waits for a controller. Each goes, unbuffered and
  * whole (a controller sends back exactly the bytes it got), to every connection that takes
- * asynchronous messages ({@link OfConnection#receivesAsync}: not a slave, not a service
- * connection that set no miss_send_len), queued without waiting: a connection whose queue is
+ * packet-ins of its reason ({@link OfConnection#receivesAsync}: by its asynchronous
+ * configuration for its role, and not a service connection that set no miss_send_len), queued without waiting: a connection whose queue is
  * full loses it (counted). A controller with a {@link PacketInLimit} gets its packet-ins through
  * its {@link PacketInScheduler}s, drained here as their tokens come. While no connection takes them the ring says nobody listens and the
  * datapath counts controller actions as drops. The PMDs keep invalid_ttl packet-ins (off in
@@ -35,6 +35,9 @@ final class OfPacketIns implements AutoCloseable {
     private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** A connection's two rate limits: table misses, and the rest (OVS's two pinscheds). */
     private static final boolean[] MISS_AND_ACTION = {true, false};
+    /** OpenFlow's packet-in reasons as SET_ASYNC's mask bits number them. */
+    private static final int REASON_NO_MATCH = 0;
+    private static final int REASON_ACTION = 1;
 
     private final PacketInRing ring;
     private final Collection<OfConnection> connections;
@@ -73,7 +76,8 @@ final class OfPacketIns implements AutoCloseable {
 
     private boolean anyListener() {
         for (OfConnection c : connections) {
-            if (c.receivesAsync()) {
+            if (c.receivesAsync(OfConnection.PACKET_IN, REASON_NO_MATCH) || c.receivesAsync(OfConnection.PACKET_IN,
+                    REASON_ACTION)) {
                 return true;
             }
         }
@@ -83,7 +87,7 @@ final class OfPacketIns implements AutoCloseable {
     private void dispatch(final PacketInRing.PacketIn p) {
         final boolean miss = isMiss(p.reason());
         for (OfConnection c : connections) {
-            if (!c.receivesAsync()) {
+            if (!c.receivesAsync(OfConnection.PACKET_IN, miss ? REASON_NO_MATCH : REASON_ACTION)) {
                 continue;
             }
             final OFPacketIn m = message(c.factory(), p);

@@ -20,6 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.projectfloodlight.openflow.protocol.OFAggregateStatsRequest;
 import org.projectfloodlight.openflow.protocol.OFCapabilities;
 import org.projectfloodlight.openflow.protocol.OFConfigFlags;
+import org.projectfloodlight.openflow.protocol.OFAsyncGetRequest;
+import org.projectfloodlight.openflow.protocol.OFAsyncSet;
 import org.projectfloodlight.openflow.protocol.OFControllerRole;
 import org.projectfloodlight.openflow.protocol.OFDescStatsRequest;
 import org.projectfloodlight.openflow.protocol.OFEchoReply;
@@ -108,7 +110,7 @@ public final class OfSwitch {
         for (RuleRemoval x : removed) {
             if (x.rule().sendFlowRemoved()) {
                 for (OfConnection c : connections) {
-                    if (c.receivesAsync()) {
+                    if (c.receivesAsync(OfConnection.FLOW_REMOVED, x.reason().ordinal())) {
                         c.sendAsync(OfFlowTable.flowRemoved(c.factory(), x, now));
                     }
                 }
@@ -208,6 +210,17 @@ public final class OfSwitch {
                         .setFlags(EnumSet.noneOf(OFConfigFlags.class)).setMissSendLen(c.missSendLen()).build());
                 case OFSetConfig s -> c.missSendLen(s.getMissSendLen());
                 case OFRoleRequest r -> role(c, r);
+                case OFAsyncSet a -> c.asyncConfig(
+                        new long[] {a.getPacketInMaskEqualMaster(), a.getPortStatusMaskEqualMaster(),
+                            a.getFlowRemovedMaskEqualMaster()},
+                        new long[] {a.getPacketInMaskSlave(), a.getPortStatusMaskSlave(), a.getFlowRemovedMaskSlave()});
+                case OFAsyncGetRequest r -> {
+                    final int[] a = c.asyncConfig();
+                    c.send(f.buildAsyncGetReply().setXid(r.getXid()).setPacketInMaskEqualMaster(a[0])
+                            .setPortStatusMaskEqualMaster(a[1]).setFlowRemovedMaskEqualMaster(a[2])
+                            .setPacketInMaskSlave(a[3]).setPortStatusMaskSlave(a[4]).setFlowRemovedMaskSlave(a[5])
+                            .build());
+                }
                 case OFPacketOut po -> {
                     refuseSlave(c);
                     packetOut.send(po);
@@ -339,7 +352,7 @@ public final class OfSwitch {
         LOG.log(System.Logger.Level.INFO, c + ": port " + p.name() + " configuration 0x" + Integer.toHexString(old)
                 + " -> 0x" + Integer.toHexString(now));
         for (OfConnection other : connections) {
-            if (other != c && other.receivesAsync()) {
+            if (other != c && other.receivesAsync(OfConnection.PORT_STATUS, OFPortReason.MODIFY.ordinal())) {
                 final OFFactory f = other.factory();
                 other.sendAsync(f.buildPortStatus().setReason(OFPortReason.MODIFY).setDesc(portDesc(f, p)).build());
             }

@@ -18,11 +18,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.projectfloodlight.openflow.protocol.OFAsyncGetReply;
 import org.projectfloodlight.openflow.protocol.OFBadRequestCode;
 import org.projectfloodlight.openflow.protocol.OFControllerRole;
 import org.projectfloodlight.openflow.protocol.OFMessage;
 import org.projectfloodlight.openflow.protocol.OFRoleReply;
 import org.projectfloodlight.openflow.protocol.OFRoleRequestFailedCode;
+import org.projectfloodlight.openflow.protocol.OFType;
 import org.projectfloodlight.openflow.protocol.errormsg.OFBadRequestErrorMsg;
 import org.projectfloodlight.openflow.protocol.errormsg.OFRoleRequestFailedErrorMsg;
 import org.projectfloodlight.openflow.protocol.match.MatchField;
@@ -32,7 +34,7 @@ import org.projectfloodlight.openflow.types.U64;
 /**
  * ROLE_REQUEST as OVS answers it: one master at a time (a new master makes the old one a slave),
  * generation ids that must not go back (OFPRRFC_STALE), and a slave that may look but not change
- * the switch (OFPBRC_IS_SLAVE).
+ * the switch (OFPBRC_IS_SLAVE); the asynchronous configuration (SET_ASYNC, GET_ASYNC) per role.
  */
 @Timeout(120)
 class OfRoleTest {
@@ -123,5 +125,45 @@ class OfRoleTest {
     @Test
     void beforeAnyGenerationIdTheReplySaysAllOnes() throws Exception {
         assertEquals(U64.of(-1L), ((OFRoleReply) role(a, OFControllerRole.ROLE_EQUAL, 7)).getGenerationId());
+    }
+
+    @Test
+    void getAsyncReportsOpenFlow13sDefaultAndSetAsyncChangesIt() throws Exception {
+        final OFAsyncGetReply d = (OFAsyncGetReply) ask(a, OF13.buildAsyncGetRequest().setXid(xid++).build());
+        assertEquals(List.of(0b011L, 0b111L, 0b1111L, 0L, 0b111L, 0L), List.of(d.getPacketInMaskEqualMaster(),
+                d.getPortStatusMaskEqualMaster(), d.getFlowRemovedMaskEqualMaster(), d.getPacketInMaskSlave(),
+                d.getPortStatusMaskSlave(), d.getFlowRemovedMaskSlave()), "no_match and action packet-ins, all port"
+                + " status and flow removed reasons; a slave only port status");
+        a.send(bytes(OF13.buildAsyncSet().setXid(xid++).setPacketInMaskEqualMaster(0b1).setPortStatusMaskEqualMaster(0)
+                .setFlowRemovedMaskEqualMaster(0b1111_0100).setPacketInMaskSlave(0b110).setPortStatusMaskSlave(0b100)
+                .setFlowRemovedMaskSlave(0).build()));
+        final OFAsyncGetReply r = (OFAsyncGetReply) ask(a, OF13.buildAsyncGetRequest().setXid(xid++).build());
+        assertEquals(List.of(0b1L, 0L, 0b100L, 0b110L, 0b100L, 0L), List.of(r.getPacketInMaskEqualMaster(),
+                r.getPortStatusMaskEqualMaster(), r.getFlowRemovedMaskEqualMaster(), r.getPacketInMaskSlave(),
+                r.getPortStatusMaskSlave(), r.getFlowRemovedMaskSlave()), "bits of reasons never sent are dropped");
+    }
+
+    /** A port change reaches a slave (its default takes port status) and not a connection whose SET_ASYNC turned it off. */
+    @Test
+    void portStatusFollowsEachConnectionsAsynchronousConfigurationForItsRole() throws Exception {
+        for (OfClient c : List.of(a, b)) {
+            c.send(bytes(OF13.buildSetConfig().setXid(xid++).setMissSendLen(0xffff).build()));
+        }
+        role(b, OFControllerRole.ROLE_SLAVE, 1);
+        a.send(bytes(OF13.buildAsyncSet().setXid(xid++).setPacketInMaskEqualMaster(0b11).setPortStatusMaskEqualMaster(0)
+                .setFlowRemovedMaskEqualMaster(0b1111).setPacketInMaskSlave(0).setPortStatusMaskSlave(0b111)
+                .setFlowRemovedMaskSlave(0).build()));
+        assertEquals(1, a.roundTrip(xid++).size(), "SET_ASYNC has no reply");
+        try (OfClient c = new OfClient(dir.resolve("sw.mgmt"))) {
+            c.send(bytes(OF13.buildPortMod().setXid(xid++).setPortNo(OFPort.of(1))
+                    .setHwAddr(org.projectfloodlight.openflow.types.MacAddress.of(0x0200_0000_0001L))
+                    .setConfig(java.util.EnumSet.of(org.projectfloodlight.openflow.protocol.OFPortConfig.NO_FWD))
+                    .setMask(java.util.EnumSet.of(org.projectfloodlight.openflow.protocol.OFPortConfig.NO_FWD))
+                    .setAdvertise(0).build()));
+            assertEquals(1, c.roundTrip(xid++).size(), "the PORT_MOD applied without an error");
+        }
+        final List<byte[]> toB = b.roundTrip(xid++);
+        assertEquals(OFType.PORT_STATUS, OfClient.parse(toB.getFirst()).getType(), "the slave is told");
+        assertEquals(1, a.roundTrip(xid++).size(), "the connection that turned port status off is not");
     }
 }
