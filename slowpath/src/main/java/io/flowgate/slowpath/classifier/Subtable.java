@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
-import org.agrona.collections.LongHashSet;
 
 /**
  * All rules of one OpenFlow table that share a mask (tuple space search), immutable. Besides the
@@ -35,24 +34,33 @@ final class Subtable {
     final long[] mask;
     final long seq;
     final int maxPriority;
-    private final List<Rule> rules;
+    /** Every rule, in the order added (a chain of the additions of each version, shared between versions). */
+    private final RuleChain rules;
     /** Words of each stage that have mask bits: {@code stageWords[0..indices]}, the last one final. */
     private final int[][] stageWords;
     private final int indices;
-    private final LongHashSet[] stageIndex;
+    /**
+     * Per stage, the hashes of the rules' values up to it: open-addressing sets of the same
+     * capacity as {@link #hashes} (half full at most), so that a new version copies them whole.
+     * 0 marks a free slot; a hash of 0 is kept as 1 (the two then share a stage's answer, which
+     * only makes a lookup look one stage further: the full match decides).
+     */
+    private final Paged.Longs[] stageIndex;
     private final int[] triePlen;
     private final long portsMask;
     private final int portsMaskLen;
     private final PrefixTrie portsTrie;
-    private final long[] hashes;
-    private final RuleList[] lists;
+    /** Open addressing, {@code cap} slots (a power of two, at least twice the lists): a list's hash and the list. */
+    private final int cap;
+    private final Paged.Longs hashes;
+    private final Paged.Refs<RuleList> lists;
     /** Rule lists in {@link #lists}. */
     private final int groups;
 
     Subtable(final long[] mask, final long seq, final List<Rule> rules, final TrieField[] tries) {
         this.mask = mask;
         this.seq = seq;
-        this.rules = List.copyOf(rules);
+        this.rules = new RuleChain(rules.toArray(new Rule[0]), null, rules.size());
 
         // Stages, as OVS: one index per stage with mask bits; the final stage needs none, and if
         // it adds nothing the last index becomes the final stage.
@@ -96,12 +104,12 @@ final class Subtable {
         this.groups = groups.size();
         this.maxPriority = sorted.isEmpty() ? Integer.MIN_VALUE : sorted.get(0).priority();
 
-        int cap = Integer.highestOneBit(Math.max(4, groups.size() * 2 - 1)) << 1;
-        this.hashes = new long[cap];
-        this.lists = new RuleList[cap];
-        this.stageIndex = new LongHashSet[indices];
+        this.cap = Integer.highestOneBit(Math.max(4, groups.size() * 2 - 1)) << 1;
+        this.hashes = new Paged.Longs(cap);
+        this.lists = new Paged.Refs<>(cap);
+        this.stageIndex = new Paged.Longs[indices];
         for (int i = 0; i < indices; i++) {
-            stageIndex[i] = new LongHashSet(Math.max(8, groups.size() * 2));
+            stageIndex[i] = new Paged.Longs(cap);
         }
         PrefixTrie ports = PrefixTrie.EMPTY;
         for (RuleList list : groups) {
@@ -109,7 +117,7 @@ final class Subtable {
             long h = 0;
             for (int i = 0; i < indices; i++) {
                 h = hashWords(v, stageWords[i], h);
-                stageIndex[i].add(FlowHash.finish(h));
+                indexAdd(stageIndex[i], FlowHash.finish(h));
             }
             h = hashWords(v, stageWords[indices], h);
             insert(FlowHash.finish(h), list);
@@ -121,8 +129,9 @@ final class Subtable {
         this.portsTrie = ports;
     }
 
-    private Subtable(final Subtable base, final List<Rule> rules, final int maxPriority, final LongHashSet[] stageIndex,
-                     final PrefixTrie portsTrie, final long[] hashes, final RuleList[] lists, final int groups) {
+    private Subtable(final Subtable base, final RuleChain rules, final int maxPriority, final Paged.Longs[] stageIndex,
+                     final PrefixTrie portsTrie, final Paged.Longs hashes, final Paged.Refs<RuleList> lists,
+                     final int groups) {
         this.mask = base.mask;
         this.seq = base.seq;
         this.stageWords = base.stageWords;
@@ -130,6 +139,7 @@ final class Subtable {
         this.triePlen = base.triePlen;
         this.portsMask = base.portsMask;
         this.portsMaskLen = base.portsMaskLen;
+        this.cap = base.cap;
         this.rules = rules;
         this.maxPriority = maxPriority;
         this.stageIndex = stageIndex;
@@ -141,23 +151,22 @@ final class Subtable {
 
     /**
      * This subtable with {@code added} (rules of its mask) put in, without rebuilding it: the
-     * indices are copied and the new rules added to the copies, so one rule added to a large
-     * subtable (a controller's FLOW_MOD) costs copies of arrays, not a re-sort and a re-hash of
-     * every rule. The result equals a subtable built from all the rules.
+     * tables are new versions of this one's ({@link Paged}: only the pages written are copied),
+     * so one rule added to a large subtable (a controller's FLOW_MOD) costs a few pages, not a
+     * re-sort and a re-hash of every rule, nor a copy of every array. The result equals a
+     * subtable built from all the rules.
      */
     Subtable plus(final List<Rule> added, final TrieField[] tries) {
-        final int cap = hashes.length;
         if ((groups + added.size()) * 2 > cap) {
-            final List<Rule> all = new ArrayList<>(rules);
+            final List<Rule> all = rules();
             all.addAll(added);
             return new Subtable(mask, seq, all, tries); // grown: built afresh, as often as the table doubles
         }
-        final long[] h2 = hashes.clone();
-        final RuleList[] l2 = lists.clone();
-        final LongHashSet[] index = new LongHashSet[indices];
+        final Paged.Longs h2 = hashes.copy();
+        final Paged.Refs<RuleList> l2 = lists.copy();
+        final Paged.Longs[] index = new Paged.Longs[indices];
         for (int i = 0; i < indices; i++) {
-            index[i] = new LongHashSet(Math.max(8, cap));
-            index[i].addAll(stageIndex[i]);
+            index[i] = stageIndex[i].copy();
         }
         PrefixTrie ports = portsTrie;
         int max = maxPriority;
@@ -167,29 +176,28 @@ final class Subtable {
             long h = 0;
             for (int i = 0; i < indices; i++) {
                 h = hashWords(v, stageWords[i], h);
-                index[i].add(FlowHash.finish(h));
+                indexAdd(index[i], FlowHash.finish(h));
             }
             final long hash = FlowHash.finish(hashWords(v, stageWords[indices], h));
             int i = (int) hash & (cap - 1);
-            while (l2[i] != null && !(h2[i] == hash && l2[i].match().equals(r.match()))) {
+            RuleList at;
+            while ((at = l2.get(i)) != null && !(h2.get(i) == hash && at.match().equals(r.match()))) {
                 i = (i + 1) & (cap - 1);
             }
-            if (l2[i] == null) {
-                h2[i] = hash;
-                l2[i] = new RuleList(r.match(), new Rule[] {r});
+            if (at == null) {
+                h2.set(i, hash);
+                l2.set(i, new RuleList(r.match(), new Rule[] {r}));
                 n++;
             } else {
-                l2[i] = new RuleList(r.match(), withRule(l2[i].rules(), r));
+                l2.set(i, new RuleList(r.match(), withRule(at.rules(), r)));
             }
             if (portsMaskLen > 0) {
                 ports = ports.insert(((v[FlowKey.W_L4] >>> PORTS_SHIFT) & 0xFFFF_FFFFL) << 32, 0, portsMaskLen);
             }
             max = Math.max(max, r.priority());
         }
-        final List<Rule> all = new ArrayList<>(rules.size() + added.size());
-        all.addAll(rules);
-        all.addAll(added);
-        return new Subtable(this, List.copyOf(all), max, index, ports, h2, l2, n);
+        final RuleChain chain = new RuleChain(added.toArray(new Rule[0]), rules, rules.size() + added.size());
+        return new Subtable(this, chain, max, index, ports, h2, l2, n);
     }
 
     /** {@code rules} (highest priority first) with {@code r} after every rule of its priority or higher. */
@@ -203,6 +211,33 @@ final class Subtable {
         out[at] = r;
         System.arraycopy(rules, at, out, at + 1, rules.length - at);
         return out;
+    }
+
+    private static void indexAdd(final Paged.Longs set, final long hash) {
+        final long h = hash == 0 ? 1 : hash;
+        final int m = set.length() - 1;
+        int i = (int) h & m;
+        long v;
+        while ((v = set.get(i)) != 0 && v != h) {
+            i = (i + 1) & m;
+        }
+        if (v == 0) {
+            set.set(i, h);
+        }
+    }
+
+    private static boolean indexContains(final Paged.Longs set, final long hash) {
+        final long h = hash == 0 ? 1 : hash;
+        final int m = set.length() - 1;
+        int i = (int) h & m;
+        long v;
+        while ((v = set.get(i)) != 0) {
+            if (v == h) {
+                return true;
+            }
+            i = (i + 1) & m;
+        }
+        return false;
     }
 
     private int[] wordsIn(final int from, final int to) {
@@ -237,22 +272,22 @@ final class Subtable {
     }
 
     private void insert(final long hash, final RuleList list) {
-        int i = (int) hash & (hashes.length - 1);
-        while (lists[i] != null) {
-            i = (i + 1) & (hashes.length - 1);
+        int i = (int) hash & (cap - 1);
+        while (lists.get(i) != null) {
+            i = (i + 1) & (cap - 1);
         }
-        hashes[i] = hash;
-        lists[i] = list;
+        hashes.set(i, hash);
+        lists.set(i, list);
     }
 
     private RuleList find(final long hash, final long[] key) {
-        int i = (int) hash & (hashes.length - 1);
+        int i = (int) hash & (cap - 1);
         RuleList l;
-        while ((l = lists[i]) != null) {
-            if (hashes[i] == hash && matches(l.match(), key)) {
+        while ((l = lists.get(i)) != null) {
+            if (hashes.get(i) == hash && matches(l.match(), key)) {
                 return l;
             }
-            i = (i + 1) & (hashes.length - 1);
+            i = (i + 1) & (cap - 1);
         }
         return null;
     }
@@ -267,12 +302,29 @@ final class Subtable {
         return true;
     }
 
+    /** Every rule, in the order added (a new list). */
     List<Rule> rules() {
-        return rules;
+        final List<Rule[]> parts = new ArrayList<>();
+        for (RuleChain c = rules; c != null; c = c.prev()) {
+            parts.add(c.added());
+        }
+        final List<Rule> out = new ArrayList<>(rules.size());
+        for (int p = parts.size() - 1; p >= 0; p--) {
+            out.addAll(Arrays.asList(parts.get(p)));
+        }
+        return out;
+    }
+
+    int size() {
+        return rules.size();
     }
 
     boolean isEmpty() {
-        return rules.isEmpty();
+        return rules.size() == 0;
+    }
+
+    /** The rules one version added, after those of the versions before ({@code prev}); {@code size} counts them all. */
+    private record RuleChain(Rule[] added, RuleChain prev, int size) {
     }
 
     /** The rule list with exactly this match, or null. */
@@ -317,7 +369,7 @@ final class Subtable {
                 }
                 stagesUsed |= 1 << i;
                 h = hashMasked(flow, stageWords[i], h);
-                if (!stageIndex[i].contains(FlowHash.finish(h))) {
+                if (!indexContains(stageIndex[i], FlowHash.finish(h))) {
                     break noMatch;
                 }
             }
