@@ -162,4 +162,13 @@ final class OfClient implements AutoCloseable {
     static OFMessage parse(final byte[] m) throws Exception {
         return OFFactories.getGenericReader().readFrom(Unpooled.wrappedBuffer(m));
     }
+
+    /** A switch of {@code dp} that connects to the controller listening on {@code socket}, started. */
+    static OfServer switchConnectingTo(final io.flowgate.daemon.bridge.Bridge dp, final Path socket,
+                                       final PacketInLimit limit) throws Exception {
+        final OfServer s = new OfServer(new OfSwitch(dp, 1), List.of(), List.of(OfTarget.parse("unix:" + socket)),
+                limit);
+        s.start();
+        return s;
+    }
 }

@@ -44,9 +44,7 @@ class OfControllerLinkTest {
         try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             listener.bind(UnixDomainSocketAddress.of(socket));
             dp.start();
-            try (OfServer server = new OfServer(new OfSwitch(dp, 1), List.of(),
-                    List.of(OfTarget.parse("unix:" + socket)), PacketInLimit.NONE)) {
-                server.start();
+            try (OfServer server = OfClient.switchConnectingTo(dp, socket, PacketInLimit.NONE)) {
                 try (OfClient first = new OfClient(listener.accept())) {
                     final List<byte[]> echo = first.roundTrip(1);
                     assertEquals(1, echo.size(), "the switch answers its controller");
@@ -81,9 +79,7 @@ class OfControllerLinkTest {
         try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             listener.bind(UnixDomainSocketAddress.of(socket));
             dp.start();
-            try (OfServer server = new OfServer(new OfSwitch(dp, 1), List.of(),
-                    List.of(OfTarget.parse("unix:" + socket)), PacketInLimit.NONE)) {
-                server.start();
+            try (OfServer server = OfClient.switchConnectingTo(dp, socket, PacketInLimit.NONE)) {
                 try (OfClient controller = new OfClient(listener.accept())) {
                     controller.send(OfClient.bytes(OfClient.OF13.buildFlowAdd().setXid(7).setPriority(10)
                             .setMatch(OfClient.OF13.buildMatch().setExact(MatchField.IN_PORT, OFPort.of(1)).build())

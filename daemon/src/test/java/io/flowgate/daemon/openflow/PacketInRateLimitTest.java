@@ -50,9 +50,8 @@ class PacketInRateLimitTest {
         try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             listener.bind(UnixDomainSocketAddress.of(socket));
             dp.start();
-            try (OfServer server = new OfServer(new OfSwitch(dp, 1), List.of(),
-                    List.of(OfTarget.parse("unix:" + socket)), new PacketInLimit(RATE, BURST));
-                 OfClient controller = connect(server, listener)) {
+            try (OfServer server = OfClient.switchConnectingTo(dp, socket, new PacketInLimit(RATE, BURST));
+                 OfClient controller = connect(listener)) {
                 final long start = System.nanoTime();
                 for (int i = 0; i < PACKETS; i++) {
                     final byte[] f = PacketBuilder.eth().ipv4("10.0.0.1", "10.0.0.2").udp(1000 + i, 53).payload(18)
@@ -95,8 +94,7 @@ class PacketInRateLimitTest {
         }
     }
 
-    private static OfClient connect(final OfServer server, final ServerSocketChannel listener) throws Exception {
-        server.start();
+    private static OfClient connect(final ServerSocketChannel listener) throws Exception {
         final OfClient c = new OfClient(listener.accept());
         assertEquals(1, c.roundTrip(1).size(), "the switch answers its controller");
         return c;
