@@ -177,11 +177,15 @@ public final class Udpif {
 
     /**
      * Undoes a set-up that will not install: the flow leaves the registry, the ukey is finished
-     * (once) and unlocked, whatever fails on the way.
+     * (once) and unlocked, whatever fails on the way. The flow is marked dead and removed: no PMD
+     * ever had it, so its (empty) statistics are final, and a flush that saw it registered
+     * counts it as gone rather than waiting for a removal that will never come.
      */
     private void abandon(final Ukey ukey) {
         try {
             registry.remove(ukey.flow());
+            ukey.flow().markDead();
+            ukey.flow().markRemoved();
         } finally {
             try {
                 ukeys.finish(ukey);
