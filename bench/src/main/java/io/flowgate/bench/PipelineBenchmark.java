@@ -73,7 +73,7 @@ public class PipelineBenchmark {
             priority=100,ip,actions=output:2
             """;
 
-    @Param({"single-flow", "one-megaflow-10k", "acl-10k", "acl-100k", "acl-trains-10k"})
+    @Param({"single-flow", "one-megaflow-10k", "acl-10k", "acl-100k", "acl-trains-10k", "arp-rewrite", "nd-rewrite"})
     public String workload;
 
     @Param({"on", "off"})
@@ -92,9 +92,22 @@ public class PipelineBenchmark {
             case "one-megaflow-10k", "acl-10k" -> Traffic.distinctUdp(10_000, 10_000);
             case "acl-100k" -> Traffic.distinctUdp(100_000, 100_001);
             case "acl-trains-10k" -> Traffic.trains(Traffic.distinctUdp(10_000, 10_000), 8);
+            // Rewritten in place, a frame alternates between the two: each has a rule and a megaflow.
+            case "arp-rewrite" -> List.of(arp(1, 1, 1), arp(2, 9, 0x99));
+            case "nd-rewrite" -> List.of(neighbourSolicitation(5, 1), neighbourSolicitation(0x99, 0x99));
             default -> throw new IllegalArgumentException(workload);
         };
-        final String rules = workload.startsWith("acl-") ? ACL : "priority=1,in_port=1,actions=output:2\n";
+        final String rules = switch (workload) {
+            case "arp-rewrite" -> "arp,arp_op=1,actions=set_field:2->arp_op,set_field:10.0.0.9->arp_spa,"
+                    + "set_field:02:00:00:00:00:99->arp_sha,output:2\n"
+                    + "arp,arp_op=2,actions=set_field:1->arp_op,set_field:10.0.0.1->arp_spa,"
+                    + "set_field:02:00:00:00:00:01->arp_sha,output:2\n";
+            case "nd-rewrite" -> "icmp6,icmp_type=135,nd_target=fe80::5,actions=set_field:fe80::99->nd_target,"
+                    + "set_field:02:00:00:00:00:99->nd_sll,output:2\n"
+                    + "icmp6,icmp_type=135,nd_target=fe80::99,actions=set_field:fe80::5->nd_target,"
+                    + "set_field:02:00:00:00:00:01->nd_sll,output:2\n";
+            default -> workload.startsWith("acl-") ? ACL : "priority=1,in_port=1,actions=output:2\n";
+        };
         traffic = new Traffic(frames);
         final LoopPort rx = new LoopPort(1, traffic);
         sink = new SinkPort(2);
@@ -104,6 +117,27 @@ public class PipelineBenchmark {
         pmd.smc().enabled(smc.equals("on"));
         pmd.offer(new PmdCommand.AdoptQueue(new RxQueue(rx, 0)));
         megaflows = installMegaflows(pmd, traffic, rules);
+    }
+
+    /** An ARP message with opcode {@code op}, sender 10.0.0.{@code spa}, sender MAC 02:..:{@code sha} (set(arp(...))). */
+    static byte[] arp(final int op, final int spa, final int sha) {
+        final java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(60);
+        b.put(new byte[] {-1, -1, -1, -1, -1, -1, 2, 0, 0, 0, 0, 1}).putShort((short) 0x0806);
+        b.putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) op);
+        b.put(new byte[] {2, 0, 0, 0, 0, (byte) sha}).putInt(0x0a00_0000 | spa).put(new byte[6]).putInt(0x0a00_0002);
+        return b.array();
+    }
+
+    /** A neighbour solicitation for fe80::{@code target} with source link-layer option 02:..:{@code sll} (set(nd(...))). */
+    static byte[] neighbourSolicitation(final int target, final int sll) {
+        final java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(86);
+        b.put(new byte[] {51, 51, -1, 0, 0, 1, 2, 0, 0, 0, 0, 1}).putShort((short) 0x86dd);
+        b.putInt(0x6000_0000).putShort((short) 32).put((byte) 58).put((byte) 255);
+        b.putLong(0xfe80_0000_0000_0000L).putLong(1).putLong(0xff02_0000_0000_0000L).putLong(0x1_ff00_0001L);
+        b.put((byte) 135).put((byte) 0).putShort((short) 0).putInt(0);
+        b.putLong(0xfe80_0000_0000_0000L).putLong(target).put((byte) 1).put((byte) 1)
+                .put(new byte[] {2, 0, 0, 0, 0, (byte) sll});
+        return b.array();
     }
 
     /** Translates every frame with the slow path and installs each distinct megaflow once. */
