@@ -192,7 +192,11 @@ public final class DpFlow {
         DEAD.setRelease(this, true);
     }
 
-    /** Called by the owning PMD once the flow is out of its classifier: its stats are final. */
+    /**
+     * Marks the flow out of its PMD for good, its stats final: by the owning PMD once the flow is
+     * out of its classifier, or by whoever knows no PMD has it (a set-up undone before it was
+     * sent, a removal for a PMD that is gone).
+     */
     public void markRemoved() {
         REMOVED.setRelease(this, true);
     }

@@ -27,7 +27,7 @@ final class Paged {
     /** longs: rule hashes and stage indices (0 is "empty" to their users). */
     static final class Longs {
         private final long[][] pages;
-        /** Pages this version owns (may write); null once nothing more will be written. */
+        /** Pages this version may write: its own, until a copy is made (the copy then writes its own). */
         private final boolean[] owned;
         private final int length;
 
@@ -45,6 +45,7 @@ final class Paged {
             this.length = base.length;
             this.pages = base.pages.clone();
             this.owned = new boolean[pages.length];
+            java.util.Arrays.fill(base.owned, false); // the pages are shared now: neither may write them in place
         }
 
         /** A new version sharing every page until written. */
@@ -87,6 +88,7 @@ final class Paged {
         private Refs(final Refs<T> base) {
             this.pages = base.pages.clone();
             this.owned = new boolean[pages.length];
+            java.util.Arrays.fill(base.owned, false);
         }
 
         /** A new version sharing every page until written. */

@@ -315,10 +315,6 @@ final class Subtable {
         return out;
     }
 
-    int size() {
-        return rules.size();
-    }
-
     boolean isEmpty() {
         return rules.size() == 0;
     }

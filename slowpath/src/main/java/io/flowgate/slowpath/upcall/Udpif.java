@@ -184,10 +184,10 @@ public final class Udpif {
     private void abandon(final Ukey ukey) {
         try {
             registry.remove(ukey.flow());
-            ukey.flow().markDead();
-            ukey.flow().markRemoved();
         } finally {
             try {
+                ukey.flow().markDead();
+                ukey.flow().markRemoved();
                 ukeys.finish(ukey);
             } finally {
                 ukey.unlock();
