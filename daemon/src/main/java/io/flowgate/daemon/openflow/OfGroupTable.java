@@ -154,15 +154,17 @@ final class OfGroupTable {
         final PipelineVersion now = pipeline.current();
         final List<OFGroupStatsEntry> out = new ArrayList<>();
         final long nowMillis = System.currentTimeMillis();
-        final List<Rule> rules = now.rules();
+        final java.util.Map<Integer, Long> refCounts = new java.util.HashMap<>();
+        for (Rule r : now.rules()) { // one pass: each rule counts once for each group it sends to
+            r.actions().stream().filter(a -> a instanceof io.flowgate.slowpath.ofproto.OfAction.Group)
+                    .map(a -> ((io.flowgate.slowpath.ofproto.OfAction.Group) a).groupId()).distinct()
+                    .forEach(id -> refCounts.merge(id, 1L, Long::sum));
+        }
         for (Group g : now.groups().values()) {
             if (!which.equals(OFGroup.ALL) && which.getGroupNumber() != g.groupId()) {
                 continue;
             }
-            long refs = 0;
-            for (Rule r : rules) {
-                refs += r.sendsToGroup(g.groupId()) ? 1 : 0;
-            }
+            final long refs = refCounts.getOrDefault(g.groupId(), 0L);
             final GroupStats.Snapshot s = g.stats().snapshot();
             final List<OFBucketCounter> buckets = new ArrayList<>(s.bucketPackets().length);
             for (int i = 0; i < s.bucketPackets().length; i++) {

@@ -35,9 +35,6 @@ final class OfPacketIns implements AutoCloseable {
     private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** A connection's two rate limits: table misses, and the rest (OVS's two pinscheds). */
     private static final boolean[] MISS_AND_ACTION = {true, false};
-    /** OpenFlow's packet-in reasons as SET_ASYNC's mask bits number them. */
-    private static final int REASON_NO_MATCH = 0;
-    private static final int REASON_ACTION = 1;
 
     private final PacketInRing ring;
     private final Collection<OfConnection> connections;
@@ -76,8 +73,8 @@ final class OfPacketIns implements AutoCloseable {
 
     private boolean anyListener() {
         for (OfConnection c : connections) {
-            if (c.receivesAsync(OfConnection.PACKET_IN, REASON_NO_MATCH) || c.receivesAsync(OfConnection.PACKET_IN,
-                    REASON_ACTION)) {
+            if (c.receivesAsync(OfConnection.PACKET_IN, DpActions.REASON_NO_MATCH)
+                    || c.receivesAsync(OfConnection.PACKET_IN, DpActions.REASON_ACTION)) {
                 return true;
             }
         }
@@ -87,7 +84,7 @@ final class OfPacketIns implements AutoCloseable {
     private void dispatch(final PacketInRing.PacketIn p) {
         final boolean miss = isMiss(p.reason());
         for (OfConnection c : connections) {
-            if (!c.receivesAsync(OfConnection.PACKET_IN, miss ? REASON_NO_MATCH : REASON_ACTION)) {
+            if (!c.receivesAsync(OfConnection.PACKET_IN, miss ? DpActions.REASON_NO_MATCH : DpActions.REASON_ACTION)) {
                 continue;
             }
             final OFPacketIn m = message(c.factory(), p);
