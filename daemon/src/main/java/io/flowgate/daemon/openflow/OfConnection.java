@@ -275,10 +275,10 @@ final class OfConnection implements Runnable {
         if (run.isEmpty()) {
             return;
         }
-        final List<OFFlowMod> mods = new ArrayList<>();
+        final List<OfFlowTable.Received> mods = new ArrayList<>();
         for (Parsed p : run) {
             if (p.message() instanceof OFFlowMod fm) {
-                mods.add(fm);
+                mods.add(new OfFlowTable.Received(fm, p.raw()));
             }
         }
         final OfError[] errors = mods.isEmpty() ? new OfError[0] : sw.flowMods(this, mods);
@@ -304,7 +304,7 @@ final class OfConnection implements Runnable {
                     + Integer.toHexString(factory.getVersion().getWireVersion())), msg);
         }
         try {
-            final OFMessage m = OFFactories.getGenericReader().readFrom(Unpooled.wrappedBuffer(msg));
+            final OFMessage m = OFFactories.getGenericReader().readFrom(Unpooled.wrappedBuffer(OfNicira.forCodec(msg)));
             return m != null ? new Parsed(m, null, msg) : new Parsed(null,
                     OfError.badRequest(OfError.BadRequest.BAD_LEN, "message shorter than its type's minimum"), msg);
         } catch (OFParseError | RuntimeException e) {
@@ -365,7 +365,11 @@ final class OfConnection implements Runnable {
      * is full, so a peer that does not read holds up only its own requests.
      */
     void send(final OFMessage m) throws IOException {
-        final byte[] bytes = encode(m);
+        send(encode(m));
+    }
+
+    /** Same, for a message already written. */
+    void send(final byte[] bytes) throws IOException {
         try {
             while (!outbox.offer(bytes, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 if (closed) {
@@ -383,7 +387,12 @@ final class OfConnection implements Runnable {
      * or its queue is full (a peer that does not read loses asynchronous messages, as in OVS).
      */
     boolean sendAsync(final OFMessage m) {
-        return !closed && outbox.offer(encode(m));
+        return sendAsync(encode(m));
+    }
+
+    /** Same, for a message already written. */
+    boolean sendAsync(final byte[] bytes) {
+        return !closed && outbox.offer(bytes);
     }
 
     private static byte[] encode(final OFMessage m) {

@@ -47,13 +47,22 @@ final class OfFlowTable {
     private static final int ALL_TABLES = 0xFF;
     /** Tables 0 to 253, as OVS (it keeps 254 for itself). */
     private static final int LAST_TABLE = 253;
-    /** A multipart reply's header: what one reply message leaves for its body. */
-    private static final int MULTIPART_ROOM = 65535 - 16;
+    /** The largest OpenFlow message (its length is 16 bits). */
+    private static final int MAX_MESSAGE = 65535;
+    private static final int OFPT_MULTIPART_REPLY = 19;
+    private static final int OFPMP_FLOW = 1;
+    /** Where a multipart reply's flags are, and its OFPMPF_REPLY_MORE. */
+    private static final int MULTIPART_FLAGS_AT = 10;
+    private static final int REPLY_MORE = 1;
 
     private final RulePipeline pipeline;
 
     OfFlowTable(final RulePipeline pipeline) {
         this.pipeline = pipeline;
+    }
+
+    /** A FLOW_MOD as the codec read it, and its bytes as received (its match is read from them: {@link OfNicira}). */
+    record Received(OFFlowMod mod, byte[] raw) {
     }
 
     /**
@@ -62,7 +71,7 @@ final class OfFlowTable {
      *
      * @return per FLOW_MOD, its error or null
      */
-    OfError[] apply(final OfConnection c, final List<OFFlowMod> mods) {
+    OfError[] apply(final OfConnection c, final List<Received> mods) {
         final OfError[] errors = new OfError[mods.size()];
         final long now = System.currentTimeMillis();
         try {
@@ -79,7 +88,7 @@ final class OfFlowTable {
             // The batch as a whole does not hold (a rule names a group that is not there, say):
             // apply them one by one to answer the one at fault.
             for (int i = 0; i < mods.size(); i++) {
-                final OFFlowMod fm = mods.get(i);
+                final Received fm = mods.get(i);
                 final int at = i;
                 try {
                     pipeline.apply(e -> {
@@ -108,7 +117,8 @@ final class OfFlowTable {
                 : OfError.flowModFailed(OFFlowModFailedCode.UNKNOWN, why);
     }
 
-    private static void apply(final RulePipeline.Editor e, final OFFlowMod fm, final long now) throws OfError {
+    private static void apply(final RulePipeline.Editor e, final Received in, final long now) throws OfError {
+        final OFFlowMod fm = in.mod();
         final OFFlowModCommand command = fm.getCommand();
         final int table = fm.getTableId().getValue();
         final boolean delete = command == OFFlowModCommand.DELETE || command == OFFlowModCommand.DELETE_STRICT;
@@ -119,7 +129,7 @@ final class OfFlowTable {
             throw OfError.badRequest(OfError.BadRequest.BUFFER_UNKNOWN, "buffer " + fm.getBufferId()
                     + " (Flowgate buffers no packets)");
         }
-        final Match match = OfMatches.toMatch(fm.getMatch());
+        final Match match = OfMatches.toMatch(in.raw());
         final Set<OFFlowModFlags> flags = fm.getFlags();
         switch (command) {
             case ADD -> {
@@ -203,10 +213,9 @@ final class OfFlowTable {
     }
 
     /** The rules a statistics request selects (loose match, cookie, out_port, out_group), by table then priority. */
-    private List<Rule> selected(final int table, final org.projectfloodlight.openflow.protocol.match.Match ofMatch,
-                                final U64 cookie, final U64 cookieMask, final OFPort outPort, final OFGroup outGroup)
-            throws OfError {
-        final Match match = OfMatches.toMatch(ofMatch);
+    private List<Rule> selected(final int table, final byte[] raw, final U64 cookie, final U64 cookieMask,
+                                final OFPort outPort, final OFGroup outGroup) throws OfError {
+        final Match match = OfMatches.toMatch(raw);
         final RulePipeline.RuleFilter filter = new RulePipeline.RuleFilter(table == ALL_TABLES ? -1 : table, match,
                 false, 0, cookie.getValue(), cookieMask.getValue());
         final List<Rule> out = new ArrayList<>();
@@ -219,34 +228,49 @@ final class OfFlowTable {
         return out;
     }
 
-    /** The FLOW multipart reply, split over as many messages as it takes (REPLY_MORE on all but the last). */
-    List<OFMessage> flowStats(final OFFactory f, final OFFlowStatsRequest req) throws OfError {
-        final List<Rule> rules = selected(req.getTableId().getValue(), req.getMatch(), req.getCookie(),
+    /**
+     * The FLOW multipart reply, split over as many messages as it takes (REPLY_MORE on all but the
+     * last); written here, as the entries' matches carry Nicira fields the codec cannot write.
+     */
+    List<byte[]> flowStats(final OFFactory f, final OFFlowStatsRequest req, final byte[] raw) throws OfError {
+        final List<Rule> rules = selected(req.getTableId().getValue(), raw, req.getCookie(),
                 req.getCookieMask(), req.getOutPort(), req.getOutGroup());
         final long now = System.currentTimeMillis();
-        final List<OFMessage> replies = new ArrayList<>();
-        List<OFFlowStatsEntry> chunk = new ArrayList<>();
-        int size = 0;
+        final List<byte[]> replies = new ArrayList<>();
+        final ByteBuf reply = Unpooled.buffer();
         final AtomicBoolean warned = new AtomicBoolean();
+        startFlowStats(reply, f, req.getXid());
         for (Rule r : rules) {
-            final OFFlowStatsEntry entry = entry(f, r, now, warned);
-            final ByteBuf b = Unpooled.buffer();
-            entry.writeTo(b);
-            if (size + b.readableBytes() > MULTIPART_ROOM) {
-                replies.add(f.buildFlowStatsReply().setXid(req.getXid()).setFlags(EnumSet.of(OFStatsReplyFlags.REPLY_MORE))
-                        .setEntries(chunk).build());
-                chunk = new ArrayList<>();
-                size = 0;
+            final byte[] entry = entry(f, r, now, warned);
+            if (reply.readableBytes() + entry.length > MAX_MESSAGE) {
+                reply.setShort(MULTIPART_FLAGS_AT, REPLY_MORE);
+                replies.add(finish(reply));
+                startFlowStats(reply, f, req.getXid());
             }
-            chunk.add(entry);
-            size += b.readableBytes();
+            reply.writeBytes(entry);
         }
-        replies.add(f.buildFlowStatsReply().setXid(req.getXid()).setFlags(EnumSet.noneOf(OFStatsReplyFlags.class))
-                .setEntries(chunk).build());
+        replies.add(finish(reply));
         return replies;
     }
 
-    private static OFFlowStatsEntry entry(final OFFactory f, final Rule r, final long now, final AtomicBoolean warned) {
+    private static void startFlowStats(final ByteBuf b, final OFFactory f, final long xid) {
+        b.clear().writeByte(f.getVersion().getWireVersion()).writeByte(OFPT_MULTIPART_REPLY).writeShort(0)
+                .writeInt((int) xid).writeShort(OFPMP_FLOW).writeShort(0).writeInt(0);
+    }
+
+    /** The multipart reply in {@code b}, its length set. */
+    private static byte[] finish(final ByteBuf b) {
+        b.setShort(2, b.readableBytes());
+        return bytes(b);
+    }
+
+    private static byte[] bytes(final ByteBuf b) {
+        final byte[] out = new byte[b.readableBytes()];
+        b.getBytes(0, out);
+        return out;
+    }
+
+    private static byte[] entry(final OFFactory f, final Rule r, final long now, final AtomicBoolean warned) {
         final OfMatches.Encoded m = OfMatches.fromMatch(r.match(), f);
         final OfActions.Encoded a = OfActions.toInstructions(r.actions(), r.match(), f);
         if ((!m.left().isEmpty() || !a.left().isEmpty()) && warned.compareAndSet(false, true)) {
@@ -254,19 +278,23 @@ final class OfFlowTable {
                     + " of rule " + r + " (ofctl/dump-flows shows it whole)");
         }
         final long age = Math.max(0, now - r.createdMillis());
-        return f.buildFlowStatsEntry().setTableId(TableId.of(r.table())).setDurationSec(age / 1000)
+        final OFFlowStatsEntry e = f.buildFlowStatsEntry().setTableId(TableId.of(r.table())).setDurationSec(age / 1000)
                 .setDurationNsec(age % 1000 * 1_000_000).setPriority(r.priority()).setIdleTimeout(r.idleTimeout())
                 .setHardTimeout(r.hardTimeout()).setFlags(r.sendFlowRemoved() ? EnumSet.of(OFFlowModFlags.SEND_FLOW_REM)
                         : EnumSet.noneOf(OFFlowModFlags.class))
                 .setCookie(U64.of(r.cookie())).setPacketCount(U64.of(r.stats().packets()))
                 .setByteCount(U64.of(r.stats().bytes())).setMatch(m.match()).setInstructions(a.instructions()).build();
+        final ByteBuf b = Unpooled.buffer();
+        e.writeTo(b);
+        return m.into(bytes(b), 0, OfNicira.MATCH_AT);
     }
 
     /** FLOW_REMOVED for a rule that asked for it (OFPFF_SEND_FLOW_REM), with its counters as last pushed. */
-    static OFFlowRemoved flowRemoved(final OFFactory f, final RuleRemoval x, final long now) {
+    static byte[] flowRemoved(final OFFactory f, final RuleRemoval x, final long now) {
         final Rule r = x.rule();
         final long age = Math.max(0, now - r.createdMillis());
-        return f.buildFlowRemoved().setCookie(U64.of(r.cookie())).setPriority(r.priority())
+        final OfMatches.Encoded match = OfMatches.fromMatch(r.match(), f);
+        final OFFlowRemoved removed = f.buildFlowRemoved().setCookie(U64.of(r.cookie())).setPriority(r.priority())
                 .setReason(switch (x.reason()) {
                     case IDLE_TIMEOUT -> OFFlowRemovedReason.IDLE_TIMEOUT;
                     case HARD_TIMEOUT -> OFFlowRemovedReason.HARD_TIMEOUT;
@@ -275,14 +303,17 @@ final class OfFlowTable {
                 }).setTableId(TableId.of(r.table())).setDurationSec(age / 1000).setDurationNsec(age % 1000 * 1_000_000)
                 .setIdleTimeout(r.idleTimeout()).setHardTimeout(r.hardTimeout())
                 .setPacketCount(U64.of(r.stats().packets())).setByteCount(U64.of(r.stats().bytes()))
-                .setMatch(OfMatches.fromMatch(r.match(), f).match()).build();
+                .setMatch(match.match()).build();
+        final ByteBuf b = Unpooled.buffer();
+        removed.writeTo(b);
+        return match.into(bytes(b), 2, OfNicira.MATCH_AT);
     }
 
     /** The AGGREGATE multipart reply: packets, bytes and rules over what the request selects. */
-    OFMessage aggregate(final OFFactory f, final OFAggregateStatsRequest req) throws OfError {
+    OFMessage aggregate(final OFFactory f, final OFAggregateStatsRequest req, final byte[] raw) throws OfError {
         long packets = 0;
         long bytes = 0;
-        final List<Rule> rules = selected(req.getTableId().getValue(), req.getMatch(), req.getCookie(),
+        final List<Rule> rules = selected(req.getTableId().getValue(), raw, req.getCookie(),
                 req.getCookieMask(), req.getOutPort(), req.getOutGroup());
         for (Rule r : rules) {
             packets += r.stats().packets();

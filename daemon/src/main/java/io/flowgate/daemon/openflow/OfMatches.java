@@ -85,26 +85,29 @@ final class OfMatches {
     }
 
     /**
-     * Reads the OXM TLVs of an OpenFlow 1.2+ match ({@code ofp_match} of type OXM).
+     * Reads the OXM TLVs of an OpenFlow 1.2+ match ({@code ofp_match} of type OXM) from a message's
+     * own bytes, the match at {@link OfNicira#MATCH_AT}: OXM basic fields, ONF's tcp_flags and the
+     * Nicira fields OVS sends where OXM has none ({@link OfNicira}).
      *
      * @throws OfError OFPBMC_BAD_TYPE, OFPBMC_BAD_FIELD (a field Flowgate does not match on),
      *                 OFPBMC_DUP_FIELD, OFPBMC_BAD_VALUE, OFPBMC_BAD_WILDCARDS (value bits outside the mask)
      */
-    static List<Oxm> read(final org.projectfloodlight.openflow.protocol.match.Match match) throws OfError {
-        final ByteBuf b = Unpooled.buffer();
-        match.writeTo(b);
-        return readRaw(b);
+    private static List<Oxm> read(final byte[] msg) throws OfError {
+        return readRaw(Unpooled.wrappedBuffer(msg), OfNicira.MATCH_AT);
     }
 
-    /** Same, from the match's bytes. */
-    private static List<Oxm> readRaw(final ByteBuf b) throws OfError {
-        if (b.getUnsignedShort(0) != 1) {
-            throw OfError.badMatch(OFBadMatchCode.BAD_TYPE, "match type " + b.getUnsignedShort(0) + " is not OXM");
+    /** Same, for a match at {@code base} of {@code b}. */
+    private static List<Oxm> readRaw(final ByteBuf b, final int base) throws OfError {
+        if (b.getUnsignedShort(base) != 1) {
+            throw OfError.badMatch(OFBadMatchCode.BAD_TYPE, "match type " + b.getUnsignedShort(base) + " is not OXM");
         }
-        final int end = b.getUnsignedShort(2);
+        final int end = base + b.getUnsignedShort(base + 2);
+        if (end > b.writerIndex()) {
+            throw OfError.badMatch(OFBadMatchCode.BAD_LEN, "match length " + (end - base) + " runs past the message");
+        }
         final List<Oxm> out = new ArrayList<>();
         final Set<OfField> seen = EnumSet.noneOf(OfField.class);
-        for (int at = 4; at + 4 <= end; ) {
+        for (int at = base + 4; at + 4 <= end; ) {
             final int cls = b.getUnsignedShort(at);
             final int field = b.getUnsignedByte(at + 2) >>> 1;
             final boolean hasMask = (b.getUnsignedByte(at + 2) & 1) != 0;
@@ -119,11 +122,14 @@ final class OfMatches {
                 f = OfField.TCP_FLAGS;
                 width = 2;
                 p += 4;
+            } else if (OfNicira.field(cls, field) != null) {
+                f = OfNicira.field(cls, field);
+                width = 1;
             } else {
                 throw OfError.badMatch(OFBadMatchCode.BAD_FIELD, "OXM class 0x" + Integer.toHexString(cls) + " field "
                         + field + ": not a field Flowgate matches on");
             }
-            if ((hasMask ? 2 : 1) * width != at + 4 + len - p) {
+            if ((hasMask ? 2 : 1) * width != at + 4 + len - p || at + 4 + len > end) {
                 throw OfError.badMatch(OFBadMatchCode.BAD_LEN, f.displayName() + ": length " + len);
             }
             if (!seen.add(f)) {
@@ -148,11 +154,11 @@ final class OfMatches {
     }
 
     /**
-     * The rule match of an OpenFlow match: every field written into the flow key layout, and each
+     * The rule match of a message's OpenFlow match (at {@link OfNicira#MATCH_AT}): every field written into the flow key layout, and each
      * field's prerequisite met by the rest (OFPBMC_BAD_PREREQ otherwise, as OpenFlow requires).
      */
-    static Match toMatch(final org.projectfloodlight.openflow.protocol.match.Match match) throws OfError {
-        final List<Oxm> fields = read(match);
+    static Match toMatch(final byte[] msg) throws OfError {
+        final List<Oxm> fields = read(msg);
         final long[] value = new long[WORDS];
         final long[] mask = new long[WORDS];
         for (Oxm o : fields) {
@@ -169,15 +175,23 @@ final class OfMatches {
         return m;
     }
 
-    /** A match in OpenFlow form, and the fields of the rule that OXM cannot carry (printed for the log). */
-    record Encoded(org.projectfloodlight.openflow.protocol.match.Match match, List<String> left) {
+    /**
+     * A match in OpenFlow form: the codec's match, the Nicira entries to splice into it once
+     * written ({@link OfNicira#splice}; empty if none) and the fields of the rule that OpenFlow 1.3
+     * cannot carry (printed for the log).
+     */
+    record Encoded(org.projectfloodlight.openflow.protocol.match.Match match, byte[] nicira, List<String> left) {
+        /** {@code s}, written by the codec with this match at {@code matchAt}, with the Nicira entries in it. */
+        byte[] into(final byte[] s, final int lengthAt, final int matchAt) {
+            return nicira.length == 0 ? s : OfNicira.splice(s, lengthAt, matchAt, nicira, false);
+        }
     }
 
     /**
      * The OpenFlow 1.3 form of a rule's match. Fields are chosen as OVS encodes them: by
-     * dl_type and nw_proto (tp_src is tcp_src in a TCP match, icmp_type in an ICMP one). A field
-     * OXM cannot carry (nw_ttl, ip_frag, partial masks where OXM takes none) is left out and named
-     * in {@link Encoded#left()}.
+     * dl_type and nw_proto (tp_src is tcp_src in a TCP match, icmp_type in an ICMP one); nw_ttl and
+     * ip_frag in Nicira's fields, as OVS sends them. A field OpenFlow 1.3 cannot carry (partial
+     * masks where OXM takes none) is left out and named in {@link Encoded#left()}.
      */
     static Encoded fromMatch(final Match match, final OFFactory factory) {
         final long[] v = match.value();
@@ -194,7 +208,9 @@ final class OfMatches {
         final int type = (int) FlowField.DL_TYPE.get(v);
         final boolean protoExact = FlowField.NW_PROTO.get(m) == 0xFF;
         final int proto = (int) FlowField.NW_PROTO.get(v);
+        final ByteBuf nicira = Unpooled.buffer();
         if (typeExact && (type == ETH_TYPE_IP || type == ETH_TYPE_IPV6)) {
+            OfNicira.put(nicira, v, m, covered);
             put(tlvs, 8, v, m, covered);
             put(tlvs, 9, v, m, covered);
             put(tlvs, 10, v, m, covered);
@@ -263,7 +279,9 @@ final class OfMatches {
         } catch (OFParseError e) {
             throw new IllegalStateException("the codec does not read back an OXM written here: " + e.getMessage(), e);
         }
-        return new Encoded(factory.matchV3(OFOxmList.ofList(oxms)), left);
+        final byte[] nx = new byte[nicira.readableBytes()];
+        nicira.readBytes(nx);
+        return new Encoded(factory.matchV3(OFOxmList.ofList(oxms)), nx, left);
     }
 
     /** Writes basic field {@code field} if the match constrains it; marks what it carried in {@code covered}. */
@@ -354,7 +372,7 @@ final class OfMatches {
         b.writeShort(1).writeShort(0);
         oxm.writeTo(b);
         b.setShort(2, b.readableBytes());
-        return readRaw(b).getFirst();
+        return readRaw(b, 0).getFirst();
     }
 
     /** The OXM of a set_field writing {@code field} with {@code hi}/{@code lo} (exact), or null if OXM has no such field. */

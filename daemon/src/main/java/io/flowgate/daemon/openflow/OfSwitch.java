@@ -28,7 +28,6 @@ import org.projectfloodlight.openflow.protocol.OFEchoReply;
 import org.projectfloodlight.openflow.protocol.OFEchoRequest;
 import org.projectfloodlight.openflow.protocol.OFFactory;
 import org.projectfloodlight.openflow.protocol.OFFeaturesRequest;
-import org.projectfloodlight.openflow.protocol.OFFlowMod;
 import org.projectfloodlight.openflow.protocol.OFFlowStatsRequest;
 import org.projectfloodlight.openflow.protocol.OFGetConfigRequest;
 import org.projectfloodlight.openflow.protocol.OFHello;
@@ -133,7 +132,7 @@ public final class OfSwitch {
     }
 
     /** Applies FLOW_MODs as one change; the error of each refused one, else null, in order. */
-    OfError[] flowMods(final OfConnection c, final List<OFFlowMod> mods) {
+    OfError[] flowMods(final OfConnection c, final List<OfFlowTable.Received> mods) {
         if (c.role() == OFControllerRole.ROLE_SLAVE) {
             final OfError[] all = new OfError[mods.size()];
             java.util.Arrays.fill(all, slave());
@@ -233,7 +232,7 @@ public final class OfSwitch {
                     refuseSlave(c);
                     portMod(c, pm);
                 }
-                case OFStatsRequest<?> s -> multipart(c, f, s);
+                case OFStatsRequest<?> s -> multipart(c, f, s, raw);
                 default -> throw OfError.badRequest(OfError.BadRequest.BAD_TYPE, m.getType() + " is not supported");
             }
         } catch (OfError e) {
@@ -242,18 +241,19 @@ public final class OfSwitch {
         }
     }
 
-    private void multipart(final OfConnection c, final OFFactory f, final OFStatsRequest<?> s) throws IOException, OfError {
+    private void multipart(final OfConnection c, final OFFactory f, final OFStatsRequest<?> s, final byte[] raw)
+            throws IOException, OfError {
         final EnumSet<OFStatsReplyFlags> last = EnumSet.noneOf(OFStatsReplyFlags.class);
         switch (s) {
             case OFDescStatsRequest r -> c.send(f.buildDescStatsReply().setXid(r.getXid()).setFlags(last)
                     .setMfrDesc("Flowgate").setHwDesc("Flowgate userspace datapath (DPDK)")
                     .setSwDesc(Version.get()).setSerialNum("None").setDpDesc("None").build());
             case OFFlowStatsRequest r -> {
-                for (OFMessage reply : flows.flowStats(f, r)) {
+                for (byte[] reply : flows.flowStats(f, r, raw)) {
                     c.send(reply);
                 }
             }
-            case OFAggregateStatsRequest r -> c.send(flows.aggregate(f, r));
+            case OFAggregateStatsRequest r -> c.send(flows.aggregate(f, r, raw));
             case OFPortDescStatsRequest r -> c.send(f.buildPortDescStatsReply().setXid(r.getXid()).setFlags(last)
                     .setEntries(portDescs(f)).build());
             case OFPortStatsRequest r -> c.send(f.buildPortStatsReply().setXid(r.getXid()).setFlags(last)

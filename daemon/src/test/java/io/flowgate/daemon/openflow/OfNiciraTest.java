@@ -1,0 +1,81 @@
+package io.flowgate.daemon.openflow;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.flowgate.slowpath.ofproto.Rule;
+import io.flowgate.slowpath.ofproto.RuleRemoval;
+import io.flowgate.slowpath.syntax.FlowSyntax;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import org.junit.jupiter.api.Test;
+import org.projectfloodlight.openflow.protocol.OFFactories;
+import org.projectfloodlight.openflow.protocol.OFFactory;
+import org.projectfloodlight.openflow.protocol.OFFlowRemoved;
+import org.projectfloodlight.openflow.protocol.OFMessage;
+import org.projectfloodlight.openflow.protocol.OFVersion;
+
+/**
+ * nw_ttl and ip_frag travel in Nicira's NXM fields inside an OpenFlow 1.3 match, as OVS sends
+ * them: kept out of the codec's sight on the way in, spliced into what it writes on the way out,
+ * the match's length and padding right both ways.
+ */
+class OfNiciraTest {
+    private static final OFFactory OF13 = OFFactories.getFactory(OFVersion.OF_13);
+
+    private static Rule rule(final String text) throws Exception {
+        return FlowSyntax.parseRule("t", 1, text, 0);
+    }
+
+    private static byte[] bytes(final OFMessage m) {
+        final ByteBuf b = Unpooled.buffer();
+        m.writeTo(b);
+        final byte[] out = new byte[b.readableBytes()];
+        b.readBytes(out);
+        return out;
+    }
+
+    @Test
+    void aFlowRemovedCarriesNwTtlAndIpFragInNiciraFieldsAndReadsBackAsTheRulesMatch() throws Exception {
+        final Rule r = rule("priority=5,tcp,nw_ttl=64,ip_frag=first,tp_dst=80,actions=drop").sendingFlowRemoved();
+        final byte[] removed = OfFlowTable.flowRemoved(OF13, new RuleRemoval(r, RuleRemoval.Reason.DELETE), 0);
+        assertEquals(removed.length, OfNicira.u16(removed, 2), "the message's length");
+        assertEquals(0, removed.length % 8, "the match padded to 8 bytes, so the message too");
+        assertEquals(r.match(), OfMatches.toMatch(removed), "the whole match, Nicira fields too");
+
+        // The codec reads what is left once the Nicira fields are out of its sight.
+        final OFMessage m = OFFactories.getGenericReader().readFrom(Unpooled.wrappedBuffer(OfNicira.forCodec(removed)));
+        assertEquals(bytes(OF13.buildFlowRemoved().setPriority(5).setReason(
+                org.projectfloodlight.openflow.protocol.OFFlowRemovedReason.DELETE).setCookie(
+                        org.projectfloodlight.openflow.types.U64.ZERO).setMatch(OfMatches.fromMatch(r.match(), OF13).match())
+                .build()).length, bytes(m).length);
+        assertEquals(((OFFlowRemoved) m).getMatch(), OfMatches.fromMatch(r.match(), OF13).match());
+    }
+
+    @Test
+    void aMessageWithoutNiciraFieldsGoesToTheCodecAsItIs() throws Exception {
+        final Rule r = rule("priority=5,udp,tp_dst=53,actions=drop").sendingFlowRemoved();
+        final byte[] removed = OfFlowTable.flowRemoved(OF13, new RuleRemoval(r, RuleRemoval.Reason.DELETE), 0);
+        assertSame(removed, OfNicira.forCodec(removed));
+        assertArrayEquals(removed, bytes(OFFactories.getGenericReader().readFrom(Unpooled.wrappedBuffer(removed))));
+    }
+
+    @Test
+    void aNiciraFieldFlowgateDoesNotMatchOnIsRefusedAsOvsRefusesAnUnknownField() throws Exception {
+        final Rule r = rule("priority=5,ip,nw_ttl=3,actions=drop").sendingFlowRemoved();
+        final byte[] removed = OfFlowTable.flowRemoved(OF13, new RuleRemoval(r, RuleRemoval.Reason.DELETE), 0);
+        // NXM_NX_IP_TTL's field number turned into that of NXM_NX_DP_HASH (class 1, field 35).
+        for (int at = OfNicira.MATCH_AT + 4; ; at += 4 + (removed[at + 3] & 0xFF)) {
+            if (OfNicira.u16(removed, at) == OfNicira.CLASS_NXM1) {
+                removed[at + 2] = 35 << 1;
+                break;
+            }
+        }
+        final OfError e = assertThrows(OfError.class, () -> OfMatches.toMatch(removed));
+        assertEquals("OFPBMC_BAD_FIELD", e.ovsName(), e.getMessage());
+    }
+}
