@@ -201,10 +201,12 @@ class ReconfigurationSoakTest {
      */
     private void change(final Bridge dp, final String what, final String method, final String... args)
             throws Exception {
+        final long overLimitRounds = dp.revalidators().counters().overLimitRounds();
+        final long completedRounds = dp.revalidators().completedRounds();
         Thread.sleep(1000); // out of the previous change's wake
         final long limited = dp.revalidators().counters().overLimitRounds() + dp.upcalls().flowLimitHit();
         final long[] before = upcallsInOneSecond(dp);
-        final Window w = new Window(dp);
+        final Window w = new Window(dp, overLimitRounds, completedRounds);
         final long start = System.nanoTime();
         appctl(method, args);
         final long millis = (System.nanoTime() - start) / 1_000_000;
@@ -261,12 +263,23 @@ class ReconfigurationSoakTest {
         private final long removedByLimit;
         private final long limited;
 
-        Window(final Bridge dp) {
+        /**
+         * Opens once a round has ended since {@code completedRounds} was read: a round that began
+         * over the flow limit before {@code overLimitRounds} was read (and read after it) has then
+         * finished deleting, so flows deleted wholesale from here on come from a round that began
+         * over the limit after it, which {@link #close} sees.
+         */
+        Window(final Bridge dp, final long overLimitRounds, final long completedRounds) throws InterruptedException {
             this.dp = dp;
+            final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (dp.revalidators().completedRounds() == completedRounds) {
+                assertTrue(System.nanoTime() < deadline, "a revalidator round ends within 60 s");
+                Thread.sleep(10);
+            }
             this.lost = dp.totals().get(PmdCounter.LOST_UPCALLS);
             this.purged = dp.revalidators().flushedCount();
             this.removedByLimit = dp.revalidators().counters().deletedLimit();
-            this.limited = dp.revalidators().counters().overLimitRounds();
+            this.limited = overLimitRounds;
         }
 
         void close(final String what, final long millis) {
