@@ -18,6 +18,7 @@ import org.projectfloodlight.openflow.protocol.action.OFAction;
 import org.projectfloodlight.openflow.protocol.action.OFActionDecNwTtl;
 import org.projectfloodlight.openflow.protocol.action.OFActionGroup;
 import org.projectfloodlight.openflow.protocol.action.OFActionNiciraDecTtl;
+import org.projectfloodlight.openflow.protocol.action.OFActionNiciraLoad;
 import org.projectfloodlight.openflow.protocol.action.OFActionNiciraResubmit;
 import org.projectfloodlight.openflow.protocol.action.OFActionNiciraResubmitTable;
 import org.projectfloodlight.openflow.protocol.action.OFActionOutput;
@@ -125,6 +126,8 @@ final class OfActions {
         return switch (a) {
             case OFActionOutput o -> output(o.getPort(), o.getMaxLen());
             case OFActionSetField s -> setField(s, value, mask);
+            case OFActionNiciraLoad l -> OfNiciraActions.isCarrier(l) ? OfNiciraActions.controller(l)
+                    : write(OfNiciraActions.load(l), value, mask);
             case OFActionPushVlan p -> {
                 final int tpid = p.getEthertype().getValue();
                 if (tpid != ETH_TYPE_VLAN_8021Q && tpid != ETH_TYPE_VLAN_8021AD) {
@@ -178,6 +181,11 @@ final class OfActions {
         } catch (OfError e) {
             throw OfError.badAction(OFBadActionCode.BAD_SET_TYPE, "set_field: " + e.getMessage());
         }
+        return write(o, value, mask);
+    }
+
+    /** A write of {@code o}'s field (set_field, load): checked against what the match guarantees. */
+    private static OfAction write(final OfMatches.Oxm o, final long[] value, final long[] mask) throws OfError {
         final OfField f = o.field();
         if (!f.writable()) {
             throw OfError.badAction(OFBadActionCode.BAD_SET_TYPE, "set_field: " + f.displayName()
@@ -206,7 +214,7 @@ final class OfActions {
         final List<OFInstruction> out = new ArrayList<>();
         final List<String> left = new ArrayList<>();
         final int proto = FlowField.NW_PROTO.get(match.mask()) == 0xFF ? (int) FlowField.NW_PROTO.get(match.value()) : -1;
-        final List<OFAction> apply = toActions(actions, proto, f, left);
+        final List<OFAction> apply = toActions(actions, proto, f, left, true);
         if (!apply.isEmpty()) {
             out.add(f.instructions().applyActions(apply));
         }
@@ -221,10 +229,12 @@ final class OfActions {
     /**
      * Actions (goto_table aside) as OpenFlow 1.3 actions; what it cannot carry goes to
      * {@code left}. {@code proto}: the IP protocol the match fixes, or -1 (a set of a transport
-     * port needs it to pick the OXM field).
+     * port needs it to pick the OXM field). {@code carriers}: the caller turns carriers into
+     * Nicira controller actions ({@link OfNiciraActions#fromCodec}); otherwise a controller
+     * action's reason and id are left.
      */
     static List<OFAction> toActions(final List<OfAction> actions, final int proto, final OFFactory f,
-                                    final List<String> left) {
+                                    final List<String> left, final boolean carriers) {
         final List<OFAction> apply = new ArrayList<>();
         for (OfAction a : actions) {
             switch (a) {
@@ -234,9 +244,14 @@ final class OfActions {
                 case OfAction.All o -> apply.add(f.actions().output(OFPort.ALL, 0));
                 case OfAction.OutputTable o -> apply.add(f.actions().output(OFPort.TABLE, 0));
                 case OfAction.Controller c -> {
-                    apply.add(f.actions().output(OFPort.CONTROLLER, c.maxLen()));
-                    if (c.reason() != OfAction.Controller.REASON_ACTION || c.id() != 0) {
-                        left.add(a.toString()); // reason and id need Nicira's controller action
+                    final boolean plain = c.reason() == OfAction.Controller.REASON_ACTION && c.id() == 0;
+                    if (plain || !carriers) {
+                        apply.add(f.actions().output(OFPort.CONTROLLER, c.maxLen()));
+                        if (!plain) {
+                            left.add(a.toString());
+                        }
+                    } else {
+                        apply.add(OfNiciraActions.carrier(f, c));
                     }
                 }
                 case OfAction.SetEth e -> apply.add(f.actions().setField(
@@ -260,11 +275,15 @@ final class OfActions {
                 case OfAction.PopVlan p -> apply.add(f.actions().popVlan());
                 case OfAction.PushVlan p -> apply.add(f.actions().pushVlan(EthType.of(p.tpid())));
                 case OfAction.SetField s -> {
+                    // OpenFlow 1.3's set_field sets a whole field with an OXM: the rest goes as loads, as OVS sends it
                     final var oxm = s.fullMask() ? OfMatches.oxm(f, s.field(), s.hi(), s.lo()) : null;
-                    if (oxm == null) {
-                        left.add(a.toString()); // a masked set_field needs OpenFlow 1.5
-                    } else {
+                    final List<OFAction> loads = oxm == null ? OfNiciraActions.loads(f, s) : List.of();
+                    if (oxm != null) {
                         apply.add(f.actions().setField(oxm));
+                    } else if (!loads.isEmpty()) {
+                        apply.addAll(loads);
+                    } else {
+                        left.add(a.toString());
                     }
                 }
                 case OfAction.Resubmit r -> apply.add(f.actions().niciraResubmitTable(

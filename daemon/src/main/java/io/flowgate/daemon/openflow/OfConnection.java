@@ -304,7 +304,8 @@ final class OfConnection implements Runnable {
                     + Integer.toHexString(factory.getVersion().getWireVersion())), msg);
         }
         try {
-            final OFMessage m = OFFactories.getGenericReader().readFrom(Unpooled.wrappedBuffer(OfNicira.forCodec(msg)));
+            final OFMessage m = OFFactories.getGenericReader().readFrom(Unpooled.wrappedBuffer(
+                    OfNiciraActions.forCodec(OfNicira.forCodec(msg))));
             return m != null ? new Parsed(m, null, msg) : new Parsed(null,
                     OfError.badRequest(OfError.BadRequest.BAD_LEN, "message shorter than its type's minimum"), msg);
         } catch (OFParseError | RuntimeException e) {

@@ -286,7 +286,7 @@ final class OfFlowTable {
                 .setByteCount(U64.of(r.stats().bytes())).setMatch(m.match()).setInstructions(a.instructions()).build();
         final ByteBuf b = Unpooled.buffer();
         e.writeTo(b);
-        return m.into(bytes(b), 0, OfNicira.MATCH_AT);
+        return OfNiciraActions.fromCodec(m.into(bytes(b), 0, OfNicira.MATCH_AT));
     }
 
     /** FLOW_REMOVED for a rule that asked for it (OFPFF_SEND_FLOW_REM), with its counters as last pushed. */

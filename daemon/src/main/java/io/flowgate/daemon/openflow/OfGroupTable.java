@@ -134,7 +134,7 @@ final class OfGroupTable {
                 buckets.add(f.buildBucket().setWeight(g.type() == Group.Type.SELECT ? b.weight() : 0)
                         .setWatchPort(b.watchPort() < 0 ? OFPort.ANY : OFPort.of(b.watchPort()))
                         .setWatchGroup(OFGroup.ANY)
-                        .setActions(OfActions.toActions(b.actions(), -1, f, new ArrayList<>())).build());
+                        .setActions(OfActions.toActions(b.actions(), -1, f, new ArrayList<>(), false)).build());
             }
             out.add(f.buildGroupDescStatsEntry().setGroup(OFGroup.of(g.groupId())).setBuckets(buckets)
                     .setGroupType(switch (g.type()) {

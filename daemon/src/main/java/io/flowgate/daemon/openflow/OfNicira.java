@@ -152,6 +152,10 @@ final class OfNicira {
         return (b[at] & 0xFF) << 8 | (b[at + 1] & 0xFF);
     }
 
+    static long u32(final byte[] b, final int at) {
+        return (long) u16(b, at) << 16 | u16(b, at + 2);
+    }
+
     private static void putU16(final byte[] b, final int at, final int v) {
         b[at] = (byte) (v >>> 8);
         b[at + 1] = (byte) v;

@@ -56,6 +56,45 @@ class OfNiciraTest {
         assertEquals(((OFFlowRemoved) m).getMatch(), OfMatches.fromMatch(r.match(), OF13).match());
     }
 
+    /**
+     * A FLOW_MOD as ovs-ofctl -O OpenFlow13 sends {@code ip,nw_ttl=7,actions=controller(reason=no_match,
+     * max_len=100,id=3),set_field:5->nw_ttl}: NXM_NX_IP_TTL in the match, NXAST_CONTROLLER, and a
+     * set_field with the NXM header (built from the codec's nearest message, patched in place).
+     */
+    static byte[] flowModAsOvsOfctlSendsIt() {
+        final byte[] plain = bytes(OF13.buildFlowAdd().setXid(7).setPriority(10).setMatch(OF13.buildMatch()
+                .setExact(org.projectfloodlight.openflow.protocol.match.MatchField.ETH_TYPE,
+                        org.projectfloodlight.openflow.types.EthType.IPv4).build())
+                .setInstructions(java.util.List.of(OF13.instructions().applyActions(java.util.List.of(
+                        OF13.actions().output(org.projectfloodlight.openflow.types.OFPort.CONTROLLER, 100),
+                        OF13.actions().setField(OF13.oxms().ipEcn(org.projectfloodlight.openflow.types.IpEcn.ECN_10)))))
+                ).build());
+        final byte[] m = OfNicira.splice(plain, 2, OfNicira.MATCH_AT,
+                new byte[] {0, 1, (byte) (OfNicira.IP_TTL << 1), 1, 7}, false);
+        int at = OfNicira.MATCH_AT + ((OfNicira.u16(m, OfNicira.MATCH_AT + 2) + 7) & ~7) + 8; // first action
+        final byte[] controller = {(byte) 0xFF, (byte) 0xFF, 0, 16, 0, 0, 0x23, 0x20, 0, 20, 0, 100, 0, 3, 0, 0};
+        System.arraycopy(controller, 0, m, at, 16);
+        at += 16;
+        m[at + 4] = 0; // OXM_OF_IP_ECN's header (class 0x8000, field 9) becomes NXM_NX_IP_TTL's
+        m[at + 5] = 1;
+        m[at + 6] = (byte) (OfNicira.IP_TTL << 1);
+        m[at + 8] = 5;
+        return m;
+    }
+
+    @Test
+    void aFlowModWithNiciraFieldsAndActionsReadsAsTheRuleTheFlowSyntaxMakes() throws Exception {
+        final byte[] msg = flowModAsOvsOfctlSendsIt();
+        final OFMessage m = OFFactories.getGenericReader().readFrom(Unpooled.wrappedBuffer(
+                OfNiciraActions.forCodec(OfNicira.forCodec(msg))));
+        final io.flowgate.slowpath.ofproto.Match match = OfMatches.toMatch(msg);
+        final Rule expected = rule("priority=10,ip,nw_ttl=7,actions=controller(reason=no_match,max_len=100,id=3),"
+                + "set_field:5->nw_ttl");
+        assertEquals(expected.match(), match);
+        assertEquals(expected.actions(), OfActions.fromInstructions(
+                ((org.projectfloodlight.openflow.protocol.OFFlowMod) m).getInstructions(), 0, match));
+    }
+
     @Test
     void aMessageWithoutNiciraFieldsGoesToTheCodecAsItIs() throws Exception {
         final Rule r = rule("priority=5,udp,tp_dst=53,actions=drop").sendingFlowRemoved();

@@ -194,6 +194,33 @@ class OvsOfctlTest {
         assertEquals(5, rules(ok("dump-flows", "flowgate").out()).size(), "the file's four and the nw_ttl=1 rule");
     }
 
+    /**
+     * What OpenFlow 1.3 has no action for goes as OVS sends it: load and a masked set_field as
+     * NXAST_REG_LOAD, a set_field of vlan_tci, nw_tos or nw_ttl with an NXM field, a controller
+     * action with a reason or an id as NXAST_CONTROLLER; the switch takes each as the same rule the
+     * flow syntax makes, and ovs-ofctl reads each back as ofctl/dump-flows shows it.
+     */
+    @Test
+    void loadsNxmSetFieldsAndControllerReasonsTravelAsOvsSendsThem() throws Exception {
+        final List<String> actions = List.of("load:0x5->NXM_OF_TCP_SRC[0..7]", "load:0x1->NXM_OF_TCP_SRC[4..7]",
+                "controller(reason=no_match,id=3)", "controller(max_len=60,id=7)", "set_field:5->nw_ttl",
+                "set_field:0x1234->vlan_tci", "set_field:16->nw_tos", "load:0x1->NXM_OF_VLAN_TCI[12]",
+                "load:0xf->NXM_NX_IPV6_SRC[60..63],load:0xfff->NXM_NX_IPV6_SRC[64..75]",
+                "load:0x1->NXM_NX_IPV6_LABEL[0]", "set_field:65535->tcp_src");
+        ok("del-flows", "flowgate");
+        for (int i = 0; i < actions.size(); i++) {
+            ok("add-flow", "flowgate", "priority=" + (100 + i) + ",tcp6,actions=" + actions.get(i));
+        }
+        final TreeSet<String> fromOfctl = rules(ok("dump-flows", "flowgate").out());
+        assertEquals(rules(appctl("ofctl/dump-flows")), fromOfctl);
+        for (int i = 0; i < actions.size(); i++) {
+            assertTrue(fromOfctl.contains("table=0 priority=" + (100 + i) + ",tcp6 actions=" + actions.get(i)),
+                    actions.get(i) + " in " + fromOfctl);
+        }
+        final Run reg = ofctl("add-flow", "flowgate", "priority=9,tcp6,actions=load:1->NXM_NX_REG0[]");
+        assertTrue(reg.status() != 0 && reg.out().contains("OFPBAC_BAD_SET_TYPE"), "no registers: " + reg.out());
+    }
+
     @Test
     void echoAnswersAndAnOpenFlow10OnlyClientIsToldTheVersionsDoNotMeet() throws Exception {
         final Run ping = ok("ping", "flowgate", "16");
