@@ -1,11 +1,14 @@
 package io.flowgate.daemon;
 
+import static io.flowgate.daemon.testing.Netns.quietly;
+import static io.flowgate.daemon.testing.Netns.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.daemon.control.UnixctlClient;
 import io.flowgate.daemon.testing.Daemon;
 import io.flowgate.daemon.testing.FlowgateProcess;
+import io.flowgate.daemon.testing.Netns;
 import io.flowgate.daemon.testing.Pcaps;
 import io.flowgate.fastpath.testing.TestResources;
 
@@ -37,27 +40,6 @@ class DpdkEndToEndTest {
 
     @TempDir
     Path tmp;
-
-    private static String sh(final String... cmd) throws IOException, InterruptedException {
-        final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", cmd) + " hung");
-        }
-        if (p.exitValue() != 0) {
-            throw new AssertionError(String.join(" ", cmd) + " failed (" + p.exitValue() + "): " + out);
-        }
-        return out;
-    }
-
-    private static void quietly(final String... cmd) {
-        try {
-            new ProcessBuilder(cmd).redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
-        } catch (IOException | InterruptedException e) {
-            // cleaning up what may not exist
-        }
-    }
 
     // ---- (a) replay through net_pcap ----
 
@@ -217,7 +199,7 @@ class DpdkEndToEndTest {
     }
 
     private static String tag() {
-        return Long.toString(ProcessHandle.current().pid() % 10000);
+        return Netns.tag();
     }
 
 
@@ -285,38 +267,7 @@ class DpdkEndToEndTest {
         final String ping = sh("ip", "netns", "exec", a, "ping", "-c", "3", "-W", "2", "10.0.2.2");
         assertTrue(ping.contains("3 received"), ping);
         assertTrue(ping.contains("ttl=63"), "dec_ttl happened once: " + ping);
-        final Path server = tmp.resolve("server.py");
-        Files.writeString(server, """
-                import socket, hashlib
-                s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                s.bind(("0.0.0.0", 5001)); s.listen(1); s.settimeout(60)
-                c, _ = s.accept(); h = hashlib.sha256()
-                while True:
-                    d = c.recv(65536)
-                    if not d: break
-                    h.update(d)
-                c.sendall(h.hexdigest().encode()); c.close()
-                """);
-        final Path client = tmp.resolve("client.py");
-        Files.writeString(client, """
-                import socket, hashlib, os, time
-                data = os.urandom(2_000_000)
-                for attempt in range(50):
-                    try:
-                        c = socket.create_connection(("10.0.2.2", 5001), timeout=30); break
-                    except OSError:
-                        time.sleep(0.1)
-                c.sendall(data); c.shutdown(socket.SHUT_WR)
-                print("ok" if c.recv(100).decode() == hashlib.sha256(data).hexdigest() else "MISMATCH")
-                """);
-        final Process srv = new ProcessBuilder("ip", "netns", "exec", b, "/usr/bin/python3", server.toString())
-                .redirectErrorStream(true).start();
-        try {
-            final String result = sh("ip", "netns", "exec", a, "/usr/bin/python3", client.toString());
-            assertEquals("ok", result.strip(), "2 MB across Flowgate intact");
-        } finally {
-            srv.destroyForcibly();
-        }
+        Netns.tcpTransfer(tmp, a, b, "10.0.2.2");
     }
 
     @Test

@@ -192,6 +192,10 @@ class OvsOfctlTest {
         ok("--strict", "del-flows", "flowgate", "priority=31,udp,ip_frag=later");
         ok("del-flows", "flowgate", "ip,nw_ttl=64");
         assertEquals(5, rules(ok("dump-flows", "flowgate").out()).size(), "the file's four and the nw_ttl=1 rule");
+        // A field Flowgate does not match on (a register, in Nicira's class too): OVS's error for it.
+        final Run reg = ofctl("add-flow", "flowgate", "priority=33,reg0=1,actions=drop");
+        assertTrue(reg.status() != 0 && reg.out().contains("OFPT_ERROR (OF1.3)") && reg.out().contains("OFPBMC_BAD_FIELD")
+                && reg.out().contains("ADD priority=33,reg0=0x1 actions=drop"), reg.out());
     }
 
     /**
