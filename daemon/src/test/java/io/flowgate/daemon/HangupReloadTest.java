@@ -51,8 +51,39 @@ class HangupReloadTest {
         }
     }
 
-    private static String call(final Path ctl, final String method) throws Exception {
-        final UnixctlClient.Reply r = UnixctlClient.call(ctl, method, List.of(), 30_000);
+    /**
+     * A switch a controller programs may start without a rule file: its tables start empty, and
+     * SIGHUP reloads the group file only, leaving the rules (the controller's) alone.
+     */
+    @Test
+    @Timeout(120)
+    void withoutARuleFileSighupLeavesTheRulesToTheController() throws Exception {
+        final Path groups = Files.writeString(dir.resolve("g.groups"), "group_id=1,type=all,bucket=output:2\n");
+        final Path rundir = dir.resolve("run2");
+        // Nothing listens at the controller's address: the switch keeps trying, as OVS does.
+        try (Daemon d = Daemon.start("run", "--rundir", rundir.toString(), "--groups", groups.toString(),
+                "--controller", "unix:" + dir.resolve("nobody.sock"), "--pmd-idle", "backoff",
+                "--port", "1=ring:a", "--port", "2=ring:b")) {
+            final String line = d.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
+            final Path ctl = Path.of(line.replaceAll(".*control socket (\\S+);.*", "$1"));
+            assertTrue(d.err().contains("no flows file (tables empty until a controller programs them)"), d.err());
+            call(ctl, "ofctl/add-flow", "priority=5,ip,actions=group:1");
+            Files.writeString(groups, "group_id=1,type=all,bucket=output:2\ngroup_id=2,type=all,bucket=output:1\n");
+            d.signal("HUP");
+            assertTrue(d.awaitErr(l -> l.contains("SIGHUP"), 30, TimeUnit.SECONDS)
+                    .contains("reloaded the rules: 2 group(s)"));
+            assertTrue(call(ctl, "ofctl/dump-flows").contains("priority=5,ip actions=group:1"), "the rule stays");
+            assertTrue(call(ctl, "ofctl/dump-groups").contains("group_id=2,type=all"));
+        }
+        try (Daemon none = Daemon.start("run", "--rundir", dir.resolve("run3").toString(), "--port", "1=ring:a")) {
+            assertEquals(1, none.awaitExit(60, TimeUnit.SECONDS));
+            assertTrue(none.err().contains("no rules: give --flows FILE, or --controller TARGET for a controller to"
+                    + " program the switch"), none.err());
+        }
+    }
+
+    private static String call(final Path ctl, final String method, final String... args) throws Exception {
+        final UnixctlClient.Reply r = UnixctlClient.call(ctl, method, List.of(args), 30_000);
         assertNull(r.error());
         return r.result();
     }

@@ -68,14 +68,19 @@ final class RuleFiles {
     /**
      * Reads the files again into a running pipeline (SIGHUP), as one change: rules defined as
      * before are kept with their counters (as replace-flows), groups are replaced or added, groups
-     * no longer in the file are deleted. A file with an error changes nothing.
+     * no longer in the file are deleted. A file with an error changes nothing. Without a rule
+     * file (a controller programs the switch) the rules are left alone.
      *
      * @return what changed, for the log
      */
     static String reload(final RulePipeline pipeline, final Path flowsFile, final Path groupsFile)
             throws IOException, SyntaxException, PipelineException {
+        if (flowsFile == null && groupsFile == null) {
+            return "no rule or group file";
+        }
         final List<Group> gs = groupsFile == null ? List.of() : GroupSyntax.parseGroupsFile(groupsFile);
-        final List<Rule> rules = FlowSyntax.parseFlowsFile(flowsFile, System.currentTimeMillis());
+        final List<Rule> rules = flowsFile == null ? List.of()
+                : FlowSyntax.parseFlowsFile(flowsFile, System.currentTimeMillis());
         final String[] done = new String[1];
         pipeline.apply(e -> {
             final java.util.Set<Integer> keep = new java.util.HashSet<>();
@@ -89,6 +94,10 @@ final class RuleFiles {
                 if (!keep.contains(id)) {
                     e.deleteGroup(id);
                 }
+            }
+            if (flowsFile == null) { // the rules are the controller's
+                done[0] = gs.size() + " group(s)";
+                return;
             }
             final var r = e.replaceRules(rules);
             done[0] = r.kept() + " rule(s) kept, " + r.replaced() + " replaced, " + r.added() + " added, "

@@ -154,8 +154,9 @@ final class RunCommand implements Callable<Integer> {
                     + dc.revalidation().revalidators() + " revalidator(s), flow-limit " + dc.flowLimit() + ", max-idle "
                     + dc.revalidation().maxIdleMillis() + " ms, pmd-idle " + (dc.busyPoll() ? "spin" : "backoff")
                     + ", rundir " + s.rundir());
-            LOG.log(System.Logger.Level.INFO, "flows file " + s.flows() + ": " + pipeline.current().rules().size()
-                    + " rule(s)" + (s.groups() == null ? "" : "; groups file " + s.groups() + ": "
+            LOG.log(System.Logger.Level.INFO, (s.flows() == null ? "no flows file (tables empty until a controller"
+                    + " programs them)" : "flows file " + s.flows() + ": " + pipeline.current().rules().size()
+                    + " rule(s)") + (s.groups() == null ? "" : "; groups file " + s.groups() + ": "
                     + pipeline.current().groups().size() + " group(s)"));
             final ConnectionTable connections;
             try {

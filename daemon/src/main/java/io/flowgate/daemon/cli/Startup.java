@@ -48,9 +48,12 @@ record Startup(Map<Integer, PortSpec> ports, Path flows, Path groups, Path rundi
                     + (file == null ? "" : " or port.N = SPEC in " + config));
         }
         final Path flows = v.get(FLOWS);
-        if (flows == null) {
+        // A switch a controller programs starts with empty tables, as OVS's; otherwise an empty
+        // switch is more likely a forgotten option than a wish to drop every packet.
+        if (flows == null && v.get(CONTROLLER).isEmpty()) {
             throw new ConfigException("no rules: give --flows FILE"
-                    + (file == null ? "" : " or flows = FILE in " + config));
+                    + (file == null ? "" : " or flows = FILE in " + config)
+                    + ", or --controller TARGET for a controller to program the switch");
         }
         if (v.given(PMD_CPUS) && v.given(PMD_CPU_MASK)) {
             throw new ConfigException("give pmd-cpus (a list) or pmd-cpu-mask (a hex mask), not both");

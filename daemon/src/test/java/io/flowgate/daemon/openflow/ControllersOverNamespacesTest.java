@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real controllers program Flowgate for real traffic. Two network namespaces on one subnet are
- * joined only through {@code flowgate run}'s DPDK ports (net_af_packet over veth pairs), and
- * Flowgate's tables hold nothing but what a learning-switch controller puts there: OVS's
+ * joined only through {@code flowgate run}'s DPDK ports (net_af_packet over veth pairs), started
+ * without a rule file, so its tables hold nothing but what a learning-switch controller puts there: OVS's
  * ovs-testcontroller, or an os-ken app in the shape of os-ken's simple_switch_13. Ping and a TCP
  * transfer pass; the controller's flows show in ovs-ofctl dump-flows; then another ping and
  * transfer go through megaflows without a single packet-in.
@@ -90,10 +90,9 @@ class ControllersOverNamespacesTest {
     private void learningSwitchBetweenNamespaces(final String controllerTarget) throws Exception {
         namespaces();
         rundir = tmp.resolve("run");
-        final Path none = Files.writeString(tmp.resolve("empty.flows"), "# the controller programs the switch\n");
-        // A rate limit far above this traffic: it only makes openflow/show count the packet-ins.
-        try (Daemon d = Daemon.start("run", "--rundir", rundir.toString(), "--flows", none.toString(),
-                "--controller", controllerTarget, "--controller-rate-limit", "100000",
+        // No rule file: the controller programs the switch. A rate limit far above this traffic: it
+        // only makes openflow/show count the packet-ins.
+        try (Daemon d = Daemon.start("run", "--rundir", rundir.toString(), "--controller", controllerTarget, "--controller-rate-limit", "100000",
                 "--port", "1=dpdk:net_af_packet0,iface=" + vethA + "r",
                 "--port", "2=dpdk:net_af_packet1,iface=" + vethB + "r", "--pmd-idle", "backoff")) {
             d.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
