@@ -4,15 +4,15 @@ import io.flowgate.slowpath.ofproto.OfField;
 
 import io.netty.buffer.ByteBuf;
 
-import java.util.Arrays;
 
 /**
  * The Nicira (NXM) fields OVS puts in an OpenFlow 1.3 match where OXM has no field of its own:
  * nw_ttl ({@code NXM_NX_IP_TTL}) and ip_frag ({@code NXM_NX_IP_FRAG}), which Flowgate matches on.
  * OpenFlow 1.2+ lets any OXM class appear in a match, and OVS uses its NXM classes so; the codec
- * reads only the classes it was generated for. So a message's NXM entries are taken out of the
- * copy the codec reads ({@link #forCodec}) while {@link OfMatches} reads the match from the
- * message's own bytes, and written matches get them spliced back in ({@link #splice}).
+ * reads only the classes it was generated for. So {@link OfMatches} reads a received match from
+ * the message's own bytes, the codec gets the message with an empty match ({@link #forCodec}:
+ * it has nothing left to read there, which also spares reading every match twice), and written
+ * matches get the NXM entries spliced into what the codec writes ({@link #splice}).
  */
 final class OfNicira {
     /** Where the match starts in FLOW_MOD, FLOW_REMOVED, a flow-stats entry and a FLOW or AGGREGATE request. */
@@ -58,42 +58,20 @@ final class OfNicira {
     }
 
     /**
-     * The message as the codec should see it: without the NXM entries of its match (lengths and
-     * padding adjusted), or the message itself when it has none. A match the codec would refuse
-     * for other reasons is left as it is, so the codec's error still answers it.
+     * The message as the codec should see it: with an empty match, since {@link OfMatches} reads
+     * the match from the message's own bytes (the codec would read it again, and cannot read its
+     * NXM entries), or the message itself when its match is empty already or does not hold
+     * together (the codec's error then answers it).
      */
     static byte[] forCodec(final byte[] msg) {
         if (!hasMatch(msg) || u16(msg, MATCH_AT) != OFPMT_OXM) {
             return msg;
         }
         final int length = u16(msg, MATCH_AT + 2);
-        final int end = MATCH_AT + length;
-        if (length < 4 || end > msg.length) {
+        if (length <= 4 || MATCH_AT + padded(length) > msg.length) {
             return msg;
         }
-        final byte[] kept = new byte[length];
-        int n = 4;
-        boolean stripped = false;
-        for (int at = MATCH_AT + 4; at + 4 <= end; ) {
-            final int size = 4 + (msg[at + 3] & 0xFF);
-            if (at + size > end) {
-                return msg;
-            }
-            final int cls = u16(msg, at);
-            if (cls == CLASS_NXM0 || cls == CLASS_NXM1) {
-                stripped = true;
-            } else {
-                System.arraycopy(msg, at, kept, n, size);
-                n += size;
-            }
-            at += size;
-        }
-        if (!stripped) {
-            return msg;
-        }
-        System.arraycopy(msg, MATCH_AT, kept, 0, 4);
-        putU16(kept, 2, n);
-        return splice(msg, 2, MATCH_AT, Arrays.copyOf(kept, n), true);
+        return splice(msg, 2, MATCH_AT, new byte[] {0, OFPMT_OXM, 0, 4}, true);
     }
 
     /**
