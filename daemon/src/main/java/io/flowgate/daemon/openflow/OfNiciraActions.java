@@ -111,30 +111,16 @@ final class OfNiciraActions {
             throw OfError.badAction(OFBadActionCode.BAD_ARGUMENT, "load of 0x" + Long.toHexString(v) + " into "
                     + bits + " bits");
         }
-        final long run = bits == 64 ? -1L : (1L << bits) - 1;
-        long hi = 0;
-        long lo = 0;
-        long maskHi = 0;
-        long maskLo = 0;
-        if (ofs >= 64) {
-            hi = v << (ofs - 64);
-            maskHi = run << (ofs - 64);
-        } else {
-            lo = v << ofs;
-            maskLo = run << ofs;
-            if (ofs > 0 && ofs + bits > 64) {
-                hi = v >>> (64 - ofs);
-                maskHi = run >>> (64 - ofs);
-            }
-        }
+        final OfAction.SetField s = OfAction.SetField.load(f, ofs, bits, v);
+        long maskLo = s.maskLo();
         if (!f.wide()) { // nw_tos: the DSCP bits of the TOS byte only
-            if ((lo & ~f.valueMask()) != 0 || (maskLo & f.valueMask()) == 0) {
+            if ((s.lo() & ~f.valueMask()) != 0 || (maskLo & f.valueMask()) == 0) {
                 throw OfError.badAction(OFBadActionCode.BAD_SET_ARGUMENT, "load into " + f.nxmName()
                         + ": bits Flowgate does not write");
             }
             maskLo &= f.valueMask();
         }
-        return new OfMatches.Oxm(f, hi, lo, maskHi, maskLo, true);
+        return new OfMatches.Oxm(f, s.hi(), s.lo(), s.maskHi(), maskLo, true);
     }
 
     /** True if a REG_LOAD is a controller action in transit ({@link #forCodec}). */

@@ -157,6 +157,20 @@ public sealed interface OfAction {
 
     /** {@code set_field:VALUE[/MASK]->FIELD}. */
     record SetField(OfField field, long hi, long lo, long maskHi, long maskLo) implements OfAction {
+        /**
+         * {@code load:VALUE->FIELD[FIRST..FIRST+BITS-1]}: {@code value} written into {@code bits}
+         * bits (at most 64) of {@code field} from bit {@code first} (of 128 for a wide field).
+         */
+        public static SetField load(final OfField field, final int first, final int bits, final long value) {
+            final long run = bits == 64 ? -1L : (1L << bits) - 1;
+            if (first >= 64) {
+                return new SetField(field, value << (first - 64), 0, run << (first - 64), 0);
+            }
+            final boolean spans = first > 0 && first + bits > 64;
+            return new SetField(field, spans ? value >>> (64 - first) : 0, value << first,
+                    spans ? run >>> (64 - first) : 0, run << first);
+        }
+
         public boolean fullMask() {
             return field.wide() ? maskHi == -1L && maskLo == -1L : maskLo == field.valueMask();
         }

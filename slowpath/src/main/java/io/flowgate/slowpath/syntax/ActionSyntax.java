@@ -420,30 +420,14 @@ final class ActionSyntax {
         if (bits < 64 && (v >>> bits) != 0) {
             throw new Values.Bad(arg + ": value 0x" + Long.toHexString(v) + " does not fit into " + bits + " bits");
         }
-        final long run = bits == 64 ? -1L : (1L << bits) - 1;
-        long hi = 0;
-        long lo = 0;
-        long maskHi = 0;
-        long maskLo = 0;
-        if (first >= 64) {
-            hi = v << (first - 64);
-            maskHi = run << (first - 64);
-        } else {
-            lo = v << first;
-            maskLo = run << first;
-            if (first + bits > 64) {
-                hi = v >>> (64 - first);
-                maskHi = run >>> (64 - first);
-            }
-        }
+        final OfAction.SetField sf = OfAction.SetField.load(f, first, bits, v);
         if (value != null && !MatchBuilder.prerequisiteMet(f, name, Match.of(value, mask))) {
             throw new Values.Bad("load " + f.displayName() + " lacks correct prerequisites: it needs "
                     + MatchBuilder.prerequisiteText(f, name) + " in the rule's match");
         }
-        final OfAction.SetField sf = new OfAction.SetField(f, hi, lo, maskHi, maskLo);
         if (value != null) {
-            f.write(value, hi, lo, maskHi, maskLo);
-            f.orMask(mask, maskHi, maskLo);
+            f.write(value, sf.hi(), sf.lo(), sf.maskHi(), sf.maskLo());
+            f.orMask(mask, sf.maskHi(), sf.maskLo());
         }
         return sf;
     }
