@@ -68,7 +68,7 @@ final class OfActions {
                     }
                     applied = true;
                     for (OFAction a : apply.getActions()) {
-                        out.add(action(a, value, mask));
+                        out.add(action(a, value, mask, true));
                     }
                 }
                 case OFInstructionGotoTable go -> {
@@ -103,7 +103,7 @@ final class OfActions {
         final List<OfAction> out = new ArrayList<>();
         for (OFAction a : actions) {
             out.add(a instanceof OFActionOutput o && o.getPort().equals(OFPort.TABLE) ? new OfAction.OutputTable()
-                    : action(a, value, mask));
+                    : action(a, value, mask, false));
         }
         return out;
     }
@@ -116,17 +116,22 @@ final class OfActions {
     static List<OfAction> fromBucket(final List<OFAction> actions) throws OfError {
         final List<OfAction> out = new ArrayList<>();
         for (OFAction a : actions) {
-            out.add(action(a, null, null));
+            out.add(action(a, null, null, false));
         }
         return out;
     }
 
-    /** @param value, mask what the rule's match (or the packet) guarantees so far; null: unchecked */
-    private static OfAction action(final OFAction a, final long[] value, final long[] mask) throws OfError {
+    /**
+     * @param value, mask what the rule's match (or the packet) guarantees so far; null: unchecked
+     * @param carriers whether a controller action may come as a carrier ({@link OfNiciraActions}:
+     *                 only a FLOW_MOD's actions are rewritten so; elsewhere such a load is refused)
+     */
+    private static OfAction action(final OFAction a, final long[] value, final long[] mask, final boolean carriers)
+            throws OfError {
         return switch (a) {
             case OFActionOutput o -> output(o.getPort(), o.getMaxLen());
             case OFActionSetField s -> setField(s, value, mask);
-            case OFActionNiciraLoad l -> OfNiciraActions.isCarrier(l) ? OfNiciraActions.controller(l)
+            case OFActionNiciraLoad l -> carriers && OfNiciraActions.isCarrier(l) ? OfNiciraActions.controller(l)
                     : write(OfNiciraActions.load(l), value, mask);
             case OFActionPushVlan p -> {
                 final int tpid = p.getEthertype().getValue();

@@ -51,6 +51,7 @@ final class OfFlowTable {
     private static final int MAX_MESSAGE = 65535;
     private static final int OFPT_MULTIPART_REPLY = 19;
     private static final int OFPMP_FLOW = 1;
+    private static final int MULTIPART_HEADER = 16;
     /** Where a multipart reply's flags are, and its OFPMPF_REPLY_MORE. */
     private static final int MULTIPART_FLAGS_AT = 10;
     private static final int REPLY_MORE = 1;
@@ -242,6 +243,11 @@ final class OfFlowTable {
         startFlowStats(reply, f, req.getXid());
         for (Rule r : rules) {
             final byte[] entry = entry(f, r, now, warned);
+            if (MULTIPART_HEADER + entry.length > MAX_MESSAGE) {
+                LOG.log(System.Logger.Level.WARNING, "flow statistics: rule " + r + " is too large for one OpenFlow"
+                        + " message (" + entry.length + " bytes), left out (ofctl/dump-flows shows it)");
+                continue;
+            }
             if (reply.readableBytes() + entry.length > MAX_MESSAGE) {
                 reply.setShort(MULTIPART_FLAGS_AT, REPLY_MORE);
                 replies.add(finish(reply));

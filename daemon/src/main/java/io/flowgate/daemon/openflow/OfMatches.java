@@ -72,6 +72,11 @@ final class OfMatches {
         basic(33, OfField.ND_TLL, 6);
     }
 
+    /** The OXM basic-class field with this number and width in bytes, or null if Flowgate has none such. */
+    static OfField basic(final int field, final int bytes) {
+        return field < BASIC.length && WIDTH[field] == bytes ? BASIC[field] : null;
+    }
+
     private static void basic(final int field, final OfField f, final int width) {
         BASIC[field] = f;
         WIDTH[field] = width;
@@ -93,7 +98,11 @@ final class OfMatches {
      *                 OFPBMC_DUP_FIELD, OFPBMC_BAD_VALUE, OFPBMC_BAD_WILDCARDS (value bits outside the mask)
      */
     private static List<Oxm> read(final byte[] msg) throws OfError {
-        return readRaw(Unpooled.wrappedBuffer(msg), OfNicira.MATCH_AT);
+        try {
+            return readRaw(Unpooled.wrappedBuffer(msg), OfNicira.MATCH_AT);
+        } catch (IndexOutOfBoundsException e) { // a peer's bytes: whatever they hold, an error answers them
+            throw OfError.badMatch(OFBadMatchCode.BAD_LEN, "the match runs past the message");
+        }
     }
 
     /** Same, for a match at {@code base} of {@code b}. */
@@ -112,6 +121,10 @@ final class OfMatches {
             final int field = b.getUnsignedByte(at + 2) >>> 1;
             final boolean hasMask = (b.getUnsignedByte(at + 2) & 1) != 0;
             final int len = b.getUnsignedByte(at + 3);
+            if (at + 4 + len > end) {
+                throw OfError.badMatch(OFBadMatchCode.BAD_LEN, "OXM class 0x" + Integer.toHexString(cls) + " field "
+                        + field + ": length " + len + " runs past the match");
+            }
             int p = at + 4;
             final OfField f;
             int width;
@@ -129,7 +142,7 @@ final class OfMatches {
                 throw OfError.badMatch(OFBadMatchCode.BAD_FIELD, "OXM class 0x" + Integer.toHexString(cls) + " field "
                         + field + ": not a field Flowgate matches on");
             }
-            if ((hasMask ? 2 : 1) * width != at + 4 + len - p || at + 4 + len > end) {
+            if ((hasMask ? 2 : 1) * width != at + 4 + len - p) {
                 throw OfError.badMatch(OFBadMatchCode.BAD_LEN, f.displayName() + ": length " + len);
             }
             if (!seen.add(f)) {

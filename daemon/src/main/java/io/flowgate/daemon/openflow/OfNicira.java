@@ -75,15 +75,10 @@ final class OfNicira {
     }
 
     /**
-     * Writes the NXM entries of a match that OXM has no field for (nw_ttl, ip_frag), in OVS's
+     * Writes the NXM entries of a match that OXM has no field for (ip_frag, nw_ttl), in OVS's
      * order; marks what they carry in {@code covered}.
      */
     static void put(final ByteBuf b, final long[] value, final long[] mask, final long[] covered) {
-        final long ttlMask = OfField.NW_TTL.get(mask);
-        if (ttlMask != 0) { // nw_ttl is exact or absent: a rule's field is as parsed
-            b.writeShort(CLASS_NXM1).writeByte(IP_TTL << 1).writeByte(1).writeByte((int) OfField.NW_TTL.get(value));
-            OfField.NW_TTL.orMask(covered, ttlMask);
-        }
         final long fragMask = OfField.NW_FRAG.get(mask);
         if (fragMask != 0) {
             final boolean exact = fragMask == OfField.NW_FRAG.valueMask();
@@ -93,6 +88,11 @@ final class OfNicira {
                 b.writeByte((int) fragMask);
             }
             OfField.NW_FRAG.orMask(covered, fragMask);
+        }
+        final long ttlMask = OfField.NW_TTL.get(mask);
+        if (ttlMask != 0) { // nw_ttl is exact or absent: a rule's field is as parsed
+            b.writeShort(CLASS_NXM1).writeByte(IP_TTL << 1).writeByte(1).writeByte((int) OfField.NW_TTL.get(value));
+            OfField.NW_TTL.orMask(covered, ttlMask);
         }
     }
 

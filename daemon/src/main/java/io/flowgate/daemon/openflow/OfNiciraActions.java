@@ -31,6 +31,7 @@ final class OfNiciraActions {
     private static final int NXAST_REG_LOAD = 7;
     private static final int NXAST_CONTROLLER = 20;
     private static final int REG_LOAD_LENGTH = 24;
+    private static final int MAX_LENGTH = 0xFFFF;
     private static final int CONTROLLER_LENGTH = 16;
     private static final int OFPIT_WRITE_ACTIONS = 3;
     private static final int OFPIT_APPLY_ACTIONS = 4;
@@ -85,14 +86,24 @@ final class OfNiciraActions {
                 return OfField.byNxmName(NAMES[i]);
             }
         }
+        if (plain >>> 16 == 0x8000) {
+            final OfField f = OfMatches.basic(plain >>> 9 & 0x7F, plain & 0xFF);
+            return f != null && f.writable() ? f : null;
+        }
         return null;
+    }
+
+    /** The field's width as OVS's load sees it: arp_op is 16 bits there, vlan_vid 12 (its OXM form's present bit aside). */
+    private static int loadBits(final OfField f) {
+        return f == OfField.ARP_OP ? 16 : f == OfField.VLAN_VID ? 12 : f.bits();
     }
 
     /**
      * A REG_LOAD as the field, value and mask it writes.
      *
-     * @throws OfError OFPBAC_BAD_SET_TYPE (no writable field of Flowgate's), OFPBAC_BAD_SET_ARGUMENT
-     *                 (bits outside the field), OFPBAC_BAD_ARGUMENT (a value wider than its bits), as OVS
+     * @throws OfError OFPBAC_BAD_SET_TYPE (no writable field of Flowgate's), OFPBAC_BAD_SET_LEN (bits
+     *                 outside the field), OFPBAC_BAD_ARGUMENT (a value wider than its bits), as OVS;
+     *                 OFPBAC_BAD_SET_ARGUMENT for a value Flowgate's field cannot hold (arp_op above 255)
      */
     static OfMatches.Oxm load(final OFActionNiciraLoad l) throws OfError {
         final OfField f = field((int) l.getDst());
@@ -103,24 +114,23 @@ final class OfNiciraActions {
         final int ofs = l.getOfsNbits() >>> 6;
         final int bits = (l.getOfsNbits() & 0x3F) + 1;
         final long v = l.getValue().getValue();
-        if (ofs + bits > f.bits()) {
-            throw OfError.badAction(OFBadActionCode.BAD_SET_ARGUMENT, "load to " + f.nxmName() + "[" + ofs + ".."
-                    + (ofs + bits - 1) + "]: the field has " + f.bits() + " bits");
+        if (ofs + bits > loadBits(f)) {
+            throw OfError.badAction(OFBadActionCode.BAD_SET_LEN, "load to " + f.nxmName() + "[" + ofs + ".."
+                    + (ofs + bits - 1) + "]: the field has " + loadBits(f) + " bits");
         }
         if (bits < 64 && v >>> bits != 0) {
             throw OfError.badAction(OFBadActionCode.BAD_ARGUMENT, "load of 0x" + Long.toHexString(v) + " into "
                     + bits + " bits");
         }
         final OfAction.SetField s = OfAction.SetField.load(f, ofs, bits, v);
-        long maskLo = s.maskLo();
-        if (!f.wide()) { // nw_tos: the DSCP bits of the TOS byte only
-            if ((s.lo() & ~f.valueMask()) != 0 || (maskLo & f.valueMask()) == 0) {
-                throw OfError.badAction(OFBadActionCode.BAD_SET_ARGUMENT, "load into " + f.nxmName()
-                        + ": bits Flowgate does not write");
-            }
-            maskLo &= f.valueMask();
+        final long maskLo = f.wide() ? s.maskLo() : s.maskLo() & f.valueMask();
+        // nw_tos: OVS writes the DSCP bits of what is loaded into the TOS byte and drops the ECN bits.
+        final long lo = f == OfField.NW_TOS ? s.lo() & maskLo : s.lo();
+        if (!f.wide() && ((lo & ~f.valueMask()) != 0 || maskLo == 0)) {
+            throw OfError.badAction(OFBadActionCode.BAD_SET_ARGUMENT, "load into " + f.nxmName()
+                    + ": bits Flowgate's " + f.displayName() + " does not have");
         }
-        return new OfMatches.Oxm(f, s.hi(), s.lo(), s.maskHi(), maskLo, true);
+        return new OfMatches.Oxm(f, s.hi(), lo, s.maskHi(), maskLo, true);
     }
 
     /** True if a REG_LOAD is a controller action in transit ({@link #forCodec}). */
@@ -231,6 +241,9 @@ final class OfNiciraActions {
                 a += alen;
             }
             final int newLen = 8 + actions.size();
+            if (newLen > MAX_LENGTH) {
+                return s; // the codec's error answers it rather than a length cut to 16 bits
+            }
             out.write(type >>> 8);
             out.write(type);
             out.write(newLen >>> 8);
@@ -245,6 +258,9 @@ final class OfNiciraActions {
         out.write(s, end, s.length - end);
         final byte[] b = out.toByteArray();
         final int total = OfNicira.u16(s, lengthAt) + b.length - s.length;
+        if (total > MAX_LENGTH) {
+            return s;
+        }
         b[lengthAt] = (byte) (total >>> 8);
         b[lengthAt + 1] = (byte) total;
         return b;
@@ -258,18 +274,25 @@ final class OfNiciraActions {
                     | OfNicira.u16(s, at + 10);
             return regLoad(CARRIER, 63, v);
         }
+        if (type == OFPAT_EXPERIMENTER && len == REG_LOAD_LENGTH && OfNicira.u32(s, at + 4) == NX_VENDOR
+                && OfNicira.u16(s, at + 8) == NXAST_REG_LOAD && (int) OfNicira.u32(s, at + 12) == CARRIER) {
+            final byte[] forged = java.util.Arrays.copyOfRange(s, at, at + len);
+            forged[14] = (byte) 0xFC; // a peer's load to the carrier's header: to one no field has (OFPBAC_BAD_SET_TYPE)
+            return forged;
+        }
         if (type == OFPAT_SET_FIELD && len >= 8) {
             final int header = (int) OfNicira.u32(s, at + 4);
             final int cls = header >>> 16;
             final int bytes = header & 0xFF;
-            final OfField f = field(header);
-            if ((cls == OfNicira.CLASS_NXM0 || cls == OfNicira.CLASS_NXM1) && (header & 0x100) == 0 && f != null
-                    && !f.wide() && bytes <= 8 && 8 + bytes <= len) {
+            if ((cls == OfNicira.CLASS_NXM0 || cls == OfNicira.CLASS_NXM1) && (header & 0x100) == 0 && bytes >= 1
+                    && bytes <= 8 && 8 + bytes <= len) {
                 long v = 0;
                 for (int i = 0; i < bytes; i++) {
                     v = v << 8 | (s[at + 8 + i] & 0xFF);
                 }
-                return regLoad(header, f.bits() - 1, v);
+                // A field Flowgate does not write still becomes a load: refused as one (OFPBAC_BAD_SET_TYPE).
+                final OfField f = field(header);
+                return regLoad(header, (f == null || f.wide() ? 8 * bytes : loadBits(f)) - 1, v);
             }
         }
         return null;

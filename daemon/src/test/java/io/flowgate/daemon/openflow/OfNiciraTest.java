@@ -93,6 +93,59 @@ class OfNiciraTest {
     }
 
     @Test
+    void aMatchEntryThatRunsPastTheMatchIsBadLenNotACrash() throws Exception {
+        final Rule r = rule("priority=5,actions=drop").sendingFlowRemoved();
+        final byte[] empty = OfFlowTable.flowRemoved(OF13, new RuleRemoval(r, RuleRemoval.Reason.DELETE), 0);
+        // ONF's tcp_flags header claiming 4 bytes the match does not have.
+        final byte[] bad = OfNicira.splice(empty, 2, OfNicira.MATCH_AT, new byte[] {-1, -1, 42 << 1, 4}, false);
+        final OfError e = assertThrows(OfError.class, () -> OfMatches.toMatch(bad));
+        assertEquals("OFPBMC_BAD_LEN", e.ovsName(), e.getMessage());
+    }
+
+    private static org.projectfloodlight.openflow.protocol.action.OFActionNiciraLoad load(final int header,
+                                                                                        final int ofs, final int bits,
+                                                                                        final long value) {
+        return OF13.actions().buildNiciraLoad().setDst(header & 0xFFFF_FFFFL).setOfsNbits(ofs << 6 | (bits - 1))
+                .setValue(org.projectfloodlight.openflow.types.U64.of(value)).build();
+    }
+
+    /** Loads as OVS takes them: its field widths, nw_tos's ECN bits dropped, errors as it gives them. */
+    @Test
+    void loadsAreReadAsOvsReadsThem() throws Exception {
+        final int arpOp = 0 << 16 | 15 << 9 | 2;
+        final int ipTos = 0 << 16 | 5 << 9 | 1;
+        final int tcpSrc = 0 << 16 | 9 << 9 | 2;
+        final int ethDstOxm = 0x8000 << 16 | 3 << 9 | 6;
+        final int reg0 = 1 << 16 | 0 << 9 | 4;
+        assertEquals(new OfMatches.Oxm(io.flowgate.slowpath.ofproto.OfField.ARP_OP, 0, 2, 0, 0xFF, true),
+                OfNiciraActions.load(load(arpOp, 0, 16, 2)), "arp_op is 16 bits to a load, as in OVS");
+        assertEquals(new OfMatches.Oxm(io.flowgate.slowpath.ofproto.OfField.NW_TOS, 0, 0x10, 0, 0xFC, true),
+                OfNiciraActions.load(load(ipTos, 0, 8, 0x11)), "the TOS byte's ECN bits dropped, as OVS does");
+        assertEquals(new OfMatches.Oxm(io.flowgate.slowpath.ofproto.OfField.ETH_DST, 0, 0x0A, 0, 0xFF, true),
+                OfNiciraActions.load(load(ethDstOxm, 0, 8, 0x0A)), "an OXM destination too");
+        assertEquals("OFPBAC_BAD_SET_LEN", assertThrows(OfError.class,
+                () -> OfNiciraActions.load(load(tcpSrc, 8, 9, 1))).ovsName(), "bits 8..16 of a 16-bit field");
+        assertEquals("OFPBAC_BAD_ARGUMENT", assertThrows(OfError.class,
+                () -> OfNiciraActions.load(load(tcpSrc, 0, 8, 0x100))).ovsName(), "a value wider than its bits");
+        assertEquals("OFPBAC_BAD_SET_TYPE", assertThrows(OfError.class,
+                () -> OfNiciraActions.load(load(reg0, 0, 32, 1))).ovsName(), "no registers");
+    }
+
+    /** A peer cannot pass a load of its own for the carrier of a controller action. */
+    @Test
+    void aLoadToTheCarriersHeaderFromAPeerIsRefused() throws Exception {
+        final byte[] msg = bytes(OF13.buildFlowAdd().setXid(7).setPriority(10).setMatch(OF13.buildMatch().build())
+                .setInstructions(java.util.List.of(OF13.instructions().applyActions(java.util.List.of(
+                        OfNiciraActions.carrier(OF13, new io.flowgate.slowpath.ofproto.OfAction.Controller(100, 0, 3))))))
+                .build());
+        final OFMessage m = OFFactories.getGenericReader().readFrom(Unpooled.wrappedBuffer(
+                OfNiciraActions.forCodec(OfNicira.forCodec(msg))));
+        final OfError e = assertThrows(OfError.class, () -> OfActions.fromInstructions(
+                ((org.projectfloodlight.openflow.protocol.OFFlowMod) m).getInstructions(), 0, OfMatches.toMatch(msg)));
+        assertEquals("OFPBAC_BAD_SET_TYPE", e.ovsName(), e.getMessage());
+    }
+
+    @Test
     void aMessageWithAnEmptyMatchGoesToTheCodecAsItIs() throws Exception {
         final Rule r = rule("priority=5,actions=drop").sendingFlowRemoved();
         final byte[] removed = OfFlowTable.flowRemoved(OF13, new RuleRemoval(r, RuleRemoval.Reason.DELETE), 0);
