@@ -160,7 +160,7 @@ class DpdkEndToEndTest {
         final Path rundir = tmp.resolve("mtu");
         try (Daemon d = Daemon.start("run", "--rundir", rundir.toString(), "--flows", flows.toString(),
                 "--port", "1=dpdk:net_pcap0,rx_pcap=" + in, "--port", "2=dpdk:net_null0,no-rx=1",
-                "--port", "3=dpdk:net_tap0,iface=fgmtu" + tag(), "--port-set", "1:mtu_request=9000",
+                "--port", "3=dpdk:net_tap0,iface=fgmtu" + Netns.tag(), "--port-set", "1:mtu_request=9000",
                 "--port-set", "3:mtu_request=1400", "--pmd-idle", "backoff")) {
             d.awaitErr(l -> l.contains("control socket"), 60, TimeUnit.SECONDS);
             final Path socket = UnixctlClient.resolve("flowgate", rundir);
@@ -198,9 +198,6 @@ class DpdkEndToEndTest {
         return show.lines().filter(l -> l.startsWith("  port " + number + ": ")).findFirst().orElseThrow();
     }
 
-    private static String tag() {
-        return Netns.tag();
-    }
 
 
     /**
@@ -272,7 +269,7 @@ class DpdkEndToEndTest {
 
     @Test
     void twoNamespacesTalkThroughFlowgateOnAfPacketOverVeths() throws Exception {
-        final String tag = Long.toString(ProcessHandle.current().pid() % 10000);
+        final String tag = Netns.tag();
         final String a = "fgA" + tag;
         final String b = "fgB" + tag;
         final String va = "fga" + tag;
@@ -303,7 +300,7 @@ class DpdkEndToEndTest {
 
     @Test
     void theSameOverTapDevices() throws Exception {
-        final String tag = Long.toString(ProcessHandle.current().pid() % 10000);
+        final String tag = Netns.tag();
         final String a = "fgTA" + tag;
         final String b = "fgTB" + tag;
         final String ta = "fgta" + tag;
@@ -334,7 +331,7 @@ class DpdkEndToEndTest {
      */
     @Test
     void twoPmdsShareAPortWithTwoReceiveQueues() throws Exception {
-        final String tag = Long.toString(ProcessHandle.current().pid() % 10000);
+        final String tag = Netns.tag();
         final String a = "fgQ" + tag;
         final String va = "fgq" + tag;
         try {

@@ -133,6 +133,17 @@ final class OfNiciraActions {
         return new OfMatches.Oxm(f, s.hi(), lo, s.maskHi(), maskLo, true);
     }
 
+    /** A carrier's value: {@link #MAGIC}, then reason, controller id and max_len. */
+    private static long carried(final int maxLen, final int id, final int reason) {
+        return MAGIC | (long) reason << 32 | (long) id << 16 | maxLen;
+    }
+
+    /** True if the action at {@code at} ({@code len} bytes) is Nicira's {@code subtype}, of that subtype's {@code length}. */
+    private static boolean nicira(final byte[] s, final int at, final int len, final int subtype, final int length) {
+        return len == length && OfNicira.u16(s, at) == OFPAT_EXPERIMENTER && OfNicira.u32(s, at + 4) == NX_VENDOR
+                && OfNicira.u16(s, at + 8) == subtype;
+    }
+
     /** True if a REG_LOAD is a controller action in transit ({@link #forCodec}). */
     static boolean isCarrier(final OFActionNiciraLoad l) {
         return (int) l.getDst() == CARRIER && (l.getValue().getValue() & 0xFFFF_0000_0000_0000L) == MAGIC;
@@ -147,7 +158,7 @@ final class OfNiciraActions {
     /** A controller action with a reason or an id, as a carrier for the codec to write ({@link #fromCodec}). */
     static OFAction carrier(final OFFactory f, final OfAction.Controller c) {
         return f.actions().buildNiciraLoad().setOfsNbits(63).setDst(CARRIER & 0xFFFF_FFFFL)
-                .setValue(U64.of(MAGIC | (long) c.reason() << 32 | (long) c.id() << 16 | c.maxLen())).build();
+                .setValue(U64.of(carried(c.maxLen(), c.id(), c.reason()))).build();
     }
 
     /** A set_field as loads, one per run of mask bits (at most 64 bits each), lowest first; empty if no header. */
@@ -267,20 +278,15 @@ final class OfNiciraActions {
     }
 
     private static byte[] toLoad(final byte[] s, final int at, final int len) {
-        final int type = OfNicira.u16(s, at);
-        if (type == OFPAT_EXPERIMENTER && len == CONTROLLER_LENGTH && OfNicira.u32(s, at + 4) == NX_VENDOR
-                && OfNicira.u16(s, at + 8) == NXAST_CONTROLLER) {
-            final long v = MAGIC | (long) (s[at + 14] & 0xFF) << 32 | (long) OfNicira.u16(s, at + 12) << 16
-                    | OfNicira.u16(s, at + 10);
-            return regLoad(CARRIER, 63, v);
+        if (nicira(s, at, len, NXAST_CONTROLLER, CONTROLLER_LENGTH)) {
+            return regLoad(CARRIER, 63, carried(OfNicira.u16(s, at + 10), OfNicira.u16(s, at + 12), s[at + 14] & 0xFF));
         }
-        if (type == OFPAT_EXPERIMENTER && len == REG_LOAD_LENGTH && OfNicira.u32(s, at + 4) == NX_VENDOR
-                && OfNicira.u16(s, at + 8) == NXAST_REG_LOAD && (int) OfNicira.u32(s, at + 12) == CARRIER) {
+        if (nicira(s, at, len, NXAST_REG_LOAD, REG_LOAD_LENGTH) && (int) OfNicira.u32(s, at + 12) == CARRIER) {
             final byte[] forged = java.util.Arrays.copyOfRange(s, at, at + len);
             forged[14] = (byte) 0xFC; // a peer's load to the carrier's header: to one no field has (OFPBAC_BAD_SET_TYPE)
             return forged;
         }
-        if (type == OFPAT_SET_FIELD && len >= 8) {
+        if (OfNicira.u16(s, at) == OFPAT_SET_FIELD && len >= 8) {
             final int header = (int) OfNicira.u32(s, at + 4);
             final int cls = header >>> 16;
             final int bytes = header & 0xFF;
@@ -303,8 +309,7 @@ final class OfNiciraActions {
      * nw_tos, nw_ttl) to the set_field OVS writes for it, with the NXM header.
      */
     private static byte[] toOpenFlow(final byte[] s, final int at, final int len) {
-        if (len != REG_LOAD_LENGTH || OfNicira.u16(s, at) != OFPAT_EXPERIMENTER || OfNicira.u32(s, at + 4) != NX_VENDOR
-                || OfNicira.u16(s, at + 8) != NXAST_REG_LOAD) {
+        if (!nicira(s, at, len, NXAST_REG_LOAD, REG_LOAD_LENGTH)) {
             return null;
         }
         final int header = (int) OfNicira.u32(s, at + 12);
