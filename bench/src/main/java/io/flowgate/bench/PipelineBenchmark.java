@@ -54,7 +54,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *     parse and cache answer).</li>
  * </ul>
  * {@code smc} switches the signature match cache ({@code off}: EMC, then dpcls, as OVS's
- * default).
+ * default); {@code emc} the exact-match cache.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -78,6 +78,10 @@ public class PipelineBenchmark {
 
     @Param({"on", "off"})
     public String smc;
+
+    /** {@code off}: emc-insert-inv-prob=0, the EMC neither filled nor looked up. */
+    @Param({"on", "off"})
+    public String emc;
 
     private Traffic traffic;
     private SinkPort sink;
@@ -113,7 +117,7 @@ public class PipelineBenchmark {
         sink = new SinkPort(2);
         ring = new UpcallRing(1 << 20);
         final List<Port> ports = List.of(rx, sink);
-        pmd = new Pmd(0, ports, new UpcallRings(List.of(ring)), 100, 1, false);
+        pmd = new Pmd(0, ports, new UpcallRings(List.of(ring)), emc.equals("on") ? 100 : 0, 1, false);
         pmd.smc().enabled(smc.equals("on"));
         pmd.offer(new PmdCommand.AdoptQueue(new RxQueue(rx, 0)));
         megaflows = installMegaflows(pmd, traffic, rules);
@@ -164,8 +168,8 @@ public class PipelineBenchmark {
         final long rx = s.get(PmdCounter.RX_PACKETS);
         final long misses = s.get(PmdCounter.MISSES) + s.get(PmdCounter.LOST_UPCALLS);
         final long accounted = s.get(PmdCounter.TX_PACKETS) + s.get(PmdCounter.DROP_ACTION);
-        System.out.printf("%n%s, smc %s: %d megaflows, %d masks, rx %d, emc hits %.1f%%, smc hits %.1f%%,"
-                        + " megaflow hits %.1f%%, subtable lookups per megaflow hit %.2f%n", workload, smc, megaflows,
+        System.out.printf("%n%s, smc %s, emc %s: %d megaflows, %d masks, rx %d, emc hits %.1f%%, smc hits %.1f%%,"
+                        + " megaflow hits %.1f%%, subtable lookups per megaflow hit %.2f%n", workload, smc, emc, megaflows,
                 pmd.maskCount(), rx, 100.0 * s.get(PmdCounter.EMC_HITS) / rx, 100.0 * s.get(PmdCounter.SMC_HITS) / rx,
                 100.0 * s.get(PmdCounter.MEGAFLOW_HITS) / rx,
                 (double) s.get(PmdCounter.SUBTABLE_LOOKUPS) / Math.max(1, s.get(PmdCounter.MEGAFLOW_HITS)));

@@ -53,6 +53,8 @@ final class InputStage {
     private final int[] repeats = new int[N];
     /** The batch being looked up is one of parked packets sent through again ({@link #unpark}). */
     private boolean rerun;
+    /** Whether batches are looked up in the EMC ({@link EmcChoice}); it is filled either way. */
+    private boolean emcProbe = true;
 
     InputStage(final int pmdId, final Emc emc, final Smc smc, final FlowExtractor extractor, final UpcallRings handlers,
                final Parking parking, final PmdStats stats, final TxQueues tx) {
@@ -72,6 +74,10 @@ final class InputStage {
 
     Smc smc() {
         return smc;
+    }
+
+    void emcProbe(final boolean probe) {
+        emcProbe = probe;
     }
 
     /**
@@ -147,6 +153,7 @@ final class InputStage {
         // One mask over few flows: the classifier is one probe into a table that stays in cache,
         // no dearer than the EMC's or the SMC's probe into tables of their own; go there directly.
         final boolean direct = own != null && own.subtableCount() == 1 && own.flowCount() <= DIRECT_FLOWS;
+        final boolean probe = emcProbe && emc.enabled();
         int pending = 0;
         int copies = 0; // packets that take the answer of an earlier one whose headers they repeat
         int unparked = 0; // packets that found parking full: handled as if nothing were in flight
@@ -176,8 +183,8 @@ final class InputStage {
                 }
                 continue;
             }
-            // Same key as an earlier EMC hit of the batch: the same answer, without the probe.
-            final DpFlow f = same >= 0 && fl[same] != null ? fl[same] : emc.lookup(k, i * W, h);
+            // Same key as an earlier hit of the batch: the same answer, without the probe.
+            final DpFlow f = same >= 0 && fl[same] != null ? fl[same] : probe ? emc.lookup(k, i * W, h) : null;
             fl[i] = f;
             if (f == null) {
                 pending |= 1 << i;
@@ -186,6 +193,9 @@ final class InputStage {
             }
         }
         c[PmdCounter.EMC_HITS.ordinal()] += emcHits;
+        if (!probe && !direct) {
+            c[PmdCounter.EMC_SKIPPED.ordinal()] += n;
+        }
         if (direct) {
             pending &= ~classify(own, pending, false);
             pending |= copy(copies);

@@ -41,6 +41,9 @@ public final class Pmd implements Agent {
     private final PmdStats stats;
     private final ParseCounters parseCounters = new ParseCounters();
     private final PmdClock clock = new PmdClock();
+    private final EmcChoice emcChoice = new EmcChoice();
+    /** Packets received in the last iteration (what its busy time was spent on). */
+    private int lastReceived;
     private final PollList polls;
     private final Parking parking = new Parking();
     private final TxQueues tx;
@@ -90,7 +93,10 @@ public final class Pmd implements Agent {
         final long[] c = stats.counts;
         if (clock.start(c, polls.polled())) {
             input.rank();
+            emcChoice.retry();
         }
+        input.emcProbe(emcChoice.iteration(clock.lastBusyNanos(), lastReceived));
+        lastReceived = 0;
         final long nowMillis = clock.nowMillis();
         batch.polledAt(clock.wallNanos());
         int work = mailbox.drain(runner);
@@ -137,6 +143,7 @@ public final class Pmd implements Agent {
                 continue;
             }
             c[PmdCounter.RX_PACKETS.ordinal()] += got;
+            lastReceived += got;
             q.received(got);
             stats.received(tx.slot(port.number()), got, input.parse(b));
             clock.busy(q, got);

@@ -23,6 +23,8 @@ final class PmdClock {
     private static final long MIN_SLEEP_NANOS = 1_000;
 
     private long iterationStart;
+    /** How long the last iteration took if it was busy, else 0. */
+    private long lastBusyNanos;
     private long idleEnd;
     private boolean lastBusy;
     private long lastRankNanos;
@@ -41,9 +43,11 @@ final class PmdClock {
      */
     boolean start(final long[] counts, final RxQueue[] polled) {
         final long now = System.nanoTime();
+        lastBusyNanos = 0;
         if (iterationStart != 0) {
             final long elapsed = now - iterationStart;
             if (lastBusy) {
+                lastBusyNanos = elapsed;
                 counts[PmdCounter.BUSY_NANOS.ordinal()] += elapsed;
                 chargeQueues(elapsed);
             } else {
@@ -75,6 +79,11 @@ final class PmdClock {
         }
         wallNanos = now + wallOffsetNanos;
         return rank;
+    }
+
+    /** How long the iteration before this one took, if it was busy; else 0. */
+    long lastBusyNanos() {
+        return lastBusyNanos;
     }
 
     /** Wall-clock epoch nanoseconds of this iteration. */

@@ -12,6 +12,7 @@ public enum PmdCounter {
     TX_PACKETS("packets sent"),
     TX_BATCHES("output batches sent (one per port per iteration that sent to it)"),
     EMC_HITS("emc hits"),
+    EMC_SKIPPED("packets not looked up in the emc: probing it cost more than it saved"),
     SMC_HITS("smc hits"),
     MEGAFLOW_HITS("megaflow hits"),
     MISSES("miss with success upcall"),

@@ -10,24 +10,38 @@ import java.util.Arrays;
  *
  * <p>Why: with many flows over many masks (10^5 flows through an ACL that yields tens of masks)
  * the EMC's 8,192 exact keys thrash and the classifier probes subtable after subtable. This
- * cache makes that one probe: {@value #BUCKETS} buckets of {@value #WAYS} entries (2^20 entries,
- * 8 MB), each entry 8 bytes, a 32-bit signature (the hash's high half) and the flow's number in
- * this cache's flow index, so a bucket is half a cache line and one packet costs one line here.
- * Unlike the EMC it keeps no key: a hit is checked against the megaflow's own match
- * ({@link DpFlow#matches}), so a signature collision or a stale entry costs a miss, never a wrong
- * answer. Flows are numbered when installed and their number freed when removed, so a removed
- * flow is not kept alive by entries that still name it (they miss, and are overwritten).
+ * cache makes that one probe. An entry is 4 bytes, as OVS's: a 16-bit signature (the hash's top
+ * bits) and the flow's number in this cache's flow index, {@value #WAYS} to a bucket, so a
+ * bucket is a quarter of a cache line. Unlike the EMC it keeps no key: a hit is checked against
+ * the megaflow's own match ({@link DpFlow#matches}), so a signature collision or a stale entry
+ * costs a miss, never a wrong answer. Flows are numbered when installed and their number freed
+ * when removed, so a removed flow is not kept alive by entries that still name it (they miss,
+ * and are overwritten); a PMD's flows past number 65,534 are not cached here (as OVS's).
+ *
+ * <p>Better than OVS's fixed 4 MB table: the table starts at {@value #MIN_BUCKETS} buckets
+ * (64 KB) and doubles, up to OVS's 2^20 entries, while inserts keep evicting live entries (more
+ * than one lookup in {@value #GROW_EVICTION_RATIO}), so 10,000 flows get a table that stays in
+ * the core's own cache instead of 10,000 scattered lines of a 4 MB one. Doubling forgets every
+ * entry (a cache refills on its misses); it happens a few times in a PMD's life at most.
  *
  * <p>Owned by the PMD thread; allocates nothing per packet (the flow index grows on install).
  */
 public final class Smc {
-    public static final int BUCKETS = 1 << 18;
     public static final int WAYS = 4;
-    private static final int BUCKET_MASK = BUCKETS - 1;
-    private static final long INDEX_MASK = 0xFFFF_FFFFL;
+    static final int MIN_BUCKETS = 1 << 12;
+    static final int MAX_BUCKETS = 1 << 18;
+    /** The table doubles when more than one lookup in this many evicted a live entry. */
+    static final int GROW_EVICTION_RATIO = 256;
+    /** Lookups between two looks at the eviction count. */
+    private static final int WINDOW = 1 << 16;
+    private static final int SIGNATURE_SHIFT = 48;
+    private static final int NUMBER_MASK = 0xFFFF;
+    /** The most flows numbered here: their number + 1 fills the entry's low 16 bits. */
+    static final int MAX_NUMBERS = NUMBER_MASK;
 
-    /** Entry = signature << 32 | (flow number + 1); 0 is an empty entry. */
-    private final long[] entries = new long[BUCKETS * WAYS];
+    /** Entry = signature << 16 | (flow number + 1); 0 is an empty entry. */
+    private int[] entries = new int[MIN_BUCKETS * WAYS];
+    private int bucketMask = MIN_BUCKETS - 1;
     /** Per packet of a batch, the ways of its bucket that carry its signature (a bit each). */
     private final int[] candidates = new int[Integer.SIZE];
     /** Flow number to flow; null for a free number. */
@@ -36,6 +50,8 @@ public final class Smc {
     private int freeCount;
     private int numbered;
     private boolean enabled;
+    private int lookups;
+    private int evictions;
 
     public Smc(final boolean enabled) {
         this.enabled = enabled;
@@ -48,9 +64,23 @@ public final class Smc {
     /** Switches the cache on or off (smc-enable; PMD thread). Off forgets every entry. */
     public void enabled(final boolean on) {
         if (!on) {
-            Arrays.fill(entries, 0L);
+            Arrays.fill(entries, 0);
         }
         this.enabled = on;
+    }
+
+    /** Buckets in the table now (statistics, tests). */
+    public int buckets() {
+        return bucketMask + 1;
+    }
+
+    /** The hash's bucket and 16-bit signature, as this cache reads them (tests). */
+    static long hashOf(final int bucket, final int signature) {
+        return ((long) signature << SIGNATURE_SHIFT) | bucket;
+    }
+
+    private static int signature(final long hash) {
+        return (int) (hash >>> SIGNATURE_SHIFT) << 16;
     }
 
     /**
@@ -66,11 +96,13 @@ public final class Smc {
     public int lookup(final long[] keys, final int words, final long[] hashes, final int pending,
                       final DpFlow[] out) {
         final int[] ways = candidates;
+        final int[] e = entries;
+        final int mask = bucketMask;
         int bits = pending;
         while (bits != 0) {
             final int i = Integer.numberOfTrailingZeros(bits);
             bits &= bits - 1;
-            ways[i] = signatureWays(hashes[i]);
+            ways[i] = signatureWays(e, ((int) hashes[i] & mask) * WAYS, signature(hashes[i]));
         }
         int found = 0;
         bits = pending;
@@ -78,45 +110,57 @@ public final class Smc {
             final int i = Integer.numberOfTrailingZeros(bits);
             bits &= bits - 1;
             if (ways[i] != 0) {
-                final DpFlow f = firstMatch(hashes[i], ways[i], keys, i * words);
+                final DpFlow f = firstMatch(e, ((int) hashes[i] & mask) * WAYS, ways[i], keys, i * words);
                 if (f != null) {
                     out[i] = f;
                     found |= 1 << i;
                 }
             }
         }
+        lookups += Integer.bitCount(pending);
+        if (lookups >= WINDOW) {
+            if (evictions > lookups / GROW_EVICTION_RATIO && bucketMask + 1 < MAX_BUCKETS) {
+                grow();
+            }
+            lookups = 0;
+            evictions = 0;
+        }
         return found;
     }
 
     /**
-     * The ways of the hash's bucket that carry its signature, a bit each; branch-free, so that
-     * a batch of these reads runs ahead (an empty entry never matches: its flow number is 0).
+     * The ways of the bucket at {@code base} that carry signature {@code sig}, a bit each;
+     * branch-free, so that a batch of these reads runs ahead (an empty entry never matches: its
+     * flow number is 0).
      */
-    private int signatureWays(final long hash) {
-        final long sig = hash & ~INDEX_MASK;
-        final long[] e = entries;
-        final int base = ((int) hash & BUCKET_MASK) * WAYS;
+    private static int signatureWays(final int[] e, final int base, final int sig) {
         int m = 0;
         for (int w = 0; w < WAYS; w++) {
-            final long x = e[base + w];
-            m |= (((x & ~INDEX_MASK) ^ sig) == 0 && (x & INDEX_MASK) != 0 ? 1 : 0) << w;
+            final int x = e[base + w];
+            m |= (((x ^ sig) >>> 16) == 0 && (x & NUMBER_MASK) != 0 ? 1 : 0) << w;
         }
         return m;
     }
 
     /** Of the candidate {@code ways}, the first whose flow is live and matches the key; or null. */
-    private DpFlow firstMatch(final long hash, final int ways, final long[] keys, final int o) {
-        final int base = ((int) hash & BUCKET_MASK) * WAYS;
+    private DpFlow firstMatch(final int[] e, final int base, final int ways, final long[] keys, final int o) {
         int m = ways;
         do {
             final int w = Integer.numberOfTrailingZeros(m);
             m &= m - 1;
-            final DpFlow f = index[(int) (entries[base + w] & INDEX_MASK) - 1];
+            final DpFlow f = index[(e[base + w] & NUMBER_MASK) - 1];
             if (f != null && !f.isDead() && f.matches(keys, o)) {
                 return f;
             }
         } while (m != 0);
         return null;
+    }
+
+    /** Twice the buckets, all empty (inserts kept evicting live entries). */
+    private void grow() {
+        final int buckets = (bucketMask + 1) * 2;
+        entries = new int[buckets * WAYS];
+        bucketMask = buckets - 1;
     }
 
     /**
@@ -125,26 +169,30 @@ public final class Smc {
      */
     public void insert(final long hash, final DpFlow flow) {
         final int number = flow.smcNumber();
-        if (number < 0) {
-            return; // not installed on this PMD (never numbered)
+        if (number < 0 || number >= MAX_NUMBERS) {
+            return; // not installed on this PMD (never numbered), or past what an entry holds
         }
-        final long sig = hash & ~INDEX_MASK;
-        final long entry = sig | (number + 1L);
-        final long[] e = entries;
-        final int base = ((int) hash & BUCKET_MASK) * WAYS;
+        final int sig = signature(hash);
+        final int entry = sig | (number + 1);
+        final int[] e = entries;
+        final int base = ((int) hash & bucketMask) * WAYS;
         int empty = -1;
         for (int w = base; w < base + WAYS; w++) {
-            final long x = e[w];
-            if ((x & ~INDEX_MASK) == sig && x != 0) {
+            final int x = e[w];
+            if (x != 0 && ((x ^ sig) >>> 16) == 0) {
                 e[w] = entry;
                 return;
             }
-            if (x == 0 && empty < 0) {
+            if (empty < 0 && (x == 0 || index[(x & NUMBER_MASK) - 1] == null)) {
                 empty = w;
             }
         }
-        // Bits the bucket number and the signature leave out pick the victim.
-        e[empty >= 0 ? empty : base + ((int) (hash >>> 18) & (WAYS - 1))] = entry;
+        if (empty < 0) {
+            evictions++;
+            // Bits the bucket number and the signature leave out pick the victim.
+            empty = base + ((int) (hash >>> 32) & (WAYS - 1));
+        }
+        e[empty] = entry;
     }
 
     /** Gives an installed flow its number (PMD thread, at install). */
@@ -177,8 +225,8 @@ public final class Smc {
     /** Entries in use (for statistics; not on the packet path). */
     public int usedEntries() {
         int n = 0;
-        for (long x : entries) {
-            if (x != 0 && index[(int) (x & INDEX_MASK) - 1] != null) {
+        for (int x : entries) {
+            if (x != 0 && index[(x & NUMBER_MASK) - 1] != null) {
                 n++;
             }
         }

@@ -120,23 +120,67 @@ class SmcTest {
     void aFullBucketTakesNewKeysInPlaceOfOldOnes() {
         final Smc smc = new Smc(true);
         final DpFlow[] flows = new DpFlow[Smc.WAYS + 1];
-        final long bucket = 12345;
+        final int bucket = 1234;
         for (int i = 0; i < flows.length; i++) {
             flows[i] = flowFor(100 + i);
             smc.numberFlow(flows[i]);
             // Same bucket, different signatures.
-            smc.insert(bucket | ((long) (i + 1) << 32), flows[i]);
+            smc.insert(Smc.hashOf(bucket, i + 1), flows[i]);
         }
         int found = 0;
         for (int i = 0; i < flows.length; i++) {
             final long[] k = key(100 + i);
-            if (lookup(smc, k, 0, bucket | ((long) (i + 1) << 32)) == flows[i]) {
+            if (lookup(smc, k, 0, Smc.hashOf(bucket, i + 1)) == flows[i]) {
                 found++;
             }
         }
         assertEquals(Smc.WAYS, found, "a bucket holds " + Smc.WAYS + " entries");
-        assertSame(flows[Smc.WAYS], lookup(smc, key(100 + Smc.WAYS), 0, bucket | ((long) (Smc.WAYS + 1) << 32)),
+        assertSame(flows[Smc.WAYS], lookup(smc, key(100 + Smc.WAYS), 0, Smc.hashOf(bucket, Smc.WAYS + 1)),
                 "the newest is always there");
+    }
+
+    /** Keys that take turns in one bucket, one more than it holds: each lookup misses and evicts. */
+    private static void thrash(final Smc smc, final DpFlow[] flows, final int lookups) {
+        for (int n = 0; n < lookups; n++) {
+            final int i = n % flows.length;
+            final long h = Smc.hashOf(77, i + 1);
+            if (lookup(smc, key(100 + i), 0, h) == null) {
+                smc.insert(h, flows[i]);
+            }
+        }
+    }
+
+    @Test
+    void theTableDoublesWhileInsertsEvictLiveEntriesAndNotOtherwise() {
+        final Smc smc = new Smc(true);
+        final DpFlow[] flows = new DpFlow[Smc.WAYS + 1];
+        for (int i = 0; i < flows.length; i++) {
+            flows[i] = flowFor(100 + i);
+            smc.numberFlow(flows[i]);
+        }
+        // Keys that fit: found after their first insert, no eviction, no growth.
+        final DpFlow[] fitting = java.util.Arrays.copyOf(flows, Smc.WAYS);
+        thrash(smc, fitting, 200_000);
+        assertEquals(Smc.MIN_BUCKETS, smc.buckets(), "no live entry was evicted");
+        thrash(smc, flows, 70_000);
+        assertEquals(2 * Smc.MIN_BUCKETS, smc.buckets(), "every lookup evicted: the table doubled");
+        thrash(smc, flows, 2_000_000);
+        assertEquals(Smc.MAX_BUCKETS, smc.buckets(), "it stops at its maximum");
+    }
+
+    @Test
+    void flowsPastWhatAnEntryCanNumberAreNotCached() {
+        final Smc smc = new Smc(true);
+        DpFlow last = null;
+        for (int i = 0; i <= Smc.MAX_NUMBERS; i++) {
+            last = flowFor(i & 0xFFFF);
+            smc.numberFlow(last);
+        }
+        assertEquals(Smc.MAX_NUMBERS, last.smcNumber());
+        final long[] k = key(Smc.MAX_NUMBERS & 0xFFFF);
+        smc.insert(hash(k), last);
+        assertNull(lookup(smc, k, 0, hash(k)));
+        assertEquals(0, smc.usedEntries());
     }
 
     @Test

@@ -1,0 +1,186 @@
+package io.flowgate.fastpath.pmd;
+
+import static io.flowgate.fastpath.testing.PacketBuilder.eth;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.flowgate.fastpath.action.DpActions;
+import io.flowgate.fastpath.flow.FlowField;
+import io.flowgate.fastpath.flow.FlowKey;
+import io.flowgate.fastpath.flow.FlowMask;
+import io.flowgate.fastpath.megaflow.DpFlow;
+import io.flowgate.fastpath.port.Port;
+import io.flowgate.fastpath.port.RingPort;
+import io.flowgate.fastpath.port.RxQueue;
+import io.flowgate.fastpath.testing.Parsed;
+import io.flowgate.fastpath.upcall.UpcallRing;
+import io.flowgate.fastpath.upcall.UpcallRings;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * No shortcut changes what a packet gets: for random megaflow tables and random traffic, every
+ * packet is executed with the megaflow the full path (a scan of every installed megaflow) gives
+ * it, whichever way the PMD found it: a copied parse and answer (headers repeating the previous
+ * packet's), the EMC (filled on every hit here, and probed or skipped as {@link EmcChoice}'s
+ * trials go), the signature match cache (on or off), the
+ * classifier, or the classifier first (one mask). Megaflows are disjoint, as the slow path makes
+ * them for one rule table, so the full path's answer is unique; each megaflow's packet count
+ * must equal the packets the scan gives it.
+ */
+class ShortcutEquivalencePropertyTest {
+    private static final DpActions TO_2 = DpActions.builder().output(2).build();
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
+    void everyPacketGetsTheMegaflowTheFullPathGives(final long seed) throws Exception {
+        final SplittableRandom r = new SplittableRandom(seed);
+        final List<byte[]> pool = new ArrayList<>();
+        final List<long[]> keys = new ArrayList<>();
+        final int frames = 50 + r.nextInt(2000);
+        for (int i = 0; i < frames; i++) {
+            final byte[] f = frame(r);
+            pool.add(f);
+            keys.add(Parsed.parse(f, 1).key());
+        }
+        final boolean oneMask = r.nextInt(4) == 0;
+        final List<DpFlow> flows = disjointMegaflows(r, keys, oneMask);
+        // Only frames some megaflow covers: the property is about hits, misses go up as before.
+        final List<byte[]> covered = new ArrayList<>();
+        final List<DpFlow> answer = new ArrayList<>();
+        for (int i = 0; i < pool.size(); i++) {
+            final DpFlow f = scan(flows, keys.get(i));
+            if (f != null) {
+                covered.add(pool.get(i));
+                answer.add(f);
+            }
+        }
+        try (RingPort in = new RingPort(1, "in", 1 << 24, 1); RingPort out = new RingPort(2, "out", 1 << 24, 1);
+             UpcallRing ring = new UpcallRing(1 << 16)) {
+            final Pmd pmd = new Pmd(0, List.<Port>of(in, out), new UpcallRings(List.of(ring)), 1, 1, false);
+            pmd.smc().enabled(r.nextBoolean());
+            pmd.offer(new PmdCommand.AdoptQueue(new RxQueue(in, 0)));
+            for (DpFlow f : flows) {
+                pmd.installNow(f);
+            }
+            final long[] expected = new long[flows.size()];
+            int injected = 0;
+            // Enough busy iterations for a trial with EMC probes and one without.
+            for (int step = 0; step < 3 * EmcChoice.TRIAL_ITERATIONS; step++) {
+                final int burst = 1 + r.nextInt(40);
+                int i = r.nextInt(covered.size());
+                for (int k = 0; k < burst; k++) {
+                    // Trains (the same frame again), neighbours, or anywhere.
+                    final int how = r.nextInt(4);
+                    i = how == 0 ? i : how == 1 ? (i + 1) % covered.size() : r.nextInt(covered.size());
+                    in.inject(covered.get(i));
+                    expected[flows.indexOf(answer.get(i))]++;
+                    injected++;
+                }
+                pmd.doWork();
+            }
+            while (in.pendingRx() != 0) {
+                pmd.doWork();
+            }
+            final long[] got = new long[flows.size()];
+            for (int j = 0; j < flows.size(); j++) {
+                got[j] = flows.get(j).packets();
+            }
+            assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(got),
+                    "packets per megaflow (" + flows.size() + " megaflows, smc " + pmd.smc().enabled() + ")");
+            final PmdStats.Snapshot s = pmd.stats().snapshot();
+            assertEquals(0, s.get(PmdCounter.MISSES) + s.get(PmdCounter.LOST_UPCALLS), "no covered packet missed");
+            assertEquals(injected, s.get(PmdCounter.TX_PACKETS));
+            pmd.onClose();
+        }
+    }
+
+    /** A random IPv4 or IPv6 UDP or TCP frame over small address and port ranges (so masks overlap). */
+    private static byte[] frame(final SplittableRandom r) {
+        final int sport = 1000 + r.nextInt(8);
+        final int dport = r.nextInt(4) == 0 ? 53 : 8000 + r.nextInt(64);
+        var b = r.nextInt(5) == 0
+                ? eth().ipv6("2001:db8::" + r.nextInt(6), "2001:db8:1::" + r.nextInt(6))
+                : eth().ipv4("10.0." + r.nextInt(4) + "." + r.nextInt(8), "172.16." + r.nextInt(4) + "." + r.nextInt(8));
+        b = r.nextBoolean() ? b.udp(sport, dport) : b.tcp(sport, dport, 0x10);
+        return b.payload(r.nextInt(30)).build();
+    }
+
+    /** Megaflows from random keys under random masks, each kept only if it overlaps none before it. */
+    private static List<DpFlow> disjointMegaflows(final SplittableRandom r, final List<long[]> keys,
+                                                  final boolean oneMask) {
+        final List<DpFlow> flows = new ArrayList<>();
+        final long[] fixed = oneMask ? mask(r) : null;
+        for (int tries = 0; tries < 400; tries++) {
+            final long[] key = keys.get(r.nextInt(keys.size()));
+            final FlowMask m = FlowMask.of(fixed != null ? fixed : mask(r));
+            final DpFlow f = new DpFlow(key, m, TO_2, 0, 0);
+            boolean overlaps = false;
+            for (DpFlow g : flows) {
+                overlaps |= overlap(f, g);
+            }
+            if (!overlaps) {
+                flows.add(f);
+            }
+        }
+        return flows;
+    }
+
+    private static long[] mask(final SplittableRandom r) {
+        final long[] m = new long[FlowKey.WORDS];
+        FlowField.IN_PORT.or(m, -1L);
+        FlowField.DL_TYPE.or(m, -1L);
+        if (r.nextBoolean()) {
+            FlowField.NW_PROTO.or(m, -1L);
+        }
+        if (r.nextBoolean()) {
+            FlowField.NW_SRC.or(m, -1L << (32 - 1 - r.nextInt(32)));
+        }
+        if (r.nextBoolean()) {
+            FlowField.NW_DST.or(m, -1L << (32 - 1 - r.nextInt(32)));
+        }
+        if (r.nextInt(3) == 0) {
+            FlowField.IPV6_SRC_LO.or(m, -1L << r.nextInt(8));
+        }
+        if (r.nextInt(3) == 0) {
+            FlowField.IPV6_DST_LO.or(m, -1L);
+        }
+        if (r.nextBoolean()) {
+            FlowField.TP_SRC.or(m, r.nextInt(1 << 16));
+        }
+        if (r.nextBoolean()) {
+            FlowField.TP_DST.or(m, r.nextBoolean() ? 0xFFFF : 0xFFC0);
+        }
+        return m;
+    }
+
+    /** Some key matches both: on the bits both masks have, their matches agree. */
+    private static boolean overlap(final DpFlow a, final DpFlow b) {
+        for (int i = 0; i < FlowKey.WORDS; i++) {
+            if ((a.mask().word(i) & b.mask().word(i) & (a.match()[i] ^ b.match()[i])) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The full path: the one installed megaflow that matches the key, or null. */
+    private static DpFlow scan(final List<DpFlow> flows, final long[] key) {
+        DpFlow found = null;
+        for (DpFlow f : flows) {
+            final long[] m = f.match();
+            boolean all = true;
+            for (int i = 0; i < FlowKey.WORDS; i++) {
+                all &= (key[i] & f.mask().word(i)) == m[i];
+            }
+            if (all) {
+                found = f;
+            }
+        }
+        return found;
+    }
+}
