@@ -169,10 +169,11 @@ public class PipelineBenchmark {
         final long misses = s.get(PmdCounter.MISSES) + s.get(PmdCounter.LOST_UPCALLS);
         final long accounted = s.get(PmdCounter.TX_PACKETS) + s.get(PmdCounter.DROP_ACTION);
         System.out.printf("%n%s, smc %s, emc %s: %d megaflows, %d masks, rx %d, emc hits %.1f%%, smc hits %.1f%%,"
-                        + " megaflow hits %.1f%%, subtable lookups per megaflow hit %.2f%n", workload, smc, emc, megaflows,
+                        + " megaflow hits %.1f%%, subtable lookups per megaflow hit %.2f, smc buckets %d%n", workload, smc, emc, megaflows,
                 pmd.maskCount(), rx, 100.0 * s.get(PmdCounter.EMC_HITS) / rx, 100.0 * s.get(PmdCounter.SMC_HITS) / rx,
                 100.0 * s.get(PmdCounter.MEGAFLOW_HITS) / rx,
-                (double) s.get(PmdCounter.SUBTABLE_LOOKUPS) / Math.max(1, s.get(PmdCounter.MEGAFLOW_HITS)));
+                (double) s.get(PmdCounter.SUBTABLE_LOOKUPS) / Math.max(1, s.get(PmdCounter.MEGAFLOW_HITS)),
+                pmd.smc().buckets());
         traffic.close();
         ring.close();
         pmd.onClose();

@@ -55,7 +55,7 @@ public final class Dpcls {
                 final int i = Integer.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
                 final int o = i * W;
-                final DpFlow f = sub.lookup(keys, o, sub.hash(keys, o));
+                final DpFlow f = sub.lookup(keys, o);
                 if (f != null) {
                     out[i] = f;
                     remaining &= ~(1 << i);

@@ -1,6 +1,7 @@
 package io.flowgate.fastpath.pmd;
 
 import io.flowgate.fastpath.action.ActionExecutor;
+import io.flowgate.fastpath.action.DpActions;
 import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.fastpath.megaflow.DpFlow;
@@ -11,6 +12,7 @@ import io.flowgate.fastpath.parse.ParseCounters;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * Per-flow batches (OVS's packet_batch_per_flow): the packets of a received batch that found
@@ -117,21 +119,41 @@ final class FlowBatches {
             final int i = live[j];
             grouped[groupStart[packetGroup[i]]++] = i;
         }
+        // Groups whose flows have the same actions (ACL rules that all output to one port, say)
+        // run them once over all their packets, each flow still counted on its own: per flow,
+        // packets keep their order. The next groups with equal actions join the run.
         start = 0;
-        for (int h = 0; h < groups; h++) {
-            final int size = groupSize[h];
+        for (int h = 0; h < groups; ) {
+            final DpActions actions = gf[h].actions();
+            int end = h + 1;
+            int size = groupSize[h];
+            while (end < groups && sameActions(actions, gf[end].actions())) {
+                size += groupSize[end++];
+            }
             System.arraycopy(grouped, start, pkts, 0, size);
             start += size;
-            executeGroup(b, h, size, nowMillis);
+            executor.execute(actions, b, pkts, size, keys, tx);
+            for (; h < end; h++) {
+                credit(h, nowMillis);
+            }
         }
     }
 
+    private static boolean sameActions(final DpActions a, final DpActions b) {
+        return a == b || Arrays.equals(a.code(), b.code());
+    }
+
     private void executeGroup(final PacketBatch b, final int g, final int count, final long nowMillis) {
+        executor.execute(groupFlow[g].actions(), b, pkts, count, keys, tx);
+        credit(g, nowMillis);
+    }
+
+    /** Group {@code g}'s flow gets its packets, bytes and TCP flags. */
+    private void credit(final int g, final long nowMillis) {
         final DpFlow f = groupFlow[g];
         groupFlow[g] = null;
-        executor.execute(f.actions(), b, pkts, count, keys, tx);
-        f.hit(count, groupBytes[g], groupTcpFlags[g], nowMillis);
-        stats.counted(f.statsSlot(), count, groupBytes[g]);
+        f.hit(groupSize[g], groupBytes[g], groupTcpFlags[g], nowMillis);
+        stats.counted(f.statsSlot(), groupSize[g], groupBytes[g]);
     }
 
     /** Executes one packet with one flow (ordered replay goes packet by packet). */

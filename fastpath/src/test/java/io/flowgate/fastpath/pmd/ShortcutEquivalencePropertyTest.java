@@ -15,6 +15,8 @@ import io.flowgate.fastpath.testing.Parsed;
 import io.flowgate.fastpath.upcall.UpcallRing;
 import io.flowgate.fastpath.upcall.UpcallRings;
 
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -28,12 +30,22 @@ import org.junit.jupiter.params.provider.ValueSource;
  * it, whichever way the PMD found it: a copied parse and answer (headers repeating the previous
  * packet's), the EMC (filled on every hit here, and probed or skipped as {@link EmcChoice}'s
  * trials go), the signature match cache (on or off), the
- * classifier, or the classifier first (one mask). Megaflows are disjoint, as the slow path makes
- * them for one rule table, so the full path's answer is unique; each megaflow's packet count
- * must equal the packets the scan gives it.
+ * classifier, or the classifier first (one mask), and executed in a batch with the packets of
+ * other megaflows whose actions are the same. Megaflows are disjoint, as the slow path makes them
+ * for one rule table, so the full path's answer is unique: each packet must leave changed as that
+ * megaflow's actions say (or be dropped), and each megaflow's packet count must equal the
+ * packets the scan gives it.
  */
 class ShortcutEquivalencePropertyTest {
-    private static final DpActions TO_2 = DpActions.builder().output(2).build();
+    /** What a megaflow may do: forward, tag and forward (two tags), or drop. */
+    private static final DpActions[] ACTIONS = {
+        DpActions.builder().output(2).build(),
+        DpActions.builder().pushVlan(0x8100, 7).output(2).build(),
+        DpActions.builder().pushVlan(0x8100, 9).output(2).build(),
+        DpActions.DROP,
+    };
+    /** The tag each of {@link #ACTIONS} leaves on a frame (-1: none; drop: not seen). */
+    private static final int[] TAG = {-1, 7, 9, -1};
 
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
@@ -61,6 +73,7 @@ class ShortcutEquivalencePropertyTest {
         }
         try (RingPort in = new RingPort(1, "in", 1 << 24, 1); RingPort out = new RingPort(2, "out", 1 << 24, 1);
              UpcallRing ring = new UpcallRing(1 << 16)) {
+            int received = 0;
             final Pmd pmd = new Pmd(0, List.<Port>of(in, out), new UpcallRings(List.of(ring)), 1, 1, false);
             pmd.smc().enabled(r.nextBoolean());
             pmd.offer(new PmdCommand.AdoptQueue(new RxQueue(in, 0)));
@@ -68,7 +81,8 @@ class ShortcutEquivalencePropertyTest {
                 pmd.installNow(f);
             }
             final long[] expected = new long[flows.size()];
-            int injected = 0;
+            final List<DpFlow> sent = new ArrayList<>(); // per injected packet, its megaflow
+            int dropped = 0;
             // Enough busy iterations for a trial with EMC probes and one without.
             for (int step = 0; step < 3 * EmcChoice.TRIAL_ITERATIONS; step++) {
                 final int burst = 1 + r.nextInt(40);
@@ -77,15 +91,21 @@ class ShortcutEquivalencePropertyTest {
                     // Trains (the same frame again), neighbours, or anywhere.
                     final int how = r.nextInt(4);
                     i = how == 0 ? i : how == 1 ? (i + 1) % covered.size() : r.nextInt(covered.size());
-                    in.inject(covered.get(i));
+                    // Its number rides in the L2 padding (past the IP length: never parsed).
+                    final byte[] f = covered.get(i);
+                    in.inject(ByteBuffer.allocate(f.length + 4).put(f).putInt(sent.size()).array());
                     expected[flows.indexOf(answer.get(i))]++;
-                    injected++;
+                    dropped += answer.get(i).actions() == DpActions.DROP ? 1 : 0;
+                    sent.add(answer.get(i));
                 }
                 pmd.doWork();
+                received += check(out, sent);
             }
             while (in.pendingRx() != 0) {
                 pmd.doWork();
+                received += check(out, sent);
             }
+            assertEquals(sent.size() - dropped, received, "every packet not dropped left once");
             final long[] got = new long[flows.size()];
             for (int j = 0; j < flows.size(); j++) {
                 got[j] = flows.get(j).packets();
@@ -94,9 +114,24 @@ class ShortcutEquivalencePropertyTest {
                     "packets per megaflow (" + flows.size() + " megaflows, smc " + pmd.smc().enabled() + ")");
             final PmdStats.Snapshot s = pmd.stats().snapshot();
             assertEquals(0, s.get(PmdCounter.MISSES) + s.get(PmdCounter.LOST_UPCALLS), "no covered packet missed");
-            assertEquals(injected, s.get(PmdCounter.TX_PACKETS));
+            assertEquals(dropped, s.get(PmdCounter.DROP_ACTION));
             pmd.onClose();
         }
+    }
+
+    /** Checks each frame that left against its megaflow's actions; returns how many left. */
+    private static int check(final RingPort out, final List<DpFlow> sent) {
+        final List<byte[]> frames = new ArrayList<>();
+        out.drainTransmitted(f -> frames.add(f.toArray(ValueLayout.JAVA_BYTE)), Integer.MAX_VALUE);
+        for (byte[] f : frames) {
+            final ByteBuffer p = ByteBuffer.wrap(f);
+            final int n = p.getInt(f.length - 4);
+            final DpActions a = sent.get(n).actions();
+            final int tag = TAG[List.of(ACTIONS).indexOf(a)];
+            final int seen = (p.getShort(12) & 0xFFFF) == 0x8100 ? p.getShort(14) & 0xFFF : -1;
+            assertEquals(tag, seen, "packet " + n + ": the tag its megaflow's actions (" + a + ") leave");
+        }
+        return frames.size();
     }
 
     /** A random IPv4 or IPv6 UDP or TCP frame over small address and port ranges (so masks overlap). */
@@ -118,7 +153,7 @@ class ShortcutEquivalencePropertyTest {
         for (int tries = 0; tries < 400; tries++) {
             final long[] key = keys.get(r.nextInt(keys.size()));
             final FlowMask m = FlowMask.of(fixed != null ? fixed : mask(r));
-            final DpFlow f = new DpFlow(key, m, TO_2, 0, 0);
+            final DpFlow f = new DpFlow(key, m, ACTIONS[r.nextInt(ACTIONS.length)], 0, 0);
             boolean overlaps = false;
             for (DpFlow g : flows) {
                 overlaps |= overlap(f, g);
