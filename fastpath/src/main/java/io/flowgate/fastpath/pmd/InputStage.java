@@ -53,6 +53,11 @@ final class InputStage {
     private final int[] repeats = new int[N];
     /** The batch being looked up is one of parked packets sent through again ({@link #unpark}). */
     private boolean rerun;
+    /**
+     * The batch was parsed for a direct classifier lookup, which needs no packet hash: hashes
+     * are 1 (valid) until a packet needs its own (a miss, or one that may wait behind an upcall).
+     */
+    private boolean unhashed;
     /** Whether batches are looked up in the EMC ({@link EmcChoice}); it is filled either way. */
     private boolean emcProbe = true;
 
@@ -84,14 +89,18 @@ final class InputStage {
      * Parses packets {@code [0, n)}: keys, hashes (the NIC's RSS hash when it gave one) and header
      * offsets. A packet that cannot be forwarded gets hash 0. A packet whose headers repeat those
      * of the last one parsed in full ({@link RepeatedHeaders}) gets a copy of its parse.
+     * {@code forLookup}: {@link #lookup} comes next, so a port looked up directly in its
+     * classifier gets its hashes only where it needs them.
      *
      * @return the batch's bytes
      */
-    long parse(final PacketBatch b) {
+    long parse(final PacketBatch b, final boolean forLookup) {
         final int n = b.count();
         final int inPort = b.inPort();
         final long[] k = keys;
         final boolean rss = b.anyRssHash();
+        final boolean lazy = forLookup && !rss && direct(classifiers.get(inPort));
+        unhashed = lazy;
         long bytes = 0;
         int layout = RepeatedHeaders.NONE; // of packet `last`, the last one parsed in full
         int last = 0;
@@ -123,9 +132,26 @@ final class InputStage {
                 continue;
             }
             b.headerOffsets(i, FlowExtractor.l3Offset(offsets), FlowExtractor.l4Offset(offsets));
-            hashes[i] = rss && b.hasRssHash(i) ? FlowHash.fromRss(b.rssHash(i)) : FlowHash.hashKey(k, i * W) | 1;
+            hashes[i] = lazy ? 1 : rss && b.hasRssHash(i) ? FlowHash.fromRss(b.rssHash(i)) : FlowHash.hashKey(k, i * W) | 1;
         }
         return bytes;
+    }
+
+    /** One mask over few flows: the classifier is looked up before (instead of) the caches. */
+    private static boolean direct(final Dpcls cls) {
+        return cls != null && cls.subtableCount() == 1 && cls.flowCount() <= DIRECT_FLOWS;
+    }
+
+    /** Packets in {@code bits} (parsed without hashes) get theirs; invalid ones (0) keep 0. */
+    private void hash(final int bits) {
+        int m = bits;
+        while (m != 0) {
+            final int i = Integer.numberOfTrailingZeros(m);
+            m &= m - 1;
+            if (hashes[i] != 0) {
+                hashes[i] = FlowHash.hashKey(keys, i * W) | 1;
+            }
+        }
     }
 
     /** Packet {@code i} gets the parse of packet {@code last}, whose headers it repeats. */
@@ -152,7 +178,11 @@ final class InputStage {
         final Dpcls own = classifiers.get(inPort);
         // One mask over few flows: the classifier is one probe into a table that stays in cache,
         // no dearer than the EMC's or the SMC's probe into tables of their own; go there directly.
-        final boolean direct = own != null && own.subtableCount() == 1 && own.flowCount() <= DIRECT_FLOWS;
+        final boolean direct = direct(own);
+        if (unhashed && (waiting || !direct)) {
+            hash(n == Integer.SIZE ? -1 : (1 << n) - 1);
+            unhashed = false;
+        }
         final boolean probe = emcProbe && emc.enabled();
         int pending = 0;
         int copies = 0; // packets that take the answer of an earlier one whose headers they repeat
@@ -204,6 +234,10 @@ final class InputStage {
                 pending &= ~smcLookup(pending);
             }
             pending &= ~classify(own, pending, true);
+        }
+        if (unhashed) {
+            hash(pending);
+            unhashed = false;
         }
         // In arrival order: a miss goes up unless an upcall in flight may set up its megaflow
         // (then it waits for its answer); those of its own key wait in order.
@@ -337,7 +371,7 @@ final class InputStage {
             }
             final int n = b.count();
             q.inFlight(-n);
-            parse(b);
+            parse(b, false);
             rerun = true;
             lookup(b, q);
             rerun = false;

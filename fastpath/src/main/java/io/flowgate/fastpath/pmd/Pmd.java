@@ -145,7 +145,7 @@ public final class Pmd implements Agent {
             c[PmdCounter.RX_PACKETS.ordinal()] += got;
             lastReceived += got;
             q.received(got);
-            stats.received(tx.slot(port.number()), got, input.parse(b));
+            stats.received(tx.slot(port.number()), got, input.parse(b, ordered == null));
             clock.busy(q, got);
             work += got;
             if (ordered == null) {
