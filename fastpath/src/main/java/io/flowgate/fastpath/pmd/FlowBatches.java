@@ -19,7 +19,9 @@ import java.util.Arrays;
  * their megaflow are grouped by flow, and each flow's actions run once for all of its packets;
  * the flow's statistics get one update per batch. Grouping is linear: a counting sort on the group
  * each flow gets the first time the batch meets it (remembered in the flow as a hint), never a
- * comparison of every pair. Packet-outs (a handler's answer to an upcall) are executed here too.
+ * comparison of every pair. Flows with the same actions share their run (one pass over the batch
+ * when all have them, as when ACL rules all forward to one port), which OVS does not do.
+ * Packet-outs (a handler's answer to an upcall) are executed here too.
  * PMD thread only; allocates nothing.
  */
 final class FlowBatches {
@@ -40,6 +42,7 @@ final class FlowBatches {
     private final int[] grouped = new int[N];
     private final int[] pkts = new int[N];
     private final DpFlow[] groupFlow = new DpFlow[N];
+    private final DpActions[] groupActions = new DpActions[N];
     private final int[] groupSize = new int[N];
     private final int[] groupStart = new int[N];
     private final long[] groupBytes = new long[N];
@@ -60,8 +63,10 @@ final class FlowBatches {
         final long[] k = keys;
         final DpFlow[] gf = groupFlow;
         final int[] live = pkts; // the packets to execute, in order; one group's list as it stands
+        final DpActions[] ga = groupActions;
         int groups = 0;
         int count = 0;
+        boolean mixed = false; // not every group has the first group's actions
         // Consecutive packets of one flow (the usual case) add up in locals; a group's totals
         // are written when the run ends.
         int g = -1;
@@ -87,6 +92,8 @@ final class FlowBatches {
                     g = groups++;
                     f.batchGroup(g);
                     gf[g] = f;
+                    ga[g] = f.actions();
+                    mixed |= g > 0 && !sameActions(ga[0], ga[g]);
                     groupSize[g] = 0;
                     groupBytes[g] = 0;
                     groupTcpFlags[g] = 0;
@@ -106,8 +113,18 @@ final class FlowBatches {
             groupBytes[g] += runBytes;
             groupTcpFlags[g] |= runFlags;
         }
-        if (groups == 1) {
-            executeGroup(b, 0, count, nowMillis);
+        if (groups <= 1) {
+            if (groups == 1) {
+                executeGroup(b, 0, count, nowMillis);
+            }
+            return;
+        }
+        if (!mixed) {
+            // Every flow has the same actions: one run over the batch in arrival order, no sort.
+            executor.execute(ga[0], b, live, count, k, tx);
+            for (int h = 0; h < groups; h++) {
+                credit(h, nowMillis);
+            }
             return;
         }
         int start = 0;
@@ -124,10 +141,10 @@ final class FlowBatches {
         // packets keep their order. The next groups with equal actions join the run.
         start = 0;
         for (int h = 0; h < groups; ) {
-            final DpActions actions = gf[h].actions();
+            final DpActions actions = ga[h];
             int end = h + 1;
             int size = groupSize[h];
-            while (end < groups && sameActions(actions, gf[end].actions())) {
+            while (end < groups && sameActions(actions, ga[end])) {
                 size += groupSize[end++];
             }
             System.arraycopy(grouped, start, pkts, 0, size);
@@ -144,7 +161,7 @@ final class FlowBatches {
     }
 
     private void executeGroup(final PacketBatch b, final int g, final int count, final long nowMillis) {
-        executor.execute(groupFlow[g].actions(), b, pkts, count, keys, tx);
+        executor.execute(groupActions[g], b, pkts, count, keys, tx);
         credit(g, nowMillis);
     }
 
@@ -152,6 +169,7 @@ final class FlowBatches {
     private void credit(final int g, final long nowMillis) {
         final DpFlow f = groupFlow[g];
         groupFlow[g] = null;
+        groupActions[g] = null;
         f.hit(groupSize[g], groupBytes[g], groupTcpFlags[g], nowMillis);
         stats.counted(f.statsSlot(), groupSize[g], groupBytes[g]);
     }
