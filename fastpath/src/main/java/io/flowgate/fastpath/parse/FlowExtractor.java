@@ -206,10 +206,13 @@ public final class FlowExtractor {
             counters.increment(ParseAnomaly.IPV4_BAD_TOTAL_LENGTH);
             return offsets(NO_OFFSET, NO_OFFSET);
         }
-        final int tos = u8(seg, h + 1);
-        final int fragOff = u16(seg, h + 6);
-        final int ttl = u8(seg, h + 8);
-        final int proto = u8(seg, h + 9);
+        // Bytes 0-7 and 8-15 in two reads (the header's 20 bytes are there, checked above).
+        final long first = be64(seg, h);
+        final long second = be64(seg, h + 8);
+        final int tos = (int) (first >>> 48) & 0xFF;
+        final int fragOff = (int) first & 0xFFFF;
+        final int ttl = (int) (second >>> 56) & 0xFF;
+        final int proto = (int) (second >>> 48) & 0xFF;
         k[o + W_NW_ADDR] = be64(seg, h + 12);
         int frag = 0;
         if ((fragOff & 0x3FFF) != 0) {          // MF set or offset non-zero (DF alone is not a fragment)
