@@ -14,7 +14,7 @@ import java.util.Arrays;
 public final class FlowMask {
     private final long[] words;
     private final int[] used;
-    /** Every bit of the mask is in the eight words an IPv4 or ARP key uses (see {@link #matches}). */
+    /** Every bit of the mask is in the eight words any IPv4 key may use (see {@link #matches}). */
     private final boolean narrow;
     private final int hashCode;
 

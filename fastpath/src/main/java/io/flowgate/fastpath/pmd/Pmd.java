@@ -188,6 +188,11 @@ public final class Pmd implements Agent {
         }
     }
 
+    /** Starts a pair of EMC trials now (the PMD does so about once a second; tests). */
+    void startEmcTrials() {
+        emcChoice.retry();
+    }
+
     public int id() {
         return id;
     }

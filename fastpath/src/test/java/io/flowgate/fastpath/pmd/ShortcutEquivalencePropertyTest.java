@@ -2,6 +2,7 @@ package io.flowgate.fastpath.pmd;
 
 import static io.flowgate.fastpath.testing.PacketBuilder.eth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.fastpath.action.DpActions;
 import io.flowgate.fastpath.flow.FlowField;
@@ -83,7 +84,8 @@ class ShortcutEquivalencePropertyTest {
             final long[] expected = new long[flows.size()];
             final List<DpFlow> sent = new ArrayList<>(); // per injected packet, its megaflow
             int dropped = 0;
-            // Enough busy iterations for a trial with EMC probes and one without.
+            // Both EMC trials now, within the busy iterations below: a batch with probes, without.
+            pmd.startEmcTrials();
             for (int step = 0; step < 3 * EmcChoice.TRIAL_ITERATIONS; step++) {
                 final int burst = 1 + r.nextInt(40);
                 int i = r.nextInt(covered.size());
@@ -115,6 +117,10 @@ class ShortcutEquivalencePropertyTest {
             final PmdStats.Snapshot s = pmd.stats().snapshot();
             assertEquals(0, s.get(PmdCounter.MISSES) + s.get(PmdCounter.LOST_UPCALLS), "no covered packet missed");
             assertEquals(dropped, s.get(PmdCounter.DROP_ACTION));
+            if (pmd.maskCount() > 1) {
+                assertTrue(s.get(PmdCounter.EMC_SKIPPED) > 0 && s.get(PmdCounter.EMC_HITS) > 0,
+                        "batches were looked up with EMC probes and without");
+            }
             pmd.onClose();
         }
     }
