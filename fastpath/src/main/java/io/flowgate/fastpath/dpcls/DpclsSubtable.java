@@ -18,6 +18,7 @@ import io.flowgate.fastpath.megaflow.DpFlow;
  */
 final class DpclsSubtable {
     static final int SCAN_FLOWS = 4;
+    private static final int MIN_CAPACITY = 16;
 
     final FlowMask mask;
     private final int[] used;
@@ -42,7 +43,7 @@ final class DpclsSubtable {
             maskWords[j] = mask.word(used[j]);
         }
         this.fewMatches = new long[SCAN_FLOWS * stride];
-        allocate(16);
+        allocate(MIN_CAPACITY);
     }
 
     private void allocate(final int capacity) {
@@ -143,6 +144,16 @@ final class DpclsSubtable {
         java.util.Arrays.fill(few, null);
         if (size > SCAN_FLOWS) {
             return;
+        }
+        if (flows.length > MIN_CAPACITY) {
+            // It held many flows once: back to the smallest table, so that this walk stays short.
+            final DpFlow[] old = flows;
+            allocate(MIN_CAPACITY);
+            for (DpFlow f : old) {
+                if (f != null) {
+                    put(f);
+                }
+            }
         }
         int n = 0;
         for (DpFlow f : flows) {

@@ -31,6 +31,8 @@ final class EmcChoice {
     private long probingNanos;
     private long probingPackets;
     private boolean probe = true;
+    /** The next sample is of an iteration before the trials began: not theirs. */
+    private boolean discard;
 
     /** Whether packets are looked up in the EMC now. */
     boolean probe() {
@@ -41,6 +43,7 @@ final class EmcChoice {
     void retry() {
         if (phase == HOLDING) {
             start(TRIAL_PROBING);
+            discard = true;
         }
     }
 
@@ -53,13 +56,17 @@ final class EmcChoice {
     }
 
     /**
-     * The last iteration took {@code busyNanos} for {@code n} packets (0, 0 for an idle one,
-     * which does not count).
+     * The last iteration, run as the last call said, took {@code busyNanos} for {@code n}
+     * received packets (0 for an idle one, or one whose time is not known: no sample).
      *
      * @return whether to probe the EMC in this iteration
      */
     boolean iteration(final long busyNanos, final int n) {
-        if (phase == HOLDING || n == 0) {
+        if (discard) {
+            discard = false;
+            return probe;
+        }
+        if (phase == HOLDING || n == 0 || busyNanos == 0) {
             return probe;
         }
         nanos += busyNanos;

@@ -187,11 +187,13 @@ final class InputStage {
             hash(n == Integer.SIZE ? -1 : (1 << n) - 1);
             unhashed = false;
         }
-        final boolean probe = emcProbe && emc.enabled();
+        final boolean emcOn = emc.enabled();
+        final boolean probe = emcProbe && emcOn;
         int pending = 0;
         int copies = 0; // packets that take the answer of an earlier one whose headers they repeat
         int unparked = 0; // packets that found parking full: handled as if nothing were in flight
         int emcHits = 0;
+        int emcSkipped = 0;
         for (int i = 0; i < n; i++) {
             final long h = hashes[i];
             if (h == 0) {
@@ -218,7 +220,14 @@ final class InputStage {
                 continue;
             }
             // Same key as an earlier hit of the batch: the same answer, without the probe.
-            final DpFlow f = same >= 0 && fl[same] != null ? fl[same] : probe ? emc.lookup(k, i * W, h) : null;
+            DpFlow f = same >= 0 ? fl[same] : null;
+            if (f == null) {
+                if (probe) {
+                    f = emc.lookup(k, i * W, h);
+                } else if (emcOn) {
+                    emcSkipped++;
+                }
+            }
             fl[i] = f;
             if (f == null) {
                 pending |= 1 << i;
@@ -227,8 +236,8 @@ final class InputStage {
             }
         }
         c[PmdCounter.EMC_HITS.ordinal()] += emcHits;
-        if (!probe && !direct) {
-            c[PmdCounter.EMC_SKIPPED.ordinal()] += n;
+        if (!again) {
+            c[PmdCounter.EMC_SKIPPED.ordinal()] += emcSkipped;
         }
         if (direct) {
             pending &= ~classify(own, pending, false);

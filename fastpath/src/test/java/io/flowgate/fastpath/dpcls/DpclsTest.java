@@ -125,4 +125,37 @@ class DpclsTest {
         assertNull(cls.find(dstPrefix(16), f.match()));
         assertArrayEquals(new FlowMask[] {dstPrefix(24)}, cls.masks());
     }
+
+    /** The flow {@code cls} gives {@code key} looked up alone, or null. */
+    private static DpFlow lookup(final Dpcls cls, final long[] key) {
+        final DpFlow[] out = new DpFlow[32];
+        return cls.lookup(key, 1, out) != 0 ? out[0] : null;
+    }
+
+    @Test
+    void aSubtableFindsItsFlowsAsItGrowsPastAFewAndShrinksBackAndLeavesDeadOnesOut() {
+        final Dpcls cls = new Dpcls();
+        final FlowMask m = dstPrefix(32);
+        final List<DpFlow> flows = new ArrayList<>();
+        // One by one up to 100 (compared one by one up to 4, hashed beyond), then back down to 2.
+        for (int i = 0; i < 100; i++) {
+            final DpFlow f = flow(key("10.0." + (i / 250) + "." + (i % 250), 0), m, 2);
+            cls.insert(f);
+            flows.add(f);
+            for (int j = 0; j <= i; j++) {
+                assertSame(flows.get(j), lookup(cls, key("10.0." + (j / 250) + "." + (j % 250), 7)), i + " flows, flow " + j);
+            }
+        }
+        for (int i = 99; i >= 2; i--) {
+            assertTrue(cls.remove(flows.get(i)));
+            assertNull(lookup(cls, key("10.0.0." + i, 7)), "flow " + i + " removed");
+            for (int j = 0; j < i; j++) {
+                assertSame(flows.get(j), lookup(cls, key("10.0.0." + j, 7)), i + " flows left, flow " + j);
+            }
+        }
+        flows.get(1).markDead();
+        assertNull(lookup(cls, key("10.0.0.1", 7)), "a dead flow is no answer");
+        assertSame(flows.get(0), lookup(cls, key("10.0.0.0", 7)));
+        assertNull(lookup(cls, key("10.0.0.200", 7)));
+    }
 }

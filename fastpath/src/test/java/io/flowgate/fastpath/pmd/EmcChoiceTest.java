@@ -17,9 +17,11 @@ class EmcChoiceTest {
     private static boolean trials(final EmcChoice c, final long probing, final long skipping) {
         c.retry();
         assertTrue(c.probe(), "the first trial probes");
+        assertTrue(c.iteration(1_000_000, 32), "the iteration before the trials is not theirs");
         for (int i = 0; i < EmcChoice.TRIAL_ITERATIONS - 1; i++) {
             assertTrue(c.iteration(probing, 32));
             assertTrue(c.iteration(0, 0), "an idle iteration is no sample");
+            assertTrue(c.iteration(0, 32), "nor one whose time is not known (after a pause)");
         }
         assertFalse(c.iteration(probing, 32), "the second trial skips");
         for (int i = 0; i < EmcChoice.TRIAL_ITERATIONS - 1; i++) {
@@ -56,6 +58,7 @@ class EmcChoiceTest {
     void aRetryDuringTrialsDoesNotRestartThem() {
         final EmcChoice c = new EmcChoice();
         c.retry();
+        c.iteration(1, 32); // the iteration before the trials
         for (int i = 0; i < EmcChoice.TRIAL_ITERATIONS; i++) {
             c.iteration(4_000, 32);
         }
