@@ -61,15 +61,8 @@ final class DpclsSubtable {
         if (size > SCAN_FLOWS) {
             return lookup(keys, o, hash(keys, o));
         }
-        final long[] mw = maskWords;
-        final long[] mt = fewMatches;
-        final int[] u = used;
-        for (int f = 0, base = 0; f < size; f++, base += stride) {
-            long diff = 0;
-            for (int j = 0; j < u.length; j++) {
-                diff |= (keys[o + u[j]] & mw[j]) ^ mt[base + j];
-            }
-            if (diff == 0 && !few[f].isDead()) {
+        for (int f = 0; f < size; f++) {
+            if (sameMatch(fewMatches, f * stride, keys, o) && !few[f].isDead()) {
                 return few[f];
             }
         }
@@ -84,7 +77,7 @@ final class DpclsSubtable {
         int i = (int) hash & m;
         DpFlow d;
         while ((d = f[i]) != null) {
-            if (h[i] == hash && sameMatch(i, keys, o) && !d.isDead()) {
+            if (h[i] == hash && sameMatch(matches, i * stride, keys, o) && !d.isDead()) {
                 return d;
             }
             i = (i + 1) & m;
@@ -103,11 +96,10 @@ final class DpclsSubtable {
         return FlowHash.finish(h);
     }
 
-    private boolean sameMatch(final int slot, final long[] keys, final int o) {
+    /** True if the key row's masked words equal the match words at {@code mt[base]}. */
+    private boolean sameMatch(final long[] mt, final int base, final long[] keys, final int o) {
         final long[] mw = maskWords;
-        final long[] mt = matches;
         final int[] u = used;
-        final int base = slot * stride;
         for (int j = 0; j < u.length; j++) {
             if ((keys[o + u[j]] & mw[j]) != mt[base + j]) {
                 return false;
@@ -132,7 +124,7 @@ final class DpclsSubtable {
 
     void insert(final DpFlow flow) {
         if ((size + 1) * 2 > flows.length) {
-            grow();
+            rehash(flows.length * 2);
         }
         put(flow);
         size++;
@@ -146,14 +138,7 @@ final class DpclsSubtable {
             return;
         }
         if (flows.length > MIN_CAPACITY) {
-            // It held many flows once: back to the smallest table, so that this walk stays short.
-            final DpFlow[] old = flows;
-            allocate(MIN_CAPACITY);
-            for (DpFlow f : old) {
-                if (f != null) {
-                    put(f);
-                }
-            }
+            rehash(MIN_CAPACITY); // it held many flows once: keep this walk short
         }
         int n = 0;
         for (DpFlow f : flows) {
@@ -186,9 +171,9 @@ final class DpclsSubtable {
         }
     }
 
-    private void grow() {
+    private void rehash(final int capacity) {
         final DpFlow[] old = flows;
-        allocate(old.length * 2);
+        allocate(capacity);
         for (DpFlow f : old) {
             if (f != null) {
                 put(f);

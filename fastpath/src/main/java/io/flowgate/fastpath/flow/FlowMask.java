@@ -14,8 +14,8 @@ import java.util.Arrays;
 public final class FlowMask {
     private final long[] words;
     private final int[] used;
-    /** Every bit of the mask is in the eight words any IPv4 key may use (see {@link #matches}). */
-    private final boolean narrow;
+    /** The used words an IPv4 key leaves zero (IPv6, ND): compared apart (see {@link #matches}). */
+    private final int[] wide;
     private final int hashCode;
 
     private FlowMask(final long[] words) {
@@ -33,8 +33,7 @@ public final class FlowMask {
                 used[n++] = i;
             }
         }
-        this.narrow = (words[W_IPV6_SRC] | words[W_IPV6_SRC + 1] | words[W_IPV6_DST] | words[W_IPV6_DST + 1]
-                | words[W_ARP_THA] | words[W_ND_TARGET] | words[W_ND_TARGET + 1]) == 0;
+        this.wide = Arrays.stream(used).filter(FlowKey::zeroInIpv4).toArray();
         this.hashCode = Arrays.hashCode(words);
     }
 
@@ -105,15 +104,7 @@ public final class FlowMask {
         if (diff != 0) {
             return false;
         }
-        if (narrow) {
-            return true;
-        }
-        for (int i = W_IPV6_SRC; i < W_NW; i++) {
-            if ((k[o + i] & w[i]) != match[i]) {
-                return false;
-            }
-        }
-        for (int i = W_ARP_THA; i < W_L4; i++) {
+        for (int i : wide) {
             if ((k[o + i] & w[i]) != match[i]) {
                 return false;
             }

@@ -12,7 +12,6 @@ import io.flowgate.fastpath.parse.ParseCounters;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 
 /**
  * Per-flow batches (OVS's packet_batch_per_flow): the packets of a received batch that found
@@ -93,7 +92,7 @@ final class FlowBatches {
                     f.batchGroup(g);
                     gf[g] = f;
                     ga[g] = f.actions();
-                    mixed |= g > 0 && !sameActions(ga[0], ga[g]);
+                    mixed |= !ga[0].equals(ga[g]);
                     groupSize[g] = 0;
                     groupBytes[g] = 0;
                     groupTcpFlags[g] = 0;
@@ -113,14 +112,12 @@ final class FlowBatches {
             groupBytes[g] += runBytes;
             groupTcpFlags[g] |= runFlags;
         }
-        if (groups <= 1) {
-            if (groups == 1) {
-                executeGroup(b, 0, count, nowMillis);
-            }
+        if (groups == 0) {
             return;
         }
         if (!mixed) {
-            // Every flow has the same actions: one run over the batch in arrival order, no sort.
+            // One flow, or flows that all have the same actions: one run over the batch in
+            // arrival order, no sort.
             executor.execute(ga[0], b, live, count, k, tx);
             for (int h = 0; h < groups; h++) {
                 credit(h, nowMillis);
@@ -144,7 +141,7 @@ final class FlowBatches {
             final DpActions actions = ga[h];
             int end = h + 1;
             int size = groupSize[h];
-            while (end < groups && sameActions(actions, ga[end])) {
+            while (end < groups && actions.equals(ga[end])) {
                 size += groupSize[end++];
             }
             System.arraycopy(grouped, start, pkts, 0, size);
@@ -154,15 +151,6 @@ final class FlowBatches {
                 credit(h, nowMillis);
             }
         }
-    }
-
-    private static boolean sameActions(final DpActions a, final DpActions b) {
-        return a == b || Arrays.equals(a.code(), b.code());
-    }
-
-    private void executeGroup(final PacketBatch b, final int g, final int count, final long nowMillis) {
-        executor.execute(groupActions[g], b, pkts, count, keys, tx);
-        credit(g, nowMillis);
     }
 
     /** Group {@code g}'s flow gets its packets, bytes and TCP flags. */

@@ -139,11 +139,11 @@ class DpclsTest {
         final List<DpFlow> flows = new ArrayList<>();
         // One by one up to 100 (compared one by one up to 4, hashed beyond), then back down to 2.
         for (int i = 0; i < 100; i++) {
-            final DpFlow f = flow(key("10.0." + (i / 250) + "." + (i % 250), 0), m, 2);
+            final DpFlow f = flow(key("10.0.0." + i, 0), m, 2);
             cls.insert(f);
             flows.add(f);
             for (int j = 0; j <= i; j++) {
-                assertSame(flows.get(j), lookup(cls, key("10.0." + (j / 250) + "." + (j % 250), 7)), i + " flows, flow " + j);
+                assertSame(flows.get(j), lookup(cls, key("10.0.0." + j, 7)), i + " flows, flow " + j);
             }
         }
         for (int i = 99; i >= 2; i--) {
