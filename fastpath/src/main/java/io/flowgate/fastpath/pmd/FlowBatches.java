@@ -18,8 +18,9 @@ import java.lang.foreign.ValueLayout;
  * their megaflow are grouped by flow, and each flow's actions run once for all of its packets;
  * the flow's statistics get one update per batch. Grouping is linear: a counting sort on the group
  * each flow gets the first time the batch meets it (remembered in the flow as a hint), never a
- * comparison of every pair. Flows with the same actions share their run (one pass over the batch
- * when all have them, as when ACL rules all forward to one port), which OVS does not do.
+ * comparison of every pair. Flows with the same actions share one run of them (one pass over the
+ * batch when all have them, as when ACL rules all forward to one port; two when some drop), which
+ * OVS does not do.
  * Packet-outs (a handler's answer to an upcall) are executed here too.
  * PMD thread only; allocates nothing.
  */
@@ -41,11 +42,14 @@ final class FlowBatches {
     private final int[] grouped = new int[N];
     private final int[] pkts = new int[N];
     private final DpFlow[] groupFlow = new DpFlow[N];
-    private final DpActions[] groupActions = new DpActions[N];
+    private final int[] groupRun = new int[N];
     private final int[] groupSize = new int[N];
-    private final int[] groupStart = new int[N];
     private final long[] groupBytes = new long[N];
     private final int[] groupTcpFlags = new int[N];
+    // Per run (the groups with one set of actions) its actions, packets and where they start.
+    private final DpActions[] runActions = new DpActions[N];
+    private final int[] runSize = new int[N];
+    private final int[] runStart = new int[N];
 
     /** @param keys, flows the input stage's per-packet keys and found flows (null: not to execute) */
     FlowBatches(final TxQueues tx, final long[] keys, final DpFlow[] flows, final int vlanLimit, final PmdStats stats) {
@@ -61,16 +65,16 @@ final class FlowBatches {
         final DpFlow[] fl = flows;
         final long[] k = keys;
         final DpFlow[] gf = groupFlow;
-        final int[] live = pkts; // the packets to execute, in order; one group's list as it stands
-        final DpActions[] ga = groupActions;
+        final int[] live = pkts; // the packets to execute, in order; one run's list as it stands
+        final DpActions[] ra = runActions;
         int groups = 0;
+        int runs = 0;
         int count = 0;
-        boolean mixed = false; // not every group has the first group's actions
         // Consecutive packets of one flow (the usual case) add up in locals; a group's totals
-        // are written when the run ends.
+        // are written when the run of packets ends.
         int g = -1;
         DpFlow runFlow = null;
-        int runSize = 0;
+        int runLength = 0;
         long runBytes = 0;
         int runFlags = 0;
         for (int i = 0; i < n; i++) {
@@ -81,7 +85,7 @@ final class FlowBatches {
             live[count++] = i;
             if (f != runFlow) {
                 if (runFlow != null) {
-                    groupSize[g] += runSize;
+                    groupSize[g] += runLength;
                     groupBytes[g] += runBytes;
                     groupTcpFlags[g] |= runFlags;
                 }
@@ -91,65 +95,68 @@ final class FlowBatches {
                     g = groups++;
                     f.batchGroup(g);
                     gf[g] = f;
-                    ga[g] = f.actions();
-                    mixed |= !ga[0].equals(ga[g]);
                     groupSize[g] = 0;
                     groupBytes[g] = 0;
                     groupTcpFlags[g] = 0;
+                    // A batch meets few sets of actions (an ACL's: forward or drop): a short scan.
+                    final DpActions a = f.actions();
+                    int r = 0;
+                    while (r < runs && ra[r] != a && !ra[r].equals(a)) {
+                        r++;
+                    }
+                    if (r == runs) {
+                        ra[runs++] = a;
+                    }
+                    groupRun[g] = r;
                 }
                 runFlow = f;
-                runSize = 0;
+                runLength = 0;
                 runBytes = 0;
                 runFlags = 0;
             }
             packetGroup[i] = g;
-            runSize++;
+            runLength++;
             runBytes += b.length(i);
             runFlags |= FlowKey.tcpFlags(k, i * W);
         }
         if (runFlow != null) {
-            groupSize[g] += runSize;
+            groupSize[g] += runLength;
             groupBytes[g] += runBytes;
             groupTcpFlags[g] |= runFlags;
         }
-        if (groups == 0) {
-            return;
-        }
-        if (!mixed) {
+        if (runs == 1) {
             // One flow, or flows that all have the same actions: one run over the batch in
             // arrival order, no sort.
-            executor.execute(ga[0], b, live, count, k, tx);
+            executor.execute(ra[0], b, live, count, k, tx);
+        } else if (runs > 1) {
+            // Flows with the same actions (ACL rules that forward to one port, say) run them once
+            // over all their packets, each flow still counted on its own: a counting sort by
+            // run, stable, so per flow the packets keep their order.
+            for (int r = 0; r < runs; r++) {
+                runSize[r] = 0;
+            }
             for (int h = 0; h < groups; h++) {
-                credit(h, nowMillis);
+                runSize[groupRun[h]] += groupSize[h];
             }
-            return;
+            for (int r = 0, start = 0; r < runs; r++) {
+                runStart[r] = start;
+                start += runSize[r];
+            }
+            for (int j = 0; j < count; j++) {
+                final int i = live[j];
+                grouped[runStart[groupRun[packetGroup[i]]]++] = i;
+            }
+            for (int r = 0, start = 0; r < runs; r++) {
+                System.arraycopy(grouped, start, pkts, 0, runSize[r]);
+                start += runSize[r];
+                executor.execute(ra[r], b, pkts, runSize[r], k, tx);
+            }
         }
-        int start = 0;
+        for (int r = 0; r < runs; r++) {
+            ra[r] = null;
+        }
         for (int h = 0; h < groups; h++) {
-            groupStart[h] = start;
-            start += groupSize[h];
-        }
-        for (int j = 0; j < count; j++) {
-            final int i = live[j];
-            grouped[groupStart[packetGroup[i]]++] = i;
-        }
-        // Groups whose flows have the same actions (ACL rules that all output to one port, say)
-        // run them once over all their packets, each flow still counted on its own: per flow,
-        // packets keep their order. The next groups with equal actions join the run.
-        start = 0;
-        for (int h = 0; h < groups; ) {
-            final DpActions actions = ga[h];
-            int end = h + 1;
-            int size = groupSize[h];
-            while (end < groups && actions.equals(ga[end])) {
-                size += groupSize[end++];
-            }
-            System.arraycopy(grouped, start, pkts, 0, size);
-            start += size;
-            executor.execute(actions, b, pkts, size, keys, tx);
-            for (; h < end; h++) {
-                credit(h, nowMillis);
-            }
+            credit(h, nowMillis);
         }
     }
 
@@ -157,7 +164,6 @@ final class FlowBatches {
     private void credit(final int g, final long nowMillis) {
         final DpFlow f = groupFlow[g];
         groupFlow[g] = null;
-        groupActions[g] = null;
         f.hit(groupSize[g], groupBytes[g], groupTcpFlags[g], nowMillis);
         stats.counted(f.statsSlot(), groupSize[g], groupBytes[g]);
     }

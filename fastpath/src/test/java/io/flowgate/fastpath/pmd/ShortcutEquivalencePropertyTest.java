@@ -19,7 +19,9 @@ import io.flowgate.fastpath.upcall.UpcallRings;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,17 +36,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * classifier, or the classifier first (one mask), and executed in a batch with the packets of
  * other megaflows whose actions are the same. Megaflows are disjoint, as the slow path makes them
  * for one rule table, so the full path's answer is unique: each packet must leave changed as that
- * megaflow's actions say (or be dropped), and each megaflow's packet count must equal the
- * packets the scan gives it.
+ * megaflow's actions say (or be dropped), in the order its megaflow's packets came, and each
+ * megaflow's packet count must equal the packets the scan gives it.
  */
 class ShortcutEquivalencePropertyTest {
     /** What a megaflow may do: forward, tag and forward (two tags), or drop. */
-    private static final DpActions[] ACTIONS = {
-        DpActions.builder().output(2).build(),
-        DpActions.builder().pushVlan(0x8100, 7).output(2).build(),
-        DpActions.builder().pushVlan(0x8100, 9).output(2).build(),
-        DpActions.DROP,
-    };
+    private static final DpActions[] ACTIONS = {actions(0), actions(1), actions(2), actions(3)};
     /** The tag each of {@link #ACTIONS} leaves on a frame (-1: none; drop: not seen). */
     private static final int[] TAG = {-1, 7, 9, -1};
 
@@ -83,6 +80,7 @@ class ShortcutEquivalencePropertyTest {
             }
             final long[] expected = new long[flows.size()];
             final List<DpFlow> sent = new ArrayList<>(); // per injected packet, its megaflow
+            final Map<DpFlow, Integer> last = new HashMap<>(); // per megaflow, the last packet that left
             int dropped = 0;
             // Both EMC trials now, within the busy iterations below: a batch with probes, without.
             pmd.startEmcTrials();
@@ -97,15 +95,15 @@ class ShortcutEquivalencePropertyTest {
                     final byte[] f = covered.get(i);
                     in.inject(ByteBuffer.allocate(f.length + 4).put(f).putInt(sent.size()).array());
                     expected[flows.indexOf(answer.get(i))]++;
-                    dropped += answer.get(i).actions() == DpActions.DROP ? 1 : 0;
+                    dropped += answer.get(i).actions().equals(DpActions.DROP) ? 1 : 0;
                     sent.add(answer.get(i));
                 }
                 pmd.doWork();
-                received += check(out, sent);
+                received += check(out, sent, last);
             }
             while (in.pendingRx() != 0) {
                 pmd.doWork();
-                received += check(out, sent);
+                received += check(out, sent, last);
             }
             assertEquals(sent.size() - dropped, received, "every packet not dropped left once");
             final long[] got = new long[flows.size()];
@@ -125,17 +123,20 @@ class ShortcutEquivalencePropertyTest {
         }
     }
 
-    /** Checks each frame that left against its megaflow's actions; returns how many left. */
-    private static int check(final RingPort out, final List<DpFlow> sent) {
+    /** Checks each frame that left against its megaflow's actions and, per megaflow, its order; returns how many left. */
+    private static int check(final RingPort out, final List<DpFlow> sent, final Map<DpFlow, Integer> last) {
         final List<byte[]> frames = new ArrayList<>();
         out.drainTransmitted(f -> frames.add(f.toArray(ValueLayout.JAVA_BYTE)), Integer.MAX_VALUE);
         for (byte[] f : frames) {
             final ByteBuffer p = ByteBuffer.wrap(f);
             final int n = p.getInt(f.length - 4);
-            final DpActions a = sent.get(n).actions();
+            final DpFlow flow = sent.get(n);
+            final DpActions a = flow.actions();
             final int tag = TAG[List.of(ACTIONS).indexOf(a)];
             final int seen = (p.getShort(12) & 0xFFFF) == 0x8100 ? p.getShort(14) & 0xFFF : -1;
             assertEquals(tag, seen, "packet " + n + ": the tag its megaflow's actions (" + a + ") leave");
+            final Integer before = last.put(flow, n);
+            assertTrue(before == null || before < n, "packet " + n + " left after " + before + " of its megaflow");
         }
         return frames.size();
     }
@@ -159,7 +160,9 @@ class ShortcutEquivalencePropertyTest {
         for (int tries = 0; tries < 400; tries++) {
             final long[] key = keys.get(r.nextInt(keys.size()));
             final FlowMask m = FlowMask.of(fixed != null ? fixed : mask(r));
-            final DpFlow f = new DpFlow(key, m, ACTIONS[r.nextInt(ACTIONS.length)], 0, 0);
+            // The slow path gives each megaflow its own actions: equal ones need not be the same object.
+            final int kind = r.nextInt(ACTIONS.length);
+            final DpFlow f = new DpFlow(key, m, r.nextBoolean() ? ACTIONS[kind] : actions(kind), 0, 0);
             boolean overlaps = false;
             for (DpFlow g : flows) {
                 overlaps |= overlap(f, g);
@@ -169,6 +172,15 @@ class ShortcutEquivalencePropertyTest {
             }
         }
         return flows;
+    }
+
+    private static DpActions actions(final int kind) {
+        return switch (kind) {
+            case 0 -> DpActions.builder().output(2).build();
+            case 1 -> DpActions.builder().pushVlan(0x8100, 7).output(2).build();
+            case 2 -> DpActions.builder().pushVlan(0x8100, 9).output(2).build();
+            default -> DpActions.DROP;
+        };
     }
 
     private static long[] mask(final SplittableRandom r) {
