@@ -112,18 +112,10 @@ public final class FlowExtractor {
         final long ethDst = be64(seg, base) >>> 16;
         final long ethSrc = be64(seg, base + 6) >>> 16;
 
-        // VLAN tags, up to the vlan limit. Each needs its 4 bytes plus the next ethertype.
         int pos = 12;
         int type = u16(seg, base + pos);
-        long vlans = 0;
-        for (int n = 0; n < vlanLimit && isVlanTpid(type); n++) {
-            if (length - pos < 6) {
-                counters.increment(ParseAnomaly.VLAN_TRUNCATED);
-                break;
-            }
-            final long tag = ((long) type << 16) | (u16(seg, base + pos + 2) | VLAN_CFI);
-            vlans |= n == 0 ? tag << VLAN0_TCI_SHIFT : tag << VLAN1_TCI_SHIFT;
-            pos += 4;
+        if (isVlanTpid(type)) {
+            pos = vlans(seg, base, length, type, k, o);
             type = u16(seg, base + pos);
         }
         pos += 2;
@@ -135,7 +127,6 @@ public final class FlowExtractor {
         }
         k[o + W_ETH_DST] = ethDst | ((long) type << DL_TYPE_SHIFT);
         k[o + W_ETH_SRC] = ethSrc;
-        k[o + W_VLAN] = vlans;
 
         if (type == ETH_TYPE_IP) {
             return ipv4(seg, base, pos, length, k, o);
@@ -145,6 +136,31 @@ public final class FlowExtractor {
             arp(seg, base, pos, length, k, o);
         }
         return offsets(pos, NO_OFFSET);
+    }
+
+    /**
+     * VLAN tags from the first, whose TPID {@code type} is at offset 12, up to the vlan limit, into
+     * the key row. Each needs its 4 bytes plus the next ethertype.
+     *
+     * @return the offset of the ethertype after the last tag parsed
+     */
+    private int vlans(final MemorySegment seg, final long base, final int length, final int first,
+                      final long[] k, final int o) {
+        int pos = 12;
+        int type = first;
+        long vlans = 0;
+        for (int n = 0; n < vlanLimit && isVlanTpid(type); n++) {
+            if (length - pos < 6) {
+                counters.increment(ParseAnomaly.VLAN_TRUNCATED);
+                break;
+            }
+            final long tag = ((long) type << 16) | (u16(seg, base + pos + 2) | VLAN_CFI);
+            vlans |= n == 0 ? tag << VLAN0_TCI_SHIFT : tag << VLAN1_TCI_SHIFT;
+            pos += 4;
+            type = u16(seg, base + pos);
+        }
+        k[o + W_VLAN] = vlans;
+        return pos;
     }
 
     /** The ethertype of an 802.2 LLC/SNAP frame with OUI 0, else {@link FlowKey#DL_TYPE_NONE}. */
@@ -191,36 +207,28 @@ public final class FlowExtractor {
                       final long[] k, final int o) {
         final int size = length - pos;
         if (size < IPV4_HEADER_LEN) {
-            counters.increment(ParseAnomaly.IPV4_TRUNCATED);
-            return offsets(NO_OFFSET, NO_OFFSET);
+            return unparsedL3(ParseAnomaly.IPV4_TRUNCATED);
         }
         final long h = base + pos;
-        final int verIhl = u8(seg, h);
-        final int ipLen = (verIhl & 0x0F) * 4;
-        if (ipLen < IPV4_HEADER_LEN || size < ipLen) {
-            counters.increment(ParseAnomaly.IPV4_BAD_IHL);
-            return offsets(NO_OFFSET, NO_OFFSET);
-        }
-        final int totLen = u16(seg, h + 2);
-        if (totLen > size || ipLen > totLen) {
-            counters.increment(ParseAnomaly.IPV4_BAD_TOTAL_LENGTH);
-            return offsets(NO_OFFSET, NO_OFFSET);
-        }
-        // Bytes 0-7 and 8-15 in two reads (the header's 20 bytes are there, checked above).
+        // Bytes 0-7 (version and IHL, TOS, total length, id, fragment) and 8-15 (TTL, protocol,
+        // checksum, source) in two reads: the header's 20 bytes are there, checked above.
         final long first = be64(seg, h);
+        final int ipLen = (int) (first >>> 54) & 0x3C; // IHL * 4
+        if (ipLen < IPV4_HEADER_LEN || size < ipLen) {
+            return unparsedL3(ParseAnomaly.IPV4_BAD_IHL);
+        }
+        final int totLen = (int) (first >>> 32) & 0xFFFF;
+        if (totLen > size || ipLen > totLen) {
+            return unparsedL3(ParseAnomaly.IPV4_BAD_TOTAL_LENGTH);
+        }
         final long second = be64(seg, h + 8);
         final int tos = (int) (first >>> 48) & 0xFF;
         final int fragOff = (int) first & 0xFFFF;
         final int ttl = (int) (second >>> 56) & 0xFF;
         final int proto = (int) (second >>> 48) & 0xFF;
         k[o + W_NW_ADDR] = be64(seg, h + 12);
-        int frag = 0;
-        if ((fragOff & 0x3FFF) != 0) {          // MF set or offset non-zero (DF alone is not a fragment)
-            frag = FRAG_ANY;
-            if ((fragOff & 0x1FFF) != 0) {
-                frag |= FRAG_LATER;
-            }
-        }
+        // MF set or offset non-zero is a fragment (DF alone is not); a non-zero offset, a later one.
+        final int frag = (fragOff & 0x3FFF) == 0 ? 0 : (fragOff & 0x1FFF) == 0 ? FRAG_ANY : FRAG_ANY | FRAG_LATER;
         k[o + W_NW] = ((long) proto << NW_PROTO_SHIFT) | ((long) tos << NW_TOS_SHIFT)
                 | ((long) ttl << NW_TTL_SHIFT) | ((long) frag << NW_FRAG_SHIFT);
         final int l4 = pos + ipLen;
@@ -230,6 +238,12 @@ public final class FlowExtractor {
         }
         // L2 padding beyond the IP total length is never parsed.
         return offsets(pos, l4(seg, base, l4, pos + totLen, proto, k, o));
+    }
+
+    /** An IP header that cannot be read: counted, and no L3 or L4 offset. */
+    private long unparsedL3(final ParseAnomaly why) {
+        counters.increment(why);
+        return offsets(NO_OFFSET, NO_OFFSET);
     }
 
     private long ipv6(final MemorySegment seg, final long base, final int pos, final int length,
@@ -314,48 +328,44 @@ public final class FlowExtractor {
                    final long[] k, final int o) {
         final int size = end - p;
         final long h = base + p;
-        switch (proto) {
-            case IPPROTO_TCP -> {
-                if (size < TCP_HEADER_LEN) {
-                    counters.increment(ParseAnomaly.L4_TRUNCATED);
-                    return NO_OFFSET;
-                }
-                final int ctl = u16(seg, h + 12);
-                final int hdrLen = (ctl >>> 12) * 4;
-                if (hdrLen < TCP_HEADER_LEN || size < hdrLen) {
-                    counters.increment(ParseAnomaly.TCP_BAD_OFFSET);
-                    return NO_OFFSET;
-                }
-                k[o + W_L4] = (be32(seg, h) & 0xFFFF_FFFFL) << TP_DST_SHIFT;
-                k[o + W_ARP_SHA] = (long) (ctl & 0x0FFF) << TCP_FLAGS_SHIFT;
-                return p;
-            }
-            case IPPROTO_UDP -> {
-                return ports(seg, h, size, UDP_HEADER_LEN, p, k, o);
-            }
-            case IPPROTO_SCTP -> {
-                return ports(seg, h, size, SCTP_HEADER_LEN, p, k, o);
-            }
-            case IPPROTO_ICMP -> {
-                return typeCode(seg, h, size, ICMP_HEADER_LEN, p, k, o);
-            }
-            case IPPROTO_IGMP -> {
-                return typeCode(seg, h, size, IGMP_HEADER_LEN, p, k, o);
-            }
-            case IPPROTO_ICMPV6 -> {
-                if (typeCode(seg, h, size, ICMP6_DATA_HEADER_LEN, p, k, o) == NO_OFFSET) {
-                    return NO_OFFSET;
-                }
-                final int type = u8(seg, h);
-                if (u8(seg, h + 1) == 0 && (type == ND_NEIGHBOR_SOLICIT || type == ND_NEIGHBOR_ADVERT)) {
-                    neighborDiscovery(seg, base, p + ICMP6_DATA_HEADER_LEN, end, k, o);
-                }
-                return p;
-            }
-            default -> {
-                return NO_OFFSET;
-            }
+        return switch (proto) {
+            case IPPROTO_TCP -> tcp(seg, h, size, p, k, o);
+            case IPPROTO_UDP -> ports(seg, h, size, UDP_HEADER_LEN, p, k, o);
+            case IPPROTO_SCTP -> ports(seg, h, size, SCTP_HEADER_LEN, p, k, o);
+            case IPPROTO_ICMP -> typeCode(seg, h, size, ICMP_HEADER_LEN, p, k, o);
+            case IPPROTO_IGMP -> typeCode(seg, h, size, IGMP_HEADER_LEN, p, k, o);
+            case IPPROTO_ICMPV6 -> icmp6(seg, base, p, end, k, o);
+            default -> NO_OFFSET;
+        };
+    }
+
+    private int tcp(final MemorySegment seg, final long h, final int size, final int p, final long[] k, final int o) {
+        if (size < TCP_HEADER_LEN) {
+            counters.increment(ParseAnomaly.L4_TRUNCATED);
+            return NO_OFFSET;
         }
+        final int ctl = u16(seg, h + 12);
+        final int hdrLen = (ctl >>> 12) * 4;
+        if (hdrLen < TCP_HEADER_LEN || size < hdrLen) {
+            counters.increment(ParseAnomaly.TCP_BAD_OFFSET);
+            return NO_OFFSET;
+        }
+        k[o + W_L4] = (be32(seg, h) & 0xFFFF_FFFFL) << TP_DST_SHIFT;
+        k[o + W_ARP_SHA] = (long) (ctl & 0x0FFF) << TCP_FLAGS_SHIFT;
+        return p;
+    }
+
+    private int icmp6(final MemorySegment seg, final long base, final int p, final int end, final long[] k,
+                      final int o) {
+        final long h = base + p;
+        if (typeCode(seg, h, end - p, ICMP6_DATA_HEADER_LEN, p, k, o) == NO_OFFSET) {
+            return NO_OFFSET;
+        }
+        final int type = u8(seg, h);
+        if (u8(seg, h + 1) == 0 && (type == ND_NEIGHBOR_SOLICIT || type == ND_NEIGHBOR_ADVERT)) {
+            neighborDiscovery(seg, base, p + ICMP6_DATA_HEADER_LEN, end, k, o);
+        }
+        return p;
     }
 
     private int ports(final MemorySegment seg, final long h, final int size, final int need, final int p,
