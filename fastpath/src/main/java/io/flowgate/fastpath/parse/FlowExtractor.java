@@ -250,37 +250,68 @@ public final class FlowExtractor {
                       final long[] k, final int o) {
         final int size = length - pos;
         if (size < IPV6_HEADER_LEN) {
-            counters.increment(ParseAnomaly.IPV6_TRUNCATED);
-            return offsets(NO_OFFSET, NO_OFFSET);
+            return unparsedL3(ParseAnomaly.IPV6_TRUNCATED);
         }
         final long h = base + pos;
         final int plen = u16(seg, h + 4);
         if (plen + IPV6_HEADER_LEN > size) {
-            counters.increment(ParseAnomaly.IPV6_TRUNCATED);
-            return offsets(NO_OFFSET, NO_OFFSET);
+            return unparsedL3(ParseAnomaly.IPV6_TRUNCATED);
         }
         final int end = pos + IPV6_HEADER_LEN + plen;
         final int tcFlow = be32(seg, h);
-        k[o + W_IPV6_SRC] = be64(seg, h + 8);
-        k[o + W_IPV6_SRC + 1] = be64(seg, h + 16);
-        k[o + W_IPV6_DST] = be64(seg, h + 24);
-        k[o + W_IPV6_DST + 1] = be64(seg, h + 32);
+        addresses6(seg, h, k, o);
         final int tos = (tcFlow >>> 20) & 0xFF;
         final int ttl = u8(seg, h + 7);
         int proto = u8(seg, h + 6);
         int frag = 0;
         int p = pos + IPV6_HEADER_LEN;
-
-        // Walk the extension headers to the L4 protocol. Like OVS, a broken chain leaves the
-        // addresses set but label, tos, ttl, proto and frag at zero.
-        while (true) {
-            if (proto != IPPROTO_HOPOPTS && proto != IPPROTO_ROUTING && proto != IPPROTO_DSTOPTS
-                    && proto != IPPROTO_AH && proto != IPPROTO_FRAGMENT) {
-                break;
+        if (isExtension(proto)) {
+            final long chain = extensions(seg, base, p, end, proto);
+            if (chain < 0) {
+                // Like OVS, a broken chain leaves the addresses set but label, tos, ttl, proto and frag at zero.
+                return offsets(pos, NO_OFFSET);
             }
+            p = (int) chain;
+            proto = (int) (chain >>> 32) & 0xFF;
+            frag = (int) (chain >>> 40) & 0xFF;
+        }
+        k[o + W_NW] = ((long) proto << NW_PROTO_SHIFT) | ((long) tos << NW_TOS_SHIFT)
+                | ((long) ttl << NW_TTL_SHIFT) | ((long) frag << NW_FRAG_SHIFT)
+                | ((long) (tcFlow & 0xFFFFF) << IPV6_LABEL_SHIFT);
+        if ((frag & FRAG_LATER) != 0) {
+            counters.increment(ParseAnomaly.IP_LATER_FRAGMENT);
+            return offsets(pos, NO_OFFSET);
+        }
+        return offsets(pos, l4(seg, base, p, end, proto, k, o));
+    }
+
+    /** The IPv6 source and destination of the header at {@code h}. */
+    private static void addresses6(final MemorySegment seg, final long h, final long[] k, final int o) {
+        k[o + W_IPV6_SRC] = be64(seg, h + 8);
+        k[o + W_IPV6_SRC + 1] = be64(seg, h + 16);
+        k[o + W_IPV6_DST] = be64(seg, h + 24);
+        k[o + W_IPV6_DST + 1] = be64(seg, h + 32);
+    }
+
+    private static boolean isExtension(final int proto) {
+        return proto == IPPROTO_HOPOPTS || proto == IPPROTO_ROUTING || proto == IPPROTO_DSTOPTS
+                || proto == IPPROTO_AH || proto == IPPROTO_FRAGMENT;
+    }
+
+    /**
+     * Walks the IPv6 extension headers from {@code p} (header {@code proto}) to the L4 protocol.
+     *
+     * @return the L4 offset in bits 0-31, the protocol in bits 32-39 and the fragment bits in
+     *         40-47; or -1 for a broken chain (counted)
+     */
+    private long extensions(final MemorySegment seg, final long base, final int from, final int end, final int first) {
+        int p = from;
+        int proto = first;
+        int frag = 0;
+        while (isExtension(proto)) {
             if (end - p < 8) {
                 counters.increment(ParseAnomaly.IPV6_BAD_EXTENSION_CHAIN);
-                return offsets(pos, NO_OFFSET);
+                return -1;
             }
             final int next = u8(seg, base + p);
             final int extLen;
@@ -305,18 +336,11 @@ public final class FlowExtractor {
             proto = next;
             if (end - p < extLen) {
                 counters.increment(ParseAnomaly.IPV6_BAD_EXTENSION_CHAIN);
-                return offsets(pos, NO_OFFSET);
+                return -1;
             }
             p += extLen;
         }
-        k[o + W_NW] = ((long) proto << NW_PROTO_SHIFT) | ((long) tos << NW_TOS_SHIFT)
-                | ((long) ttl << NW_TTL_SHIFT) | ((long) frag << NW_FRAG_SHIFT)
-                | ((long) (tcFlow & 0xFFFFF) << IPV6_LABEL_SHIFT);
-        if ((frag & FRAG_LATER) != 0) {
-            counters.increment(ParseAnomaly.IP_LATER_FRAGMENT);
-            return offsets(pos, NO_OFFSET);
-        }
-        return offsets(pos, l4(seg, base, p, end, proto, k, o));
+        return (p & 0xFFFF_FFFFL) | ((long) proto << 32) | ((long) frag << 40);
     }
 
     /**
