@@ -16,11 +16,12 @@ import java.lang.foreign.ValueLayout;
 /**
  * Per-flow batches (OVS's packet_batch_per_flow): the packets of a received batch that found
  * their megaflow are grouped by flow, and each flow's actions run once for all of its packets;
- * the flow's statistics get one update per batch. Grouping is linear: a counting sort on the group
- * each flow gets the first time the batch meets it (remembered in the flow as a hint), never a
- * comparison of every pair. Flows with the same actions share one run of them (one pass over the
- * batch when all have them, as when ACL rules all forward to one port; two when some drop), which
- * OVS does not do.
+ * the flow's statistics get one update per batch. A flow finds its group through a hint it keeps
+ * (the group the batch gave it), never by comparing flows. Flows with the same actions share one
+ * run of them, which OVS does not do: one pass over the batch when all have them (ACL rules that
+ * all forward to one port), else a stable counting sort by run (two when some drop). A flow's
+ * run is found once per batch by a scan over the batch's distinct actions, which are few; across
+ * flows, packets leave in the order their actions first appeared, per flow in arrival order.
  * Packet-outs (a handler's answer to an upcall) are executed here too.
  * PMD thread only; allocates nothing.
  */

@@ -37,13 +37,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * other megaflows whose actions are the same. Megaflows are disjoint, as the slow path makes them
  * for one rule table, so the full path's answer is unique: each packet must leave changed as that
  * megaflow's actions say (or be dropped), in the order its megaflow's packets came, and each
- * megaflow's packet count must equal the packets the scan gives it.
+ * megaflow's packets, bytes and TCP flags must be those of the packets the scan gives it.
  */
 class ShortcutEquivalencePropertyTest {
     /** What a megaflow may do: forward, tag and forward (two tags), or drop. */
     private static final DpActions[] ACTIONS = {actions(0), actions(1), actions(2), actions(3)};
     /** The tag each of {@link #ACTIONS} leaves on a frame (-1: none; drop: not seen). */
     private static final int[] TAG = {-1, 7, 9, -1};
+    /** ACK, PSH|ACK, SYN, FIN|ACK: each megaflow's TCP flags are the OR of its packets'. */
+    private static final int[] TCP_FLAGS = {0x10, 0x18, 0x02, 0x11};
 
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
@@ -62,10 +64,12 @@ class ShortcutEquivalencePropertyTest {
         // Only frames some megaflow covers: the property is about hits, misses go up as before.
         final List<byte[]> covered = new ArrayList<>();
         final List<DpFlow> answer = new ArrayList<>();
+        final List<long[]> coveredKeys = new ArrayList<>();
         for (int i = 0; i < pool.size(); i++) {
             final DpFlow f = scan(flows, keys.get(i));
             if (f != null) {
                 covered.add(pool.get(i));
+                coveredKeys.add(keys.get(i));
                 answer.add(f);
             }
         }
@@ -79,6 +83,8 @@ class ShortcutEquivalencePropertyTest {
                 pmd.installNow(f);
             }
             final long[] expected = new long[flows.size()];
+            final long[] expectedBytes = new long[flows.size()];
+            final int[] expectedFlags = new int[flows.size()];
             final List<DpFlow> sent = new ArrayList<>(); // per injected packet, its megaflow
             final Map<DpFlow, Integer> last = new HashMap<>(); // per megaflow, the last packet that left
             int dropped = 0;
@@ -94,7 +100,10 @@ class ShortcutEquivalencePropertyTest {
                     // Its number rides in the L2 padding (past the IP length: never parsed).
                     final byte[] f = covered.get(i);
                     in.inject(ByteBuffer.allocate(f.length + 4).put(f).putInt(sent.size()).array());
-                    expected[flows.indexOf(answer.get(i))]++;
+                    final int megaflow = flows.indexOf(answer.get(i));
+                    expected[megaflow]++;
+                    expectedBytes[megaflow] += f.length + 4;
+                    expectedFlags[megaflow] |= FlowKey.tcpFlags(coveredKeys.get(i), 0);
                     dropped += answer.get(i).actions().equals(DpActions.DROP) ? 1 : 0;
                     sent.add(answer.get(i));
                 }
@@ -107,11 +116,17 @@ class ShortcutEquivalencePropertyTest {
             }
             assertEquals(sent.size() - dropped, received, "every packet not dropped left once");
             final long[] got = new long[flows.size()];
+            final long[] gotBytes = new long[flows.size()];
+            final int[] gotFlags = new int[flows.size()];
             for (int j = 0; j < flows.size(); j++) {
                 got[j] = flows.get(j).packets();
+                gotBytes[j] = flows.get(j).bytes();
+                gotFlags[j] = flows.get(j).tcpFlags();
             }
-            assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(got),
-                    "packets per megaflow (" + flows.size() + " megaflows, smc " + pmd.smc().enabled() + ")");
+            final String what = " per megaflow (" + flows.size() + " megaflows, smc " + pmd.smc().enabled() + ")";
+            assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(got), "packets" + what);
+            assertEquals(java.util.Arrays.toString(expectedBytes), java.util.Arrays.toString(gotBytes), "bytes" + what);
+            assertEquals(java.util.Arrays.toString(expectedFlags), java.util.Arrays.toString(gotFlags), "TCP flags" + what);
             final PmdStats.Snapshot s = pmd.stats().snapshot();
             assertEquals(0, s.get(PmdCounter.MISSES) + s.get(PmdCounter.LOST_UPCALLS), "no covered packet missed");
             assertEquals(dropped, s.get(PmdCounter.DROP_ACTION));
@@ -148,7 +163,7 @@ class ShortcutEquivalencePropertyTest {
         var b = r.nextInt(5) == 0
                 ? eth().ipv6("2001:db8::" + r.nextInt(6), "2001:db8:1::" + r.nextInt(6))
                 : eth().ipv4("10.0." + r.nextInt(4) + "." + r.nextInt(8), "172.16." + r.nextInt(4) + "." + r.nextInt(8));
-        b = r.nextBoolean() ? b.udp(sport, dport) : b.tcp(sport, dport, 0x10);
+        b = r.nextBoolean() ? b.udp(sport, dport) : b.tcp(sport, dport, TCP_FLAGS[r.nextInt(TCP_FLAGS.length)]);
         return b.payload(r.nextInt(30)).build();
     }
 
