@@ -38,8 +38,8 @@ final class FlowBatches {
     private final PmdStats stats;
     private final long[] keys;
     private final DpFlow[] flows;
-    // Per packet its group; per group its flow and totals.
-    private final int[] packetGroup = new int[N];
+    // Per packet its run; the packets sorted by run; per group its flow, run and totals.
+    private final int[] packetRun = new int[N];
     private final int[] grouped = new int[N];
     private final int[] pkts = new int[N];
     private final DpFlow[] groupFlow = new DpFlow[N];
@@ -74,6 +74,7 @@ final class FlowBatches {
         // Consecutive packets of one flow (the usual case) add up in locals; a group's totals
         // are written when the run of packets ends.
         int g = -1;
+        int run = -1; // group g's run
         DpFlow runFlow = null;
         int runLength = 0;
         long runBytes = 0;
@@ -110,12 +111,13 @@ final class FlowBatches {
                     }
                     groupRun[g] = r;
                 }
+                run = groupRun[g];
                 runFlow = f;
                 runLength = 0;
                 runBytes = 0;
                 runFlags = 0;
             }
-            packetGroup[i] = g;
+            packetRun[i] = run;
             runLength++;
             runBytes += b.length(i);
             runFlags |= FlowKey.tcpFlags(k, i * W);
@@ -145,7 +147,7 @@ final class FlowBatches {
             }
             for (int j = 0; j < count; j++) {
                 final int i = live[j];
-                grouped[runStart[groupRun[packetGroup[i]]]++] = i;
+                grouped[runStart[packetRun[i]]++] = i;
             }
             for (int r = 0, start = 0; r < runs; r++) {
                 System.arraycopy(grouped, start, pkts, 0, runSize[r]);
