@@ -28,11 +28,12 @@ public final class ActionExecutor {
     /**
      * Executes {@code actions} on packets {@code pkts[0..n)} of {@code batch}.
      *
-     * @param keys  the packets' flow keys ({@code keys[pkts[j] * WORDS]}): protocol and fragment
-     *              state, which the parser already worked out
+     * @param keys  the packets' flow keys: protocol and fragment state, which the parser already
+     *              worked out
+     * @param keyAt per packet of the batch, where its key starts in {@code keys}
      */
     public void execute(final DpActions actions, final PacketBatch batch, final int[] pkts, final int n,
-                        final long[] keys, final Outputs out) {
+                        final long[] keys, final int[] keyAt, final Outputs out) {
         final long[] code = actions.code();
         if (code.length == 0) {
             for (int j = 0; j < n; j++) {
@@ -69,12 +70,12 @@ public final class ActionExecutor {
                 }
                 case OP_SET_IPV4 -> {
                     for (int j = 0; j < n; j++) {
-                        setIpv4(batch, pkts[j], keys, code, i);
+                        setIpv4(batch, pkts[j], keys, keyAt[pkts[j]], code, i);
                     }
                 }
                 case OP_SET_IPV6 -> {
                     for (int j = 0; j < n; j++) {
-                        setIpv6(batch, pkts[j], keys, code, i);
+                        setIpv6(batch, pkts[j], keys, keyAt[pkts[j]], code, i);
                     }
                 }
                 case OP_SET_L4 -> {
@@ -84,12 +85,12 @@ public final class ActionExecutor {
                 }
                 case OP_SET_ARP -> {
                     for (int j = 0; j < n; j++) {
-                        setArp(batch, pkts[j], keys, code, i);
+                        setArp(batch, pkts[j], keys, keyAt[pkts[j]], code, i);
                     }
                 }
                 case OP_SET_ND -> {
                     for (int j = 0; j < n; j++) {
-                        setNd(batch, pkts[j], keys, code, i);
+                        setNd(batch, pkts[j], keys, keyAt[pkts[j]], code, i);
                     }
                 }
                 case OP_USERSPACE -> toController |= out.controller(batch, pkts, n, h, code[i + 1]);
@@ -169,9 +170,10 @@ public final class ActionExecutor {
 
     // ---- IPv4 ----
 
-    private static void setIpv4(final PacketBatch b, final int i, final long[] keys, final long[] code, final int at) {
+    private static void setIpv4(final PacketBatch b, final int i, final long[] keys, final int ko, final long[] code,
+                                final int at) {
         final int l3 = b.l3Offset(i);
-        if (l3 == NONE || FlowKey.dlType(keys, i * FlowKey.WORDS) != FlowKey.ETH_TYPE_IP) {
+        if (l3 == NONE || FlowKey.dlType(keys, ko) != FlowKey.ETH_TYPE_IP) {
             return;
         }
         final long nh = b.address(i) + l3;
@@ -238,9 +240,9 @@ public final class ActionExecutor {
 
     // ---- IPv6 ----
 
-    private static void setIpv6(final PacketBatch b, final int i, final long[] keys, final long[] code, final int at) {
+    private static void setIpv6(final PacketBatch b, final int i, final long[] keys, final int ko, final long[] code,
+                                final int at) {
         final int l3 = b.l3Offset(i);
-        final int ko = i * FlowKey.WORDS;
         if (l3 == NONE || FlowKey.dlType(keys, ko) != FlowKey.ETH_TYPE_IPV6) {
             return;
         }
@@ -320,9 +322,10 @@ public final class ActionExecutor {
     private static final int ND_OPT_SLL = 1;
     private static final int ND_OPT_TLL = 2;
 
-    private static void setArp(final PacketBatch b, final int i, final long[] keys, final long[] code, final int at) {
+    private static void setArp(final PacketBatch b, final int i, final long[] keys, final int ko, final long[] code,
+                               final int at) {
         final int l3 = b.l3Offset(i);
-        if (l3 == NONE || FlowKey.dlType(keys, i * FlowKey.WORDS) != FlowKey.ETH_TYPE_ARP
+        if (l3 == NONE || FlowKey.dlType(keys, ko) != FlowKey.ETH_TYPE_ARP
                 || b.length(i) - l3 < ARP_LEN) {
             return;
         }
@@ -345,9 +348,9 @@ public final class ActionExecutor {
      * address option, whichever it is: a source option takes the sll, a target option the tll
      * (a message carries only one of them).
      */
-    private static void setNd(final PacketBatch b, final int i, final long[] keys, final long[] code, final int at) {
+    private static void setNd(final PacketBatch b, final int i, final long[] keys, final int ko, final long[] code,
+                              final int at) {
         final int l4 = b.l4Offset(i);
-        final int ko = i * FlowKey.WORDS;
         if (l4 == NONE || FlowKey.dlType(keys, ko) != FlowKey.ETH_TYPE_IPV6
                 || FlowKey.nwProto(keys, ko) != FlowKey.IPPROTO_ICMPV6 || b.length(i) - l4 < ND_MSG_LEN) {
             return;

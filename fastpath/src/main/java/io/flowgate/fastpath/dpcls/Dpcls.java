@@ -39,12 +39,12 @@ public final class Dpcls {
     }
 
     /**
-     * Looks up the keys whose bit is set in {@code pending} (key i at {@code keys[i * WORDS]});
+     * Looks up the keys whose bit is set in {@code pending} (key i at {@code keys[keyAt[i]]});
      * found flows go to {@code out[i]}.
      *
      * @return the bits of the keys that were found
      */
-    public int lookup(final long[] keys, final int pending, final DpFlow[] out) {
+    public int lookup(final long[] keys, final int[] keyAt, final int pending, final DpFlow[] out) {
         int remaining = pending;
         int found = 0;
         final DpclsSubtable[] st = subtables;
@@ -54,8 +54,7 @@ public final class Dpcls {
             while (bits != 0) {
                 final int i = Integer.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
-                final int o = i * W;
-                final DpFlow f = sub.lookup(keys, o);
+                final DpFlow f = sub.lookup(keys, keyAt[i]);
                 if (f != null) {
                     out[i] = f;
                     remaining &= ~(1 << i);

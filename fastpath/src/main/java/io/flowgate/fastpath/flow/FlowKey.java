@@ -134,6 +134,18 @@ public final class FlowKey {
         return k[o + W_ETH_SRC] & MAC_MASK;
     }
 
+    /**
+     * Where each key of a batch of {@code n} starts when every key has its own row ({@code i *
+     * WORDS}), for the lookups that take a batch's key starts.
+     */
+    public static int[] rowStarts(final int n) {
+        final int[] at = new int[n];
+        for (int i = 0; i < n; i++) {
+            at[i] = i * WORDS;
+        }
+        return at;
+    }
+
     /** Outer VLAN tci with {@link #VLAN_CFI} set when a tag is present, 0 otherwise. */
     public static int vlan0Tci(final long[] k, final int o) {
         return (int) (k[o + W_VLAN] >>> VLAN0_TCI_SHIFT) & 0xFFFF;

@@ -28,6 +28,8 @@ import java.lang.foreign.ValueLayout;
 final class FlowBatches {
     private static final int W = FlowKey.WORDS;
     private static final int N = PacketBatch.MAX_BURST;
+    /** A packet-out's key is the only one of its batch. */
+    private static final int[] OUT_KEY_AT = {0};
 
     private final ActionExecutor executor = new ActionExecutor();
     /** Packet-outs: their own batch, and a parser for those that come without the PMD's parse. */
@@ -37,6 +39,7 @@ final class FlowBatches {
     private final TxQueues tx;
     private final PmdStats stats;
     private final long[] keys;
+    private final int[] keyAt;
     private final DpFlow[] flows;
     // Per packet its run; the packets sorted by run; per group its flow, run and totals.
     private final int[] packetRun = new int[N];
@@ -52,11 +55,16 @@ final class FlowBatches {
     private final int[] runSize = new int[N];
     private final int[] runStart = new int[N];
 
-    /** @param keys, flows the input stage's per-packet keys and found flows (null: not to execute) */
-    FlowBatches(final TxQueues tx, final long[] keys, final DpFlow[] flows, final int vlanLimit, final PmdStats stats) {
+    /**
+     * @param keys, keyAt, flows the input stage's keys, where each packet's starts, and the flows
+     *                          found (null: not to execute)
+     */
+    FlowBatches(final TxQueues tx, final long[] keys, final int[] keyAt, final DpFlow[] flows, final int vlanLimit,
+                final PmdStats stats) {
         this.stats = stats;
         this.tx = tx;
         this.keys = keys;
+        this.keyAt = keyAt;
         this.flows = flows;
         this.outExtractor = new FlowExtractor(new ParseCounters(), vlanLimit); // counted when received
     }
@@ -65,6 +73,7 @@ final class FlowBatches {
     void execute(final PacketBatch b, final int n, final long nowMillis) {
         final DpFlow[] fl = flows;
         final long[] k = keys;
+        final int[] at = keyAt;
         final DpFlow[] gf = groupFlow;
         final int[] live = pkts; // the packets to execute, in order; one run's list as it stands
         final DpActions[] ra = runActions;
@@ -120,7 +129,7 @@ final class FlowBatches {
             packetRun[i] = run;
             runLength++;
             runBytes += b.length(i);
-            runFlags |= FlowKey.tcpFlags(k, i * W);
+            runFlags |= FlowKey.tcpFlags(k, at[i]);
         }
         if (runFlow != null) {
             groupSize[g] += runLength;
@@ -130,7 +139,7 @@ final class FlowBatches {
         if (runs == 1) {
             // One flow, or flows that all have the same actions: one run over the batch in
             // arrival order, no sort.
-            executor.execute(ra[0], b, live, count, k, tx);
+            executor.execute(ra[0], b, live, count, k, at, tx);
         } else if (runs > 1) {
             // Flows with the same actions (ACL rules that forward to one port, say) run them once
             // over all their packets, each flow still counted on its own: a counting sort by
@@ -152,7 +161,7 @@ final class FlowBatches {
             for (int r = 0, start = 0; r < runs; r++) {
                 System.arraycopy(grouped, start, pkts, 0, runSize[r]);
                 start += runSize[r];
-                executor.execute(ra[r], b, pkts, runSize[r], k, tx);
+                executor.execute(ra[r], b, pkts, runSize[r], k, at, tx);
             }
         }
         for (int r = 0; r < runs; r++) {
@@ -174,8 +183,8 @@ final class FlowBatches {
     /** Executes one packet with one flow (ordered replay goes packet by packet). */
     void executeOne(final PacketBatch b, final int i, final DpFlow f, final long nowMillis) {
         pkts[0] = i;
-        executor.execute(f.actions(), b, pkts, 1, keys, tx);
-        f.hit(1, b.length(i), FlowKey.tcpFlags(keys, i * W), nowMillis);
+        executor.execute(f.actions(), b, pkts, 1, keys, keyAt, tx);
+        f.hit(1, b.length(i), FlowKey.tcpFlags(keys, keyAt[i]), nowMillis);
         stats.counted(f.statsSlot(), 1, b.length(i));
     }
 
@@ -209,7 +218,7 @@ final class FlowBatches {
             key = outKey;
         }
         pkts[0] = 0;
-        executor.execute(out.actions(), b, pkts, 1, key, tx);
+        executor.execute(out.actions(), b, pkts, 1, key, OUT_KEY_AT, tx);
         stats.counted(out.statsSlot(), 1, len);
         return true;
     }

@@ -47,6 +47,11 @@ final class InputStage {
     private final PmdStats stats;
     private final TxQueues tx;
     final long[] keys = new long[N * W];
+    /**
+     * Per packet, where its flow key starts in {@link #keys}: its own row, or the row of the
+     * earlier packet whose headers it repeats (the keys are equal, so the row is not copied).
+     */
+    final int[] keyAt = new int[N];
     final long[] hashes = new long[N];
     final DpFlow[] flows = new DpFlow[N];
     /** Per packet, the earlier packet of the batch whose parse it took (its headers repeat), or -1. */
@@ -88,7 +93,8 @@ final class InputStage {
     /**
      * Parses packets {@code [0, n)}: keys, hashes (the NIC's RSS hash when it gave one) and header
      * offsets. A packet that cannot be forwarded gets hash 0. A packet whose headers repeat those
-     * of the last one parsed in full ({@link RepeatedHeaders}) gets a copy of its parse.
+     * of the last one parsed in full ({@link RepeatedHeaders}) takes its parse: its key row,
+     * offsets and hash.
      * {@code forLookup}: {@link #lookup} comes next, so a port looked up directly in its
      * classifier gets its hashes only where it needs them.
      *
@@ -113,13 +119,14 @@ final class InputStage {
             repeats[i] = -1;
             if (layout != RepeatedHeaders.NONE) {
                 if (length >= lastMinLength && RepeatedHeaders.same(layout, b.address(last), address)) {
-                    copyParse(b, last, i, rss);
+                    takeParse(b, last, i, rss);
                     repeats[i] = last;
                     continue;
                 }
                 // Not a train: no more tries in this batch (the compare would cost every packet).
                 tries = false;
             }
+            keyAt[i] = i * W;
             final long offsets = extractor.extract(Memory.ALL, address, length, inPort, k, i * W);
             layout = tries ? RepeatedHeaders.layout(offsets, k, i * W) : RepeatedHeaders.NONE;
             if (layout != RepeatedHeaders.NONE) {
@@ -149,16 +156,18 @@ final class InputStage {
             final int i = Integer.numberOfTrailingZeros(m);
             m &= m - 1;
             if (hashes[i] != 0) {
-                hashes[i] = FlowHash.hashKey(keys, i * W) | 1;
+                hashes[i] = FlowHash.hashKey(keys, keyAt[i]) | 1;
             }
         }
     }
 
-    /** Packet {@code i} gets the parse of packet {@code last}, whose headers it repeats. */
-    private void copyParse(final PacketBatch b, final int last, final int i, final boolean rss) {
-        final long[] k = keys;
-        // A copy of constant length: the JIT makes it a few vector moves (a word loop was 12 % slower).
-        System.arraycopy(k, last * W, k, i * W, W);
+    /**
+     * Packet {@code i} takes the parse of packet {@code last}, whose headers it repeats: its key
+     * row (not a copy: the copy, a call into the JIT's array-copy stub per packet, was a tenth of
+     * a single-flow packet's time), offsets and hash.
+     */
+    private void takeParse(final PacketBatch b, final int last, final int i, final boolean rss) {
+        keyAt[i] = last * W;
         b.headerOffsets(i, b.l3Offset(last), b.l4Offset(last));
         hashes[i] = rss && b.hasRssHash(i) ? FlowHash.fromRss(b.rssHash(i)) : hashes[last];
     }
@@ -221,7 +230,7 @@ final class InputStage {
             DpFlow f = same >= 0 ? fl[same] : null;
             if (f == null) {
                 if (probe) {
-                    f = emc.lookup(k, i * W, h);
+                    f = emc.lookup(k, keyAt[i], h);
                 } else if (emcOn) {
                     emcSkipped++;
                 }
@@ -300,13 +309,13 @@ final class InputStage {
      */
     private int smcLookup(final int pending) {
         final long[] k = keys;
-        final int found = smc.lookup(k, W, hashes, pending, flows);
+        final int found = smc.lookup(k, keyAt, hashes, pending, flows);
         int bits = found;
         while (bits != 0) {
             final int i = Integer.numberOfTrailingZeros(bits);
             bits &= bits - 1;
             // As after a classifier hit: else a flow the SMC answers would never reach the EMC.
-            emc.maybeInsert(k, i * W, hashes[i], flows[i]);
+            emc.maybeInsert(k, keyAt[i], hashes[i], flows[i]);
         }
         stats.counts[PmdCounter.SMC_HITS.ordinal()] += Integer.bitCount(found);
         return found;
@@ -325,7 +334,7 @@ final class InputStage {
         }
         final long[] c = stats.counts;
         final long before = cls.subtableLookups();
-        final int found = cls.lookup(keys, pending, flows);
+        final int found = cls.lookup(keys, keyAt, pending, flows);
         c[PmdCounter.SUBTABLE_LOOKUPS.ordinal()] += cls.subtableLookups() - before;
         c[PmdCounter.MEGAFLOW_HITS.ordinal()] += Integer.bitCount(found);
         if (fill) {
@@ -334,7 +343,7 @@ final class InputStage {
             while (bits != 0) {
                 final int i = Integer.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
-                emc.maybeInsert(keys, i * W, hashes[i], flows[i]);
+                emc.maybeInsert(keys, keyAt[i], hashes[i], flows[i]);
                 if (toSmc) {
                     smc.insert(hashes[i], flows[i]);
                 }
@@ -401,7 +410,7 @@ final class InputStage {
 
     /** The megaflow of packet {@code i}, from the caches or the classifier, or null (ordered replay). */
     DpFlow lookupOne(final int inPort, final int i) {
-        final DpFlow f = emc.lookup(keys, i * W, hashes[i]);
+        final DpFlow f = emc.lookup(keys, keyAt[i], hashes[i]);
         if (f != null) {
             stats.counts[PmdCounter.EMC_HITS.ordinal()]++;
             return f;
@@ -414,7 +423,7 @@ final class InputStage {
 
     /** What packet {@code i}, a miss of port {@code inPort} (classifier {@code cls}, or null), shares with upcalls in flight. */
     private long share(final int inPort, final Dpcls cls, final int i) {
-        return Parking.shareKey(inPort, cls == null ? 0 : cls.commonHash(keys, i * W));
+        return Parking.shareKey(inPort, cls == null ? 0 : cls.commonHash(keys, keyAt[i]));
     }
 
     /** Sends packet {@code i} to the handler its hash picks; true if it was queued, else it is dropped and counted. */
@@ -427,7 +436,7 @@ final class InputStage {
         final UpcallRing ring = handlers.ring(hash);
         final long[] c = stats.counts;
         if (ring != null && ring.offer(pmdId, b.inPort(), q.id(), b.l3Offset(i), b.l4Offset(i), b.timestamp(i), hash,
-                keys, i * W, Memory.ALL, b.address(i), b.length(i))) {
+                keys, keyAt[i], Memory.ALL, b.address(i), b.length(i))) {
             parking.upcalled(hash, share);
             q.inFlight(1);
             c[PmdCounter.MISSES.ordinal()]++;

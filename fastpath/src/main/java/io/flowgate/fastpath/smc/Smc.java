@@ -85,7 +85,7 @@ public final class Smc {
 
     /**
      * Looks up a batch: for each packet {@code i} whose bit is set in {@code pending}, the live
-     * megaflow its key ({@code keys[i * words]}, hash {@code hashes[i]}) hit last goes to
+     * megaflow its key ({@code keys[keyAt[i]]}, hash {@code hashes[i]}) hit last goes to
      * {@code out[i]}. Two passes: the first only reads each packet's bucket and notes which ways
      * carry its signature, so the batch's cache misses on the table overlap (the loads do not
      * depend on one another) instead of costing one memory latency per packet; the second checks
@@ -93,7 +93,7 @@ public final class Smc {
      *
      * @return the packets found (a bit each)
      */
-    public int lookup(final long[] keys, final int words, final long[] hashes, final int pending,
+    public int lookup(final long[] keys, final int[] keyAt, final long[] hashes, final int pending,
                       final DpFlow[] out) {
         final int[] ways = candidates;
         final int[] e = entries;
@@ -110,7 +110,7 @@ public final class Smc {
             final int i = Integer.numberOfTrailingZeros(bits);
             bits &= bits - 1;
             if (ways[i] != 0) {
-                final DpFlow f = firstMatch(e, ((int) hashes[i] & mask) * WAYS, ways[i], keys, i * words);
+                final DpFlow f = firstMatch(e, ((int) hashes[i] & mask) * WAYS, ways[i], keys, keyAt[i]);
                 if (f != null) {
                     out[i] = f;
                     found |= 1 << i;

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 class DpclsTest {
     private static final int W = FlowKey.WORDS;
+    private static final int[] ROWS = FlowKey.rowStarts(32);
 
     private static long[] key(final String dst, final int dport) {
         return Parsed.parse(PacketBuilder.eth().ipv4("10.0.0.1", dst).udp(1000, dport).build(), 1).key();
@@ -57,13 +58,13 @@ class DpclsTest {
         cls.insert(net16);
         final long[] keys = batch(key("10.1.2.77", 53), key("10.9.200.1", 80), key("192.168.0.1", 53));
         final DpFlow[] out = new DpFlow[32];
-        final int found = cls.lookup(keys, 0b111, out);
+        final int found = cls.lookup(keys, ROWS, 0b111, out);
         assertEquals(0b011, found);
         assertSame(net24, out[0]);
         assertSame(net16, out[1]);
         assertEquals(2, cls.subtableCount());
         // Only the keys asked for are looked up.
-        assertEquals(0, cls.lookup(keys, 0b100, new DpFlow[32]));
+        assertEquals(0, cls.lookup(keys, ROWS, 0b100, new DpFlow[32]));
     }
 
     @Test
@@ -74,12 +75,12 @@ class DpclsTest {
         final long[] keys = batch(key("10.9.0.1", 1));
         final DpFlow[] out = new DpFlow[32];
         for (int i = 0; i < 10; i++) {
-            cls.lookup(keys, 1, out);
+            cls.lookup(keys, ROWS, 1, out);
         }
         assertEquals(20, cls.subtableLookups(), "the /16 subtable was second: two visits per hit");
         cls.rank();
         assertEquals(dstPrefix(16), cls.masks()[0]);
-        cls.lookup(keys, 1, out);
+        cls.lookup(keys, ROWS, 1, out);
         assertEquals(21, cls.subtableLookups(), "now it is first");
     }
 
@@ -99,7 +100,7 @@ class DpclsTest {
         assertFalse(cls.remove(flows.get(0)), "already gone");
         final DpFlow[] out = new DpFlow[32];
         for (int i = 0; i < flows.size(); i++) {
-            final int found = cls.lookup(flows.get(i).match(), 1, out);
+            final int found = cls.lookup(flows.get(i).match(), ROWS, 1, out);
             if (i % 2 == 0) {
                 assertEquals(0, found, "flow " + i + " was removed");
             } else {
@@ -120,7 +121,7 @@ class DpclsTest {
         final DpFlow f = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
         cls.insert(f);
         f.markDead();
-        assertEquals(0, cls.lookup(batch(key("10.1.2.3", 1)), 1, new DpFlow[32]));
+        assertEquals(0, cls.lookup(batch(key("10.1.2.3", 1)), ROWS, 1, new DpFlow[32]));
         assertSame(f, cls.find(f.mask(), f.match()));
         assertNull(cls.find(dstPrefix(16), f.match()));
         assertArrayEquals(new FlowMask[] {dstPrefix(24)}, cls.masks());
@@ -129,7 +130,7 @@ class DpclsTest {
     /** The flow {@code cls} gives {@code key} looked up alone, or null. */
     private static DpFlow lookup(final Dpcls cls, final long[] key) {
         final DpFlow[] out = new DpFlow[32];
-        return cls.lookup(key, 1, out) != 0 ? out[0] : null;
+        return cls.lookup(key, ROWS, 1, out) != 0 ? out[0] : null;
     }
 
     @Test

@@ -503,6 +503,32 @@ class PmdTest {
     }
 
     @Test
+    void aPacketThatRepeatsTheOneBeforeGoesUpWithItsOwnKey() {
+        // Ordered mode sends each miss up in turn, the repeat of a train too. Its key is the
+        // first packet's row of this batch, not what an earlier batch left in its own row.
+        final Pmd pmd = pmd(true, ring);
+        final byte[] earlier = eth().ipv6("2001:db8::1", "2001:db8::2").udp(7, 7).payload(20).build();
+        in.inject(udp(80));
+        in.inject(earlier);
+        for (int i = 0; i < 2; i++) {
+            pmd.doWork();
+            pmd.offer(answer(upcalls().getFirst(), TO_2));
+        }
+        pmd.doWork();
+        assertEquals(2, transmitted().size());
+        in.inject(udp(53, 1));
+        in.inject(udp(53, 2)); // a train: same headers, another payload
+        for (int i = 0; i < 2; i++) {
+            pmd.doWork();
+            final UpcallRing.Upcall u = upcalls().getFirst();
+            assertArrayEquals(Parsed.parse(udp(53, i + 1), 1).key(), u.key(), "packet " + (i + 1) + "'s key");
+            pmd.offer(answer(u, TO_2));
+        }
+        pmd.doWork();
+        assertEquals(2, transmitted().size());
+    }
+
+    @Test
     void commandsRunOnThePmdThreadBetweenBatches() {
         final Pmd pmd = pmd(false, ring);
         final Thread[] ranOn = new Thread[1];

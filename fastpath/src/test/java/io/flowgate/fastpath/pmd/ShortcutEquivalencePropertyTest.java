@@ -40,10 +40,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * megaflow's packets, bytes and TCP flags must be those of the packets the scan gives it.
  */
 class ShortcutEquivalencePropertyTest {
-    /** What a megaflow may do: forward, tag and forward (two tags), or drop. */
-    private static final DpActions[] ACTIONS = {actions(0), actions(1), actions(2), actions(3)};
+    /**
+     * What a megaflow may do: forward, tag and forward (two tags), drop, or set an IPv4 TTL of 1
+     * and forward (which reads the packet's key: an IPv6 packet keeps its hop limit).
+     */
+    private static final DpActions[] ACTIONS = {actions(0), actions(1), actions(2), actions(3), actions(4)};
     /** The tag each of {@link #ACTIONS} leaves on a frame (-1: none; drop: not seen). */
-    private static final int[] TAG = {-1, 7, 9, -1};
+    private static final int[] TAG = {-1, 7, 9, -1, -1};
+    private static final int SET_TTL = 4;
     /** ACK, PSH|ACK, SYN, FIN|ACK: each megaflow's TCP flags are the OR of its packets'. */
     private static final int[] TCP_FLAGS = {0x10, 0x18, 0x02, 0x11};
 
@@ -147,9 +151,14 @@ class ShortcutEquivalencePropertyTest {
             final int n = p.getInt(f.length - 4);
             final DpFlow flow = sent.get(n);
             final DpActions a = flow.actions();
-            final int tag = TAG[List.of(ACTIONS).indexOf(a)];
+            final int kind = List.of(ACTIONS).indexOf(a);
             final int seen = (p.getShort(12) & 0xFFFF) == 0x8100 ? p.getShort(14) & 0xFFF : -1;
-            assertEquals(tag, seen, "packet " + n + ": the tag its megaflow's actions (" + a + ") leave");
+            assertEquals(TAG[kind], seen, "packet " + n + ": the tag its megaflow's actions (" + a + ") leave");
+            if (seen < 0) {
+                final boolean ipv4 = p.getShort(12) == 0x0800;
+                final int ttl = f[ipv4 ? 22 : 21] & 0xFF; // IPv4 TTL, IPv6 hop limit
+                assertEquals(kind == SET_TTL && ipv4, ttl == 1, "packet " + n + ": TTL " + ttl + " after " + a);
+            }
             final Integer before = last.put(flow, n);
             assertTrue(before == null || before < n, "packet " + n + " left after " + before + " of its megaflow");
         }
@@ -194,6 +203,7 @@ class ShortcutEquivalencePropertyTest {
             case 0 -> DpActions.builder().output(2).build();
             case 1 -> DpActions.builder().pushVlan(0x8100, 7).output(2).build();
             case 2 -> DpActions.builder().pushVlan(0x8100, 9).output(2).build();
+            case SET_TTL -> DpActions.builder().setIpv4(0, 0, 0, 0, 0, 0, 1, 0xFF).output(2).build();
             default -> DpActions.DROP;
         };
     }

@@ -28,7 +28,7 @@ class SmcTest {
     private static DpFlow lookup(final Smc smc, final long[] key, final int offset, final long hash) {
         final DpFlow[] out = new DpFlow[1];
         final long[] keys = java.util.Arrays.copyOfRange(key, offset, offset + FlowKey.WORDS);
-        return smc.lookup(keys, FlowKey.WORDS, new long[] {hash}, 1, out) != 0 ? out[0] : null;
+        return smc.lookup(keys, FlowKey.rowStarts(1), new long[] {hash}, 1, out) != 0 ? out[0] : null;
     }
 
     private static long hash(final long[] key) {
@@ -76,7 +76,7 @@ class SmcTest {
         smc.insert(hashes[2], f80);
         hashes[3] = hashes[2]; // key 53 under key 80's hash: the signature agrees, the match does not
         final DpFlow[] out = new DpFlow[batch.length];
-        final int found = smc.lookup(keys, w, hashes, 0b01111, out);
+        final int found = smc.lookup(keys, FlowKey.rowStarts(batch.length), hashes, 0b01111, out);
         assertEquals(0b00101, found);
         assertSame(f53, out[0]);
         assertSame(f80, out[2]);

@@ -59,7 +59,7 @@ public final class BatchFixture implements AutoCloseable, Outputs {
         for (int i = 0; i < all.length; i++) {
             all[i] = i;
         }
-        new ActionExecutor().execute(actions, batch, all, all.length, keys, this);
+        new ActionExecutor().execute(actions, batch, all, all.length, keys, FlowKey.rowStarts(PacketBatch.MAX_BURST), this);
         return this;
     }
 
