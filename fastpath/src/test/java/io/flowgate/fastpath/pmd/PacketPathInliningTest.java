@@ -7,6 +7,8 @@ import java.lang.classfile.Attributes;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.MethodModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +59,32 @@ class PacketPathInliningTest {
             }
         }
         assertTrue(tooBig.isEmpty(), "over " + FREQ_INLINE_SIZE + " bytes of bytecode, not inlined: " + tooBig);
+    }
+
+    /**
+     * The launcher's JVM flags force the JIT to inline the hottest of them (C2 decides by the
+     * call counts it saw when it compiled, and a PMD's first seconds, all upcalls, leave some of
+     * them cold: firstMatch, l4, be64 each showed up as a call of their own in some runs and not
+     * in others). Each forced method must exist, or a rename would quietly drop its flag.
+     */
+    @Test
+    void everyMethodTheLauncherInlinesExists() throws Exception {
+        final String prefix = "-XX:CompileCommand=inline,io.flowgate.fastpath.";
+        final List<String> missing = new ArrayList<>();
+        int forced = 0;
+        for (String line : Files.readAllLines(Path.of("../daemon/src/main/jvm/jvm.args"))) {
+            if (!line.startsWith(prefix)) {
+                continue;
+            }
+            forced++;
+            final String[] classAndMethod = line.substring(prefix.length()).split("::");
+            final ClassModel model = model(classAndMethod[0]);
+            if (model.methods().stream().noneMatch(m -> m.methodName().equalsString(classAndMethod[1]))) {
+                missing.add(line);
+            }
+        }
+        assertTrue(forced > 0, "the launcher's flags force some inlining");
+        assertTrue(missing.isEmpty(), "no such method: " + missing);
     }
 
     private static ClassModel model(final String name) throws Exception {
