@@ -126,9 +126,10 @@ final class InputStage {
                 // Not a train: no more tries in this batch (the compare would cost every packet).
                 tries = false;
             }
-            keyAt[i] = i * W;
-            final long offsets = extractor.extract(Memory.ALL, address, length, inPort, k, i * W);
-            layout = tries ? RepeatedHeaders.layout(offsets, k, i * W) : RepeatedHeaders.NONE;
+            final int o = i * W;
+            keyAt[i] = o;
+            final long offsets = extractor.extract(Memory.ALL, address, length, inPort, k, o);
+            layout = tries ? RepeatedHeaders.layout(offsets, k, o) : RepeatedHeaders.NONE;
             if (layout != RepeatedHeaders.NONE) {
                 last = i;
                 lastMinLength = RepeatedHeaders.minLength(address);
@@ -139,7 +140,7 @@ final class InputStage {
                 continue;
             }
             b.headerOffsets(i, FlowExtractor.l3Offset(offsets), FlowExtractor.l4Offset(offsets));
-            hashes[i] = lazy ? 1 : rss && b.hasRssHash(i) ? FlowHash.fromRss(b.rssHash(i)) : FlowHash.hashKey(k, i * W) | 1;
+            hashes[i] = lazy ? 1 : rss && b.hasRssHash(i) ? FlowHash.fromRss(b.rssHash(i)) : FlowHash.hashKey(k, o) | 1;
         }
         return bytes;
     }
