@@ -6,6 +6,10 @@ import io.flowgate.fastpath.flow.FlowMask;
 import io.flowgate.fastpath.megaflow.DpFlow;
 
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The megaflow classifier of one PMD for one input port: tuple space search over one
@@ -18,17 +22,38 @@ import java.util.Arrays;
  * follows each port's traffic mix instead of the sum of all ports'. The price, one small map
  * lookup per batch, is paid once for up to 32 packets.
  *
- * <p>Owned by the PMD thread: only it inserts, removes and looks up.
+ * <p>Few megaflows over several masks (an ACL's) are also kept in a {@link MegaflowTree}, built
+ * once they have stopped changing for a ranking interval; while there is one, a lookup walks it
+ * instead of the subtables, and is complete ({@link #complete}): a key it misses has no megaflow.
+ *
+ * <p>Owned by the PMD thread: only it inserts, removes and looks up. A tree is built elsewhere
+ * ({@link #BACKGROUND}: a build takes up to milliseconds, which a PMD would spend not polling)
+ * from a copy of the flow list, and taken at a later ranking if the flows have not changed since.
  */
 public final class Dpcls {
     private static final int W = FlowKey.WORDS;
+    /** Where PMDs have their megaflow trees built: one daemon thread for all. */
+    public static final Executor BACKGROUND = Builds.POOL;
 
     private DpclsSubtable[] subtables = new DpclsSubtable[0];
     /** The bits every subtable's mask has (all 0 while there is none). */
     private final long[] common = new long[W];
     private int flowCount;
-    /** Subtables visited per hit, summed (for "subtable lookups per hit"). */
+    /** Subtables visited per hit, summed (for "subtable lookups per hit"); a tree hit counts one. */
     private long subtableLookups;
+    /** Keys the megaflow tree found. */
+    private long treeHits;
+    /** Over every flow while there is one; dropped on any insert or removal. */
+    private MegaflowTree tree;
+    /** An insert or removal since the last {@link #rank}. */
+    private boolean changed;
+    /** The flows as they are now have no tree (too many, or too big): not tried again until they change. */
+    private boolean treeless;
+    /** Inserts and removals so far: a tree built from an older flow list is not taken. */
+    private long version;
+    /** The tree being built, or null; from the flow list of {@link #buildingVersion}. */
+    private CompletableFuture<MegaflowTree> building;
+    private long buildingVersion;
 
     public int flowCount() {
         return flowCount;
@@ -45,6 +70,14 @@ public final class Dpcls {
      * @return the bits of the keys that were found
      */
     public int lookup(final long[] keys, final int[] keyAt, final int pending, final DpFlow[] out) {
+        final MegaflowTree t = tree;
+        if (t != null) {
+            final int found = t.lookup(keys, keyAt, pending, out);
+            final int hits = Integer.bitCount(found);
+            subtableLookups += hits;
+            treeHits += hits;
+            return found;
+        }
         int remaining = pending;
         int found = 0;
         final DpclsSubtable[] st = subtables;
@@ -93,6 +126,22 @@ public final class Dpcls {
         }
         target.insert(flow);
         flowCount++;
+        changed();
+    }
+
+    private void changed() {
+        tree = null;
+        changed = true;
+        treeless = false;
+        version++;
+    }
+
+    /**
+     * True while a lookup walks the megaflow tree: a key it does not find has no megaflow here
+     * (no cache in front could know better), and it needs no hash of the key.
+     */
+    public boolean complete() {
+        return tree != null;
     }
 
     public boolean remove(final DpFlow flow) {
@@ -103,6 +152,7 @@ public final class Dpcls {
                     return false;
                 }
                 flowCount--;
+                changed();
                 if (s.size() == 0) {
                     final DpclsSubtable[] next = new DpclsSubtable[subtables.length - 1];
                     System.arraycopy(subtables, 0, next, 0, i);
@@ -142,9 +192,36 @@ public final class Dpcls {
 
     /**
      * Orders subtables by hits since the last ranking, most hit first, and resets the counts. In
-     * place (insertion sort over a handful of subtables), so the PMD allocates nothing.
+     * place (insertion sort over a handful of subtables), so the PMD allocates nothing. Then, if
+     * the flows have not changed since the last ranking, has their megaflow tree built by
+     * {@code builds} (allocates, as an install does: once per change at most), and takes a built
+     * one if they have not changed since it was asked for.
      */
-    public void rank() {
+    public void rank(final Executor builds) {
+        rankSubtables();
+        if (!changed && tree == null && !treeless && building == null && subtables.length > 1) {
+            if (flowCount > MegaflowTree.MAX_FLOWS) {
+                treeless = true;
+            } else {
+                final DpFlow[] all = new DpFlow[flowCount];
+                final int[] n = {0};
+                forEach(f -> all[n[0]++] = f); // in search order: a leaf lists them as the subtables would find them
+                buildingVersion = version;
+                building = CompletableFuture.supplyAsync(() -> MegaflowTree.build(all), builds);
+            }
+        }
+        final CompletableFuture<MegaflowTree> b = building;
+        if (b != null && b.isDone()) {
+            building = null;
+            if (buildingVersion == version) {
+                tree = b.isCompletedExceptionally() ? null : b.join();
+                treeless = tree == null;
+            }
+        }
+        changed = false;
+    }
+
+    private void rankSubtables() {
         final DpclsSubtable[] s = subtables;
         for (int i = 1; i < s.length; i++) {
             final DpclsSubtable x = s[i];
@@ -165,6 +242,11 @@ public final class Dpcls {
         return subtableLookups;
     }
 
+    /** Keys the megaflow tree found, so far (part of the hits). */
+    public long treeHits() {
+        return treeHits;
+    }
+
     public void forEach(final java.util.function.Consumer<DpFlow> action) {
         for (DpclsSubtable s : subtables) {
             s.forEach(action);
@@ -178,5 +260,14 @@ public final class Dpcls {
             m[i] = subtables[i].mask;
         }
         return m;
+    }
+
+    /** The shared builder thread, started when a first tree is asked for. */
+    private static final class Builds {
+        static final ExecutorService POOL = Executors.newSingleThreadExecutor(r -> {
+            final Thread t = new Thread(r, "megaflow-tree");
+            t.setDaemon(true);
+            return t;
+        });
     }
 }

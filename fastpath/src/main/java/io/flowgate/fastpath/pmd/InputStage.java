@@ -15,6 +15,8 @@ import io.flowgate.fastpath.smc.Smc;
 import io.flowgate.fastpath.upcall.UpcallRing;
 import io.flowgate.fastpath.upcall.UpcallRings;
 
+import java.util.concurrent.Executor;
+
 import org.agrona.collections.Int2ObjectHashMap;
 
 /**
@@ -145,9 +147,12 @@ final class InputStage {
         return bytes;
     }
 
-    /** One mask over few flows: the classifier is looked up before (instead of) the caches. */
+    /**
+     * One mask over few flows, or a classifier that walks its megaflow tree: it is looked up
+     * before (instead of) the caches.
+     */
     private static boolean direct(final Dpcls cls) {
-        return cls != null && cls.subtableCount() == 1 && cls.flowCount() <= DIRECT_FLOWS;
+        return cls != null && (cls.complete() || cls.subtableCount() == 1 && cls.flowCount() <= DIRECT_FLOWS);
     }
 
     /** Packets in {@code bits} (parsed without hashes) get theirs; invalid ones (0) keep 0. */
@@ -188,8 +193,8 @@ final class InputStage {
         final boolean waiting = park.upcalls() != 0 || park.parked() != 0;
         final int inPort = b.inPort();
         final Dpcls own = classifiers.get(inPort);
-        // One mask over few flows: the classifier is one probe into a table that stays in cache,
-        // no dearer than the EMC's or the SMC's probe into tables of their own; go there directly.
+        // One mask over few flows, or a megaflow tree: the classifier's probe stays in cache, no
+        // dearer than the EMC's or the SMC's probe into tables of their own; go there directly.
         final boolean direct = direct(own);
         if (unhashed && (waiting || !direct)) {
             hash(n == Integer.SIZE ? -1 : (1 << n) - 1);
@@ -249,7 +254,7 @@ final class InputStage {
         }
         if (direct) {
             pending &= ~classify(own, pending, false);
-            pending |= copy(copies);
+            pending |= copy(copies, own.complete());
         } else {
             if (pending != 0 && smc.enabled()) {
                 pending &= ~smcLookup(pending);
@@ -335,8 +340,10 @@ final class InputStage {
         }
         final long[] c = stats.counts;
         final long before = cls.subtableLookups();
+        final long treeBefore = cls.treeHits();
         final int found = cls.lookup(keys, keyAt, pending, flows);
         c[PmdCounter.SUBTABLE_LOOKUPS.ordinal()] += cls.subtableLookups() - before;
+        c[PmdCounter.TREE_HITS.ordinal()] += cls.treeHits() - treeBefore;
         c[PmdCounter.MEGAFLOW_HITS.ordinal()] += Integer.bitCount(found);
         if (fill) {
             final boolean toSmc = smc.enabled();
@@ -355,11 +362,11 @@ final class InputStage {
 
     /**
      * Packets in {@code copies} take the flow found for the earlier packet whose headers they
-     * repeat, counted as it was (a classifier hit).
+     * repeat, counted as it was (a classifier hit; {@code tree}: found by the megaflow tree).
      *
      * @return those whose earlier packet found none: they miss as it did
      */
-    private int copy(final int copies) {
+    private int copy(final int copies, final boolean tree) {
         final DpFlow[] fl = flows;
         int missed = 0;
         int bits = copies;
@@ -372,7 +379,11 @@ final class InputStage {
                 missed |= 1 << i;
             }
         }
-        stats.counts[PmdCounter.MEGAFLOW_HITS.ordinal()] += Integer.bitCount(copies & ~missed);
+        final int hits = Integer.bitCount(copies & ~missed);
+        stats.counts[PmdCounter.MEGAFLOW_HITS.ordinal()] += hits;
+        if (tree) {
+            stats.counts[PmdCounter.TREE_HITS.ordinal()] += hits;
+        }
         return missed;
     }
 
@@ -503,9 +514,10 @@ final class InputStage {
         return n;
     }
 
-    void rank() {
+    /** Ranks every classifier's subtables; megaflow trees are built by {@code builds}. */
+    void rank(final Executor builds) {
         for (Dpcls cls : classifiers.values()) {
-            cls.rank();
+            cls.rank(builds);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.flowgate.fastpath.pmd;
 
+import io.flowgate.fastpath.dpcls.Dpcls;
 import io.flowgate.fastpath.emc.Emc;
 import io.flowgate.fastpath.megaflow.DpFlow;
 import io.flowgate.fastpath.packet.PacketBatch;
@@ -92,7 +93,7 @@ public final class Pmd implements Agent {
         }
         final long[] c = stats.counts;
         if (clock.start(c, polls.polled())) {
-            input.rank();
+            input.rank(Dpcls.BACKGROUND);
             emcChoice.retry();
         }
         input.emcProbe(emcChoice.iteration(clock.lastBusyNanos(), lastReceived));
@@ -213,6 +214,16 @@ public final class Pmd implements Agent {
 
     public PmdStats stats() {
         return stats;
+    }
+
+    /**
+     * Ranks the classifiers' subtables now, as the PMD does once a second; flows unchanged since
+     * the ranking before get their megaflow tree, built on this thread (the PMD has it built in
+     * the background). PMD thread only: for tests that call {@link #doWork} themselves and would
+     * otherwise wait seconds for a tree.
+     */
+    public void rankClassifiers() {
+        input.rank(Runnable::run);
     }
 
     public ParseCounters parseCounters() {

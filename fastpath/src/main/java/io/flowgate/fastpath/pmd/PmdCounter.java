@@ -27,6 +27,7 @@ public enum PmdCounter {
     FLOWS_REMOVED("flows removed"),
     DUPLICATE_INSTALLS("installs of an existing flow ignored"),
     SUBTABLE_LOOKUPS("subtable lookups (for lookups per hit)"),
+    TREE_HITS("megaflow hits found by walking the megaflow tree"),
     BUSY_ITERATIONS("busy iterations"),
     IDLE_ITERATIONS("idle iterations"),
     BUSY_NANOS("nanoseconds in busy iterations"),

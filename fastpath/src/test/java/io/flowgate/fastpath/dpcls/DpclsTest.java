@@ -17,12 +17,15 @@ import io.flowgate.fastpath.testing.Parsed;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 import org.junit.jupiter.api.Test;
 
 class DpclsTest {
     private static final int W = FlowKey.WORDS;
     private static final int[] ROWS = FlowKey.rowStarts(32);
+    /** Builds megaflow trees on the ranking thread, at once. */
+    private static final Executor NOW = Runnable::run;
 
     private static long[] key(final String dst, final int dport) {
         return Parsed.parse(PacketBuilder.eth().ipv4("10.0.0.1", dst).udp(1000, dport).build(), 1).key();
@@ -78,7 +81,7 @@ class DpclsTest {
             cls.lookup(keys, ROWS, 1, out);
         }
         assertEquals(20, cls.subtableLookups(), "the /16 subtable was second: two visits per hit");
-        cls.rank();
+        cls.rank(NOW);
         assertEquals(dstPrefix(16), cls.masks()[0]);
         cls.lookup(keys, ROWS, 1, out);
         assertEquals(21, cls.subtableLookups(), "now it is first");
@@ -158,5 +161,104 @@ class DpclsTest {
         assertNull(lookup(cls, key("10.0.0.1", 7)), "a dead flow is no answer");
         assertSame(flows.get(0), lookup(cls, key("10.0.0.0", 7)));
         assertNull(lookup(cls, key("10.0.0.200", 7)));
+    }
+
+    @Test
+    void flowsOverSeveralMasksGetATreeOnceTheyHaveNotChangedForARankingAndLoseItOnAnyChange() {
+        final Dpcls cls = new Dpcls();
+        final DpFlow net24 = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
+        final DpFlow net16 = flow(key("10.9.0.0", 0), dstPrefix(16), 3);
+        cls.insert(net24);
+        cls.insert(net16);
+        final long[] keys = batch(key("10.1.2.77", 53), key("10.9.200.1", 80), key("192.168.0.1", 53));
+        cls.rank(NOW);
+        assertFalse(cls.complete(), "flows changed since the ranking before: no tree yet");
+        cls.rank(NOW);
+        assertTrue(cls.complete());
+        final DpFlow[] out = new DpFlow[32];
+        assertEquals(0b011, cls.lookup(keys, ROWS, 0b111, out));
+        assertSame(net24, out[0]);
+        assertSame(net16, out[1]);
+        assertEquals(2, cls.treeHits());
+
+        final DpFlow net8 = flow(key("192.0.0.0", 0), dstPrefix(8), 4);
+        cls.insert(net8);
+        assertFalse(cls.complete(), "a tree without the new flow would miss its packets");
+        assertEquals(0b111, cls.lookup(keys, ROWS, 0b111, out));
+        assertSame(net8, out[2]);
+        cls.rank(NOW);
+        cls.rank(NOW);
+        assertTrue(cls.complete());
+        assertTrue(cls.remove(net16));
+        assertFalse(cls.complete());
+        assertEquals(2, cls.treeHits(), "the subtables answered while there was no tree");
+    }
+
+    @Test
+    void aTreeSkipsAFlowMarkedDeadBeforeItsRemovalArrives() {
+        final Dpcls cls = new Dpcls();
+        final DpFlow net24 = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
+        final DpFlow net16 = flow(key("10.1.0.0", 0), dstPrefix(16), 3);
+        cls.insert(net24);
+        cls.insert(net16);
+        cls.rank(NOW);
+        cls.rank(NOW);
+        assertTrue(cls.complete());
+        net24.markDead();
+        final DpFlow[] out = new DpFlow[32];
+        assertEquals(1, cls.lookup(batch(key("10.1.2.77", 53)), ROWS, 1, out));
+        assertSame(net16, out[0], "the live flow that also matches");
+    }
+
+    @Test
+    void oneMaskGetsNoTree() {
+        final Dpcls cls = new Dpcls();
+        cls.insert(flow(key("10.1.2.0", 0), dstPrefix(24), 2));
+        cls.insert(flow(key("10.1.3.0", 0), dstPrefix(24), 3));
+        cls.rank(NOW);
+        cls.rank(NOW);
+        assertFalse(cls.complete(), "one subtable is one probe already");
+    }
+
+    @Test
+    void aTreeBuiltElsewhereIsTakenAtTheFirstRankingAfterItIsDone() {
+        final Dpcls cls = new Dpcls();
+        cls.insert(flow(key("10.1.2.0", 0), dstPrefix(24), 2));
+        cls.insert(flow(key("10.9.0.0", 0), dstPrefix(16), 3));
+        final List<Runnable> builds = new ArrayList<>();
+        cls.rank(builds::add);
+        cls.rank(builds::add);
+        assertEquals(1, builds.size(), "asked for once the flows had not changed for a ranking");
+        cls.rank(builds::add);
+        assertEquals(1, builds.size(), "not asked again while it is being built");
+        assertFalse(cls.complete());
+        builds.getFirst().run();
+        assertFalse(cls.complete(), "taken by the PMD when it ranks, not by the builder");
+        cls.rank(builds::add);
+        assertTrue(cls.complete());
+    }
+
+    @Test
+    void aTreeBuiltFromFlowsThatChangedMeanwhileIsNotTaken() {
+        final Dpcls cls = new Dpcls();
+        cls.insert(flow(key("10.1.2.0", 0), dstPrefix(24), 2));
+        cls.insert(flow(key("10.9.0.0", 0), dstPrefix(16), 3));
+        final List<Runnable> builds = new ArrayList<>();
+        cls.rank(builds::add);
+        cls.rank(builds::add);
+        final DpFlow net8 = flow(key("192.0.0.0", 0), dstPrefix(8), 4);
+        cls.insert(net8); // while the tree of the two flows before it is built
+        builds.removeFirst().run();
+        cls.rank(builds::add);
+        assertFalse(cls.complete(), "that tree would miss the new flow's packets");
+        final DpFlow[] out = new DpFlow[32];
+        assertEquals(1, cls.lookup(batch(key("192.168.0.1", 53)), ROWS, 1, out));
+        assertSame(net8, out[0]);
+        cls.rank(builds::add);
+        builds.removeFirst().run();
+        cls.rank(builds::add);
+        assertTrue(cls.complete(), "the flows as they are now got theirs");
+        assertEquals(1, cls.lookup(batch(key("192.168.0.1", 53)), ROWS, 1, out));
+        assertSame(net8, out[0]);
     }
 }

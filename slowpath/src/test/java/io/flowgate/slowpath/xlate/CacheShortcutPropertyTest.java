@@ -29,17 +29,19 @@ import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AfterContainer;
 
 /**
- * No shortcut changes behaviour: whatever cache answers a packet (EMC, signature match cache or
- * the megaflow classifier), the megaflow it gets matches the packet and has exactly the actions
+ * No shortcut changes behaviour: whatever cache answers a packet (EMC, signature match cache, the
+ * megaflow classifier's subtables or its megaflow tree), the megaflow it gets matches the packet and has exactly the actions
  * that full classification of the packet gives. Random three-table pipelines; traffic of a few
  * keys and their megaflow neighbours (so caches hit with other keys of one megaflow); flows
- * removed under it now and then (so caches hold stale entries and flow numbers are reused); the
- * test thread is the handler (every upcall translated, installed and answered).
+ * removed under it now and then (so caches hold stale entries and flow numbers are reused);
+ * subtables ranked now and then (so classifiers whose flows stay put walk a tree); the test thread
+ * is the handler (every upcall translated, installed and answered).
  */
 class CacheShortcutPropertyTest {
     private static final AtomicLong CHECKED = new AtomicLong();
     private static final AtomicLong SMC_HITS = new AtomicLong();
     private static final AtomicLong EMC_HITS = new AtomicLong();
+    private static final AtomicLong TREE_HITS = new AtomicLong();
 
     @Property(tries = 300)
     void everyCacheHitHasTheActionsOfFullClassification(@ForAll final long seed) throws Exception {
@@ -99,6 +101,9 @@ class CacheShortcutPropertyTest {
                 for (byte[] frame : batch) {
                     ((RingPort) ports.get(inPort - 1)).inject(frame);
                 }
+                if (r.nextInt(4) == 0) {
+                    pmd.rankClassifiers();
+                }
                 pmd.doWork();
                 final List<UpcallRing.Upcall> upcalls = new ArrayList<>();
                 ring.poll(upcalls::add, 100);
@@ -150,6 +155,7 @@ class CacheShortcutPropertyTest {
             }
             SMC_HITS.addAndGet(pmd.stats().snapshot().get(PmdCounter.SMC_HITS));
             EMC_HITS.addAndGet(pmd.stats().snapshot().get(PmdCounter.EMC_HITS));
+            TREE_HITS.addAndGet(pmd.stats().snapshot().get(PmdCounter.TREE_HITS));
         } finally {
             for (AutoCloseable c : closing.reversed()) {
                 c.close();
@@ -160,7 +166,8 @@ class CacheShortcutPropertyTest {
     @AfterContainer
     static void report() {
         System.out.println("cache shortcuts: " + CHECKED.get() + " hits checked against full classification ("
-                + EMC_HITS.get() + " EMC, " + SMC_HITS.get() + " SMC)");
+                + EMC_HITS.get() + " EMC, " + SMC_HITS.get() + " SMC, " + TREE_HITS.get() + " megaflow tree)");
         assertTrue(SMC_HITS.get() > 0 && EMC_HITS.get() > 0, "both caches were exercised");
+        assertTrue(TREE_HITS.get() > 0, "the megaflow tree was exercised");
     }
 }
