@@ -103,7 +103,7 @@ public class DpclsBenchmark {
             dpcls.rank(Runnable::run);
         }
         System.out.printf("%n%d subtables of %d flows: %s%n", subtables, perSubtable,
-                dpcls.complete() ? "megaflow tree" : "subtables");
+                dpcls.walksTree() ? "megaflow tree" : "subtables");
         for (int b = 0; b < batches.length; b++) {
             batches[b] = java.util.Arrays.copyOfRange(keys, b * N * W, (b + 1) * N * W);
             if (dpcls.lookup(batches[b], ROWS, -1, out) != -1) {

@@ -8,8 +8,9 @@ import io.flowgate.fastpath.megaflow.DpFlow;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The megaflow classifier of one PMD for one input port: tuple space search over one
@@ -23,16 +24,23 @@ import java.util.concurrent.Executors;
  * lookup per batch, is paid once for up to 32 packets.
  *
  * <p>Few megaflows over several masks (an ACL's) are also kept in a {@link MegaflowTree}, built
- * once they have stopped changing for a ranking interval; while there is one, a lookup walks it
- * instead of the subtables, and is complete ({@link #complete}): a key it misses has no megaflow.
+ * once they have stopped changing for a ranking interval; while there is one
+ * ({@link #walksTree}), a lookup walks it instead of the subtables. Flows inserted since it was
+ * built are not in it: its misses are then looked up in the subtables, until the next tree. A
+ * removed flow stays in it if it was marked dead first (as every revalidator removal is): the tree
+ * skips dead flows. Any other removal drops the tree.
  *
  * <p>Owned by the PMD thread: only it inserts, removes and looks up. A tree is built elsewhere
  * ({@link #BACKGROUND}: a build takes up to milliseconds, which a PMD would spend not polling)
- * from a copy of the flow list, and taken at a later ranking if the flows have not changed since.
+ * from a copy of the flow list, and taken at a later ranking unless a live flow of that list was
+ * removed meanwhile.
  */
 public final class Dpcls {
     private static final int W = FlowKey.WORDS;
-    /** Where PMDs have their megaflow trees built: one daemon thread for all. */
+    /**
+     * Where PMDs have their megaflow trees built: one daemon thread for all, started by
+     * {@link #startBuilder} (from a thread that is not a PMD: it keeps its creator's CPUs).
+     */
     public static final Executor BACKGROUND = Builds.POOL;
 
     private DpclsSubtable[] subtables = new DpclsSubtable[0];
@@ -43,17 +51,24 @@ public final class Dpcls {
     private long subtableLookups;
     /** Keys the megaflow tree found. */
     private long treeHits;
-    /** Over every flow while there is one; dropped on any insert or removal. */
-    private MegaflowTree tree;
+    /** Inserts and removals so far. */
+    private long changes;
+    private long inserts;
+    /** Removals of flows not marked dead: a tree that lists one must not be walked. */
+    private long liveRemovals;
     /** An insert or removal since the last {@link #rank}. */
-    private boolean changed;
-    /** The flows as they are now have no tree (too many, or too big): not tried again until they change. */
+    private boolean changedSinceRank;
+    /** Over the flows as they were after {@link #treeChanges} changes ({@link #treeInserts} inserts), or null. */
+    private MegaflowTree tree;
+    private long treeChanges;
+    private long treeInserts;
+    /** The flows as they are now get no tree (too many, or too big): not tried again until they change. */
     private boolean treeless;
-    /** Inserts and removals so far: a tree built from an older flow list is not taken. */
-    private long version;
-    /** The tree being built, or null; from the flow list of {@link #buildingVersion}. */
+    /** The tree being built, or null; from the flows as they were after these many changes. */
     private CompletableFuture<MegaflowTree> building;
-    private long buildingVersion;
+    private long buildingChanges;
+    private long buildingInserts;
+    private long buildingLiveRemovals;
 
     public int flowCount() {
         return flowCount;
@@ -70,16 +85,19 @@ public final class Dpcls {
      * @return the bits of the keys that were found
      */
     public int lookup(final long[] keys, final int[] keyAt, final int pending, final DpFlow[] out) {
+        int remaining = pending;
+        int found = 0;
         final MegaflowTree t = tree;
         if (t != null) {
-            final int found = t.lookup(keys, keyAt, pending, out);
+            found = t.lookup(keys, keyAt, pending, out);
             final int hits = Integer.bitCount(found);
             subtableLookups += hits;
             treeHits += hits;
-            return found;
+            if (treeInserts == inserts) {
+                return found; // the tree has every flow
+            }
+            remaining &= ~found;
         }
-        int remaining = pending;
-        int found = 0;
         final DpclsSubtable[] st = subtables;
         for (int s = 0; s < st.length && remaining != 0; s++) {
             final DpclsSubtable sub = st[s];
@@ -126,22 +144,28 @@ public final class Dpcls {
         }
         target.insert(flow);
         flowCount++;
+        inserts++;
         changed();
     }
 
     private void changed() {
-        tree = null;
-        changed = true;
+        changes++;
+        changedSinceRank = true;
         treeless = false;
-        version++;
     }
 
     /**
-     * True while a lookup walks the megaflow tree: a key it does not find has no megaflow here
-     * (no cache in front could know better), and it needs no hash of the key.
+     * True while a lookup walks the megaflow tree (then the subtables, for flows inserted since it
+     * was built): it needs no hash of the key, and a key it does not find has no megaflow here (no
+     * cache in front could know better).
      */
-    public boolean complete() {
+    public boolean walksTree() {
         return tree != null;
+    }
+
+    /** True while the megaflow tree has every flow: every hit is the tree's. */
+    public boolean treeComplete() {
+        return tree != null && treeInserts == inserts;
     }
 
     public boolean remove(final DpFlow flow) {
@@ -152,6 +176,10 @@ public final class Dpcls {
                     return false;
                 }
                 flowCount--;
+                if (!flow.isDead()) {
+                    liveRemovals++;
+                    tree = null; // it would still find the flow
+                }
                 changed();
                 if (s.size() == 0) {
                     final DpclsSubtable[] next = new DpclsSubtable[subtables.length - 1];
@@ -193,32 +221,44 @@ public final class Dpcls {
     /**
      * Orders subtables by hits since the last ranking, most hit first, and resets the counts. In
      * place (insertion sort over a handful of subtables), so the PMD allocates nothing. Then, if
-     * the flows have not changed since the last ranking, has their megaflow tree built by
-     * {@code builds} (allocates, as an install does: once per change at most), and takes a built
-     * one if they have not changed since it was asked for.
+     * the flows have not changed since the last ranking and the tree (if any) is of older ones,
+     * has theirs built by {@code builds} (allocates, as an install does: once per change at most),
+     * and takes a built one unless a live flow it lists was removed meanwhile.
      */
     public void rank(final Executor builds) {
         rankSubtables();
-        if (!changed && tree == null && !treeless && building == null && subtables.length > 1) {
+        if (!changedSinceRank && building == null && !treeless && subtables.length > 1
+                && (tree == null || treeChanges != changes)) {
             if (flowCount > MegaflowTree.MAX_FLOWS) {
-                treeless = true;
+                treeless = true; // a tree of older flows, if any, stays: it is still right
             } else {
                 final DpFlow[] all = new DpFlow[flowCount];
                 final int[] n = {0};
                 forEach(f -> all[n[0]++] = f); // in search order: a leaf lists them as the subtables would find them
-                buildingVersion = version;
+                buildingChanges = changes;
+                buildingInserts = inserts;
+                buildingLiveRemovals = liveRemovals;
                 building = CompletableFuture.supplyAsync(() -> MegaflowTree.build(all), builds);
             }
         }
         final CompletableFuture<MegaflowTree> b = building;
         if (b != null && b.isDone()) {
             building = null;
-            if (buildingVersion == version) {
-                tree = b.isCompletedExceptionally() ? null : b.join();
-                treeless = tree == null;
+            final MegaflowTree built = b.isCompletedExceptionally() ? null : b.join();
+            if (built == null) {
+                treeless = buildingChanges == changes;
+            } else if (buildingLiveRemovals == liveRemovals) {
+                tree = built;
+                treeChanges = buildingChanges;
+                treeInserts = buildingInserts;
             }
         }
-        changed = false;
+        changedSinceRank = false;
+    }
+
+    /** Starts the thread that builds megaflow trees, if it has not started (on a thread that is not a PMD). */
+    public static void startBuilder() {
+        Builds.POOL.prestartCoreThread();
     }
 
     private void rankSubtables() {
@@ -262,12 +302,13 @@ public final class Dpcls {
         return m;
     }
 
-    /** The shared builder thread, started when a first tree is asked for. */
+    /** The shared builder thread. */
     private static final class Builds {
-        static final ExecutorService POOL = Executors.newSingleThreadExecutor(r -> {
-            final Thread t = new Thread(r, "megaflow-tree");
-            t.setDaemon(true);
-            return t;
-        });
+        static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    final Thread t = new Thread(r, "megaflow-tree");
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 }

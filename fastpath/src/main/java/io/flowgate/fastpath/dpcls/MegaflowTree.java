@@ -23,19 +23,22 @@ import java.util.Arrays;
  * miss into a table of megabytes. This tree's size depends on the megaflows only: a few hundred
  * bytes that stay in the core's first-level cache, walked without the packet's hash.
  *
- * <p>Each node tests up to {@value #MAX_BITS} bits of one key word at once ({@link Long#compress},
- * one PEXT instruction) and jumps to one of its children by their value; a flow whose mask leaves a
- * tested bit out goes down every child that bit tells apart. So the leaf a key reaches lists every
- * megaflow that can match it, and a lookup checks those (usually one) against the key with
- * {@link DpFlow#matches}: the tree only narrows the search, it never answers on its own. A batch
- * walks level by level, a step per packet in turn, so the packets' loads overlap instead of
- * waiting on one another.
+ * <p>Each node tests a run of up to {@value #MAX_BITS} adjacent bits of one key word (a shift
+ * and a mask: no instruction some CPUs lack or microcode, as PEXT) and jumps to one of its
+ * children by their value; a flow whose mask leaves a tested bit out is listed under every child
+ * that bit tells apart. So the leaf a key reaches lists every megaflow that can match it, and a
+ * lookup checks those (usually one) against the key: the tree only narrows the search, it never
+ * answers on its own. Runs of adjacent bits suit what megaflows match: prefixes of addresses and
+ * ports, whole protocol numbers. A batch walks level by level, a step per packet in turn, so the
+ * packets' loads overlap instead of waiting on one another.
  *
- * <p>Immutable: the classifier has a new one built when its flows have stopped changing and drops
- * it on any insert or removal ({@link Dpcls#rank}). The greedy build weighs every bit that tells
- * two flows apart at every node: 0.5 ms for 65 flows, 2 ms for 512 (measured here), so it runs
- * off the PMD's thread. Up to {@value #MAX_FLOWS} flows; beyond, or when replicating wildcarded
- * flows would pass {@value #SIZE_PER_FLOW} entries per flow, there is no tree.
+ * <p>Built once, never changed; only its lookup scratch ({@link #at}) is written, by the PMD that
+ * walks it. The classifier has a new one built when its flows have stopped changing
+ * ({@link Dpcls#rank}). The greedy build weighs every run of bits that tells two flows apart at
+ * every node, a millisecond or two for hundreds of flows, so it runs off the PMD's thread; it
+ * gives up past {@value #MAX_WORK} steps. Up to {@value #MAX_FLOWS} flows; beyond, or when
+ * listing wildcarded flows under many children would pass {@value #SIZE_PER_FLOW} entries per
+ * flow, there is no tree.
  */
 final class MegaflowTree {
     static final int MAX_FLOWS = 512;
@@ -50,15 +53,20 @@ final class MegaflowTree {
     static final int SPACE = 4;
     /** Children and leaf entries, per flow, past which the build gives up (wildcards replicate). */
     static final int SIZE_PER_FLOW = 64;
+    /** Flow placements weighed, past which the build gives up (about a tenth of a second). */
+    static final long MAX_WORK = 50_000_000L;
     private static final int W = FlowKey.WORDS;
+    /** A node: its first child's index << 32 | the run's width mask << 10 | its shift << 4 | its key word. */
     private static final int WORD_BITS = 4;
+    private static final int SHIFT_BITS = 6;
+    private static final int RUN_SHIFT = WORD_BITS + SHIFT_BITS;
+    private static final int RUN_MASK = (1 << MAX_BITS) - 1;
     private static final int EMPTY = ~0;
     /** Key words every kind of packet may use (as {@link io.flowgate.fastpath.flow.FlowMask#matches}'s). */
     private static final int NARROW = 8;
 
-    /** Per node: the bits it tests, and its first child's index << 4 | the key word it tests. */
-    private final long[] nodeBits;
-    private final int[] nodeBaseWord;
+    /** Per node, what it tests and where its children are (see {@link #RUN_SHIFT}). */
+    private final long[] nodes;
     /** Child: a node's index (>= 0), or the complement of a leaf's. */
     private final int[] children;
     /** Leaf i lists {@code leafFlows[leafStart[i] .. leafStart[i + 1])}. */
@@ -79,8 +87,7 @@ final class MegaflowTree {
     private final int[] at = new int[Integer.SIZE];
 
     private MegaflowTree(final Builder b, final int root) {
-        this.nodeBits = Arrays.copyOf(b.nodeBits, b.nodes);
-        this.nodeBaseWord = Arrays.copyOf(b.nodeBaseWord, b.nodes);
+        this.nodes = Arrays.copyOf(b.nodes, b.nodeCount);
         this.children = Arrays.copyOf(b.children, b.childCount);
         this.leafStart = Arrays.copyOf(b.leafStart, b.leaves + 1);
         this.leafFlows = new DpFlow[b.leafEntries];
@@ -138,19 +145,20 @@ final class MegaflowTree {
             cur[i] = r;
             walking |= (~r >>> 31) << i;
         }
-        final long[] nb = nodeBits;
-        final int[] nw = nodeBaseWord;
+        final long[] nd = nodes;
         final int[] ch = children;
         // One step of every packet still in the tree per round: the steps do not depend on one
-        // another, so their loads overlap.
+        // another, so their loads overlap. (Walking one packet to its leaf, then the next,
+        // measured 2.4 times slower per lookup in a PMD: each walk's loads waited on one another.)
         while (walking != 0) {
             bits = walking;
             while (bits != 0) {
                 final int i = Integer.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
-                final int x = cur[i];
-                final int bw = nw[x];
-                final int next = ch[(bw >>> WORD_BITS) + (int) Long.compress(keys[keyAt[i] + (bw & (1 << WORD_BITS) - 1)], nb[x])];
+                final long node = nd[cur[i]];
+                final int word = (int) node & (1 << WORD_BITS) - 1;
+                final int run = (int) (keys[keyAt[i] + word] >>> (node >>> WORD_BITS)) & (int) (node >>> RUN_SHIFT) & RUN_MASK;
+                final int next = ch[(int) (node >>> Integer.SIZE) + run];
                 cur[i] = next;
                 walking &= ~((next >>> 31) << i);
             }
@@ -204,8 +212,8 @@ final class MegaflowTree {
     }
 
     /** Nodes in the tree (tests, statistics). */
-    int nodes() {
-        return nodeBits.length;
+    int nodeCount() {
+        return nodes.length;
     }
 
     /** Nodes on the longest way from the root to a leaf (tests, statistics). */
@@ -229,9 +237,8 @@ final class MegaflowTree {
         final long[][] mask;
         final long[][] match;
         final int limit;
-        long[] nodeBits = new long[16];
-        int[] nodeBaseWord = new int[16];
-        int nodes;
+        long[] nodes = new long[16];
+        int nodeCount;
         int[] children = new int[64];
         int childCount;
         int[] leafStart = new int[17];
@@ -239,6 +246,7 @@ final class MegaflowTree {
         int[] leafFlows = new int[64];
         int leafEntries;
         boolean tooBig;
+        long work;
         int maxDepth;
         /** Per child of the split being weighed, the flows it would list. */
         final int[] sizes = new int[1 << MAX_BITS];
@@ -268,7 +276,8 @@ final class MegaflowTree {
                 return leaf(set);
             }
             int bestWord = -1;
-            long bestBits = 0;
+            int bestShift = 0;
+            int bestWidth = 0;
             long bestScore = score(set.length, set.length);
             for (int j = 0; j < W; j++) {
                 long zeros = 0;
@@ -277,63 +286,56 @@ final class MegaflowTree {
                     zeros |= mask[f][j] & ~match[f][j];
                     ones |= mask[f][j] & match[f][j];
                 }
-                final long candidates = zeros & ones; // bits on which two flows of the set differ
-                if (candidates == 0) {
-                    continue;
-                }
-                long chosen = 0;
-                long chosenScore = Long.MAX_VALUE;
-                for (int k = 0; k < MAX_BITS; k++) {
-                    long stepBit = 0;
-                    long stepScore = chosenScore;
-                    for (long c = candidates & ~chosen; c != 0; c &= c - 1) {
-                        final long bit = Long.lowestOneBit(c);
-                        final long s = split(set, j, chosen | bit);
-                        if (s < stepScore && total(s) + (2 << k) <= SPACE * set.length) {
-                            stepScore = s;
-                            stepBit = bit;
+                // Runs that start and end on a bit where two flows of the set differ (a run with
+                // another bit at an end has twice the children for the same split).
+                final long candidates = zeros & ones;
+                for (long lo = candidates; lo != 0; lo &= lo - 1) {
+                    final int shift = Long.numberOfTrailingZeros(lo);
+                    for (long hi = candidates & ~((1L << shift) - 1); hi != 0; hi &= hi - 1) {
+                        final int width = Long.numberOfTrailingZeros(hi) - shift + 1;
+                        if (width > MAX_BITS) {
+                            break;
+                        }
+                        final long s = split(set, j, shift, width);
+                        if (s < bestScore && total(s) + (1 << width) <= SPACE * set.length) {
+                            bestScore = s;
+                            bestWord = j;
+                            bestShift = shift;
+                            bestWidth = width;
                         }
                     }
-                    if (stepBit == 0) {
-                        break;
-                    }
-                    chosen |= stepBit;
-                    chosenScore = stepScore;
-                    if (widest(stepScore) == 1) {
-                        break;
-                    }
                 }
-                if (chosenScore < bestScore) {
-                    bestScore = chosenScore;
-                    bestWord = j;
-                    bestBits = chosen;
-                }
+            }
+            if (work > MAX_WORK) {
+                tooBig = true;
+                return TOO_BIG;
             }
             if (bestWord < 0 || widest(bestScore) >= set.length) {
                 maxDepth = Math.max(maxDepth, depth);
                 return leaf(set); // flows that overlap: no bit tells them apart
             }
-            return node(set, bestWord, bestBits, depth);
+            return node(set, bestWord, bestShift, bestWidth, depth);
         }
 
-        private int node(final int[] set, final int word, final long bits, final int depth) {
-            final int fan = 1 << Long.bitCount(bits);
-            final int x = nodes++;
-            if (x == nodeBits.length) {
-                nodeBits = Arrays.copyOf(nodeBits, x * 2);
-                nodeBaseWord = Arrays.copyOf(nodeBaseWord, x * 2);
+        private int node(final int[] set, final int word, final int shift, final int width, final int depth) {
+            final int fan = 1 << width;
+            final int run = fan - 1;
+            final int x = nodeCount++;
+            if (x == nodes.length) {
+                nodes = Arrays.copyOf(nodes, x * 2);
             }
             final int base = reserveChildren(fan);
-            nodeBits[x] = bits;
-            nodeBaseWord[x] = base << WORD_BITS | word;
+            if (base == TOO_BIG) {
+                return TOO_BIG;
+            }
+            nodes[x] = (long) base << Integer.SIZE | (long) run << RUN_SHIFT | (long) shift << WORD_BITS | word;
             final int[][] sub = new int[fan][];
             final int[] size = new int[fan];
             for (int f : set) {
-                final long fixed = mask[f][word] & bits;
-                final int value = (int) Long.compress(match[f][word], bits);
-                final int free = (int) Long.compress(~fixed, bits);
+                final int value = (int) (match[f][word] >>> shift) & run;
+                final int free = (int) (~mask[f][word] >>> shift) & run;
                 int c = 0;
-                do { // every child that the bits this flow wildcards can lead to
+                do { // every child the bits this flow wildcards can lead to
                     final int child = value | c;
                     if (sub[child] == null) {
                         sub[child] = new int[set.length];
@@ -353,18 +355,19 @@ final class MegaflowTree {
         }
 
         private int reserveChildren(final int fan) {
+            if (overBudget(fan)) {
+                return TOO_BIG;
+            }
             final int base = childCount;
             childCount += fan;
             if (childCount > children.length) {
                 children = Arrays.copyOf(children, Math.max(children.length * 2, childCount));
             }
-            budget(fan);
             return base;
         }
 
         private int leaf(final int[] set) {
-            budget(set.length);
-            if (tooBig) {
+            if (overBudget(set.length)) {
                 return TOO_BIG;
             }
             if (leaves + 2 > leafStart.length) {
@@ -382,25 +385,28 @@ final class MegaflowTree {
             return ~(leaves - 1);
         }
 
-        private void budget(final int entries) {
+        /** True (and the build is off) if {@code entries} more children or leaf entries pass the limit. */
+        private boolean overBudget(final int entries) {
             if (childCount + leafEntries + entries > limit) {
                 tooBig = true;
             }
+            return tooBig;
         }
 
         /**
-         * How well testing {@code bits} of word {@code word} splits {@code set}: the widest child
-         * first, then all children's sizes summed (what wildcards replicate); smaller is better.
+         * How well testing the {@code width} bits of word {@code word} from {@code shift} up
+         * splits {@code set}: the widest child first, then all children's sizes summed (what
+         * wildcards replicate); smaller is better.
          */
-        private long split(final int[] set, final int word, final long bits) {
-            final int fan = 1 << Long.bitCount(bits);
+        private long split(final int[] set, final int word, final int shift, final int width) {
+            final int fan = 1 << width;
+            final int run = fan - 1;
             final int[] size = sizes;
             Arrays.fill(size, 0, fan, 0);
             int total = 0;
             for (int f : set) {
-                final long fixed = mask[f][word] & bits;
-                final int value = (int) Long.compress(match[f][word], bits);
-                final int free = (int) Long.compress(~fixed, bits);
+                final int value = (int) (match[f][word] >>> shift) & run;
+                final int free = (int) (~mask[f][word] >>> shift) & run;
                 int c = 0;
                 do {
                     size[value | c]++;
@@ -408,6 +414,7 @@ final class MegaflowTree {
                     c = (c - free) & free;
                 } while (c != 0);
             }
+            work += total;
             int widest = 0;
             for (int c = 0; c < fan; c++) {
                 widest = Math.max(widest, size[c]);

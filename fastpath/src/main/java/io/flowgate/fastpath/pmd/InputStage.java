@@ -152,7 +152,7 @@ final class InputStage {
      * before (instead of) the caches.
      */
     private static boolean direct(final Dpcls cls) {
-        return cls != null && (cls.complete() || cls.subtableCount() == 1 && cls.flowCount() <= DIRECT_FLOWS);
+        return cls != null && (cls.walksTree() || cls.subtableCount() == 1 && cls.flowCount() <= DIRECT_FLOWS);
     }
 
     /** Packets in {@code bits} (parsed without hashes) get theirs; invalid ones (0) keep 0. */
@@ -254,7 +254,7 @@ final class InputStage {
         }
         if (direct) {
             pending &= ~classify(own, pending, false);
-            pending |= copy(copies, own.complete());
+            pending |= copy(copies, own.treeComplete());
         } else {
             if (pending != 0 && smc.enabled()) {
                 pending &= ~smcLookup(pending);

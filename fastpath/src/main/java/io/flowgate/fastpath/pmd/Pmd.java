@@ -80,6 +80,7 @@ public final class Pmd implements Agent {
         this.input = new InputStage(id, new Emc(emcInverse, 0x9E37_79B9L * (id + 1)), new Smc(true),
                 new FlowExtractor(parseCounters, vlanLimit), handlers, parking, stats, tx);
         this.batches = new FlowBatches(tx, input.keys, input.keyAt, input.flows, vlanLimit, stats);
+        Dpcls.startBuilder(); // here, not on the PMD's own (pinned) thread
         this.ordered = ordered ? new OrderedReplay(input, batches) : null;
     }
 

@@ -164,7 +164,7 @@ class DpclsTest {
     }
 
     @Test
-    void flowsOverSeveralMasksGetATreeOnceTheyHaveNotChangedForARankingAndLoseItOnAnyChange() {
+    void flowsOverSeveralMasksGetATreeOnceTheyHaveNotChangedForARanking() {
         final Dpcls cls = new Dpcls();
         final DpFlow net24 = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
         final DpFlow net16 = flow(key("10.9.0.0", 0), dstPrefix(16), 3);
@@ -172,30 +172,46 @@ class DpclsTest {
         cls.insert(net16);
         final long[] keys = batch(key("10.1.2.77", 53), key("10.9.200.1", 80), key("192.168.0.1", 53));
         cls.rank(NOW);
-        assertFalse(cls.complete(), "flows changed since the ranking before: no tree yet");
+        assertFalse(cls.walksTree(), "flows changed since the ranking before: no tree yet");
         cls.rank(NOW);
-        assertTrue(cls.complete());
+        assertTrue(cls.walksTree());
+        assertTrue(cls.treeComplete());
         final DpFlow[] out = new DpFlow[32];
         assertEquals(0b011, cls.lookup(keys, ROWS, 0b111, out));
         assertSame(net24, out[0]);
         assertSame(net16, out[1]);
         assertEquals(2, cls.treeHits());
-
-        final DpFlow net8 = flow(key("192.0.0.0", 0), dstPrefix(8), 4);
-        cls.insert(net8);
-        assertFalse(cls.complete(), "a tree without the new flow would miss its packets");
-        assertEquals(0b111, cls.lookup(keys, ROWS, 0b111, out));
-        assertSame(net8, out[2]);
-        cls.rank(NOW);
-        cls.rank(NOW);
-        assertTrue(cls.complete());
-        assertTrue(cls.remove(net16));
-        assertFalse(cls.complete());
-        assertEquals(2, cls.treeHits(), "the subtables answered while there was no tree");
     }
 
     @Test
-    void aTreeSkipsAFlowMarkedDeadBeforeItsRemovalArrives() {
+    void aFlowInsertedAfterTheTreeIsFoundInTheSubtablesUntilTheNextTree() {
+        final Dpcls cls = new Dpcls();
+        final DpFlow net24 = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
+        cls.insert(net24);
+        cls.insert(flow(key("10.9.0.0", 0), dstPrefix(16), 3));
+        cls.rank(NOW);
+        cls.rank(NOW);
+        final DpFlow net8 = flow(key("192.0.0.0", 0), dstPrefix(8), 4);
+        cls.insert(net8);
+        assertTrue(cls.walksTree(), "the tree stays: what it finds is still right");
+        assertFalse(cls.treeComplete());
+        final long[] keys = batch(key("10.1.2.77", 53), key("192.168.0.1", 53), key("172.16.0.1", 53));
+        final DpFlow[] out = new DpFlow[32];
+        assertEquals(0b011, cls.lookup(keys, ROWS, 0b111, out));
+        assertSame(net24, out[0]);
+        assertSame(net8, out[1], "not in the tree: found in its subtable");
+        assertEquals(1, cls.treeHits());
+        cls.rank(NOW);
+        assertFalse(cls.treeComplete(), "changed since the ranking before");
+        cls.rank(NOW);
+        assertTrue(cls.treeComplete());
+        assertEquals(0b011, cls.lookup(keys, ROWS, 0b111, out));
+        assertSame(net8, out[1]);
+        assertEquals(3, cls.treeHits());
+    }
+
+    @Test
+    void removingALiveFlowDropsTheTreeThatListsIt() {
         final Dpcls cls = new Dpcls();
         final DpFlow net24 = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
         final DpFlow net16 = flow(key("10.1.0.0", 0), dstPrefix(16), 3);
@@ -203,11 +219,31 @@ class DpclsTest {
         cls.insert(net16);
         cls.rank(NOW);
         cls.rank(NOW);
-        assertTrue(cls.complete());
+        assertTrue(cls.remove(net24)); // not marked dead (a queue moving to another PMD, say)
+        assertFalse(cls.walksTree());
+        final DpFlow[] out = new DpFlow[32];
+        assertEquals(1, cls.lookup(batch(key("10.1.2.77", 53)), ROWS, 1, out));
+        assertSame(net16, out[0], "the removed flow is not found");
+    }
+
+    @Test
+    void aFlowMarkedDeadIsSkippedByTheTreeWhichKeepsItThroughItsRemoval() {
+        final Dpcls cls = new Dpcls();
+        final DpFlow net24 = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
+        final DpFlow net16 = flow(key("10.1.0.0", 0), dstPrefix(16), 3);
+        cls.insert(net24);
+        cls.insert(net16);
+        cls.rank(NOW);
+        cls.rank(NOW);
         net24.markDead();
         final DpFlow[] out = new DpFlow[32];
         assertEquals(1, cls.lookup(batch(key("10.1.2.77", 53)), ROWS, 1, out));
         assertSame(net16, out[0], "the live flow that also matches");
+        assertTrue(cls.remove(net24));
+        assertTrue(cls.walksTree(), "a revalidator's removal (dead first) keeps the tree");
+        assertTrue(cls.treeComplete());
+        assertEquals(1, cls.lookup(batch(key("10.1.2.77", 53)), ROWS, 1, out));
+        assertSame(net16, out[0]);
     }
 
     @Test
@@ -217,7 +253,7 @@ class DpclsTest {
         cls.insert(flow(key("10.1.3.0", 0), dstPrefix(24), 3));
         cls.rank(NOW);
         cls.rank(NOW);
-        assertFalse(cls.complete(), "one subtable is one probe already");
+        assertFalse(cls.walksTree(), "one subtable is one probe already");
     }
 
     @Test
@@ -231,15 +267,17 @@ class DpclsTest {
         assertEquals(1, builds.size(), "asked for once the flows had not changed for a ranking");
         cls.rank(builds::add);
         assertEquals(1, builds.size(), "not asked again while it is being built");
-        assertFalse(cls.complete());
+        assertFalse(cls.walksTree());
         builds.getFirst().run();
-        assertFalse(cls.complete(), "taken by the PMD when it ranks, not by the builder");
+        assertFalse(cls.walksTree(), "taken by the PMD when it ranks, not by the builder");
         cls.rank(builds::add);
-        assertTrue(cls.complete());
+        assertTrue(cls.treeComplete());
+        cls.rank(builds::add);
+        assertEquals(1, builds.size(), "a tree of the flows as they are is not built again");
     }
 
     @Test
-    void aTreeBuiltFromFlowsThatChangedMeanwhileIsNotTaken() {
+    void aTreeBuiltWhileAFlowWasInsertedIsTakenAndTheNextOneHasIt() {
         final Dpcls cls = new Dpcls();
         cls.insert(flow(key("10.1.2.0", 0), dstPrefix(24), 2));
         cls.insert(flow(key("10.9.0.0", 0), dstPrefix(16), 3));
@@ -250,15 +288,34 @@ class DpclsTest {
         cls.insert(net8); // while the tree of the two flows before it is built
         builds.removeFirst().run();
         cls.rank(builds::add);
-        assertFalse(cls.complete(), "that tree would miss the new flow's packets");
+        assertTrue(cls.walksTree());
+        assertFalse(cls.treeComplete(), "without the new flow");
         final DpFlow[] out = new DpFlow[32];
         assertEquals(1, cls.lookup(batch(key("192.168.0.1", 53)), ROWS, 1, out));
         assertSame(net8, out[0]);
         cls.rank(builds::add);
         builds.removeFirst().run();
         cls.rank(builds::add);
-        assertTrue(cls.complete(), "the flows as they are now got theirs");
+        assertTrue(cls.treeComplete(), "the flows as they are now got theirs");
         assertEquals(1, cls.lookup(batch(key("192.168.0.1", 53)), ROWS, 1, out));
         assertSame(net8, out[0]);
+    }
+
+    @Test
+    void aTreeBuiltWhileALiveFlowItListsWasRemovedIsNotTaken() {
+        final Dpcls cls = new Dpcls();
+        final DpFlow net24 = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
+        cls.insert(net24);
+        cls.insert(flow(key("10.9.0.0", 0), dstPrefix(16), 3));
+        cls.insert(flow(key("10.8.0.0", 0), dstPrefix(16), 3));
+        final List<Runnable> builds = new ArrayList<>();
+        cls.rank(builds::add);
+        cls.rank(builds::add);
+        assertTrue(cls.remove(net24));
+        builds.removeFirst().run();
+        cls.rank(builds::add);
+        assertFalse(cls.walksTree(), "it would find the removed flow");
+        final DpFlow[] out = new DpFlow[32];
+        assertEquals(0, cls.lookup(batch(key("10.1.2.77", 53)), ROWS, 1, out));
     }
 }

@@ -34,8 +34,8 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * that full classification of the packet gives. Random three-table pipelines; traffic of a few
  * keys and their megaflow neighbours (so caches hit with other keys of one megaflow); flows
  * removed under it now and then (so caches hold stale entries and flow numbers are reused);
- * subtables ranked now and then (so classifiers whose flows stay put walk a tree); the test thread
- * is the handler (every upcall translated, installed and answered).
+ * in half the tries, subtables ranked now and then (so classifiers whose flows stay put walk a
+ * tree); the test thread is the handler (every upcall translated, installed and answered).
  */
 class CacheShortcutPropertyTest {
     private static final AtomicLong CHECKED = new AtomicLong();
@@ -77,6 +77,7 @@ class CacheShortcutPropertyTest {
                 }
             }
             final List<DpFlow> installed = new ArrayList<>();
+            final boolean ranking = r.nextBoolean(); // else no tree: the caches answer
             for (int step = 0; step < 400; step++) {
                 // A batch of one to six frames of one port; often a train of one flow whose frames
                 // differ only where the key does not look (the IP identification).
@@ -101,7 +102,7 @@ class CacheShortcutPropertyTest {
                 for (byte[] frame : batch) {
                     ((RingPort) ports.get(inPort - 1)).inject(frame);
                 }
-                if (r.nextInt(4) == 0) {
+                if (ranking && r.nextInt(4) == 0) {
                     pmd.rankClassifiers();
                 }
                 pmd.doWork();
