@@ -44,6 +44,17 @@ class DpclsTest {
         return new DpFlow(key, mask, DpActions.builder().output(port).build(), 0, 0);
     }
 
+    /** A classifier of these flows whose flows have settled: ranked twice, it walks their tree. */
+    private static Dpcls settled(final DpFlow... flows) {
+        final Dpcls cls = new Dpcls();
+        for (DpFlow f : flows) {
+            cls.insert(f);
+        }
+        cls.rank(NOW);
+        cls.rank(NOW);
+        return cls;
+    }
+
     private static long[] batch(final long[]... keys) {
         final long[] out = new long[keys.length * W];
         for (int i = 0; i < keys.length; i++) {
@@ -212,13 +223,9 @@ class DpclsTest {
 
     @Test
     void removingALiveFlowDropsTheTreeThatListsIt() {
-        final Dpcls cls = new Dpcls();
         final DpFlow net24 = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
         final DpFlow net16 = flow(key("10.1.0.0", 0), dstPrefix(16), 3);
-        cls.insert(net24);
-        cls.insert(net16);
-        cls.rank(NOW);
-        cls.rank(NOW);
+        final Dpcls cls = settled(net24, net16);
         assertTrue(cls.remove(net24)); // not marked dead (a queue moving to another PMD, say)
         assertFalse(cls.walksTree());
         final DpFlow[] out = new DpFlow[32];
@@ -228,13 +235,9 @@ class DpclsTest {
 
     @Test
     void aFlowMarkedDeadIsSkippedByTheTreeWhichKeepsItThroughItsRemoval() {
-        final Dpcls cls = new Dpcls();
         final DpFlow net24 = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
         final DpFlow net16 = flow(key("10.1.0.0", 0), dstPrefix(16), 3);
-        cls.insert(net24);
-        cls.insert(net16);
-        cls.rank(NOW);
-        cls.rank(NOW);
+        final Dpcls cls = settled(net24, net16);
         net24.markDead();
         final DpFlow[] out = new DpFlow[32];
         assertEquals(1, cls.lookup(batch(key("10.1.2.77", 53)), ROWS, 1, out));
