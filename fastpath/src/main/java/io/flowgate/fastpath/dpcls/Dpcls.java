@@ -101,6 +101,7 @@ public final class Dpcls {
         final DpclsSubtable[] st = subtables;
         for (int s = 0; s < st.length && remaining != 0; s++) {
             final DpclsSubtable sub = st[s];
+            int hit = 0; // counted once per subtable, not per packet (field writes in the loop)
             int bits = remaining;
             while (bits != 0) {
                 final int i = Integer.numberOfTrailingZeros(bits);
@@ -108,12 +109,14 @@ public final class Dpcls {
                 final DpFlow f = sub.lookup(keys, keyAt[i]);
                 if (f != null) {
                     out[i] = f;
-                    remaining &= ~(1 << i);
-                    found |= 1 << i;
-                    sub.hits++;
-                    subtableLookups += s + 1;
+                    hit |= 1 << i;
                 }
             }
+            remaining &= ~hit;
+            found |= hit;
+            final int hits = Integer.bitCount(hit);
+            sub.hits += hits;
+            subtableLookups += (long) hits * (s + 1);
         }
         return found;
     }
