@@ -62,8 +62,13 @@ final class MegaflowTree {
     private static final int RUN_SHIFT = WORD_BITS + SHIFT_BITS;
     private static final int RUN_MASK = (1 << MAX_BITS) - 1;
     private static final int EMPTY = ~0;
-    /** Key words every kind of packet may use (as {@link io.flowgate.fastpath.flow.FlowMask#matches}'s). */
-    private static final int NARROW = 8;
+    /**
+     * Key words any kind of packet may use, in the order a leaf entry keeps them and
+     * {@link #lookup} compares them (the others are {@link FlowKey#zeroInIpv4}, as for
+     * {@link io.flowgate.fastpath.flow.FlowMask#matches}).
+     */
+    private static final int[] NARROW_WORDS = {W_IN_PORT, W_ETH_DST, W_ETH_SRC, W_VLAN, W_NW_ADDR, W_NW, W_ARP_SHA, W_L4};
+    private static final int NARROW = NARROW_WORDS.length;
 
     /** Per node, what it tests and where its children are (see {@link #RUN_SHIFT}). */
     private final long[] nodes;
@@ -99,14 +104,12 @@ final class MegaflowTree {
             leafFlows[e] = f;
             final long[] mask = f.mask().words();
             final long[] match = f.match();
+            for (int n = 0; n < NARROW; n++) {
+                leafMasks[e * NARROW + n] = mask[NARROW_WORDS[n]];
+                leafMatches[e * NARROW + n] = match[NARROW_WORDS[n]];
+            }
             for (int j = 0; j < W; j++) {
-                final int at = narrow(j);
-                if (at >= 0) {
-                    leafMasks[e * NARROW + at] = mask[j];
-                    leafMatches[e * NARROW + at] = match[j];
-                } else if (mask[j] != 0) {
-                    leafWide[e] = true;
-                }
+                leafWide[e] |= mask[j] != 0 && FlowKey.zeroInIpv4(j);
             }
         }
         this.root = root;
@@ -194,21 +197,6 @@ final class MegaflowTree {
             }
         }
         return found;
-    }
-
-    /** Where key word {@code j} sits among the in-line words of a leaf entry, or -1. */
-    private static int narrow(final int j) {
-        return switch (j) {
-            case W_IN_PORT -> 0;
-            case W_ETH_DST -> 1;
-            case W_ETH_SRC -> 2;
-            case W_VLAN -> 3;
-            case W_NW_ADDR -> 4;
-            case W_NW -> 5;
-            case W_ARP_SHA -> 6;
-            case W_L4 -> 7;
-            default -> -1;
-        };
     }
 
     /** Nodes in the tree (tests, statistics). */
@@ -329,23 +317,11 @@ final class MegaflowTree {
                 return TOO_BIG;
             }
             nodes[x] = (long) base << Integer.SIZE | (long) run << RUN_SHIFT | (long) shift << WORD_BITS | word;
-            final int[][] sub = new int[fan][];
+            final int[][] sub = new int[fan][set.length];
             final int[] size = new int[fan];
-            for (int f : set) {
-                final int value = (int) (match[f][word] >>> shift) & run;
-                final int free = (int) (~mask[f][word] >>> shift) & run;
-                int c = 0;
-                do { // every child the bits this flow wildcards can lead to
-                    final int child = value | c;
-                    if (sub[child] == null) {
-                        sub[child] = new int[set.length];
-                    }
-                    sub[child][size[child]++] = f;
-                    c = (c - free) & free;
-                } while (c != 0);
-            }
+            place(set, word, shift, width, size, sub);
             for (int c = 0; c < fan; c++) {
-                final int entry = child(size[c] == 0 ? new int[0] : Arrays.copyOf(sub[c], size[c]), depth + 1);
+                final int entry = child(Arrays.copyOf(sub[c], size[c]), depth + 1);
                 if (entry == TOO_BIG) {
                     return TOO_BIG;
                 }
@@ -400,26 +376,43 @@ final class MegaflowTree {
          */
         private long split(final int[] set, final int word, final int shift, final int width) {
             final int fan = 1 << width;
-            final int run = fan - 1;
             final int[] size = sizes;
             Arrays.fill(size, 0, fan, 0);
-            int total = 0;
-            for (int f : set) {
-                final int value = (int) (match[f][word] >>> shift) & run;
-                final int free = (int) (~mask[f][word] >>> shift) & run;
-                int c = 0;
-                do {
-                    size[value | c]++;
-                    total++;
-                    c = (c - free) & free;
-                } while (c != 0);
-            }
+            final int total = place(set, word, shift, width, size, null);
             work += total;
             int widest = 0;
             for (int c = 0; c < fan; c++) {
                 widest = Math.max(widest, size[c]);
             }
             return score(widest, total);
+        }
+
+        /**
+         * Places each flow of {@code set} under every child of the run of {@code width} bits of
+         * word {@code word} from {@code shift} that it can match (the bits it wildcards take
+         * every value): counted in {@code size}, and listed in {@code lists} unless null.
+         *
+         * @return the placements (the children's sizes summed)
+         */
+        private int place(final int[] set, final int word, final int shift, final int width, final int[] size,
+                          final int[][] lists) {
+            final int run = (1 << width) - 1;
+            int total = 0;
+            for (int f : set) {
+                final int value = (int) (match[f][word] >>> shift) & run;
+                final int free = (int) (~mask[f][word] >>> shift) & run;
+                int c = 0;
+                do { // every subset of the wildcarded bits
+                    final int child = value | c;
+                    if (lists != null) {
+                        lists[child][size[child]] = f;
+                    }
+                    size[child]++;
+                    total++;
+                    c = (c - free) & free;
+                } while (c != 0);
+            }
+            return total;
         }
 
         private static long score(final int widest, final int total) {
