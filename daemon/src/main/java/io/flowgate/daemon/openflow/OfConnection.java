@@ -51,6 +51,8 @@ final class OfConnection implements Runnable {
     private volatile boolean probing;
     private final OfSwitch sw;
     private final Consumer<OfConnection> onClose;
+    /** Told when this connection's taking of asynchronous messages may have changed (so packet-ins find it at once). */
+    private final Runnable asyncChanged;
     /** Messages waiting for the writer: replies wait for room, asynchronous messages are dropped without it. */
     private final ArrayBlockingQueue<byte[]> outbox = new ArrayBlockingQueue<>(OUTBOX);
     private volatile Thread writer;
@@ -70,12 +72,8 @@ final class OfConnection implements Runnable {
     private final PacketInScheduler missLimit;
     private final PacketInScheduler actionLimit;
 
-    OfConnection(final SocketChannel ch, final String name, final OfSwitch sw, final Consumer<OfConnection> onClose) {
-        this(ch, name, sw, onClose, false, PacketInLimit.NONE);
-    }
-
     OfConnection(final SocketChannel ch, final String name, final OfSwitch sw, final Consumer<OfConnection> onClose,
-                 final boolean probed, final PacketInLimit limit) {
+                 final Runnable asyncChanged, final boolean probed, final PacketInLimit limit) {
         this.ch = ch;
         this.missLimit = limit.scheduler(System::nanoTime);
         this.actionLimit = limit.scheduler(System::nanoTime);
@@ -84,6 +82,7 @@ final class OfConnection implements Runnable {
         this.missSendLen = probed ? 128 : 0;
         this.sw = sw;
         this.onClose = onClose;
+        this.asyncChanged = asyncChanged;
     }
 
     /** The factory of the version agreed in the HELLO exchange. */
@@ -163,6 +162,7 @@ final class OfConnection implements Runnable {
         if (!probed && missSendLen == 0) {
             missSendLen = 128; // as OVS: asking for asynchronous messages is asking for packet-ins too
         }
+        asyncChanged.run();
     }
 
     /** The asynchronous configuration: master/equal masks of the three types, then the slave's. */
@@ -199,6 +199,7 @@ final class OfConnection implements Runnable {
 
     void role(final OFControllerRole r) {
         this.role = r;
+        asyncChanged.run();
     }
 
     int missSendLen() {
@@ -207,6 +208,7 @@ final class OfConnection implements Runnable {
 
     void missSendLen(final int len) {
         this.missSendLen = len;
+        asyncChanged.run();
     }
 
     @Override
@@ -322,6 +324,7 @@ final class OfConnection implements Runnable {
         final OFFactory agreed = OfHello.agree(hello);
         if (agreed != null) {
             factory = agreed;
+            asyncChanged.run();
             return true;
         }
         final String why = OfHello.whyNot(hello);
@@ -439,6 +442,7 @@ final class OfConnection implements Runnable {
             w.interrupt();
         }
         onClose.accept(this);
+        asyncChanged.run();
     }
 
     static void closeQuietly(final SocketChannel ch) {

@@ -57,7 +57,7 @@ final class OfPacketIns implements AutoCloseable {
         try {
             while (!closed) {
                 try {
-                    ring.listening(anyListener());
+                    listenersChanged();
                     if (ring.poll(this::dispatch, BURST) + drainLimited() == 0) {
                         LockSupport.parkNanos(IDLE_NANOS);
                     }
@@ -67,8 +67,17 @@ final class OfPacketIns implements AutoCloseable {
                 }
             }
         } finally {
-            ring.listening(false);
+            listenersChanged(); // closed: nobody
         }
+    }
+
+    /**
+     * Tells the datapath whether anyone takes packet-ins now. Connections call it as they change (a
+     * controller that has just said HELLO gets the next packet's packet-in, not one this thread's next
+     * turn would have let through); the lock orders the calls, so the last one writes what is true.
+     */
+    synchronized void listenersChanged() {
+        ring.listening(!closed && anyListener());
     }
 
     private boolean anyListener() {

@@ -133,7 +133,8 @@ public final class OfServer implements AutoCloseable {
                 continue;
             }
             LOG.log(System.Logger.Level.INFO, t + ": connected");
-            final OfConnection c = new OfConnection(ch, t.text(), sw, connections::remove, true, packetInLimit);
+            final OfConnection c = new OfConnection(ch, t.text(), sw, connections::remove,
+                    packetIns::listenersChanged, true, packetInLimit);
             connections.add(c);
             connectedControllers.add(t.text());
             final long since = System.nanoTime();
@@ -253,7 +254,8 @@ public final class OfServer implements AutoCloseable {
                 OfConnection.closeQuietly(ch);
                 continue;
             }
-            final OfConnection c = new OfConnection(ch, l.target().text(), sw, connections::remove);
+            final OfConnection c = new OfConnection(ch, l.target().text(), sw, connections::remove,
+                    packetIns::listenersChanged, false, PacketInLimit.NONE);
             connections.add(c);
             Thread.ofVirtual().name("ofp-conn").start(c);
         }
