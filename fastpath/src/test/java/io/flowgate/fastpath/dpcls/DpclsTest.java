@@ -64,6 +64,31 @@ class DpclsTest {
     }
 
     @Test
+    void aSmallSubtableChecksIpv6AddressesBeyondTheWordsEveryPacketUses() {
+        // Two /64 routes (one subtable of two flows, looked up by its scan): keys that agree on
+        // every IPv4-sized word and differ only in the IPv6 destination find their own route.
+        final long[] m = new long[W];
+        FlowField.IN_PORT.or(m, -1L);
+        FlowField.DL_TYPE.or(m, -1L);
+        FlowField.IPV6_DST_HI.or(m, -1L);
+        final FlowMask slash64 = FlowMask.of(m);
+        final DpFlow a = flow(key6("2001:db8:0:1::1"), slash64, 2);
+        final DpFlow b = flow(key6("2001:db8:0:2::1"), slash64, 3);
+        final Dpcls cls = new Dpcls();
+        cls.insert(a);
+        cls.insert(b);
+        final long[] keys = batch(key6("2001:db8:0:2::99"), key6("2001:db8:0:1::7"), key6("2001:db8:0:3::1"));
+        final DpFlow[] out = new DpFlow[32];
+        assertEquals(0b011, cls.lookup(keys, ROWS, 0b111, out));
+        assertSame(b, out[0]);
+        assertSame(a, out[1]);
+    }
+
+    private static long[] key6(final String dst) {
+        return Parsed.parse(PacketBuilder.eth().ipv6("2001:db8::5", dst).udp(1000, 53).build(), 1).key();
+    }
+
+    @Test
     void aBatchLookupFindsEachKeysMegaflowAcrossSubtablesAndReportsMisses() {
         final Dpcls cls = new Dpcls();
         final DpFlow net24 = flow(key("10.1.2.0", 0), dstPrefix(24), 2);
