@@ -101,17 +101,7 @@ public final class Dpcls {
         final DpclsSubtable[] st = subtables;
         for (int s = 0; s < st.length && remaining != 0; s++) {
             final DpclsSubtable sub = st[s];
-            int hit = 0; // counted once per subtable, not per packet (field writes in the loop)
-            int bits = remaining;
-            while (bits != 0) {
-                final int i = Integer.numberOfTrailingZeros(bits);
-                bits &= bits - 1;
-                final DpFlow f = sub.lookup(keys, keyAt[i]);
-                if (f != null) {
-                    out[i] = f;
-                    hit |= 1 << i;
-                }
-            }
+            final int hit = sub.lookup(keys, keyAt, remaining, out);
             remaining &= ~hit;
             found |= hit;
             final int hits = Integer.bitCount(hit);

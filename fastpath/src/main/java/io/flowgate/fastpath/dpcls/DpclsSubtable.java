@@ -56,17 +56,64 @@ final class DpclsSubtable {
         return size;
     }
 
-    /** The live flow matching the key row at {@code keys[o]}, or null. */
-    DpFlow lookup(final long[] keys, final int o) {
-        if (size > SCAN_FLOWS) {
-            return lookup(keys, o, hash(keys, o));
+    /**
+     * Looks the packets in {@code pending} (a bit per packet, its key row at {@code keys[keyAt[i]]})
+     * up: each one's live flow goes to {@code out}.
+     *
+     * @return the packets found
+     */
+    int lookup(final long[] keys, final int[] keyAt, final int pending, final DpFlow[] out) {
+        if (size <= SCAN_FLOWS) {
+            return scan(keys, keyAt, pending, out);
         }
-        for (int f = 0; f < size; f++) {
-            if (sameMatch(fewMatches, f * stride, keys, o) && !few[f].isDead()) {
-                return few[f];
+        int found = 0;
+        int bits = pending;
+        while (bits != 0) {
+            final int i = Integer.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            final int o = keyAt[i];
+            final DpFlow f = lookup(keys, o, hash(keys, o));
+            if (f != null) {
+                out[i] = f;
+                found |= 1 << i;
             }
         }
-        return null;
+        return found;
+    }
+
+    /**
+     * The dense list's lookup, a flow at a time over the batch: the flow, its match and the mask
+     * stay in registers while the keys go by (a route's one flow compared with 32 keys). A flow's
+     * liveness is read once per batch: one the revalidator kills meanwhile misses from the next.
+     */
+    private int scan(final long[] keys, final int[] keyAt, final int pending, final DpFlow[] out) {
+        final long[] mw = maskWords;
+        final int[] u = used;
+        final int n = stride;
+        final long[] mt = fewMatches;
+        int left = pending;
+        for (int r = 0; r < size && left != 0; r++) {
+            final DpFlow f = few[r];
+            if (f.isDead()) {
+                continue;
+            }
+            final int base = r * n;
+            int bits = left;
+            while (bits != 0) {
+                final int i = Integer.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                final int o = keyAt[i];
+                int j = 0;
+                while (j < n && (keys[o + u[j]] & mw[j]) == mt[base + j]) {
+                    j++;
+                }
+                if (j == n) {
+                    out[i] = f;
+                    left &= ~(1 << i);
+                }
+            }
+        }
+        return pending & ~left;
     }
 
     /** The live flow matching the key row at {@code keys[o]}, whose masked hash is {@code hash}. */
