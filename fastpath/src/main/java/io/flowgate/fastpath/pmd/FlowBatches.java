@@ -19,9 +19,10 @@ import java.lang.foreign.ValueLayout;
  * the flow's statistics get one update per batch. A flow finds its group through a hint it keeps
  * (the group the batch gave it), never by comparing flows. Flows with the same actions share one
  * run of them, which OVS does not do: one pass over the batch when all have them (ACL rules that
- * all forward to one port), else a stable counting sort by run (two when some drop). A flow's
- * run is found once per batch by a scan over the batch's distinct actions, which are few; across
- * flows, packets leave in the order their actions first appeared, per flow in arrival order.
+ * all forward to one port), else one list of packets per run, filled as the batch is read (two
+ * when some drop). A flow's run is found once per batch by a scan over the batch's distinct
+ * actions, which are few; across flows, packets leave in the order their actions first
+ * appeared, per flow in arrival order.
  * Packet-outs (a handler's answer to an upcall) are executed here too.
  * PMD thread only; allocates nothing.
  */
@@ -41,19 +42,18 @@ final class FlowBatches {
     private final long[] keys;
     private final int[] keyAt;
     private final DpFlow[] flows;
-    // Per packet its run; the packets sorted by run; per group its flow, run and totals.
-    private final int[] packetRun = new int[N];
-    private final int[] grouped = new int[N];
-    private final int[] pkts = new int[N];
+    /** One packet's list (executeOne). */
+    private final int[] pkts = new int[1];
+    // Per group its flow, run and totals.
     private final DpFlow[] groupFlow = new DpFlow[N];
     private final int[] groupRun = new int[N];
     private final int[] groupSize = new int[N];
     private final long[] groupBytes = new long[N];
     private final int[] groupTcpFlags = new int[N];
-    // Per run (the groups with one set of actions) its actions, packets and where they start.
+    // Per run (the groups with one set of actions) its actions and its packets in arrival order.
     private final DpActions[] runActions = new DpActions[N];
+    private final int[][] runPackets = new int[N][N];
     private final int[] runSize = new int[N];
-    private final int[] runStart = new int[N];
 
     /**
      * @param keys, keyAt, flows the input stage's keys, where each packet's starts, and the flows
@@ -75,30 +75,32 @@ final class FlowBatches {
         final long[] k = keys;
         final int[] at = keyAt;
         final DpFlow[] gf = groupFlow;
-        final int[] live = pkts; // the packets to execute, in order; one run's list as it stands
         final DpActions[] ra = runActions;
+        final int[] rs = runSize;
         int groups = 0;
         int runs = 0;
-        int count = 0;
         // Consecutive packets of one flow (the usual case) add up in locals; a group's totals
-        // are written when the run of packets ends.
+        // and its run's length are written when the stretch of packets ends. Each packet goes
+        // straight onto its run's list: no sort afterwards.
         int g = -1;
         int run = -1; // group g's run
-        DpFlow runFlow = null;
-        int runLength = 0;
-        long runBytes = 0;
-        int runFlags = 0;
+        int[] runList = null;
+        int runFill = 0;
+        DpFlow stretchFlow = null;
+        int stretchLength = 0;
+        long stretchBytes = 0;
+        int stretchFlags = 0;
         for (int i = 0; i < n; i++) {
             final DpFlow f = fl[i];
             if (f == null) {
                 continue;
             }
-            live[count++] = i;
-            if (f != runFlow) {
-                if (runFlow != null) {
-                    groupSize[g] += runLength;
-                    groupBytes[g] += runBytes;
-                    groupTcpFlags[g] |= runFlags;
+            if (f != stretchFlow) {
+                if (stretchFlow != null) {
+                    groupSize[g] += stretchLength;
+                    groupBytes[g] += stretchBytes;
+                    groupTcpFlags[g] |= stretchFlags;
+                    rs[run] = runFill;
                 }
                 // The flow's hint is its group if that group of this batch holds it.
                 g = f.batchGroup();
@@ -117,54 +119,34 @@ final class FlowBatches {
                     }
                     if (r == runs) {
                         ra[runs++] = a;
+                        rs[r] = 0;
                     }
                     groupRun[g] = r;
                 }
                 run = groupRun[g];
-                runFlow = f;
-                runLength = 0;
-                runBytes = 0;
-                runFlags = 0;
+                runList = runPackets[run];
+                runFill = rs[run];
+                stretchFlow = f;
+                stretchLength = 0;
+                stretchBytes = 0;
+                stretchFlags = 0;
             }
-            packetRun[i] = run;
-            runLength++;
-            runBytes += b.length(i);
-            runFlags |= FlowKey.tcpFlags(k, at[i]);
+            runList[runFill++] = i;
+            stretchLength++;
+            stretchBytes += b.length(i);
+            stretchFlags |= FlowKey.tcpFlags(k, at[i]);
         }
-        if (runFlow != null) {
-            groupSize[g] += runLength;
-            groupBytes[g] += runBytes;
-            groupTcpFlags[g] |= runFlags;
+        if (stretchFlow != null) {
+            groupSize[g] += stretchLength;
+            groupBytes[g] += stretchBytes;
+            groupTcpFlags[g] |= stretchFlags;
+            rs[run] = runFill;
         }
-        if (runs == 1) {
-            // One flow, or flows that all have the same actions: one run over the batch in
-            // arrival order, no sort.
-            executor.execute(ra[0], b, live, count, k, at, tx);
-        } else if (runs > 1) {
-            // Flows with the same actions (ACL rules that forward to one port, say) run them once
-            // over all their packets, each flow still counted on its own: a counting sort by
-            // run, stable, so per flow the packets keep their order.
-            for (int r = 0; r < runs; r++) {
-                runSize[r] = 0;
-            }
-            for (int h = 0; h < groups; h++) {
-                runSize[groupRun[h]] += groupSize[h];
-            }
-            for (int r = 0, start = 0; r < runs; r++) {
-                runStart[r] = start;
-                start += runSize[r];
-            }
-            for (int j = 0; j < count; j++) {
-                final int i = live[j];
-                grouped[runStart[packetRun[i]]++] = i;
-            }
-            for (int r = 0, start = 0; r < runs; r++) {
-                System.arraycopy(grouped, start, pkts, 0, runSize[r]);
-                start += runSize[r];
-                executor.execute(ra[r], b, pkts, runSize[r], k, at, tx);
-            }
-        }
+        // Flows with the same actions (ACL rules that forward to one port, say) run them once
+        // over all their packets, each flow still counted on its own; per flow the packets keep
+        // their order.
         for (int r = 0; r < runs; r++) {
+            executor.execute(ra[r], b, runPackets[r], rs[r], k, at, tx);
             ra[r] = null;
         }
         for (int h = 0; h < groups; h++) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.fastpath.action.DpActions;
+import io.flowgate.fastpath.action.DropReason;
 import io.flowgate.fastpath.flow.FlowField;
 import io.flowgate.fastpath.flow.FlowKey;
 import io.flowgate.fastpath.flow.FlowMask;
@@ -100,6 +101,32 @@ class PmdTest {
 
     private static long count(final Pmd pmd, final PmdCounter c) {
         return pmd.stats().snapshot().get(c);
+    }
+
+    @Test
+    void flowsWithEqualActionsLeaveTogetherInArrivalOrderAndEachFlowIsCountedOnItsOwn() {
+        final Pmd pmd = pmd(false, ring);
+        final DpFlow to53 = flowFor(53, TO_2);
+        final DpFlow dropped = flowFor(54, DpActions.DROP);
+        final DpFlow to55 = flowFor(55, DpActions.builder().output(2).build()); // equal to TO_2's, built apart
+        for (DpFlow f : List.of(to53, dropped, to55)) {
+            pmd.offer(new PmdCommand.Install(f));
+        }
+        final int[] dports = {53, 54, 55, 53, 55, 54, 53};
+        for (int n = 0; n < dports.length; n++) {
+            in.inject(udp(dports[n], n));
+        }
+        pmd.doWork();
+        final List<byte[]> sent = transmitted();
+        final int[] expected = {0, 2, 3, 4, 6}; // the forwarded ones, as they arrived
+        assertEquals(expected.length, sent.size());
+        for (int j = 0; j < expected.length; j++) {
+            assertArrayEquals(udp(dports[expected[j]], expected[j]), sent.get(j), "frame " + j);
+        }
+        assertEquals(2, pmd.stats().snapshot().drops(DropReason.ACTION));
+        assertEquals(3, to53.packets());
+        assertEquals(2, dropped.packets());
+        assertEquals(2, to55.packets());
     }
 
     @Test
