@@ -67,7 +67,9 @@ final class OfPacketIns implements AutoCloseable {
                 }
             }
         } finally {
-            listenersChanged(); // closed: nobody
+            // Closed, or this thread died: nobody reads the ring any more, whatever connections say.
+            closed = true;
+            listenersChanged();
         }
     }
 
@@ -149,6 +151,7 @@ final class OfPacketIns implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        listenersChanged(); // also when the thread never started
         LockSupport.unpark(thread);
         if (thread.isAlive()) {
             try {

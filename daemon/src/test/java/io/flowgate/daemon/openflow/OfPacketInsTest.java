@@ -29,8 +29,9 @@ import org.projectfloodlight.openflow.types.U64;
 /**
  * Whether the datapath sends packet-ins follows the connections as they change: a controller
  * takes them from the moment its HELLO is read (the packet right after its first reply reaches
- * it), a slave takes none, and one that hung up takes none. Here the packet-in thread never runs,
- * so nothing but the connections' own changes can set the datapath's flag.
+ * it), a slave takes none, one that hung up takes none, and none is taken once the packet-in
+ * thread is closed. Here that thread never runs, so nothing but the connections' own changes can
+ * set the datapath's flag.
  */
 @Timeout(60)
 class OfPacketInsTest {
@@ -66,6 +67,13 @@ class OfPacketInsTest {
                         .setRole(OFControllerRole.ROLE_EQUAL).setGenerationId(U64.ZERO).build()));
                 assertEquals(2, controller.roundTrip(5).size());
                 assertTrue(ring.listening(), "equal again");
+
+                packetIns.close();
+                assertFalse(ring.listening(), "nobody reads the ring of a closed packet-in thread");
+                controller.send(OfClient.bytes(OfClient.OF13.buildRoleRequest().setXid(6)
+                        .setRole(OFControllerRole.ROLE_MASTER).setGenerationId(U64.ZERO).build()));
+                assertEquals(2, controller.roundTrip(7).size());
+                assertFalse(ring.listening(), "and a connection's change does not turn it back on");
             }
             served.join(TimeUnit.SECONDS.toMillis(30));
             assertFalse(served.isAlive(), "the connection ended with the controller's hang-up");

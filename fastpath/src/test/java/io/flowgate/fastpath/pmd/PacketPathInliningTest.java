@@ -34,7 +34,7 @@ class PacketPathInliningTest {
             "megaflow.DpFlow", List.of("matches", "hit"),
             "emc.Emc", List.of("lookup", "maybeInsert"),
             "smc.Smc", List.of("signatureWays", "firstMatch"),
-            "dpcls.DpclsSubtable", List.of("lookup"),
+            "dpcls.DpclsSubtable", List.of("lookup", "scan"),
             "pmd.TxQueues", List.of("output"),
             "dpdk.DpdkTxQueue", List.of("send", "sendBuffer"));
 
