@@ -78,8 +78,11 @@ public final class DpFlow {
     private int tcpFlags;
     @SuppressWarnings("unused") // through USED
     private long usedMillis;
-    /** The owning PMD's hint: this flow's packet group in the batch being executed (checked before use). */
-    private int batchGroup;
+    // The owning PMD's memo of this flow's actions (plain fields, PMD only): the batch it last
+    // executed the flow in, the actions it read then and their shared instance (see FlowBatches).
+    private long batchStamp;
+    private DpActions seenActions;
+    private DpActions sharedActions;
     /** The owning PMD's number for this flow in its signature match cache; -1 while it has none. */
     private int smcNumber = -1;
 
@@ -216,13 +219,31 @@ public final class DpFlow {
         OWNER.setRelease(this, record);
     }
 
-    /** The group hint the executing PMD left (plain field; the PMD verifies it). */
-    public int batchGroup() {
-        return batchGroup;
+    /** The batch the owning PMD last executed this flow in (its own count; plain field). */
+    public long batchStamp() {
+        return batchStamp;
     }
 
-    public void batchGroup(final int group) {
-        this.batchGroup = group;
+    /** The actions the owning PMD read in that batch. */
+    public DpActions seenActions() {
+        return seenActions;
+    }
+
+    /** The PMD's one instance of actions equal to {@link #seenActions()}. */
+    public DpActions sharedActions() {
+        return sharedActions;
+    }
+
+    /** The owning PMD read {@code seen} (shared as {@code shared}) in batch {@code stamp}. */
+    public void batchMemo(final long stamp, final DpActions seen, final DpActions shared) {
+        this.batchStamp = stamp;
+        this.seenActions = seen;
+        this.sharedActions = shared;
+    }
+
+    /** The owning PMD executes the flow again in batch {@code stamp} with the actions it memoised. */
+    public void batchStamp(final long stamp) {
+        this.batchStamp = stamp;
     }
 
     /** The flow's number in its PMD's signature match cache, or -1 (owning PMD only). */

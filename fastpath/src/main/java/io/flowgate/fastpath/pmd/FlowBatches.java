@@ -15,15 +15,20 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Per-flow batches (OVS's packet_batch_per_flow): the packets of a received batch that found
- * their megaflow are grouped by flow, and each flow's actions run once for all of its packets;
- * the flow's statistics get one update per batch. A flow finds its group through a hint it keeps
- * (the group the batch gave it), never by comparing flows. Flows with the same actions share one
- * run of them, which OVS does not do: one pass over the batch when all have them (ACL rules that
- * all forward to one port), else one list of packets per run, filled as the batch is read (two
- * when some drop). A flow's run is found once per batch by a scan over the batch's distinct
- * actions, which are few; across flows, packets leave in the order their actions first
- * appeared, per flow in arrival order.
- * Packet-outs (a handler's answer to an upcall) are executed here too.
+ * their megaflow are grouped by their actions, which run once for all of them. Flows with the same
+ * actions share one run of them, which OVS does not do: one pass over the batch when all have
+ * them (ACL rules that all forward to one port), else one list of packets per run, filled as the
+ * batch is read (two when some drop). Equal actions are one instance ({@link SharedActions}), so a
+ * flow's run is found by a scan of references over the batch's distinct actions, which are few.
+ * Across flows, packets leave in the order their actions first appeared, per flow in arrival
+ * order.
+ *
+ * <p>A flow's statistics get one update per stretch of its packets (consecutive in the batch):
+ * one per batch for a train of one flow, and for packets of many flows interleaved no per-flow
+ * bookkeeping beyond the update itself (OVS keeps a group per flow and batch; here that group's
+ * upkeep cost more than the updates it saved).
+ *
+ * <p>Packet-outs (a handler's answer to an upcall) are executed here too.
  * PMD thread only; allocates nothing.
  */
 final class FlowBatches {
@@ -44,13 +49,11 @@ final class FlowBatches {
     private final DpFlow[] flows;
     /** One packet's list (executeOne). */
     private final int[] pkts = new int[1];
-    // Per group its flow, run and totals.
-    private final DpFlow[] groupFlow = new DpFlow[N];
-    private final int[] groupRun = new int[N];
-    private final int[] groupSize = new int[N];
-    private final long[] groupBytes = new long[N];
-    private final int[] groupTcpFlags = new int[N];
-    // Per run (the groups with one set of actions) its actions and its packets in arrival order.
+    /** This PMD's one instance of each distinct set of actions. */
+    private final SharedActions sharedActions = new SharedActions();
+    /** Counts the batches executed: a flow's memo of its actions holds for the batch it names. */
+    private long batchStamp;
+    // Per run (the flows of the batch with one set of actions) its actions and its packets in arrival order.
     private final DpActions[] runActions = new DpActions[N];
     private final int[][] runPackets = new int[N][N];
     private final int[] runSize = new int[N];
@@ -74,16 +77,14 @@ final class FlowBatches {
         final DpFlow[] fl = flows;
         final long[] k = keys;
         final int[] at = keyAt;
-        final DpFlow[] gf = groupFlow;
         final DpActions[] ra = runActions;
         final int[] rs = runSize;
-        int groups = 0;
+        final long stamp = ++batchStamp;
         int runs = 0;
-        // Consecutive packets of one flow (the usual case) add up in locals; a group's totals
-        // and its run's length are written when the stretch of packets ends. Each packet goes
-        // straight onto its run's list: no sort afterwards.
-        int g = -1;
-        int run = -1; // group g's run
+        // Consecutive packets of one flow (the usual case) add up in locals; the flow is credited
+        // and its run's length written when the stretch ends. Each packet goes straight onto its
+        // run's list: no sort afterwards.
+        int run = -1; // the stretch's run
         int[] runList = null;
         int runFill = 0;
         DpFlow stretchFlow = null;
@@ -97,35 +98,22 @@ final class FlowBatches {
             }
             if (f != stretchFlow) {
                 if (stretchFlow != null) {
-                    groupSize[g] += stretchLength;
-                    groupBytes[g] += stretchBytes;
-                    groupTcpFlags[g] |= stretchFlags;
+                    credit(stretchFlow, stretchLength, stretchBytes, stretchFlags, nowMillis);
                     rs[run] = runFill;
                 }
-                // The flow's hint is its group if that group of this batch holds it.
-                g = f.batchGroup();
-                if (g >= groups || gf[g] != f) {
-                    g = groups++;
-                    f.batchGroup(g);
-                    gf[g] = f;
-                    groupSize[g] = 0;
-                    groupBytes[g] = 0;
-                    groupTcpFlags[g] = 0;
-                    // A batch meets few sets of actions (an ACL's: forward or drop): a short scan.
-                    final DpActions a = f.actions();
-                    int r = 0;
-                    while (r < runs && ra[r] != a && !ra[r].equals(a)) {
-                        r++;
-                    }
-                    if (r == runs) {
-                        ra[runs++] = a;
-                        rs[r] = 0;
-                    }
-                    groupRun[g] = r;
+                // A batch meets few sets of actions (an ACL's: forward or drop): a short scan.
+                final DpActions a = sharedActions(f, stamp);
+                int r = 0;
+                while (r < runs && ra[r] != a) {
+                    r++;
                 }
-                run = groupRun[g];
-                runList = runPackets[run];
-                runFill = rs[run];
+                if (r == runs) {
+                    ra[runs++] = a;
+                    rs[r] = 0;
+                }
+                run = r;
+                runList = runPackets[r];
+                runFill = rs[r];
                 stretchFlow = f;
                 stretchLength = 0;
                 stretchBytes = 0;
@@ -137,29 +125,40 @@ final class FlowBatches {
             stretchFlags |= FlowKey.tcpFlags(k, at[i]);
         }
         if (stretchFlow != null) {
-            groupSize[g] += stretchLength;
-            groupBytes[g] += stretchBytes;
-            groupTcpFlags[g] |= stretchFlags;
+            credit(stretchFlow, stretchLength, stretchBytes, stretchFlags, nowMillis);
             rs[run] = runFill;
         }
         // Flows with the same actions (ACL rules that forward to one port, say) run them once
-        // over all their packets, each flow still counted on its own; per flow the packets keep
-        // their order.
+        // over all their packets; per flow the packets keep their order.
         for (int r = 0; r < runs; r++) {
             executor.execute(ra[r], b, runPackets[r], rs[r], k, at, tx);
             ra[r] = null;
         }
-        for (int h = 0; h < groups; h++) {
-            credit(h, nowMillis);
-        }
     }
 
-    /** Group {@code g}'s flow gets its packets, bytes and TCP flags. */
-    private void credit(final int g, final long nowMillis) {
-        final DpFlow f = groupFlow[g];
-        groupFlow[g] = null;
-        f.hit(groupSize[g], groupBytes[g], groupTcpFlags[g], nowMillis);
-        stats.counted(f.statsSlot(), groupSize[g], groupBytes[g]);
+    /**
+     * The PMD's shared instance of the flow's actions, as read once per batch: a flow met again in
+     * the same batch keeps what it had (so a change of actions mid-batch cannot split its packets
+     * over two runs out of order), and the instance is looked up only when its actions changed.
+     */
+    private DpActions sharedActions(final DpFlow f, final long stamp) {
+        if (f.batchStamp() == stamp) {
+            return f.sharedActions();
+        }
+        final DpActions a = f.actions();
+        if (a == f.seenActions()) {
+            f.batchStamp(stamp);
+            return f.sharedActions();
+        }
+        final DpActions shared = sharedActions.of(a);
+        f.batchMemo(stamp, a, shared);
+        return shared;
+    }
+
+    /** A stretch of the flow's packets: its counters, and the stats slot it also counts into. */
+    private void credit(final DpFlow f, final int packets, final long bytes, final int tcpFlags, final long nowMillis) {
+        f.hit(packets, bytes, tcpFlags, nowMillis);
+        stats.counted(f.statsSlot(), packets, bytes);
     }
 
     /** Executes one packet with one flow (ordered replay goes packet by packet). */
