@@ -57,6 +57,12 @@ public final class FlowExtractor {
     private static final int ND_NEIGHBOR_ADVERT = 136;
     private static final int ND_OPT_SOURCE_LINKADDR = 1;
     private static final int ND_OPT_TARGET_LINKADDR = 2;
+    /** The shortest frame {@link #plainIpv4} takes: Ethernet, IPv4 and UDP headers. */
+    private static final int FAST_MIN_LENGTH = ETH_HEADER_LEN + IPV4_HEADER_LEN + UDP_HEADER_LEN;
+    /** Where a plain IPv4 frame's L4 header starts. */
+    private static final int PLAIN_L4 = ETH_HEADER_LEN + IPV4_HEADER_LEN;
+    /** Not a frame {@link #plainIpv4} takes (no valid offsets value is negative but DROP). */
+    private static final long NOT_PLAIN = -2L;
 
     private final ParseCounters counters;
     private final int vlanLimit;
@@ -101,6 +107,84 @@ public final class FlowExtractor {
      */
     public long extract(final MemorySegment seg, final long base, final int length, final int inPort,
                         final long[] k, final int o) {
+        if (seg == Memory.ALL && length >= FAST_MIN_LENGTH) {
+            final long offsets = plainIpv4(base, length, inPort, k, o);
+            if (offsets != NOT_PLAIN) {
+                return offsets;
+            }
+        }
+        return extractAny(seg, base, length, inPort, k, o);
+    }
+
+    /**
+     * The commonest frame, untagged IPv4 without options or fragmentation carrying a whole UDP or
+     * TCP header, in one straight pass: its six reads at fixed offsets, its conditions checked
+     * together, every key word written once (no zeroing first). Anything else, including every
+     * frame with an anomaly to count, is {@link #NOT_PLAIN} and goes through
+     * {@link #extractAny}, which gives the same key and offsets for the frames taken here
+     * (PlainIpv4ShortcutTest). Only for frames read through {@link Memory#ALL} (the fast path):
+     * one kind of read keeps the inlined code small enough that the rarer parsers after it are
+     * still inlined too.
+     */
+    private static long plainIpv4(final long base, final int length, final int inPort, final long[] k, final int o) {
+        // Bytes 6-13 (source MAC, ethertype), 14-21 (version and IHL, TOS, total length, id,
+        // fragment) and 22-29 (TTL, protocol, checksum, part of the source): within the 42 bytes.
+        final long srcType = Memory.ALL.get(BE64, base + 6);
+        if (((int) srcType & 0xFFFF) != ETH_TYPE_IP) {
+            return NOT_PLAIN;
+        }
+        final long first = Memory.ALL.get(BE64, base + 14);
+        final long second = Memory.ALL.get(BE64, base + 22);
+        final int totLen = (int) (first >>> 32) & 0xFFFF;
+        final int proto = (int) (second >>> 48) & 0xFF;
+        final int l4Size = totLen - IPV4_HEADER_LEN;
+        if (((first >>> 56) & 0x0F) != IPV4_HEADER_LEN / 4 || (first & 0x3FFF) != 0 || totLen > length - ETH_HEADER_LEN) {
+            return NOT_PLAIN;
+        }
+        long tcpFlags = 0;
+        if (proto == IPPROTO_UDP) {
+            if (l4Size < UDP_HEADER_LEN) {
+                return NOT_PLAIN;
+            }
+        } else if (proto == IPPROTO_TCP && l4Size >= TCP_HEADER_LEN) {
+            final int ctl = Memory.ALL.get(BE16, base + PLAIN_L4 + 12) & 0xFFFF;
+            final int hdrLen = (ctl >>> 12) * 4;
+            if (hdrLen < TCP_HEADER_LEN || l4Size < hdrLen) {
+                return NOT_PLAIN;
+            }
+            tcpFlags = (long) (ctl & 0x0FFF) << TCP_FLAGS_SHIFT;
+        } else {
+            return NOT_PLAIN;
+        }
+        plainKey(base, inPort, srcType, first, second, tcpFlags, k, o);
+        return offsets(ETH_HEADER_LEN, PLAIN_L4);
+    }
+
+    /** A plain IPv4 frame's key, every word: from the reads {@link #plainIpv4} made and two more. */
+    private static void plainKey(final long base, final int inPort, final long srcType,
+                                 final long first, final long second, final long tcpFlags, final long[] k, final int o) {
+        k[o + W_IN_PORT] = inPort & 0xFFFF_FFFFL;
+        k[o + W_ETH_DST] = (Memory.ALL.get(BE64, base) >>> 16) | ((long) ETH_TYPE_IP << DL_TYPE_SHIFT);
+        k[o + W_ETH_SRC] = srcType >>> 16;
+        k[o + W_VLAN] = 0;
+        k[o + W_NW_ADDR] = Memory.ALL.get(BE64, base + ETH_HEADER_LEN + 12);
+        k[o + W_IPV6_SRC] = 0;
+        k[o + W_IPV6_SRC + 1] = 0;
+        k[o + W_IPV6_DST] = 0;
+        k[o + W_IPV6_DST + 1] = 0;
+        // Protocol and TTL from the second read, TOS from the first; not a fragment.
+        k[o + W_NW] = (((second >>> 48) & 0xFF) << NW_PROTO_SHIFT) | (((first >>> 48) & 0xFF) << NW_TOS_SHIFT)
+                | ((second >>> 56) << NW_TTL_SHIFT);
+        k[o + W_ARP_SHA] = tcpFlags;
+        k[o + W_ARP_THA] = 0;
+        k[o + W_ND_TARGET] = 0;
+        k[o + W_ND_TARGET + 1] = 0;
+        k[o + W_L4] = (Memory.ALL.get(BE32, base + PLAIN_L4) & 0xFFFF_FFFFL) << TP_DST_SHIFT;
+    }
+
+    /** {@link #extract} for any frame, without the plain-IPv4 shortcut (tests compare the two). */
+    long extractAny(final MemorySegment seg, final long base, final int length, final int inPort,
+                    final long[] k, final int o) {
         k[o + W_IN_PORT] = inPort & 0xFFFF_FFFFL;
         for (int i = 1; i < WORDS; i++) {
             k[o + i] = 0;

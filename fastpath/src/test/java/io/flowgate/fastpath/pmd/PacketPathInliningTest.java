@@ -27,7 +27,8 @@ class PacketPathInliningTest {
 
     /** Per class (under io.flowgate.fastpath), the per-packet methods (every overload of each name). */
     private static final Map<String, List<String>> PER_PACKET = Map.of(
-            "parse.FlowExtractor", List.of("extract", "vlans", "ipv4", "ipv6", "addresses6", "l4", "tcp", "ports", "typeCode", "icmp6"),
+            "parse.FlowExtractor", List.of("extract", "plainIpv4", "plainKey", "extractAny",
+                    "vlans", "ipv4", "ipv6", "addresses6", "l4", "tcp", "ports", "typeCode", "icmp6"),
             "parse.RepeatedHeaders", List.of("layout", "same"),
             "flow.FlowHash", List.of("hashKey"),
             "flow.FlowMask", List.of("matches"),
