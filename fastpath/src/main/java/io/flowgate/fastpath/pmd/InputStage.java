@@ -110,39 +110,36 @@ final class InputStage {
         final boolean lazy = forLookup && !rss && direct(classifiers.get(inPort));
         unhashed = lazy;
         long bytes = 0;
-        int layout = RepeatedHeaders.NONE; // of packet `last`, the last one parsed in full
-        int last = 0;
-        int lastMinLength = 0;
         boolean tries = true;
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        while (i < n) {
             final int length = b.length(i);
             final long address = b.address(i);
             bytes += length;
             repeats[i] = -1;
-            if (layout != RepeatedHeaders.NONE) {
-                if (length >= lastMinLength && RepeatedHeaders.same(layout, b.address(last), address)) {
-                    takeParse(b, last, i, rss);
-                    repeats[i] = last;
-                    continue;
-                }
-                // Not a train: no more tries in this batch (the compare would cost every packet).
-                tries = false;
-            }
             final int o = i * W;
             keyAt[i] = o;
             final long offsets = extractor.extract(Memory.ALL, address, length, inPort, k, o);
-            layout = tries ? RepeatedHeaders.layout(offsets, k, o) : RepeatedHeaders.NONE;
-            if (layout != RepeatedHeaders.NONE) {
-                last = i;
-                lastMinLength = RepeatedHeaders.minLength(address);
-            }
+            final int last = i++;
             if (offsets == FlowExtractor.DROP) {
-                hashes[i] = 0;
-                b.headerOffsets(i, FlowExtractor.NO_OFFSET, FlowExtractor.NO_OFFSET);
+                hashes[last] = 0;
+                b.headerOffsets(last, FlowExtractor.NO_OFFSET, FlowExtractor.NO_OFFSET);
                 continue;
             }
-            b.headerOffsets(i, FlowExtractor.l3Offset(offsets), FlowExtractor.l4Offset(offsets));
-            hashes[i] = lazy ? 1 : rss && b.hasRssHash(i) ? FlowHash.fromRss(b.rssHash(i)) : FlowHash.hashKey(k, o) | 1;
+            b.headerOffsets(last, FlowExtractor.l3Offset(offsets), FlowExtractor.l4Offset(offsets));
+            hashes[last] = lazy ? 1 : rss && b.hasRssHash(last) ? FlowHash.fromRss(b.rssHash(last)) : FlowHash.hashKey(k, o) | 1;
+            final int layout = tries ? RepeatedHeaders.layout(offsets, k, o) : RepeatedHeaders.NONE;
+            if (layout != RepeatedHeaders.NONE) {
+                // The packets after it that repeat its headers take its parse. The first that does
+                // not ends the tries in this batch (the compare would cost every packet).
+                final int end = RepeatedHeaders.train(layout, address, RepeatedHeaders.minLength(address), b, i, n);
+                for (; i < end; i++) {
+                    bytes += b.length(i);
+                    takeParse(b, last, i, rss);
+                    repeats[i] = last;
+                }
+                tries = false;
+            }
         }
         return bytes;
     }

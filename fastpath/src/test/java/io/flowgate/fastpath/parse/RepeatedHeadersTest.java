@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flowgate.fastpath.packet.PacketBatch;
 import io.flowgate.fastpath.testing.PacketBuilder;
 import io.flowgate.fastpath.testing.Parsed;
 
@@ -31,7 +32,7 @@ class RepeatedHeadersTest {
         int taken = 0;
         int refusedDifferent = 0;
         int pairs = 0;
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined(); PacketBatch batch = PacketBatch.owning()) {
             for (int round = 0; round < 20_000; round++) {
                 final byte[] a = frame(rnd);
                 final byte[] b = switch (rnd.nextInt(4)) {
@@ -47,9 +48,9 @@ class RepeatedHeadersTest {
                 }
                 pairs++;
                 final long addressA = copy(arena, a);
-                final long addressB = copy(arena, b);
-                final boolean shortcut = b.length >= RepeatedHeaders.minLength(addressA)
-                        && RepeatedHeaders.same(layout, addressA, addressB);
+                batch.clear();
+                add(batch, b);
+                final boolean shortcut = RepeatedHeaders.train(layout, addressA, RepeatedHeaders.minLength(addressA), batch, 0, 1) == 1;
                 final boolean agrees = Arrays.equals(pa.key(), pb.key()) && pa.offsets() == pb.offsets()
                         && pb.counters().malformed() == 0;
                 if (shortcut) {
@@ -77,6 +78,36 @@ class RepeatedHeadersTest {
         assertEquals(RepeatedHeaders.NONE, layoutOf(eth().ipv6("::1", "::2").udp(1, 2).build()));
         assertEquals(RepeatedHeaders.NONE, layoutOf(eth().ipv4("10.0.0.1", "10.0.0.2", 0, 64, 0x0010).udp(1, 2)
                 .build()), "a later fragment");
+    }
+
+    @Test
+    void aTrainEndsAtTheFirstFrameThatDoesNotRepeatOrIsTooShort() {
+        final byte[] a = eth().ipv4("10.0.0.1", "10.0.0.2").udp(1000, 53).payload(20).build();
+        final byte[] other = eth().ipv4("10.0.0.1", "10.0.0.2").udp(1000, 54).payload(20).build();
+        final Parsed pa = Parsed.parse(a, 1);
+        final int layout = RepeatedHeaders.layout(pa.offsets(), pa.key(), 0);
+        try (Arena arena = Arena.ofConfined(); PacketBatch batch = PacketBatch.owning()) {
+            final long addressA = copy(arena, a);
+            final int minLength = RepeatedHeaders.minLength(addressA);
+            for (byte[] f : new byte[][] {a, a, a, other, a}) {
+                add(batch, f);
+            }
+            assertEquals(3, RepeatedHeaders.train(layout, addressA, minLength, batch, 0, 5), "ends at the other flow");
+            assertEquals(2, RepeatedHeaders.train(layout, addressA, minLength, batch, 0, 2), "ends with the batch");
+            assertEquals(3, RepeatedHeaders.train(layout, addressA, minLength, batch, 3, 5), "none from the other flow on");
+            assertEquals(5, RepeatedHeaders.train(layout, addressA, minLength, batch, 4, 5));
+            batch.clear();
+            add(batch, a);
+            add(batch, Arrays.copyOf(a, minLength - 1));
+            assertEquals(1, RepeatedHeaders.train(layout, addressA, minLength, batch, 0, 2),
+                    "a frame shorter than the IP total length says ends it");
+        }
+    }
+
+    private static void add(final PacketBatch batch, final byte[] frame) {
+        final int i = batch.count();
+        MemorySegment.copy(frame, 0, batch.slotSegment(i), ValueLayout.JAVA_BYTE, PacketBatch.HEADROOM, frame.length);
+        batch.addOwned(frame.length, 0);
     }
 
     private static int layoutOf(final byte[] frame) {

@@ -29,7 +29,7 @@ class PacketPathInliningTest {
     private static final Map<String, List<String>> PER_PACKET = Map.of(
             "parse.FlowExtractor", List.of("extract", "plainIpv4", "plainKey", "extractAny",
                     "vlans", "ipv4", "ipv6", "addresses6", "l4", "tcp", "ports", "typeCode", "icmp6"),
-            "parse.RepeatedHeaders", List.of("layout", "same"),
+            "parse.RepeatedHeaders", List.of("layout", "train", "word"),
             "flow.FlowHash", List.of("hashKey"),
             "flow.FlowMask", List.of("matches"),
             "megaflow.DpFlow", List.of("matches", "hit"),
