@@ -12,6 +12,7 @@ import io.flowgate.fastpath.parse.ParseCounters;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Per-flow batches (OVS's packet_batch_per_flow): the packets of a received batch that found
@@ -34,6 +35,8 @@ import java.lang.foreign.ValueLayout;
 final class FlowBatches {
     private static final int W = FlowKey.WORDS;
     private static final int N = PacketBatch.MAX_BURST;
+    private static final long STAMP_STRIDE = 1L << 16;
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** A packet-out's key is the only one of its batch. */
     private static final int[] OUT_KEY_AT = {0};
 
@@ -51,8 +54,13 @@ final class FlowBatches {
     private final int[] pkts = new int[1];
     /** This PMD's one instance of each distinct set of actions. */
     private final SharedActions sharedActions = new SharedActions();
-    /** Counts the batches executed: a flow's memo of its actions holds for the batch it names. */
-    private long batchStamp;
+    /**
+     * Names the batch being executed: a flow's memo of its actions holds for the batch it names.
+     * Stamps step by {@link #STAMP_STRIDE} from an offset of this instance's own, so two PMDs (or a
+     * PMD and one that replaced it, up to 65,536 of them) never name a batch alike, should a flow
+     * ever be executed by another; none is 0, a new flow's.
+     */
+    private long batchStamp = INSTANCES.getAndIncrement() & (STAMP_STRIDE - 1);
     // Per run (the flows of the batch with one set of actions) its actions and its packets in arrival order.
     private final DpActions[] runActions = new DpActions[N];
     private final int[][] runPackets = new int[N][N];
@@ -79,7 +87,7 @@ final class FlowBatches {
         final int[] at = keyAt;
         final DpActions[] ra = runActions;
         final int[] rs = runSize;
-        final long stamp = ++batchStamp;
+        final long stamp = batchStamp += STAMP_STRIDE;
         int runs = 0;
         // Consecutive packets of one flow (the usual case) add up in locals; the flow is credited
         // and its run's length written when the stretch ends. Each packet goes straight onto its

@@ -500,6 +500,23 @@ class PmdTest {
     }
 
     @Test
+    void aFlowMetByAnotherPmdTakesItsActionsAsTheyAreNow() {
+        // Each PMD's first batch: the memo a flow keeps of its actions must not pass between them.
+        final DpFlow flow = flowFor(53, TO_2);
+        final Pmd first = pmd(false, ring);
+        first.offer(new PmdCommand.Install(flow));
+        in.inject(udp(53));
+        first.doWork();
+        flow.actions(DpActions.DROP);
+        final Pmd second = pmd(false, ring);
+        second.offer(new PmdCommand.Install(flow));
+        in.inject(udp(53));
+        second.doWork();
+        assertEquals(1, transmitted().size());
+        assertEquals(1, count(second, PmdCounter.DROP_ACTION));
+    }
+
+    @Test
     void outputToAPortThatDoesNotExistIsADrop() {
         final Pmd pmd = pmd(false, ring);
         pmd.offer(new PmdCommand.Install(flowFor(53, DpActions.builder().output(9).build())));
