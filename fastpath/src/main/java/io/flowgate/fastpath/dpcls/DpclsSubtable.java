@@ -87,9 +87,6 @@ final class DpclsSubtable {
      * liveness is read once per batch: one the revalidator kills meanwhile misses from the next.
      */
     private int scan(final long[] keys, final int[] keyAt, final int pending, final DpFlow[] out) {
-        final long[] mw = maskWords;
-        final int[] u = used;
-        final int n = stride;
         final long[] mt = fewMatches;
         int left = pending;
         for (int r = 0; r < size && left != 0; r++) {
@@ -97,17 +94,12 @@ final class DpclsSubtable {
             if (f.isDead()) {
                 continue;
             }
-            final int base = r * n;
+            final int base = r * stride;
             int bits = left;
             while (bits != 0) {
                 final int i = Integer.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
-                final int o = keyAt[i];
-                int j = 0;
-                while (j < n && (keys[o + u[j]] & mw[j]) == mt[base + j]) {
-                    j++;
-                }
-                if (j == n) {
+                if (sameMatch(mt, base, keys, keyAt[i])) {
                     out[i] = f;
                     left &= ~(1 << i);
                 }

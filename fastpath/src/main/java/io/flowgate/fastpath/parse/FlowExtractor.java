@@ -173,8 +173,7 @@ public final class FlowExtractor {
         k[o + W_IPV6_DST] = 0;
         k[o + W_IPV6_DST + 1] = 0;
         // Protocol and TTL from the second read, TOS from the first; not a fragment.
-        k[o + W_NW] = (((second >>> 48) & 0xFF) << NW_PROTO_SHIFT) | (((first >>> 48) & 0xFF) << NW_TOS_SHIFT)
-                | ((second >>> 56) << NW_TTL_SHIFT);
+        k[o + W_NW] = nw((int) (second >>> 48) & 0xFF, (int) (first >>> 48) & 0xFF, (int) (second >>> 56), 0);
         k[o + W_ARP_SHA] = tcpFlags;
         k[o + W_ARP_THA] = 0;
         k[o + W_ND_TARGET] = 0;
@@ -313,8 +312,7 @@ public final class FlowExtractor {
         k[o + W_NW_ADDR] = be64(seg, h + 12);
         // MF set or offset non-zero is a fragment (DF alone is not); a non-zero offset, a later one.
         final int frag = (fragOff & 0x3FFF) == 0 ? 0 : (fragOff & 0x1FFF) == 0 ? FRAG_ANY : FRAG_ANY | FRAG_LATER;
-        k[o + W_NW] = ((long) proto << NW_PROTO_SHIFT) | ((long) tos << NW_TOS_SHIFT)
-                | ((long) ttl << NW_TTL_SHIFT) | ((long) frag << NW_FRAG_SHIFT);
+        k[o + W_NW] = nw(proto, tos, ttl, frag);
         final int l4 = pos + ipLen;
         if ((frag & FRAG_LATER) != 0) {
             counters.increment(ParseAnomaly.IP_LATER_FRAGMENT);
@@ -322,6 +320,12 @@ public final class FlowExtractor {
         }
         // L2 padding beyond the IP total length is never parsed.
         return offsets(pos, l4(seg, base, l4, pos + totLen, proto, k, o));
+    }
+
+    /** The key's IP word: protocol, TOS, TTL and fragment bits (IPv6 adds its flow label). */
+    private static long nw(final int proto, final int tos, final int ttl, final int frag) {
+        return ((long) proto << NW_PROTO_SHIFT) | ((long) tos << NW_TOS_SHIFT) | ((long) ttl << NW_TTL_SHIFT)
+                | ((long) frag << NW_FRAG_SHIFT);
     }
 
     /** An IP header that cannot be read: counted, and no L3 or L4 offset. */
@@ -359,9 +363,7 @@ public final class FlowExtractor {
             proto = (int) (chain >>> 32) & 0xFF;
             frag = (int) (chain >>> 40) & 0xFF;
         }
-        k[o + W_NW] = ((long) proto << NW_PROTO_SHIFT) | ((long) tos << NW_TOS_SHIFT)
-                | ((long) ttl << NW_TTL_SHIFT) | ((long) frag << NW_FRAG_SHIFT)
-                | ((long) (tcFlow & 0xFFFFF) << IPV6_LABEL_SHIFT);
+        k[o + W_NW] = nw(proto, tos, ttl, frag) | ((long) (tcFlow & 0xFFFFF) << IPV6_LABEL_SHIFT);
         if ((frag & FRAG_LATER) != 0) {
             counters.increment(ParseAnomaly.IP_LATER_FRAGMENT);
             return offsets(pos, NO_OFFSET);

@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Per-flow batches (OVS's packet_batch_per_flow): the packets of a received batch that found
  * their megaflow are grouped by their actions, which run once for all of them. Flows with the same
- * actions share one run of them, which OVS does not do: one pass over the batch when all have
- * them (ACL rules that all forward to one port), else one list of packets per run, filled as the
- * batch is read (two when some drop). Equal actions are one instance ({@link SharedActions}), so a
+ * actions share one run of them, which OVS does not do: one run when all have them (ACL rules
+ * that all forward to one port), two when some drop; each run's list of packets is filled as the
+ * batch is read. Equal actions are one instance ({@link SharedActions}), so a
  * flow's run is found by a scan of references over the batch's distinct actions, which are few.
  * Across flows, packets leave in the order their actions first appeared, per flow in arrival
  * order.

@@ -4,6 +4,8 @@ import io.flowgate.fastpath.action.DpActions;
 
 import java.util.Arrays;
 
+import org.agrona.collections.Hashing;
+
 /**
  * The PMD's one instance of each distinct set of datapath actions, so that {@link FlowBatches}
  * tells flows with equal actions apart by reference. The slow path builds every megaflow's actions
@@ -28,7 +30,7 @@ final class SharedActions {
     /** The shared instance of actions equal to {@code actions} (it becomes one if there is none). */
     DpActions of(final DpActions actions) {
         final int m = CAPACITY - 1;
-        final int home = spread(actions.hashCode()) & m;
+        final int home = Hashing.hash(actions, m);
         for (int p = 0, i = home; p < MAX_PROBES; p++, i = (i + 1) & m) {
             final DpActions t = table[i];
             if (t == null) {
@@ -53,9 +55,5 @@ final class SharedActions {
     /** Distinct actions held (tests). */
     int size() {
         return size;
-    }
-
-    private static int spread(final int h) {
-        return h ^ (h >>> 16) ^ (h >>> 7);
     }
 }

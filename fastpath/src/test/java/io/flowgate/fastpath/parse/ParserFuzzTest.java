@@ -45,7 +45,8 @@ class ParserFuzzTest {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment buf = arena.allocate(4096);
             for (int n = 0; n < FRAMES; n++) {
-                final byte[] frame = n % 4 == 0 ? randomFrame(random) : mutate(seeds.get(random.nextInt(seeds.size())), random);
+                final byte[] frame = n % 4 == 0 ? randomFrame(random)
+                        : FlowExtractorTestSupport.mutate(seeds.get(random.nextInt(seeds.size())), random, 0, Integer.MAX_VALUE);
                 final MemorySegment exact = buf.asSlice(0, frame.length);
                 MemorySegment.copy(frame, 0, exact, ValueLayout.JAVA_BYTE, 0, frame.length);
                 final FlowExtractor parser = (n & 1) == 0 ? one : two;
@@ -90,22 +91,6 @@ class ParserFuzzTest {
             final int t = types[r.nextInt(types.length)];
             f[12] = (byte) (t >>> 8);
             f[13] = (byte) t;
-        }
-        return f;
-    }
-
-    private static byte[] mutate(final byte[] seed, final SplittableRandom r) {
-        byte[] f = seed.clone();
-        final int kind = r.nextInt(3);
-        if (kind != 1) {
-            final int flips = 1 + r.nextInt(4);
-            for (int i = 0; i < flips && f.length > 0; i++) {
-                final int at = r.nextInt(f.length);
-                f[at] ^= (byte) (1 << r.nextInt(8));
-            }
-        }
-        if (kind != 0) {
-            f = java.util.Arrays.copyOf(f, r.nextInt(0, f.length + 1));
         }
         return f;
     }

@@ -39,7 +39,8 @@ class PlainIpv4ShortcutTest {
             final MemorySegment buf = arena.allocate(2048);
             for (int n = 0; n < FRAMES; n++) {
                 final byte[] original = plainFrame(random);
-                final byte[] frame = n % 3 == 0 ? original : mutate(original, random);
+                // Flips in the headers, where the shortcut's conditions are.
+                final byte[] frame = n % 3 == 0 ? original : FlowExtractorTestSupport.mutate(original, random, 12, 60);
                 // The full parse reads a segment of exactly the frame's size (a read beyond it
                 // throws); the shortcut, taken only through Memory.ALL as on the fast path, reads
                 // the same bytes by address with random ones after them, which a read beyond the
@@ -89,23 +90,6 @@ class PlainIpv4ShortcutTest {
         f[23] = (byte) (tcp ? 6 : 17);
         if (tcp) {
             f[34 + 12] = (byte) ((l4Header / 4) << 4 | (f[34 + 12] & 0x0F));
-        }
-        return f;
-    }
-
-    private static byte[] mutate(final byte[] seed, final SplittableRandom r) {
-        byte[] f = seed.clone();
-        final int kind = r.nextInt(3);
-        if (kind != 1) {
-            // Flips in the headers, where the shortcut's conditions are.
-            final int flips = 1 + r.nextInt(3);
-            for (int i = 0; i < flips; i++) {
-                final int at = 12 + r.nextInt(Math.min(f.length, 60) - 12);
-                f[at] ^= (byte) (1 << r.nextInt(8));
-            }
-        }
-        if (kind != 0) {
-            f = Arrays.copyOf(f, r.nextInt(0, f.length + 1));
         }
         return f;
     }
