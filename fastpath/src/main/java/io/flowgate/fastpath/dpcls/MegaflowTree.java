@@ -67,13 +67,17 @@ final class MegaflowTree {
      * {@link #lookup} compares them (the others are {@link FlowKey#zeroInIpv4}, as for
      * {@link io.flowgate.fastpath.flow.FlowMask#matches}).
      */
-    private static final int[] NARROW_WORDS = {W_IN_PORT, W_ETH_DST, W_ETH_SRC, W_VLAN, W_NW_ADDR, W_NW, W_ARP_SHA, W_L4};
+    private static final int[] NARROW_WORDS = {W_IN_PORT, W_ETH_DST, W_NW_ADDR, W_NW, W_L4, W_VLAN, W_ETH_SRC, W_ARP_SHA};
     private static final int NARROW = NARROW_WORDS.length;
+    /** The first words of {@link #NARROW_WORDS}: all an IP ACL's megaflows match on (the Ethertype is in the second). */
+    private static final int L3_WORDS = 5;
 
     /** Per node, what it tests and where its children are (see {@link #RUN_SHIFT}). */
     private final long[] nodes;
-    /** Child: a node's index (>= 0), or the complement of a leaf's. */
+    /** Child: a node's index, or a leaf's: {@code firstLeafNode +} its number. */
     private final int[] children;
+    /** Leaf i is child {@code firstLeafNode + i}: past the last node. */
+    private final int firstLeafNode;
     /** Leaf i lists {@code leafFlows[leafStart[i] .. leafStart[i + 1])}. */
     private final int[] leafStart;
     private final DpFlow[] leafFlows;
@@ -85,20 +89,36 @@ final class MegaflowTree {
     private final long[] leafMatches;
     /** Per leaf entry: its flow's mask has words beyond those (IPv6, ND); checked by the flow. */
     private final boolean[] leafWide;
+    /**
+     * No flow masks a word past the first {@value #L3_WORDS} of {@link #NARROW_WORDS} (VLAN, Ethernet
+     * source, ARP address or TCP flags, as in an IP ACL): leaf checks compare those five only.
+     */
+    private final boolean l3Only;
     private final int root;
     /** Nodes on the longest way from the root to a leaf. */
     private final int depth;
-    /** Per packet of a batch: where its walk is. */
+    /** Per packet of a batch, in the order {@link #lookup} takes them: where its walk is, and its key row. */
     private final int[] at = new int[Integer.SIZE];
+    private final int[] rows = new int[Integer.SIZE];
+    /** The keys of {@link #at} still walking, by their index there. */
+    private final int[] walking = new int[Integer.SIZE];
 
     private MegaflowTree(final Builder b, final int root) {
+        // Leaves are numbered after the nodes, so one compare tells a walk it has reached one.
+        this.firstLeafNode = b.nodeCount;
         this.nodes = Arrays.copyOf(b.nodes, b.nodeCount);
         this.children = Arrays.copyOf(b.children, b.childCount);
+        for (int c = 0; c < b.childCount; c++) {
+            if (children[c] < 0) {
+                children[c] = firstLeafNode + ~children[c];
+            }
+        }
         this.leafStart = Arrays.copyOf(b.leafStart, b.leaves + 1);
         this.leafFlows = new DpFlow[b.leafEntries];
         this.leafMasks = new long[b.leafEntries * NARROW];
         this.leafMatches = new long[b.leafEntries * NARROW];
         this.leafWide = new boolean[b.leafEntries];
+        boolean l3 = true;
         for (int e = 0; e < b.leafEntries; e++) {
             final DpFlow f = b.flows[b.leafFlows[e]];
             leafFlows[e] = f;
@@ -107,12 +127,14 @@ final class MegaflowTree {
             for (int n = 0; n < NARROW; n++) {
                 leafMasks[e * NARROW + n] = mask[NARROW_WORDS[n]];
                 leafMatches[e * NARROW + n] = match[NARROW_WORDS[n]];
+                l3 &= n < L3_WORDS || mask[NARROW_WORDS[n]] == 0;
             }
             for (int j = 0; j < W; j++) {
                 leafWide[e] |= mask[j] != 0 && FlowKey.zeroInIpv4(j);
             }
         }
-        this.root = root;
+        this.l3Only = l3;
+        this.root = root >= 0 ? root : firstLeafNode + ~root;
         this.depth = b.maxDepth;
     }
 
@@ -139,59 +161,80 @@ final class MegaflowTree {
      */
     int lookup(final long[] keys, final int[] keyAt, final int pending, final DpFlow[] out) {
         final int[] cur = at;
+        final int[] row = rows;
         final int r = root;
-        int walking = 0;
-        int bits = pending;
-        while (bits != 0) {
-            final int i = Integer.numberOfTrailingZeros(bits);
-            bits &= bits - 1;
-            cur[i] = r;
-            walking |= (~r >>> 31) << i;
+        int count = 0;
+        for (int bits = pending; bits != 0; bits &= bits - 1) {
+            cur[count] = r;
+            row[count++] = keyAt[Integer.numberOfTrailingZeros(bits)];
         }
         final long[] nd = nodes;
         final int[] ch = children;
-        // One step of every packet still in the tree per round: the steps do not depend on one
-        // another, so their loads overlap. (Walking one packet to its leaf, then the next,
-        // measured 2.4 times slower per lookup in a PMD: each walk's loads waited on one another.)
-        while (walking != 0) {
-            bits = walking;
-            while (bits != 0) {
-                final int i = Integer.numberOfTrailingZeros(bits);
-                bits &= bits - 1;
-                final long node = nd[cur[i]];
-                final int word = (int) node & (1 << WORD_BITS) - 1;
-                final int run = (int) (keys[keyAt[i] + word] >>> (node >>> WORD_BITS)) & (int) (node >>> RUN_SHIFT) & RUN_MASK;
-                final int next = ch[(int) (node >>> Integer.SIZE) + run];
-                cur[i] = next;
-                walking &= ~((next >>> 31) << i);
+        final int[] act = walking;
+        final int first = firstLeafNode;
+        // One step of every key still walking per round: the steps do not depend on one another,
+        // so their loads overlap. (Walking one key to its leaf, then the next, measured 2.4 times
+        // slower per lookup in a PMD: each walk's loads waited on one another.) A key that reaches
+        // its leaf leaves the round's list, which stays dense (no branch on it).
+        int live = 0;
+        if (r < first) {
+            for (int j = 0; j < count; j++) {
+                act[j] = j;
             }
+            live = count;
         }
+        while (live > 0) {
+            int next = 0;
+            for (int a = 0; a < live; a++) {
+                final int j = act[a];
+                final long node = nd[cur[j]];
+                final long word = keys[row[j] + ((int) node & (1 << WORD_BITS) - 1)];
+                final int run = (int) (word >>> (node >>> WORD_BITS)) & (int) (node >>> RUN_SHIFT) & RUN_MASK;
+                final int c = ch[(int) (node >>> Integer.SIZE) + run];
+                cur[j] = c;
+                act[next] = j;
+                next += (c - first) >>> 31;
+            }
+            live = next;
+        }
+        return check(keys, pending, out);
+    }
+
+    /**
+     * Each walked key against the flows its leaf lists: the five words of {@link #l3Only} flows,
+     * then, for other trees, the three more.
+     */
+    private int check(final long[] keys, final int pending, final DpFlow[] out) {
+        final int[] cur = at;
+        final int[] row = rows;
         final int[] ls = leafStart;
         final DpFlow[] lf = leafFlows;
         final long[] lm = leafMasks;
         final long[] lv = leafMatches;
         final boolean[] wide = leafWide;
+        final int first = firstLeafNode;
+        final boolean all = !l3Only;
         int found = 0;
-        bits = pending;
-        while (bits != 0) {
-            final int i = Integer.numberOfTrailingZeros(bits);
-            bits &= bits - 1;
-            final int leaf = ~cur[i];
-            final int o = keyAt[i];
+        int j = 0;
+        for (int bits = pending; bits != 0; bits &= bits - 1, j++) {
+            final int leaf = cur[j] - first;
+            final int o = row[j];
             for (int e = ls[leaf], end = ls[leaf + 1]; e < end; e++) {
                 final int m = e * NARROW;
-                final long diff = ((keys[o + W_IN_PORT] & lm[m]) ^ lv[m])
+                long diff = ((keys[o + W_IN_PORT] & lm[m]) ^ lv[m])
                         | ((keys[o + W_ETH_DST] & lm[m + 1]) ^ lv[m + 1])
-                        | ((keys[o + W_ETH_SRC] & lm[m + 2]) ^ lv[m + 2])
-                        | ((keys[o + W_VLAN] & lm[m + 3]) ^ lv[m + 3])
-                        | ((keys[o + W_NW_ADDR] & lm[m + 4]) ^ lv[m + 4])
-                        | ((keys[o + W_NW] & lm[m + 5]) ^ lv[m + 5])
-                        | ((keys[o + W_ARP_SHA] & lm[m + 6]) ^ lv[m + 6])
-                        | ((keys[o + W_L4] & lm[m + 7]) ^ lv[m + 7]);
+                        | ((keys[o + W_NW_ADDR] & lm[m + 2]) ^ lv[m + 2])
+                        | ((keys[o + W_NW] & lm[m + 3]) ^ lv[m + 3])
+                        | ((keys[o + W_L4] & lm[m + 4]) ^ lv[m + 4]);
+                if (all) {
+                    diff |= ((keys[o + W_VLAN] & lm[m + 5]) ^ lv[m + 5])
+                            | ((keys[o + W_ETH_SRC] & lm[m + 6]) ^ lv[m + 6])
+                            | ((keys[o + W_ARP_SHA] & lm[m + 7]) ^ lv[m + 7]);
+                }
                 final DpFlow f = lf[e];
                 if (diff == 0 && (!wide[e] || f.matches(keys, o)) && !f.isDead()) {
-                    out[i] = f;
-                    found |= 1 << i;
+                    out[Integer.numberOfTrailingZeros(bits)] = f;
+                    found |= bits & -bits;
                     break;
                 }
             }
@@ -199,9 +242,9 @@ final class MegaflowTree {
         return found;
     }
 
-    /** Nodes in the tree (tests, statistics). */
+    /** Nodes in the tree, not counting its leaves (tests, statistics). */
     int nodeCount() {
-        return nodes.length;
+        return firstLeafNode;
     }
 
     /** Nodes on the longest way from the root to a leaf (tests, statistics). */

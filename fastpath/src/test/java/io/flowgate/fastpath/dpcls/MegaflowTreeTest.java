@@ -166,6 +166,56 @@ class MegaflowTreeTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void flowsThatAlsoMatchEthernetSourceOrVlanAreCheckedOnThemToo(final long seed) {
+        // Some flows match an Ethernet source or a VLAN TCI too (words an IP ACL's flows leave out):
+        // the leaf check must compare them, for every flow of the tree.
+        final SplittableRandom r = new SplittableRandom(seed);
+        final List<DpFlow> flows = new ArrayList<>();
+        for (int tries = 0; flows.size() < 40 && tries < 2000; tries++) {
+            final long[] k = key(r);
+            FlowField.ETH_SRC.or(k, r.nextInt(2));
+            FlowField.VLAN0_TCI.or(k, r.nextInt(2));
+            final DpFlow acl = acl(r, k);
+            final long[] m = acl.mask().words().clone();
+            if (r.nextBoolean()) {
+                FlowField.ETH_SRC.or(m, -1L);
+            } else {
+                FlowField.VLAN0_TCI.or(m, -1L);
+            }
+            final DpFlow f = new DpFlow(k, FlowMask.of(m), acl.actions(), 0, 0);
+            if (flows.stream().noneMatch(g -> overlap(f, g))) {
+                flows.add(f);
+            }
+        }
+        final MegaflowTree tree = MegaflowTree.build(flows.toArray(DpFlow[]::new));
+        assertNotNull(tree, "seed " + seed);
+        final List<long[]> keys = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            final long[] k = key(r);
+            final DpFlow f = flows.get(r.nextInt(flows.size()));
+            for (int j = 0; j < W; j++) {
+                k[j] = f.match()[j] | k[j] & ~f.mask().word(j);
+            }
+            // Then, for half of them, another Ethernet source or VLAN TCI than the flow's.
+            if (r.nextBoolean()) {
+                FlowField.ETH_SRC.set(k, r.nextInt(2));
+                FlowField.VLAN0_TCI.set(k, r.nextInt(2));
+            }
+            keys.add(k);
+        }
+        final DpFlow[] out = new DpFlow[32];
+        final int found = tree.lookup(batch(keys), ROWS, -1, out);
+        for (int i = 0; i < 32; i++) {
+            final DpFlow want = expected(flows, keys.get(i));
+            assertEquals(want != null, (found & 1 << i) != 0, "seed " + seed + ", key " + i);
+            if (want != null) {
+                assertSame(want, out[i], "seed " + seed + ", key " + i);
+            }
+        }
+    }
+
     @Test
     void aSevenRuleAclsMegaflowsMakeAShallowTreeOfSingleFlowLeaves() {
         final SplittableRandom r = new SplittableRandom(7);
