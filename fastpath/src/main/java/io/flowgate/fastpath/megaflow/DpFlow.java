@@ -79,10 +79,11 @@ public final class DpFlow {
     @SuppressWarnings("unused") // through USED
     private long usedMillis;
     // The owning PMD's memo of this flow's actions (plain fields, PMD only): the batch it last
-    // executed the flow in, the actions it read then and their shared instance (see FlowBatches).
+    // executed the flow in, the actions it read then, and where it keeps their shared instance
+    // (see FlowBatches).
     private long batchStamp;
     private DpActions seenActions;
-    private DpActions sharedActions;
+    private long sharedSlot;
     /** The owning PMD's number for this flow in its signature match cache; -1 while it has none. */
     private int smcNumber = -1;
 
@@ -229,19 +230,19 @@ public final class DpFlow {
         return seenActions;
     }
 
-    /** The PMD's one instance of actions equal to {@link #seenActions()}. */
-    public DpActions sharedActions() {
-        return sharedActions;
+    /** Where the owning PMD keeps its one instance of actions equal to {@link #seenActions()} (its own number). */
+    public long sharedSlot() {
+        return sharedSlot;
     }
 
-    /** The owning PMD read {@code seen} (shared as {@code shared}) in batch {@code stamp}. */
-    public void batchMemo(final long stamp, final DpActions seen, final DpActions shared) {
+    /** The owning PMD read {@code seen} (shared in {@code slot}) in batch {@code stamp}. */
+    public void batchMemo(final long stamp, final DpActions seen, final long slot) {
         this.batchStamp = stamp;
         this.seenActions = seen;
-        this.sharedActions = shared;
+        this.sharedSlot = slot;
     }
 
-    /** The owning PMD executes the flow again in batch {@code stamp} with the actions it memoised. */
+    /** The owning PMD executes the flow in batch {@code stamp}. */
     public void batchStamp(final long stamp) {
         this.batchStamp = stamp;
     }

@@ -19,10 +19,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * their megaflow are grouped by their actions, which run once for all of them. Flows with the same
  * actions share one run of them, which OVS does not do: one run when all have them (ACL rules
  * that all forward to one port), two when some drop; each run's list of packets is filled as the
- * batch is read. Equal actions are one instance ({@link SharedActions}), so a
- * flow's run is found by a scan of references over the batch's distinct actions, which are few.
- * Across flows, packets leave in the order their actions first appeared, per flow in arrival
- * order.
+ * batch is read. Equal actions share a slot ({@link SharedActions}), which the flow remembers, and
+ * the slot knows its run in the batch: no search, and no branch that packets of forwarding and
+ * dropping flows interleaved would mispredict (a scan over the runs did, about every other
+ * packet of an ACL's traffic). Across flows, packets leave in the order their actions first
+ * appeared, per flow in arrival order.
  *
  * <p>A flow's statistics get one update per stretch of its packets (consecutive in the batch):
  * one per batch for a train of one flow, and for packets of many flows interleaved no per-flow
@@ -61,6 +62,9 @@ final class FlowBatches {
      * ever be executed by another; none is 0, a new flow's.
      */
     private long batchStamp = INSTANCES.getAndIncrement() & (STAMP_STRIDE - 1);
+    /** Per slot of {@link #sharedActions}: the batch in which it last had a run, and that run. */
+    private final long[] slotBatch = new long[SharedActions.CAPACITY];
+    private final int[] slotRun = new int[SharedActions.CAPACITY];
     // Per run (the flows of the batch with one set of actions) its actions and its packets in arrival order.
     private final DpActions[] runActions = new DpActions[N];
     private final int[][] runPackets = new int[N][N];
@@ -88,6 +92,11 @@ final class FlowBatches {
         final DpActions[] ra = runActions;
         final int[] rs = runSize;
         final long stamp = batchStamp += STAMP_STRIDE;
+        final SharedActions shared = sharedActions;
+        shared.startBatch();
+        final int epoch = shared.epoch();
+        final long[] sb = slotBatch;
+        final int[] sr = slotRun;
         int runs = 0;
         // Consecutive packets of one flow (the usual case) add up in locals; the flow is credited
         // and its run's length written when the stretch ends. Each packet goes straight onto its
@@ -109,14 +118,18 @@ final class FlowBatches {
                     credit(stretchFlow, stretchLength, stretchBytes, stretchFlags, nowMillis);
                     rs[run] = runFill;
                 }
-                // A batch meets few sets of actions (an ACL's: forward or drop): a short scan.
-                final DpActions a = sharedActions(f, stamp);
-                int r = 0;
-                while (r < runs && ra[r] != a) {
-                    r++;
+                long memo = f.sharedSlot();
+                if (f.actions() != f.seenActions() || (int) (memo >>> Integer.SIZE) != epoch) {
+                    memo = remember(f, stamp, epoch);
                 }
-                if (r == runs) {
-                    ra[runs++] = a;
+                f.batchStamp(stamp);
+                final int slot = (int) memo;
+                int r = sr[slot];
+                if (sb[slot] != stamp) { // the first of its actions in this batch: a new run
+                    r = runs++;
+                    sb[slot] = stamp;
+                    sr[slot] = r;
+                    ra[r] = shared.at(slot);
                     rs[r] = 0;
                 }
                 run = r;
@@ -145,22 +158,20 @@ final class FlowBatches {
     }
 
     /**
-     * The PMD's shared instance of the flow's actions, as read once per batch: a flow met again in
-     * the same batch keeps what it had (so a change of actions mid-batch cannot split its packets
-     * over two runs out of order), and the instance is looked up only when its actions changed.
+     * The flow's actions changed, or its slot is of an earlier epoch: its slot now, remembered.
+     * A flow met earlier in this batch keeps the slot it had (so a change of actions mid-batch
+     * cannot split its packets over two runs out of order), until the next batch.
+     *
+     * @return the slot, with the epoch in its high half
      */
-    private DpActions sharedActions(final DpFlow f, final long stamp) {
+    private long remember(final DpFlow f, final long stamp, final int epoch) {
         if (f.batchStamp() == stamp) {
-            return f.sharedActions();
+            return f.sharedSlot();
         }
         final DpActions a = f.actions();
-        if (a == f.seenActions()) {
-            f.batchStamp(stamp);
-            return f.sharedActions();
-        }
-        final DpActions shared = sharedActions.of(a);
-        f.batchMemo(stamp, a, shared);
-        return shared;
+        final long memo = (long) epoch << Integer.SIZE | sharedActions.slotOf(a);
+        f.batchMemo(stamp, a, memo);
+        return memo;
     }
 
     /** A stretch of the flow's packets: its counters, and the stats slot it also counts into. */

@@ -517,6 +517,25 @@ class PmdTest {
     }
 
     @Test
+    void aFlowWithUnchangedActionsMetByAnotherPmdTakesThemFromThatPmdsOwnTable() {
+        // The first PMD remembers where its table keeps the flow's actions; the second's table
+        // holds other actions (it met a dropping flow first): the flow must still be forwarded.
+        final DpFlow flow = flowFor(53, TO_2);
+        final Pmd first = pmd(false, ring);
+        first.offer(new PmdCommand.Install(flow));
+        in.inject(udp(53));
+        first.doWork();
+        final Pmd second = pmd(false, ring);
+        second.offer(new PmdCommand.Install(flowFor(54, DpActions.DROP)));
+        second.offer(new PmdCommand.Install(flow));
+        in.inject(udp(54));
+        in.inject(udp(53));
+        second.doWork();
+        assertEquals(2, transmitted().size());
+        assertEquals(1, count(second, PmdCounter.DROP_ACTION));
+    }
+
+    @Test
     void outputToAPortThatDoesNotExistIsADrop() {
         final Pmd pmd = pmd(false, ring);
         pmd.offer(new PmdCommand.Install(flowFor(53, DpActions.builder().output(9).build())));

@@ -1,11 +1,13 @@
 package io.flowgate.fastpath.pmd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.fastpath.action.DpActions;
+import io.flowgate.fastpath.packet.PacketBatch;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,10 +19,11 @@ class SharedActionsTest {
     }
 
     @Test
-    void equalActionsBuiltApartShareTheFirstInstance() {
+    void equalActionsBuiltApartShareTheFirstInstanceAndItsSlot() {
         final DpActions first = toPort(2);
-        assertSame(first, shared.of(first));
-        assertSame(first, shared.of(toPort(2)));
+        final int slot = shared.slotOf(first);
+        assertEquals(slot, shared.slotOf(toPort(2)));
+        assertSame(first, shared.at(slot));
         assertSame(first, shared.of(toPort(2)));
         assertEquals(1, shared.size());
     }
@@ -34,20 +37,39 @@ class SharedActionsTest {
         assertEquals(toPort(3), to3);
         assertSame(DpActions.DROP, drop);
         assertSame(to2, shared.of(toPort(2)));
+        assertNotEquals(shared.slotOf(to2), shared.slotOf(to3));
         assertEquals(3, shared.size());
     }
 
     @Test
-    void whenFullItStartsAgainAndStillAnswersWithEqualActions() {
+    void itStartsAgainOnlyBetweenBatchesAndEachStartIsANewEpoch() {
         final int distinct = 3 * SharedActions.CAPACITY;
-        for (int round = 0; round < 2; round++) {
-            for (int p = 1; p <= distinct; p++) {
-                final DpActions a = toPort(p);
-                final DpActions s = shared.of(a);
-                assertEquals(a, s, "port " + p);
-                assertTrue(shared.size() <= SharedActions.CAPACITY / 2, "bounded");
-                assertSame(s, shared.of(toPort(p)), "shared at once, port " + p);
+        int epoch = shared.epoch();
+        int starts = 0;
+        for (int p = 1; p <= distinct; p += PacketBatch.MAX_BURST) {
+            shared.startBatch();
+            if (shared.epoch() != epoch) {
+                starts++;
+                epoch = shared.epoch();
             }
+            // A batch of new actions: each keeps its slot, with its actions, to the batch's end.
+            final int[] slots = new int[PacketBatch.MAX_BURST];
+            for (int k = 0; k < PacketBatch.MAX_BURST; k++) {
+                slots[k] = shared.slotOf(toPort(p + k));
+            }
+            for (int k = 0; k < PacketBatch.MAX_BURST; k++) {
+                assertEquals(toPort(p + k), shared.at(slots[k]), "port " + (p + k));
+                assertEquals(slots[k], shared.slotOf(toPort(p + k)));
+            }
+            assertEquals(epoch, shared.epoch(), "no start within a batch");
+            assertTrue(shared.size() <= SharedActions.CAPACITY / 2 + PacketBatch.MAX_BURST, "bounded");
         }
+        assertTrue(starts >= 5, starts + " starts");
+    }
+
+    @Test
+    void noTwoTablesShareAnEpoch() {
+        final SharedActions other = new SharedActions();
+        assertNotEquals(shared.epoch(), other.epoch());
     }
 }
