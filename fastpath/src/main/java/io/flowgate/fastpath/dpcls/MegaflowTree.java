@@ -78,17 +78,23 @@ final class MegaflowTree {
     private final int[] children;
     /** Leaf i is child {@code firstLeafNode + i}: past the last node. */
     private final int firstLeafNode;
-    /** Leaf i lists {@code leafFlows[leafStart[i] .. leafStart[i + 1])}. */
-    private final int[] leafStart;
-    private final DpFlow[] leafFlows;
     /**
-     * Per leaf entry, its flow's mask and match over the {@value #NARROW} words any key may use,
-     * in line, so a check reads this array and not the flow's mask and match objects.
+     * Leaf i lists the flows {@code leafFlows[leafStart[i] .. leafStart[i + 1])}, each by its
+     * index in {@link #flows}: a flow that wildcards a tested bit is listed in many leaves (the
+     * ACL of the end-to-end benchmark: 65 flows in 587 leaves), but its words are kept once.
      */
-    private final long[] leafMasks;
-    private final long[] leafMatches;
-    /** Per leaf entry: its flow's mask has words beyond those (IPv6, ND); checked by the flow. */
-    private final boolean[] leafWide;
+    private final int[] leafStart;
+    private final int[] leafFlows;
+    private final DpFlow[] flows;
+    /**
+     * Per flow, its mask and match over the {@value #NARROW} words any key may use, in line, so a
+     * check reads this array (a few kilobytes, in the first-level cache) and not the flow's mask
+     * and match objects.
+     */
+    private final long[] flowMasks;
+    private final long[] flowMatches;
+    /** Per flow: its mask has words beyond those (IPv6, ND); checked by the flow. */
+    private final boolean[] flowWide;
     /**
      * No flow masks a word past the first {@value #L3_WORDS} of {@link #NARROW_WORDS} (VLAN, Ethernet
      * source, ARP address or TCP flags, as in an IP ACL): leaf checks compare those five only.
@@ -114,23 +120,22 @@ final class MegaflowTree {
             }
         }
         this.leafStart = Arrays.copyOf(b.leafStart, b.leaves + 1);
-        this.leafFlows = new DpFlow[b.leafEntries];
-        this.leafMasks = new long[b.leafEntries * NARROW];
-        this.leafMatches = new long[b.leafEntries * NARROW];
-        this.leafWide = new boolean[b.leafEntries];
+        this.leafFlows = Arrays.copyOf(b.leafFlows, b.leafEntries);
+        this.flows = b.flows.clone();
+        this.flowMasks = new long[flows.length * NARROW];
+        this.flowMatches = new long[flows.length * NARROW];
+        this.flowWide = new boolean[flows.length];
         boolean l3 = true;
-        for (int e = 0; e < b.leafEntries; e++) {
-            final DpFlow f = b.flows[b.leafFlows[e]];
-            leafFlows[e] = f;
-            final long[] mask = f.mask().words();
-            final long[] match = f.match();
+        for (int i = 0; i < flows.length; i++) {
+            final long[] mask = flows[i].mask().words();
+            final long[] match = flows[i].match();
             for (int n = 0; n < NARROW; n++) {
-                leafMasks[e * NARROW + n] = mask[NARROW_WORDS[n]];
-                leafMatches[e * NARROW + n] = match[NARROW_WORDS[n]];
+                flowMasks[i * NARROW + n] = mask[NARROW_WORDS[n]];
+                flowMatches[i * NARROW + n] = match[NARROW_WORDS[n]];
                 l3 &= n < L3_WORDS || mask[NARROW_WORDS[n]] == 0;
             }
             for (int j = 0; j < W; j++) {
-                leafWide[e] |= mask[j] != 0 && FlowKey.zeroInIpv4(j);
+                flowWide[i] |= mask[j] != 0 && FlowKey.zeroInIpv4(j);
             }
         }
         this.l3Only = l3;
@@ -208,10 +213,11 @@ final class MegaflowTree {
         final int[] cur = at;
         final int[] row = rows;
         final int[] ls = leafStart;
-        final DpFlow[] lf = leafFlows;
-        final long[] lm = leafMasks;
-        final long[] lv = leafMatches;
-        final boolean[] wide = leafWide;
+        final int[] lf = leafFlows;
+        final DpFlow[] fl = flows;
+        final long[] lm = flowMasks;
+        final long[] lv = flowMatches;
+        final boolean[] wide = flowWide;
         final int first = firstLeafNode;
         final boolean all = !l3Only;
         int found = 0;
@@ -220,7 +226,8 @@ final class MegaflowTree {
             final int leaf = cur[j] - first;
             final int o = row[j];
             for (int e = ls[leaf], end = ls[leaf + 1]; e < end; e++) {
-                final int m = e * NARROW;
+                final int fi = lf[e];
+                final int m = fi * NARROW;
                 long diff = ((keys[o + W_IN_PORT] & lm[m]) ^ lv[m])
                         | ((keys[o + W_ETH_DST] & lm[m + 1]) ^ lv[m + 1])
                         | ((keys[o + W_NW_ADDR] & lm[m + 2]) ^ lv[m + 2])
@@ -231,8 +238,8 @@ final class MegaflowTree {
                             | ((keys[o + W_ETH_SRC] & lm[m + 6]) ^ lv[m + 6])
                             | ((keys[o + W_ARP_SHA] & lm[m + 7]) ^ lv[m + 7]);
                 }
-                final DpFlow f = lf[e];
-                if (diff == 0 && (!wide[e] || f.matches(keys, o)) && !f.isDead()) {
+                final DpFlow f = fl[fi];
+                if (diff == 0 && (!wide[fi] || f.matches(keys, o)) && !f.isDead()) {
                     out[Integer.numberOfTrailingZeros(bits)] = f;
                     found |= bits & -bits;
                     break;

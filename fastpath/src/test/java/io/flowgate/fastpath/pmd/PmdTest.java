@@ -566,6 +566,23 @@ class PmdTest {
     }
 
     @Test
+    void anIpv4PacketParsedIntoTheRowOfAnIpv6OneGoesUpWithItsOwnKey() {
+        // Key rows are reused batch after batch: the plain-IPv4 parse must clear what an IPv6
+        // packet left in the words IPv4 does not use.
+        final Pmd pmd = pmd(false, ring);
+        final byte[] v6 = eth().ipv6("2001:db8::1", "2001:db8::2").udp(7, 7).payload(20).build();
+        for (byte[] frame : List.of(udp(53), v6, udp(53), udp(54))) {
+            in.inject(frame);
+            pmd.doWork();
+            final UpcallRing.Upcall u = upcalls().getFirst();
+            assertArrayEquals(Parsed.parse(frame, 1).key(), u.key());
+            pmd.offer(answer(u, DpActions.DROP));
+            pmd.doWork();
+        }
+        assertEquals(4, count(pmd, PmdCounter.MISSES));
+    }
+
+    @Test
     void aPacketThatRepeatsTheOneBeforeGoesUpWithItsOwnKey() {
         // Ordered mode sends each miss up in turn, the repeat of a train too. Its key is the
         // first packet's row of this batch, not what an earlier batch left in its own row.
