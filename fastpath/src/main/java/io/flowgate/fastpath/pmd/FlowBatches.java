@@ -12,7 +12,6 @@ import io.flowgate.fastpath.parse.ParseCounters;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Per-flow batches (OVS's packet_batch_per_flow): the packets of a received batch that found
@@ -36,8 +35,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FlowBatches {
     private static final int W = FlowKey.WORDS;
     private static final int N = PacketBatch.MAX_BURST;
-    private static final long STAMP_STRIDE = 1L << 16;
-    private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** A packet-out's key is the only one of its batch. */
     private static final int[] OUT_KEY_AT = {0};
 
@@ -55,13 +52,8 @@ final class FlowBatches {
     private final int[] pkts = new int[1];
     /** This PMD's one instance of each distinct set of actions. */
     private final SharedActions sharedActions = new SharedActions();
-    /**
-     * Names the batch being executed: a flow's memo of its actions holds for the batch it names.
-     * Stamps step by {@link #STAMP_STRIDE} from an offset of this instance's own, so two PMDs (or a
-     * PMD and one that replaced it, up to 65,536 of them) never name a batch alike, should a flow
-     * ever be executed by another; none is 0, a new flow's.
-     */
-    private long batchStamp = INSTANCES.getAndIncrement() & (STAMP_STRIDE - 1);
+    /** Counts the batches executed: a flow's memo of its slot holds for the batch it names (with its epoch). */
+    private long batchStamp;
     /** Per slot of {@link #sharedActions}: the batch in which it last had a run, and that run. */
     private final long[] slotBatch = new long[SharedActions.CAPACITY];
     private final int[] slotRun = new int[SharedActions.CAPACITY];
@@ -91,7 +83,7 @@ final class FlowBatches {
         final int[] at = keyAt;
         final DpActions[] ra = runActions;
         final int[] rs = runSize;
-        final long stamp = batchStamp += STAMP_STRIDE;
+        final long stamp = ++batchStamp;
         final SharedActions shared = sharedActions;
         shared.startBatch();
         final int epoch = shared.epoch();
@@ -158,15 +150,17 @@ final class FlowBatches {
     }
 
     /**
-     * The flow's actions changed, or its slot is of an earlier epoch: its slot now, remembered.
+     * The flow's actions changed, or its slot is of another epoch: its slot now, remembered.
      * A flow met earlier in this batch keeps the slot it had (so a change of actions mid-batch
-     * cannot split its packets over two runs out of order), until the next batch.
+     * cannot split its packets over two runs out of order), until the next batch. The epoch tells
+     * this PMD's batch from another's of the same number (epochs are unique across tables).
      *
      * @return the slot, with the epoch in its high half
      */
     private long remember(final DpFlow f, final long stamp, final int epoch) {
-        if (f.batchStamp() == stamp) {
-            return f.sharedSlot();
+        final long kept = f.sharedSlot();
+        if (f.batchStamp() == stamp && (int) (kept >>> Integer.SIZE) == epoch) {
+            return kept;
         }
         final DpActions a = f.actions();
         final long memo = (long) epoch << Integer.SIZE | sharedActions.slotOf(a);

@@ -75,11 +75,6 @@ final class SharedActions {
         return table[slot];
     }
 
-    /** The shared instance of actions equal to {@code actions}. */
-    DpActions of(final DpActions actions) {
-        return table[slotOf(actions)];
-    }
-
     /** Distinct actions held (tests). */
     int size() {
         return size;

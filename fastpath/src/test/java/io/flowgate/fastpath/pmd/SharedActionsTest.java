@@ -14,6 +14,11 @@ import org.junit.jupiter.api.Test;
 class SharedActionsTest {
     private final SharedActions shared = new SharedActions();
 
+    /** The shared instance of actions equal to {@code actions}. */
+    private DpActions of(final DpActions actions) {
+        return shared.at(shared.slotOf(actions));
+    }
+
     private static DpActions toPort(final int port) {
         return DpActions.builder().output(port).build();
     }
@@ -24,19 +29,19 @@ class SharedActionsTest {
         final int slot = shared.slotOf(first);
         assertEquals(slot, shared.slotOf(toPort(2)));
         assertSame(first, shared.at(slot));
-        assertSame(first, shared.of(toPort(2)));
+        assertSame(first, of(toPort(2)));
         assertEquals(1, shared.size());
     }
 
     @Test
     void differentActionsStayApart() {
-        final DpActions to2 = shared.of(toPort(2));
-        final DpActions to3 = shared.of(toPort(3));
-        final DpActions drop = shared.of(DpActions.DROP);
+        final DpActions to2 = of(toPort(2));
+        final DpActions to3 = of(toPort(3));
+        final DpActions drop = of(DpActions.DROP);
         assertNotSame(to2, to3);
         assertEquals(toPort(3), to3);
         assertSame(DpActions.DROP, drop);
-        assertSame(to2, shared.of(toPort(2)));
+        assertSame(to2, of(toPort(2)));
         assertNotEquals(shared.slotOf(to2), shared.slotOf(to3));
         assertEquals(3, shared.size());
     }
