@@ -71,15 +71,26 @@ final class MegaflowTree {
     private static final int NARROW = NARROW_WORDS.length;
     /** The first words of {@link #NARROW_WORDS}: all an IP ACL's megaflows match on (the Ethertype is in the second). */
     private static final int L3_WORDS = 5;
+    /** A flow's mask has words in the first {@value #L3_WORDS} of {@link #NARROW_WORDS} only (an IP ACL's flows). */
+    private static final byte L3 = 0;
+    /** A flow's mask has words in {@link #NARROW_WORDS} only (VLAN, Ethernet source, ARP address or TCP flags too). */
+    private static final byte NARROW_ONLY = 1;
+    /** A flow's mask has words beyond those (IPv6, ND): the flow checks them itself. */
+    private static final byte WIDE = 2;
 
     /** Per node, what it tests and where its children are (see {@link #RUN_SHIFT}). */
     private final long[] nodes;
-    /** Child: a node's index, or a leaf's: {@code firstLeafNode +} its number. */
+    /** Child: a node's index, or a leaf's ({@link #firstLeafNode} and up). */
     private final int[] children;
-    /** Leaf i is child {@code firstLeafNode + i}: past the last node. */
+    /**
+     * Leaves are numbered past the last node, so one compare tells a walk it has reached one.
+     * Leaf {@code firstLeafNode + f}, f below the number of flows, lists flow f alone (most
+     * leaves: the key's flow comes without a list's two loads); leaf {@code firstLeafNode +
+     * flows.length + i} lists the flows of list i.
+     */
     private final int firstLeafNode;
     /**
-     * Leaf i lists the flows {@code leafFlows[leafStart[i] .. leafStart[i + 1])}, each by its
+     * List i holds the flows {@code leafFlows[leafStart[i] .. leafStart[i + 1])}, each by its
      * index in {@link #flows}: a flow that wildcards a tested bit is listed in many leaves (the
      * ACL of the end-to-end benchmark: 65 flows in 587 leaves), but its words are kept once.
      */
@@ -87,19 +98,13 @@ final class MegaflowTree {
     private final int[] leafFlows;
     private final DpFlow[] flows;
     /**
-     * Per flow, its mask and match over the {@value #NARROW} words any key may use, in line, so a
-     * check reads this array (a few kilobytes, in the first-level cache) and not the flow's mask
-     * and match objects.
+     * Per flow, its mask and match over the {@value #NARROW} words any key may use, a pair per
+     * word, in line: a check reads this array (a few kilobytes, in the first-level cache), not the
+     * flow's mask and match objects, and a flow's words share their cache lines.
      */
-    private final long[] flowMasks;
-    private final long[] flowMatches;
-    /** Per flow: its mask has words beyond those (IPv6, ND); checked by the flow. */
-    private final boolean[] flowWide;
-    /**
-     * No flow masks a word past the first {@value #L3_WORDS} of {@link #NARROW_WORDS} (VLAN, Ethernet
-     * source, ARP address or TCP flags, as in an IP ACL): leaf checks compare those five only.
-     */
-    private final boolean l3Only;
+    private final long[] flowWords;
+    /** Per flow, how much of the key a check compares: {@link #L3}, {@link #NARROW_ONLY} or {@link #WIDE}. */
+    private final byte[] flowKind;
     private final int root;
     /** Nodes on the longest way from the root to a leaf. */
     private final int depth;
@@ -110,37 +115,47 @@ final class MegaflowTree {
     private final int[] walking = new int[Integer.SIZE];
 
     private MegaflowTree(final Builder b, final int root) {
-        // Leaves are numbered after the nodes, so one compare tells a walk it has reached one.
         this.firstLeafNode = b.nodeCount;
+        this.flows = b.flows.clone();
         this.nodes = Arrays.copyOf(b.nodes, b.nodeCount);
         this.children = Arrays.copyOf(b.children, b.childCount);
         for (int c = 0; c < b.childCount; c++) {
             if (children[c] < 0) {
-                children[c] = firstLeafNode + ~children[c];
+                children[c] = leafNode(b, ~children[c]);
             }
         }
         this.leafStart = Arrays.copyOf(b.leafStart, b.leaves + 1);
         this.leafFlows = Arrays.copyOf(b.leafFlows, b.leafEntries);
-        this.flows = b.flows.clone();
-        this.flowMasks = new long[flows.length * NARROW];
-        this.flowMatches = new long[flows.length * NARROW];
-        this.flowWide = new boolean[flows.length];
-        boolean l3 = true;
+        this.flowWords = new long[flows.length * 2 * NARROW];
+        this.flowKind = new byte[flows.length];
         for (int i = 0; i < flows.length; i++) {
             final long[] mask = flows[i].mask().words();
             final long[] match = flows[i].match();
+            byte kind = L3;
             for (int n = 0; n < NARROW; n++) {
-                flowMasks[i * NARROW + n] = mask[NARROW_WORDS[n]];
-                flowMatches[i * NARROW + n] = match[NARROW_WORDS[n]];
-                l3 &= n < L3_WORDS || mask[NARROW_WORDS[n]] == 0;
+                flowWords[(i * NARROW + n) * 2] = mask[NARROW_WORDS[n]];
+                flowWords[(i * NARROW + n) * 2 + 1] = match[NARROW_WORDS[n]];
+                if (n >= L3_WORDS && mask[NARROW_WORDS[n]] != 0) {
+                    kind = NARROW_ONLY;
+                }
             }
             for (int j = 0; j < W; j++) {
-                flowWide[i] |= mask[j] != 0 && FlowKey.zeroInIpv4(j);
+                if (mask[j] != 0 && FlowKey.zeroInIpv4(j)) {
+                    kind = WIDE;
+                }
             }
+            flowKind[i] = kind;
         }
-        this.l3Only = l3;
-        this.root = root >= 0 ? root : firstLeafNode + ~root;
+        this.root = root >= 0 ? root : leafNode(b, ~root);
         this.depth = b.maxDepth;
+    }
+
+    /** The child entry of the builder's leaf {@code leaf}: its flow's, if it lists one, else its list's. */
+    private int leafNode(final Builder b, final int leaf) {
+        final int start = b.leafStart[leaf];
+        return b.leafStart[leaf + 1] - start == 1
+                ? firstLeafNode + b.leafFlows[start]
+                : firstLeafNode + flows.length + leaf;
     }
 
     /**
@@ -165,9 +180,13 @@ final class MegaflowTree {
      * @return the bits of the keys that were found
      */
     int lookup(final long[] keys, final int[] keyAt, final int pending, final DpFlow[] out) {
+        final int r = root;
+        final int first = firstLeafNode;
+        if (r >= first) {
+            return checkOneLeaf(keys, keyAt, pending, out, r - first); // one megaflow: nothing to walk
+        }
         final int[] cur = at;
         final int[] row = rows;
-        final int r = root;
         int count = 0;
         for (int bits = pending; bits != 0; bits &= bits - 1) {
             cur[count] = r;
@@ -176,18 +195,14 @@ final class MegaflowTree {
         final long[] nd = nodes;
         final int[] ch = children;
         final int[] act = walking;
-        final int first = firstLeafNode;
         // One step of every key still walking per round: the steps do not depend on one another,
         // so their loads overlap. (Walking one key to its leaf, then the next, measured 2.4 times
         // slower per lookup in a PMD: each walk's loads waited on one another.) A key that reaches
         // its leaf leaves the round's list, which stays dense (no branch on it).
-        int live = 0;
-        if (r < first) {
-            for (int j = 0; j < count; j++) {
-                act[j] = j;
-            }
-            live = count;
+        for (int j = 0; j < count; j++) {
+            act[j] = j;
         }
+        int live = count;
         while (live > 0) {
             int next = 0;
             for (int a = 0; a < live; a++) {
@@ -205,48 +220,75 @@ final class MegaflowTree {
         return check(keys, pending, out);
     }
 
-    /**
-     * Each walked key against the flows its leaf lists: the five words of {@link #l3Only} flows,
-     * then, for other trees, the three more.
-     */
+    /** Each walked key against the flows its leaf lists. */
     private int check(final long[] keys, final int pending, final DpFlow[] out) {
         final int[] cur = at;
         final int[] row = rows;
-        final int[] ls = leafStart;
-        final int[] lf = leafFlows;
-        final DpFlow[] fl = flows;
-        final long[] lm = flowMasks;
-        final long[] lv = flowMatches;
-        final boolean[] wide = flowWide;
         final int first = firstLeafNode;
-        final boolean all = !l3Only;
         int found = 0;
         int j = 0;
         for (int bits = pending; bits != 0; bits &= bits - 1, j++) {
-            final int leaf = cur[j] - first;
-            final int o = row[j];
-            for (int e = ls[leaf], end = ls[leaf + 1]; e < end; e++) {
-                final int fi = lf[e];
-                final int m = fi * NARROW;
-                long diff = ((keys[o + W_IN_PORT] & lm[m]) ^ lv[m])
-                        | ((keys[o + W_ETH_DST] & lm[m + 1]) ^ lv[m + 1])
-                        | ((keys[o + W_NW_ADDR] & lm[m + 2]) ^ lv[m + 2])
-                        | ((keys[o + W_NW] & lm[m + 3]) ^ lv[m + 3])
-                        | ((keys[o + W_L4] & lm[m + 4]) ^ lv[m + 4]);
-                if (all) {
-                    diff |= ((keys[o + W_VLAN] & lm[m + 5]) ^ lv[m + 5])
-                            | ((keys[o + W_ETH_SRC] & lm[m + 6]) ^ lv[m + 6])
-                            | ((keys[o + W_ARP_SHA] & lm[m + 7]) ^ lv[m + 7]);
-                }
-                final DpFlow f = fl[fi];
-                if (diff == 0 && (!wide[fi] || f.matches(keys, o)) && !f.isDead()) {
-                    out[Integer.numberOfTrailingZeros(bits)] = f;
-                    found |= bits & -bits;
-                    break;
-                }
+            final DpFlow f = leafMatch(keys, row[j], cur[j] - first);
+            if (f != null) {
+                out[Integer.numberOfTrailingZeros(bits)] = f;
+                found |= bits & -bits;
             }
         }
         return found;
+    }
+
+    /** Each key against the flows of {@code leaf}, the whole tree. */
+    private int checkOneLeaf(final long[] keys, final int[] keyAt, final int pending, final DpFlow[] out,
+                             final int leaf) {
+        int found = 0;
+        for (int bits = pending; bits != 0; bits &= bits - 1) {
+            final int i = Integer.numberOfTrailingZeros(bits);
+            final DpFlow f = leafMatch(keys, keyAt[i], leaf);
+            if (f != null) {
+                out[i] = f;
+                found |= bits & -bits;
+            }
+        }
+        return found;
+    }
+
+    /** The first live flow of leaf {@code leaf} (numbered from {@link #firstLeafNode}) that matches the key at {@code o}, or null. */
+    private DpFlow leafMatch(final long[] keys, final int o, final int leaf) {
+        final int single = flows.length;
+        if (leaf < single) {
+            return matches(keys, o, leaf);
+        }
+        final int[] lf = leafFlows;
+        for (int e = leafStart[leaf - single], end = leafStart[leaf - single + 1]; e < end; e++) {
+            final DpFlow f = matches(keys, o, lf[e]);
+            if (f != null) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Flow {@code fi} if it is live and matches the key at {@code o}: on the five words of an
+     * {@link #L3} flow, the three more of others, and, for a {@link #WIDE} one, the flow's own
+     * check; else null.
+     */
+    private DpFlow matches(final long[] keys, final int o, final int fi) {
+        final long[] w = flowWords;
+        final int m = fi * 2 * NARROW;
+        long diff = ((keys[o + W_IN_PORT] & w[m]) ^ w[m + 1])
+                | ((keys[o + W_ETH_DST] & w[m + 2]) ^ w[m + 3])
+                | ((keys[o + W_NW_ADDR] & w[m + 4]) ^ w[m + 5])
+                | ((keys[o + W_NW] & w[m + 6]) ^ w[m + 7])
+                | ((keys[o + W_L4] & w[m + 8]) ^ w[m + 9]);
+        final byte kind = flowKind[fi];
+        if (kind != L3) {
+            diff |= ((keys[o + W_VLAN] & w[m + 10]) ^ w[m + 11])
+                    | ((keys[o + W_ETH_SRC] & w[m + 12]) ^ w[m + 13])
+                    | ((keys[o + W_ARP_SHA] & w[m + 14]) ^ w[m + 15]);
+        }
+        final DpFlow f = flows[fi];
+        return diff == 0 && (kind != WIDE || f.matches(keys, o)) && !f.isDead() ? f : null;
     }
 
     /** Nodes in the tree, not counting its leaves (tests, statistics). */
