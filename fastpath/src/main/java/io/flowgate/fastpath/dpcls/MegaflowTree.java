@@ -67,13 +67,16 @@ final class MegaflowTree {
      * {@link #lookup} compares them (the others are {@link FlowKey#zeroInIpv4}, as for
      * {@link io.flowgate.fastpath.flow.FlowMask#matches}).
      */
-    private static final int[] NARROW_WORDS = {W_IN_PORT, W_ETH_DST, W_NW_ADDR, W_NW, W_L4, W_VLAN, W_ETH_SRC, W_ARP_SHA};
+    private static final int[] NARROW_WORDS = {W_IN_PORT, W_ETH_DST, W_VLAN, W_NW_ADDR, W_NW, W_L4, W_ETH_SRC, W_ARP_SHA};
     private static final int NARROW = NARROW_WORDS.length;
-    /** The first words of {@link #NARROW_WORDS}: all an IP ACL's megaflows match on (the Ethertype is in the second). */
-    private static final int L3_WORDS = 5;
+    /**
+     * The first words of {@link #NARROW_WORDS}: all an IP ACL's megaflows match on (the Ethertype
+     * is in the second; the third, because a megaflow matches "no VLAN tag" as OVS's do).
+     */
+    private static final int L3_WORDS = 6;
     /** A flow's mask has words in the first {@value #L3_WORDS} of {@link #NARROW_WORDS} only (an IP ACL's flows). */
     private static final byte L3 = 0;
-    /** A flow's mask has words in {@link #NARROW_WORDS} only (VLAN, Ethernet source, ARP address or TCP flags too). */
+    /** A flow's mask has words in {@link #NARROW_WORDS} only (Ethernet source, ARP address or TCP flags too). */
     private static final byte NARROW_ONLY = 1;
     /** A flow's mask has words beyond those (IPv6, ND): the flow checks them itself. */
     private static final byte WIDE = 2;
@@ -269,8 +272,8 @@ final class MegaflowTree {
     }
 
     /**
-     * Flow {@code fi} if it is live and matches the key at {@code o}: on the five words of an
-     * {@link #L3} flow, the three more of others, and, for a {@link #WIDE} one, the flow's own
+     * Flow {@code fi} if it is live and matches the key at {@code o}: on the six words of an
+     * {@link #L3} flow, the two more of others, and, for a {@link #WIDE} one, the flow's own
      * check; else null.
      */
     private DpFlow matches(final long[] keys, final int o, final int fi) {
@@ -278,13 +281,13 @@ final class MegaflowTree {
         final int m = fi * 2 * NARROW;
         long diff = ((keys[o + W_IN_PORT] & w[m]) ^ w[m + 1])
                 | ((keys[o + W_ETH_DST] & w[m + 2]) ^ w[m + 3])
-                | ((keys[o + W_NW_ADDR] & w[m + 4]) ^ w[m + 5])
-                | ((keys[o + W_NW] & w[m + 6]) ^ w[m + 7])
-                | ((keys[o + W_L4] & w[m + 8]) ^ w[m + 9]);
+                | ((keys[o + W_VLAN] & w[m + 4]) ^ w[m + 5])
+                | ((keys[o + W_NW_ADDR] & w[m + 6]) ^ w[m + 7])
+                | ((keys[o + W_NW] & w[m + 8]) ^ w[m + 9])
+                | ((keys[o + W_L4] & w[m + 10]) ^ w[m + 11]);
         final byte kind = flowKind[fi];
         if (kind != L3) {
-            diff |= ((keys[o + W_VLAN] & w[m + 10]) ^ w[m + 11])
-                    | ((keys[o + W_ETH_SRC] & w[m + 12]) ^ w[m + 13])
+            diff |= ((keys[o + W_ETH_SRC] & w[m + 12]) ^ w[m + 13])
                     | ((keys[o + W_ARP_SHA] & w[m + 14]) ^ w[m + 15]);
         }
         final DpFlow f = flows[fi];
