@@ -570,13 +570,7 @@ public final class DpdkPort implements Port {
             return; // all transmitted (the usual case)
         }
         final long list = FREE_LIST.get().address();
-        int k = 0;
-        for (int i = 0; i < batch.count(); i++) {
-            final long m = batch.takeMbuf(i);
-            if (m != 0) {
-                ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, list + 8L * k++, m);
-            }
-        }
+        final int k = batch.drainMbufs(list);
         if (k > 0) {
             rte_mbuf_h.rte_pktmbuf_free_bulk(list, k);
         }
