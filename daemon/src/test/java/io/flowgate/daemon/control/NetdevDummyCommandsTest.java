@@ -80,7 +80,7 @@ class NetdevDummyCommandsTest {
 
     /** Sends one command that must succeed and returns the frames p2 sent because of it. */
     private List<String> receive(final int frames, final String... args) throws Exception {
-        final int before = Pcaps.packets(p2).size();
+        final int before = Pcaps.packetsSoFar(p2).size();
         final UnixctlClient.Reply r = call(args);
         assertNull(r.error(), () -> Arrays.toString(args) + ": " + r.error());
         assertEquals("", r.result());
@@ -90,10 +90,10 @@ class NetdevDummyCommandsTest {
     /** Waits (with a deadline) until p2's capture holds {@code frames} more frames than {@code before}. */
     private List<String> awaitFrames(final int before, final int frames) throws IOException, InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        List<String> all = Pcaps.packets(p2);
+        List<String> all = Pcaps.packetsSoFar(p2);
         while (all.size() < before + frames && System.nanoTime() < deadline) {
             Thread.sleep(20);
-            all = Pcaps.packets(p2);
+            all = Pcaps.packetsSoFar(p2);
         }
         assertEquals(before + frames, all.size(), "frames in p2's tx_pcap");
         return all.subList(before, all.size());
@@ -146,7 +146,7 @@ class NetdevDummyCommandsTest {
 
     @Test
     void whatOvsRefusesIsRefusedWithItsMessageAndNothingIsReceived() throws Exception {
-        final int before = Pcaps.packets(p2).size();
+        final int before = Pcaps.packetsSoFar(p2).size();
         for (String line : Files.readAllLines(ORACLE.resolve("errors.txt"))) {
             final String[] f = line.split("\t");
             final String ovsError = f[f.length - 1].replaceAll("; the flow key in error is: .*", "");
@@ -167,7 +167,7 @@ class NetdevDummyCommandsTest {
             assertNull(r.result(), args + " should be refused");
             assertTrue(r.error().startsWith(ovsError), "OVS: " + ovsError + "\nhere: " + r.error());
         }
-        assertEquals(before, Pcaps.packets(p2).size(), "nothing was received");
+        assertEquals(before, Pcaps.packetsSoFar(p2).size(), "nothing was received");
     }
 
     @Test
@@ -189,7 +189,7 @@ class NetdevDummyCommandsTest {
 
     @Test
     void theRealOvsAppctlDrivesIt() throws Exception {
-        final int before = Pcaps.packets(p2).size();
+        final int before = Pcaps.packetsSoFar(p2).size();
         final List<String> cmd = List.of("ovs-appctl", "-t", control.path().toString(), "netdev-dummy/receive", "p1",
                 ICMP_FLOW);
         final Process p = new ProcessBuilder(cmd).start();

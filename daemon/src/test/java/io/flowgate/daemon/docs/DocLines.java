@@ -113,6 +113,7 @@ public final class DocLines {
             "ci/setup", "installs Debian packages and a JDK as root",
             "ci/bench", "JMH benchmarks: minutes on quiet cores (the benchmark it names must exist)",
             "ci/bench-e2e", "needs DPDK, Open vSwitch with DPDK and dpdk-testpmd, and minutes",
+            "ci/profile-pmd", "a busy-polling PMD under perf for seconds, on a capture the page names",
             "ci/reconfig-soak", "a soak of minutes under sustained traffic (ReconfigurationSoakTest runs a short one)",
             "ci/test-under-load", "the whole suite several times over with every core busy: an hour or more",
             "ci/ovs/sandbox", "starts a throw-away Open vSwitch; the oracle tests use it");

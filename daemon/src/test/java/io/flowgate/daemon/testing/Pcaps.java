@@ -1,6 +1,7 @@
 package io.flowgate.daemon.testing;
 
 import io.flowgate.fastpath.pcap.PacketReader;
+import io.flowgate.fastpath.pcap.PcapFormatException;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** Reading captures back in tests. */
 public final class Pcaps {
@@ -27,6 +29,25 @@ public final class Pcaps {
             }
         }
         return out;
+    }
+
+    /**
+     * The packets of a capture another thread or process is still writing: a record it has not
+     * finished (its header is there, its bytes not yet) is read again until it is whole, for up
+     * to five seconds.
+     */
+    public static List<String> packetsSoFar(final Path pcap) throws IOException, InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try {
+                return packets(pcap);
+            } catch (PcapFormatException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(5);
+            }
+        }
     }
 
     /** The packets sorted (for outputs whose order is not promised). */
