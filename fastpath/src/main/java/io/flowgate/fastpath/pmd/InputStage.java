@@ -106,6 +106,10 @@ final class InputStage {
         final int n = b.count();
         final int inPort = b.inPort();
         final long[] k = keys;
+        final int[] at = keyAt;
+        final int[] rep = repeats;
+        final long[] h = hashes;
+        final FlowExtractor x = extractor;
         final boolean rss = b.anyRssHash();
         final boolean lazy = forLookup && !rss && direct(classifiers.get(inPort));
         unhashed = lazy;
@@ -113,25 +117,38 @@ final class InputStage {
         boolean tries = true;
         int i = 0;
         while (i < n) {
-            final int length = b.length(i);
-            final long address = b.address(i);
-            bytes += length;
-            repeats[i] = -1;
-            final int o = i * W;
-            keyAt[i] = o;
-            final long offsets = extractor.extract(Memory.ALL, address, length, inPort, k, o);
-            final int last = i++;
-            if (offsets == FlowExtractor.DROP) {
-                hashes[last] = 0;
-                b.headerOffsets(last, FlowExtractor.NO_OFFSET, FlowExtractor.NO_OFFSET);
-                continue;
+            // Packets up to the first whose headers the next ones may repeat (while this batch
+            // tries): no call in this loop, so what it reads of the batch's arrays is read once,
+            // not after every packet (the calls below, inside it, made the JIT read them again).
+            int layout = RepeatedHeaders.NONE;
+            int last = -1;
+            while (i < n) {
+                final int length = b.length(i);
+                final long address = b.address(i);
+                bytes += length;
+                rep[i] = -1;
+                final int o = i * W;
+                at[i] = o;
+                final long offsets = x.extract(Memory.ALL, address, length, inPort, k, o);
+                last = i++;
+                if (offsets == FlowExtractor.DROP) {
+                    h[last] = 0;
+                    b.headerOffsets(last, FlowExtractor.NO_OFFSET, FlowExtractor.NO_OFFSET);
+                    continue;
+                }
+                b.headerOffsets(last, FlowExtractor.l3Offset(offsets), FlowExtractor.l4Offset(offsets));
+                h[last] = lazy ? 1 : rss && b.hasRssHash(last) ? FlowHash.fromRss(b.rssHash(last)) : FlowHash.hashKey(k, o) | 1;
+                if (tries) {
+                    layout = RepeatedHeaders.layout(offsets, k, o);
+                    if (layout != RepeatedHeaders.NONE) {
+                        break;
+                    }
+                }
             }
-            b.headerOffsets(last, FlowExtractor.l3Offset(offsets), FlowExtractor.l4Offset(offsets));
-            hashes[last] = lazy ? 1 : rss && b.hasRssHash(last) ? FlowHash.fromRss(b.rssHash(last)) : FlowHash.hashKey(k, o) | 1;
-            final int layout = tries ? RepeatedHeaders.layout(offsets, k, o) : RepeatedHeaders.NONE;
             if (layout != RepeatedHeaders.NONE) {
                 // The packets after it that repeat its headers take its parse. The first that does
                 // not ends the tries in this batch (the compare would cost every packet).
+                final long address = b.address(last);
                 final int end = RepeatedHeaders.train(layout, address, RepeatedHeaders.minLength(address), b, i, n);
                 bytes += takeParses(b, last, i, end, rss);
                 i = end;
