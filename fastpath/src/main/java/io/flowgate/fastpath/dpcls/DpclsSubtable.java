@@ -91,7 +91,7 @@ final class DpclsSubtable {
         int left = pending;
         for (int r = 0; r < size && left != 0; r++) {
             final DpFlow f = few[r];
-            if (f.isDead()) {
+            if (f.deadForLookup()) {
                 continue;
             }
             final int base = r * stride;
@@ -116,7 +116,7 @@ final class DpclsSubtable {
         int i = (int) hash & m;
         DpFlow d;
         while ((d = f[i]) != null) {
-            if (h[i] == hash && sameMatch(matches, i * stride, keys, o) && !d.isDead()) {
+            if (h[i] == hash && sameMatch(matches, i * stride, keys, o) && !d.deadForLookup()) {
                 return d;
             }
             i = (i + 1) & m;

@@ -295,7 +295,7 @@ final class MegaflowTree {
                     | ((keys[o + W_ARP_SHA] & w[m + 14]) ^ w[m + 15]);
         }
         final DpFlow f = flows[fi];
-        return diff == 0 && (kind != WIDE || f.matches(keys, o)) && !f.isDead() ? f : null;
+        return diff == 0 && (kind != WIDE || f.matches(keys, o)) && !f.deadForLookup() ? f : null;
     }
 
     /** Nodes in the tree, not counting its leaves (tests, statistics). */

@@ -68,7 +68,7 @@ public final class Emc {
             return null;
         }
         final DpFlow f = flows[slot];
-        if (f.isDead()) {
+        if (f.deadForLookup()) {
             flows[slot] = null;
             return null;
         }
@@ -102,9 +102,9 @@ public final class Emc {
             slot = a;
         } else if (sameKey(b, k, o, hash)) {
             slot = b;
-        } else if (flows[a] == null || flows[a].isDead()) {
+        } else if (flows[a] == null || flows[a].deadForLookup()) {
             slot = a;
-        } else if (flows[b] == null || flows[b].isDead()) {
+        } else if (flows[b] == null || flows[b].deadForLookup()) {
             slot = b;
         } else {
             slot = Long.compareUnsigned(hashes[a], hashes[b]) <= 0 ? a : b;

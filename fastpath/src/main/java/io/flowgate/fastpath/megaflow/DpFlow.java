@@ -191,6 +191,17 @@ public final class DpFlow {
         return (boolean) DEAD.getAcquire(this);
     }
 
+    /**
+     * {@link #isDead} as the owning PMD's lookups read it: a plain read. After an acquire read
+     * the JIT must read every field again (the lookup loops read their tables' arrays anew for
+     * each key); a flow marked dead meanwhile is seen by the next batch at the latest, since each
+     * batch begins with a call into the driver that no read is moved across. OVS's PMDs read
+     * their flows' dead flag relaxed, for the same reason.
+     */
+    public boolean deadForLookup() {
+        return dead;
+    }
+
     /** Marks the flow dead; PMDs stop using it from their next lookup on. */
     public void markDead() {
         DEAD.setRelease(this, true);

@@ -83,6 +83,7 @@ final class FlowBatches {
         final int[] at = keyAt;
         final DpActions[] ra = runActions;
         final int[] rs = runSize;
+        final int[][] rp = runPackets;
         final long stamp = ++batchStamp;
         final SharedActions shared = sharedActions;
         shared.startBatch();
@@ -125,7 +126,7 @@ final class FlowBatches {
                     rs[r] = 0;
                 }
                 run = r;
-                runList = runPackets[r];
+                runList = rp[r];
                 runFill = rs[r];
                 stretchFlow = f;
                 stretchLength = 0;
@@ -144,7 +145,7 @@ final class FlowBatches {
         // Flows with the same actions (ACL rules that forward to one port, say) run them once
         // over all their packets; per flow the packets keep their order.
         for (int r = 0; r < runs; r++) {
-            executor.execute(ra[r], b, runPackets[r], rs[r], k, at, tx);
+            executor.execute(ra[r], b, rp[r], rs[r], k, at, tx);
             ra[r] = null;
         }
     }

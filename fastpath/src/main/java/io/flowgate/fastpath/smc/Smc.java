@@ -149,7 +149,7 @@ public final class Smc {
             final int w = Integer.numberOfTrailingZeros(m);
             m &= m - 1;
             final DpFlow f = index[(e[base + w] & NUMBER_MASK) - 1];
-            if (f != null && !f.isDead() && f.matches(keys, o)) {
+            if (f != null && !f.deadForLookup() && f.matches(keys, o)) {
                 return f;
             }
         } while (m != 0);
