@@ -202,7 +202,7 @@ public final class DpFlow {
         return dead;
     }
 
-    /** Marks the flow dead; PMDs stop using it from their next lookup on. */
+    /** Marks the flow dead; PMDs stop using it by their next batch ({@link #deadForLookup}). */
     public void markDead() {
         DEAD.setRelease(this, true);
     }
