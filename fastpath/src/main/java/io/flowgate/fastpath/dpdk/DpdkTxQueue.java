@@ -45,16 +45,58 @@ final class DpdkTxQueue implements TxQueue {
     @Override
     public boolean sendBuffer(final PacketBatch batch, final int i) {
         final long m = batch.takeMbuf(i);
+        if (m == 0) {
+            return false; // not received from a DPDK port: it is copied
+        }
+        reframe(batch, i, m);
+        enqueue(m);
+        return true;
+    }
+
+    /**
+     * The run of a batch's packets that one output sends, at once: the loop that queues their
+     * mbufs calls nothing (a burst comes between chunks of it), so the JIT keeps the queue's and
+     * the batch's fields in registers across it.
+     */
+    @Override
+    public int sendBuffers(final PacketBatch batch, final int[] pkts, final int n) {
+        int j = 0;
+        while (j < n) {
+            final int c = count;
+            final int room = Math.min(n - j, BURST - c);
+            final long at = mbufs + 8L * c;
+            int taken = 0;
+            while (taken < room) {
+                final int i = pkts[j + taken];
+                final long m = batch.takeMbuf(i);
+                if (m == 0) {
+                    break;
+                }
+                reframe(batch, i, m);
+                ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, at + 8L * taken, m);
+                taken++;
+            }
+            count = c + taken;
+            j += taken;
+            if (c + taken == BURST) {
+                refused += burst();
+            }
+            if (taken < room) {
+                break;
+            }
+        }
+        return j;
+    }
+
+    /** A tag was pushed or popped on packet {@code i}: the frame moved within its mbuf {@code m}. */
+    private static void reframe(final PacketBatch batch, final int i, final long m) {
         if (batch.reframed(i)) {
-            // A tag was pushed or popped: the frame moved within the mbuf.
             final long buf = rte_mbuf.buf_addr(m);
             final int len = batch.length(i);
             rte_mbuf.data_off(m, (int) (batch.address(i) - buf));
             rte_mbuf.data_len(m, len);
             rte_mbuf.pkt_len(m, len);
         }
-        enqueue(m);
-        return true;
     }
 
     @Override

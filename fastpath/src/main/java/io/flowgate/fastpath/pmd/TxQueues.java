@@ -76,9 +76,14 @@ final class TxQueues implements Outputs {
             return;
         }
         final TxQueue q = queues[slot];
-        int sent = 0;
+        // A packet's last output hands its mbuf over (zero copy), the run at once; others are copied.
+        final int handed = last ? q.sendBuffers(b, pkts, n) : 0;
+        int sent = handed;
         long bytes = 0;
-        for (int j = 0; j < n; j++) {
+        for (int j = 0; j < handed; j++) {
+            bytes += b.length(pkts[j]);
+        }
+        for (int j = handed; j < n; j++) {
             final int i = pkts[j];
             final int len = b.length(i);
             if ((last && b.mbuf(i) != 0 && q.sendBuffer(b, i)) || q.send(Memory.ALL, b.address(i), len, b.timestamp(i))) {

@@ -29,6 +29,20 @@ public interface TxQueue {
     }
 
     /**
+     * Queues packets {@code pkts[0, n)} of {@code batch} by taking over their buffers, as
+     * {@link #sendBuffer} does one, in order, up to the first it cannot take.
+     *
+     * @return how many it took (the first ones); the caller sends the others by {@link #send}
+     */
+    default int sendBuffers(final PacketBatch batch, final int[] pkts, final int n) {
+        int j = 0;
+        while (j < n && sendBuffer(batch, pkts[j])) {
+            j++;
+        }
+        return j;
+    }
+
+    /**
      * Pushes what is queued to the device (end of a batch).
      *
      * @return how many queued packets the device refused (dropped)

@@ -37,7 +37,7 @@ class PacketPathInliningTest {
             "smc.Smc", List.of("signatureWays", "firstMatch"),
             "dpcls.DpclsSubtable", List.of("lookup", "scan"),
             "pmd.TxQueues", List.of("output"),
-            "dpdk.DpdkTxQueue", List.of("send", "sendBuffer"));
+            "dpdk.DpdkTxQueue", List.of("send", "sendBuffer", "sendBuffers"));
 
     @Test
     void perPacketMethodsFitTheJitsInliningLimit() throws Exception {
