@@ -500,6 +500,7 @@ public final class DpdkPort implements Port {
         // The PMD's one clock read per iteration, not one per packet.
         final long now = batch.polledAt();
         final boolean hashed = rss;
+        final int first = batch.count();
         int added = 0;
         for (int i = 0; i < n; i++) {
             final long m = ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, ptrs + 8L * i);
@@ -508,12 +509,14 @@ public final class DpdkPort implements Port {
                 MULTI_SEGMENT.setOpaque(state, state.multiSegment + 1); // read by dpctl/show
                 continue;
             }
-            add(batch, m, now);
+            final long buf = rte_mbuf.buf_addr(m);
+            batch.setBorrowed(first + added, buf + rte_mbuf.data_off(m), rte_mbuf.data_len(m), m, now, buf);
             if (hashed && (rte_mbuf.ol_flags(m) & rte_mbuf.F_RX_RSS_HASH) != 0) {
-                batch.rssHash(added, rte_mbuf.hash_rss(m));
+                batch.rssHash(first + added, rte_mbuf.hash_rss(m));
             }
             added++;
         }
+        batch.borrowed(added);
         state.received += added;
         return added;
     }

@@ -247,6 +247,26 @@ public final class PacketBatch implements AutoCloseable {
         }
     }
 
+    /**
+     * Puts a packet held by mbuf {@code mbufAddress} in slot {@code i}, past {@link #count()},
+     * without counting it: a receive loop fills a burst's slots, then {@link #borrowed} counts
+     * them at once (no update of the batch's counts per packet).
+     */
+    public void setBorrowed(final int i, final long packetAddress, final int len, final long mbufAddress,
+                            final long timestampNanos, final long headroomStart) {
+        address[i] = packetAddress;
+        bufferStart[i] = headroomStart;
+        length[i] = len;
+        timestamp[i] = timestampNanos;
+        mbuf[i] = mbufAddress;
+    }
+
+    /** Counts the {@code n} packets {@link #setBorrowed} put past {@link #count()}, each in an mbuf. */
+    public void borrowed(final int n) {
+        count += n;
+        mbufsHeld += n;
+    }
+
     /** Forgets all packets (owned slots are reused, mbufs must have been handed on already). */
     public void clear() {
         count = 0;
