@@ -36,6 +36,18 @@ public final class RepeatedHeaders {
     /** Per layout, the compared bytes of the first 48 (TCP) or 40 (UDP) as masks of native-order words. */
     private static final long[] TCP_MASK = mask(48, 18, 19, 24, 25, 38, 39, 40, 41, 42, 43, 44, 45);
     private static final long[] UDP_MASK = mask(40, 18, 19, 24, 25, 38, 39);
+    // The same, one constant per word (static finals: the JIT folds them into the compare).
+    private static final long TCP0 = TCP_MASK[0];
+    private static final long TCP1 = TCP_MASK[1];
+    private static final long TCP2 = TCP_MASK[2];
+    private static final long TCP3 = TCP_MASK[3];
+    private static final long TCP4 = TCP_MASK[4];
+    private static final long TCP5 = TCP_MASK[5];
+    private static final long UDP0 = UDP_MASK[0];
+    private static final long UDP1 = UDP_MASK[1];
+    private static final long UDP2 = UDP_MASK[2];
+    private static final long UDP3 = UDP_MASK[3];
+    private static final long UDP4 = UDP_MASK[4];
 
     private RepeatedHeaders() {
     }
@@ -69,26 +81,45 @@ public final class RepeatedHeaders {
      */
     public static int train(final int layout, final long a, final int minLength, final PacketBatch b, final int from,
                             final int n) {
-        final long[] m = layout == IPV4_TCP ? TCP_MASK : UDP_MASK;
-        final long m0 = m[0];
-        final long m1 = m[1];
-        final long m2 = m[2];
-        final long m3 = m[3];
-        final long m4 = m[4];
-        final long a0 = word(a, 0) & m0;
-        final long a1 = word(a, 1) & m1;
-        final long a2 = word(a, 2) & m2;
-        final long a3 = word(a, 3) & m3;
-        final long a4 = word(a, 4) & m4;
-        // A UDP frame may be 42 bytes: its sixth word is not read.
-        final boolean tcp = layout == IPV4_TCP;
-        final long m5 = tcp ? m[5] : 0;
-        final long a5 = tcp ? word(a, 5) & m5 : 0;
+        return layout == IPV4_TCP ? trainTcp(a, minLength, b, from, n) : trainUdp(a, minLength, b, from, n);
+    }
+
+    /**
+     * {@link #train} for UDP: five words, the masks constants the JIT folds (the first two words
+     * are compared whole), so nothing is spilled. A UDP frame may be 42 bytes: no sixth word.
+     */
+    private static int trainUdp(final long a, final int minLength, final PacketBatch b, final int from, final int n) {
+        final long a0 = word(a, 0) & UDP0;
+        final long a1 = word(a, 1) & UDP1;
+        final long a2 = word(a, 2) & UDP2;
+        final long a3 = word(a, 3) & UDP3;
+        final long a4 = word(a, 4) & UDP4;
         int j = from;
         while (j < n && b.length(j) >= minLength) {
             final long p = b.address(j);
-            final long diff = ((word(p, 0) & m0) ^ a0) | ((word(p, 1) & m1) ^ a1) | ((word(p, 2) & m2) ^ a2)
-                    | ((word(p, 3) & m3) ^ a3) | ((word(p, 4) & m4) ^ a4) | (tcp ? (word(p, 5) & m5) ^ a5 : 0);
+            final long diff = ((word(p, 0) & UDP0) ^ a0) | ((word(p, 1) & UDP1) ^ a1) | ((word(p, 2) & UDP2) ^ a2)
+                    | ((word(p, 3) & UDP3) ^ a3) | ((word(p, 4) & UDP4) ^ a4);
+            if (diff != 0) {
+                break;
+            }
+            j++;
+        }
+        return j;
+    }
+
+    /** {@link #train} for TCP: six words, as {@link #trainUdp}. */
+    private static int trainTcp(final long a, final int minLength, final PacketBatch b, final int from, final int n) {
+        final long a0 = word(a, 0) & TCP0;
+        final long a1 = word(a, 1) & TCP1;
+        final long a2 = word(a, 2) & TCP2;
+        final long a3 = word(a, 3) & TCP3;
+        final long a4 = word(a, 4) & TCP4;
+        final long a5 = word(a, 5) & TCP5;
+        int j = from;
+        while (j < n && b.length(j) >= minLength) {
+            final long p = b.address(j);
+            final long diff = ((word(p, 0) & TCP0) ^ a0) | ((word(p, 1) & TCP1) ^ a1) | ((word(p, 2) & TCP2) ^ a2)
+                    | ((word(p, 3) & TCP3) ^ a3) | ((word(p, 4) & TCP4) ^ a4) | ((word(p, 5) & TCP5) ^ a5);
             if (diff != 0) {
                 break;
             }
