@@ -254,7 +254,8 @@ final class InputStage {
             }
             final int same = repeats[i];
             if (direct) {
-                fl[i] = null;
+                // Its flow is written below, found or not (no store of null first: each store of a
+                // reference into flows costs a GC barrier).
                 if (same >= 0) {
                     copies |= 1 << i;
                 } else {
@@ -283,8 +284,9 @@ final class InputStage {
             c[PmdCounter.EMC_SKIPPED.ordinal()] += emcSkipped;
         }
         if (direct) {
-            pending &= ~classify(own, pending, false);
-            pending |= copy(copies, own.treeComplete());
+            final int missed = pending & ~classify(own, pending, false);
+            forget(missed); // before the copies read them
+            pending = missed | copy(copies, own.treeComplete());
         } else {
             if (pending != 0 && smc.enabled()) {
                 pending &= ~smcLookup(pending);
@@ -388,6 +390,14 @@ final class InputStage {
             }
         }
         return found;
+    }
+
+    /** Packets in {@code bits} have no flow (the classifier left their entries as they were). */
+    private void forget(final int bits) {
+        final DpFlow[] fl = flows;
+        for (int m = bits; m != 0; m &= m - 1) {
+            fl[Integer.numberOfTrailingZeros(m)] = null;
+        }
     }
 
     /**
