@@ -236,12 +236,7 @@ public final class PacketBatch implements AutoCloseable {
     /** Appends a packet held by someone else's buffer (an mbuf). */
     public void addBorrowed(final long packetAddress, final int len, final long mbufAddress, final long timestampNanos,
                             final long headroomStart) {
-        final int i = count++;
-        address[i] = packetAddress;
-        bufferStart[i] = headroomStart;
-        length[i] = len;
-        timestamp[i] = timestampNanos;
-        mbuf[i] = mbufAddress;
+        setBorrowed(count++, packetAddress, len, mbufAddress, timestampNanos, headroomStart);
         if (mbufAddress != 0) {
             mbufsHeld++;
         }

@@ -81,45 +81,28 @@ public final class RepeatedHeaders {
      */
     public static int train(final int layout, final long a, final int minLength, final PacketBatch b, final int from,
                             final int n) {
-        return layout == IPV4_TCP ? trainTcp(a, minLength, b, from, n) : trainUdp(a, minLength, b, from, n);
+        // Each call gives its layout's masks as constants: the launcher inlines the loop into
+        // both, and the JIT folds them (the first two words are compared whole, nothing spilled).
+        return layout == IPV4_TCP
+                ? trainMasked(a, minLength, b, from, n, TCP0, TCP1, TCP2, TCP3, TCP4, TCP5, true)
+                : trainMasked(a, minLength, b, from, n, UDP0, UDP1, UDP2, UDP3, UDP4, 0, false);
     }
 
-    /**
-     * {@link #train} for UDP: five words, the masks constants the JIT folds (the first two words
-     * are compared whole), so nothing is spilled. A UDP frame may be 42 bytes: no sixth word.
-     */
-    private static int trainUdp(final long a, final int minLength, final PacketBatch b, final int from, final int n) {
-        final long a0 = word(a, 0) & UDP0;
-        final long a1 = word(a, 1) & UDP1;
-        final long a2 = word(a, 2) & UDP2;
-        final long a3 = word(a, 3) & UDP3;
-        final long a4 = word(a, 4) & UDP4;
+    /** {@link #train} under masks {@code m0..m5}; a UDP frame may be 42 bytes: its sixth word is not read. */
+    private static int trainMasked(final long a, final int minLength, final PacketBatch b, final int from, final int n,
+                                   final long m0, final long m1, final long m2, final long m3, final long m4,
+                                   final long m5, final boolean sixth) {
+        final long a0 = word(a, 0) & m0;
+        final long a1 = word(a, 1) & m1;
+        final long a2 = word(a, 2) & m2;
+        final long a3 = word(a, 3) & m3;
+        final long a4 = word(a, 4) & m4;
+        final long a5 = sixth ? word(a, 5) & m5 : 0;
         int j = from;
         while (j < n && b.length(j) >= minLength) {
             final long p = b.address(j);
-            final long diff = ((word(p, 0) & UDP0) ^ a0) | ((word(p, 1) & UDP1) ^ a1) | ((word(p, 2) & UDP2) ^ a2)
-                    | ((word(p, 3) & UDP3) ^ a3) | ((word(p, 4) & UDP4) ^ a4);
-            if (diff != 0) {
-                break;
-            }
-            j++;
-        }
-        return j;
-    }
-
-    /** {@link #train} for TCP: six words, as {@link #trainUdp}. */
-    private static int trainTcp(final long a, final int minLength, final PacketBatch b, final int from, final int n) {
-        final long a0 = word(a, 0) & TCP0;
-        final long a1 = word(a, 1) & TCP1;
-        final long a2 = word(a, 2) & TCP2;
-        final long a3 = word(a, 3) & TCP3;
-        final long a4 = word(a, 4) & TCP4;
-        final long a5 = word(a, 5) & TCP5;
-        int j = from;
-        while (j < n && b.length(j) >= minLength) {
-            final long p = b.address(j);
-            final long diff = ((word(p, 0) & TCP0) ^ a0) | ((word(p, 1) & TCP1) ^ a1) | ((word(p, 2) & TCP2) ^ a2)
-                    | ((word(p, 3) & TCP3) ^ a3) | ((word(p, 4) & TCP4) ^ a4) | ((word(p, 5) & TCP5) ^ a5);
+            final long diff = ((word(p, 0) & m0) ^ a0) | ((word(p, 1) & m1) ^ a1) | ((word(p, 2) & m2) ^ a2)
+                    | ((word(p, 3) & m3) ^ a3) | ((word(p, 4) & m4) ^ a4) | (sixth ? (word(p, 5) & m5) ^ a5 : 0);
             if (diff != 0) {
                 break;
             }
